@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints its figures; nothing here is asserted by tests."""

@@ -1,0 +1,409 @@
+"""The DuckDB store: the one place that opens taskmine databases and writes to them.
+
+Concurrency rule: one writer process per database file. DuckDB takes an exclusive file
+lock for a read-write connection, so a second writer (or a reader while a writer runs)
+gets `DatabaseLockedError` naming the file and the process that holds it. Within a
+process, share one `Store`; the recorder funnels all writes through one thread.
+
+Every write runs in a transaction and goes through Arrow in bulk; a failed write rolls
+back and leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from storage.errors import (
+    CorruptDatabaseError,
+    DatabaseLockedError,
+    DiskFullError,
+    NoMiningRunError,
+    SchemaTooNewError,
+    StorageError,
+)
+from storage.models import EVENT_SCHEMA, SCREENSHOT_SCHEMA, SESSION_SCHEMA, conform
+from storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+#: Mining result tables, in the order a run writes them.
+RESULT_TABLES = ("instances", "instance_events", "processes", "process_steps", "variants")
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, the convention of every TIMESTAMP column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Store:
+    """An open taskmine database. Use `open_store` (or the class as a context manager)."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.con = _connect(self.path, read_only)
+        try:
+            if read_only:
+                self._check_version()
+            else:
+                self._migrate()
+        except Exception:
+            self.con.close()
+            raise
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run the block in one transaction; on any error roll back and re-raise."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+            self.con.execute("COMMIT")
+        except BaseException as exc:
+            self.con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise _translate(exc, self.path) from exc
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        return _read_version(self.con)
+
+    def _check_version(self) -> None:
+        version = _read_version(self.con)
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"{self.path} has schema version {version}, this taskmine knows {SCHEMA_VERSION}"
+            )
+        if version < SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path} has schema version {version} and needs upgrading to {SCHEMA_VERSION}",
+                "open it once read-write (for example `taskmine import` or `taskmine mine`)",
+            )
+
+    def _migrate(self) -> None:
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version "
+            "(version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL, description VARCHAR)"
+        )
+        current = _read_version(self.con)
+        if current > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"{self.path} has schema version {current}, this taskmine knows {SCHEMA_VERSION}"
+            )
+        for version, description, ddl in MIGRATIONS:
+            if version <= current:
+                continue
+            with self.transaction() as con:
+                con.execute(ddl)
+                con.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, ?)",
+                    [version, utcnow(), description],
+                )
+
+    # -- generic reads -------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
+        """Run a read query and return a polars DataFrame."""
+        try:
+            return self.con.sql(sql, params=list(params or [])).pl()
+        except duckdb.Error as exc:
+            raise _translate(exc, self.path) from exc
+
+    def count(self, table: str) -> int:
+        return _scalar(self.con, f"SELECT count(*) FROM {_ident(table)}")
+
+    # -- recordings ----------------------------------------------------------------
+
+    def append_events(self, events: pl.DataFrame) -> pl.DataFrame:
+        """Append events in one transaction and return them with their new ``event_id``.
+
+        Event ids continue the database's sequence in the frame's row order, so ties in
+        ``ts`` keep input order when read back ordered by ``(ts, event_id)``.
+        """
+        with self.transaction() as con:
+            return self._insert_events(con, events)
+
+    def _insert_events(self, con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> pl.DataFrame:
+        start = _scalar(con, "SELECT coalesce(max(event_id), 0) + 1 FROM events")
+        frame = conform(events.drop("event_id", strict=False), EVENT_SCHEMA).with_columns(
+            event_id=pl.int_range(start, start + events.height, dtype=pl.Int64)
+        )
+        _insert(con, "events", frame)
+        return frame
+
+    def append_sessions(self, sessions: pl.DataFrame) -> None:
+        """Insert sessions, or update ``ended_at``/``dropped_events`` of known ones."""
+        frame = conform(sessions, SESSION_SCHEMA)
+        with self.transaction() as con:
+            _upsert_sessions(
+                con,
+                frame,
+                "DO UPDATE SET ended_at = excluded.ended_at, "
+                "dropped_events = excluded.dropped_events",
+            )
+
+    def append_screenshots(self, shots: pl.DataFrame) -> pl.DataFrame:
+        """Append screenshots and return them with their new ``screenshot_id``."""
+        with self.transaction() as con:
+            start = _scalar(con, "SELECT coalesce(max(screenshot_id), 0) + 1 FROM screenshots")
+            frame = conform(shots.drop("screenshot_id", strict=False), SCREENSHOT_SCHEMA)
+            frame = frame.with_columns(
+                screenshot_id=pl.int_range(start, start + frame.height, dtype=pl.Int64)
+            )
+            _insert(con, "screenshots", frame)
+            return frame
+
+    def import_batch(
+        self,
+        events: pl.DataFrame,
+        *,
+        sha256: str,
+        source_file: str,
+        fmt: str,
+        sessions: pl.DataFrame | None = None,
+        screenshots: pl.DataFrame | None = None,
+    ) -> int:
+        """Write one imported file atomically; return the number of events added.
+
+        A file whose content (``sha256``) was imported before adds nothing and returns 0,
+        which makes re-importing a recorder's spool folder idempotent. Screenshots keep
+        their ids when free; otherwise events are re-pointed to the new ids.
+        """
+        with self.transaction() as con:
+            seen = _first_row(con, "SELECT 1 FROM imports WHERE sha256 = ?", [sha256])
+            if seen:
+                return 0
+            if screenshots is not None and screenshots.height:
+                events = self._insert_screenshots_remapped(con, screenshots, events)
+            if sessions is not None and sessions.height:
+                _upsert_sessions(con, conform(sessions, SESSION_SCHEMA), "DO NOTHING")
+            self._insert_events(con, events)
+            con.execute(
+                "INSERT INTO imports VALUES (?, ?, ?, ?, ?)",
+                [sha256, source_file, fmt, utcnow(), events.height],
+            )
+            return events.height
+
+    def _insert_screenshots_remapped(
+        self, con: duckdb.DuckDBPyConnection, shots: pl.DataFrame, events: pl.DataFrame
+    ) -> pl.DataFrame:
+        start = _scalar(con, "SELECT coalesce(max(screenshot_id), 0) + 1 FROM screenshots")
+        shots = conform(shots, SCREENSHOT_SCHEMA)
+        mapping = shots.select(
+            old=pl.col("screenshot_id"),
+            new=pl.int_range(start, start + shots.height, dtype=pl.Int64),
+        )
+        _insert(con, "screenshots", shots.with_columns(screenshot_id=mapping["new"]))
+        if "screenshot_id" not in events.columns:
+            return events
+        return (
+            events.join(mapping, left_on="screenshot_id", right_on="old", how="left")
+            .with_columns(screenshot_id=pl.col("new"))
+            .drop("new")
+        )
+
+    def read_events(
+        self, columns: Sequence[str] | None = None, user_ids: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """Events ordered by user, time and file order (``event_id`` breaks ties)."""
+        cols = ", ".join(_ident(c) for c in (columns or EVENT_SCHEMA))
+        where, params = "", []
+        if user_ids is not None:
+            where, params = "WHERE user_id IN (SELECT unnest(?))", [list(user_ids)]
+        return self.query(
+            f"SELECT {cols} FROM events {where} ORDER BY user_id, ts, event_id", params
+        )
+
+    def screenshot(self, screenshot_id: int) -> tuple[str, bytes] | None:
+        row = _first_row(
+            self.con,
+            "SELECT format, image FROM screenshots WHERE screenshot_id = ?",
+            [screenshot_id],
+        )
+        return (row[0], bytes(row[1])) if row else None
+
+    # -- mining runs ---------------------------------------------------------------
+
+    def start_run(self, config: dict[str, Any], code_version: str, seed: int) -> int:
+        """Create a ``mining_runs`` row in state ``running`` and return its id."""
+        with self.transaction() as con:
+            run_id = _scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM mining_runs")
+            con.execute(
+                "INSERT INTO mining_runs (run_id, started_at, status, config, code_version, "
+                "seed) VALUES (?, ?, 'running', ?, ?, ?)",
+                [
+                    run_id,
+                    utcnow(),
+                    json.dumps(config, sort_keys=True, default=str),
+                    code_version,
+                    seed,
+                ],
+            )
+        return run_id
+
+    def finish_run(self, run_id: int, results: dict[str, pl.DataFrame]) -> None:
+        """Write a run's result tables and mark it done, all in one transaction.
+
+        ``results`` maps table names of `RESULT_TABLES` to frames whose columns are a
+        subset of the table's (``run_id`` is filled in here).
+        """
+        unknown = set(results) - set(RESULT_TABLES)
+        if unknown:
+            raise StorageError(f"unknown result tables {sorted(unknown)}")
+        with self.transaction() as con:
+            for table in RESULT_TABLES:
+                if table in results:
+                    frame = results[table].with_columns(run_id=pl.lit(run_id, pl.Int32))
+                    _insert(con, table, frame, by_name=True)
+            counts = {t: results[t].height if t in results else 0 for t in RESULT_TABLES}
+            n_events = _scalar(con, "SELECT count(*) FROM events")
+            con.execute(
+                "UPDATE mining_runs SET status = 'done', finished_at = ?, n_events = ?, "
+                "n_instances = ?, n_processes = ? WHERE run_id = ?",
+                [utcnow(), n_events, counts["instances"], counts["processes"], run_id],
+            )
+
+    def fail_run(self, run_id: int) -> None:
+        with self.transaction() as con:
+            con.execute(
+                "UPDATE mining_runs SET status = 'failed', finished_at = ? WHERE run_id = ?",
+                [utcnow(), run_id],
+            )
+
+    def latest_run_id(self) -> int:
+        """The newest finished run; `NoMiningRunError` when there is none."""
+        run_id = _scalar(self.con, "SELECT max(run_id) FROM mining_runs WHERE status = 'done'")
+        if run_id is None:
+            raise NoMiningRunError(f"{self.path} has no finished mining run")
+        return int(run_id)
+
+    def read_results(self, table: str, run_id: int | None = None) -> pl.DataFrame:
+        """One result table of a run (default: the latest)."""
+        if table not in RESULT_TABLES:
+            raise StorageError(f"unknown result table {table!r}")
+        run_id = self.latest_run_id() if run_id is None else run_id
+        return self.query(f"SELECT * FROM {table} WHERE run_id = ?", [run_id])
+
+
+def open_store(path: str | Path, read_only: bool = False, create: bool = True) -> Store:
+    """Open (and upgrade) a taskmine database.
+
+    Example::
+
+        with open_store("work.duckdb") as store:
+            store.append_events(frame)
+    """
+    path = Path(path)
+    if not path.exists() and (read_only or not create):
+        raise StorageError(
+            f"database {path} does not exist",
+            "create one with `taskmine import`, `taskmine record` or `taskmine simulate`",
+        )
+    return Store(path, read_only=read_only)
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if not path.parent.exists():
+        raise StorageError(f"folder {path.parent} does not exist", "create it first")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise _translate(exc, path) from exc
+
+
+def _read_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = _scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    )
+    if not exists:
+        return 0
+    return _scalar(con, "SELECT coalesce(max(version), 0) FROM schema_version")
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> Any:
+    rows = con.execute(sql, list(params)).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _first_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> tuple | None:
+    rows = con.execute(sql, list(params)).fetchall()
+    return rows[0] if rows else None
+
+
+def _upsert_sessions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, on_conflict: str) -> None:
+    con.register("_sessions", frame.to_arrow())
+    con.execute(
+        f"INSERT INTO sessions SELECT * FROM _sessions ON CONFLICT (session_id) {on_conflict}"
+    )
+    con.unregister("_sessions")
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, by_name: bool = False
+) -> None:
+    """Bulk-insert a frame through Arrow (one statement, no per-row work)."""
+    name = f"_insert_{table}"
+    con.register(name, frame.to_arrow())
+    by = "BY NAME " if by_name else ""
+    con.execute(f"INSERT INTO {table} {by}SELECT * FROM {name}")
+    con.unregister(name)  # only on success: an aborted transaction refuses it; rollback drops it
+
+
+def _ident(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise StorageError(f"invalid column or table name {name!r}")
+    return name
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
+
+
+def _translate(exc: duckdb.Error, path: Path) -> StorageError:
+    """Turn a DuckDB exception into the domain error a user can act on."""
+    message = str(exc)
+    if "Could not set lock" in message or "Conflicting lock" in message:
+        holder = _LOCK_HOLDER.search(message)
+        who = f"process {holder.group(2)} ({holder.group(1)})" if holder else "another process"
+        return DatabaseLockedError(f"database {path} is in use by {who}")
+    if "No space left on device" in message or f"errno {errno.ENOSPC}" in message.lower():
+        return DiskFullError(f"the disk holding {path} is full")
+    if any(
+        s in message
+        for s in (
+            "not a valid DuckDB",
+            "Corrupt",
+            "corrupt",
+            "checksum",
+            "Serialization",
+            "database file",
+        )
+    ):
+        return CorruptDatabaseError(
+            f"{path} is not a readable taskmine database ({_first(message)})"
+        )
+    return StorageError(f"database {path}: {_first(message)}")
+
+
+def _first(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "unknown error"

@@ -1,0 +1,57 @@
+"""Terminal output: messages by verbosity, and progress bars only on an interactive terminal.
+
+Library code never prints; it takes an optional ``on_progress(done, total)`` callback and
+the CLI passes `Ui.progress`'s callback in. In CI and pipes the bars stay silent.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class Ui:
+    verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    @property
+    def interactive(self) -> bool:
+        return self.verbosity > 0 and sys.stderr.isatty()
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= 1:
+            self.err.print(message, markup=False)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity >= 2:
+            self.err.print(message, markup=False, style="dim")
+
+    def error(self, message: str) -> None:
+        self.err.print(f"error: {message}", markup=False, style="bold red")
+
+    @contextmanager
+    def progress(self, description: str) -> Iterator[ProgressFn]:
+        """Yield an ``on_progress(done, total)`` callback that drives a bar on a terminal."""
+        if not self.interactive:
+            yield lambda done, total: None
+            return
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=self.err, transient=True) as bar:
+            task = bar.add_task(description, total=None)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
