@@ -13,3 +13,63 @@ from storage.settings import setting
 @dataclass(frozen=True)
 class MiningConfig:
     seed: int = setting(0, "seed of every random choice; same input + config = same result")
+    # -- actions and segmentation (mining/actions.py, mining/segment.py) -----------------
+    title_similarity: float = setting(
+        0.5, "share of equal tokens for two window titles to share a template (Drain)"
+    )
+    title_min_distinct: int = setting(
+        4, "distinct values at a title position that make it a placeholder <*>"
+    )
+    action_attrs: list = setting(
+        [], "attrs keys used as an action's target when it has no element field"
+    )
+    segment_pause: float = setting(
+        1.0, "a pause is a gap longer than this many times the user's median gap"
+    )
+    segment_pause_quantile: float = setting(
+        0.1, "an action is a start (end) when this quantile of its gaps before (after) is a pause"
+    )
+    segment_idle_s: float = setting(
+        600.0, "a gap of this many seconds always ends a task instance (idle)"
+    )
+    segment_min_events: int = setting(3, "fewest events of a task instance; shorter is noise")
+    segment_tail_support: float = setting(
+        0.2, "actions in fewer of a routine's segments than this share are trimmed off their end"
+    )
+    segment_token_chars: int = setting(
+        4, "shortest value token (in texts, labels, titles, URLs) that can link events"
+    )
+    segment_context_s: float = setting(
+        1800.0, "a token that recurs only within this many seconds marks one business object"
+    )
+    segment_window_share: float = setting(
+        0.5, "share of a window template's events inside instances that makes it a routine window"
+    )
+    segment_min_contexts: int = setting(
+        10, "context instances a user needs to be segmented by context rather than structure"
+    )
+    segment_context_disagree: float = setting(
+        0.5, "share of context instances crossing structural cuts that makes context win"
+    )
+    # -- clustering, alignment, discovery, scoring (mining/cluster.py … score.py) --------
+    cluster_ngram: int = setting(1, "longest action n-gram in the clustering features")
+    cluster_dims: int = setting(32, "dimensions the TF-IDF features are reduced to (SVD)")
+    cluster_min_size: int = setting(5, "fewest instances a candidate process has")
+    cluster_min_samples: int = setting(3, "hdbscan min_samples: higher = more noise")
+    cluster_epsilon: float = setting(
+        0.9, "hdbscan cluster_selection_epsilon: clusters closer than this are merged"
+    )
+    align_min_support: float = setting(
+        0.2, "share of instances an action not in the medoid needs to become an optional step"
+    )
+    align_max_block: int = setting(4, "longest block of actions detected as a repeated loop")
+    align_repeat_share: float = setting(
+        0.2, "share of its instances in which a step must repeat to be marked repeated"
+    )
+    discover_noise: float = setting(0.2, "noise threshold of pm4py's inductive miner (IMf)")
+    discover_max_instances: int = setting(
+        500, "instances per candidate sampled for discovery, fitness and precision"
+    )
+    score_exception_share: float = setting(
+        0.05, "variants rarer than this share of a candidate's instances count as exceptions"
+    )

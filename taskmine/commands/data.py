@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from taskmine.commands import NotImplementedYet
 from taskmine.ui import Ui
 
 IMPORT_FORMATS = ("auto", "actionlogger", "smartrpa", "csv", "xes", "parquet")
 PROCESS_EXPORT_FORMATS = ("bpmn", "pdd", "workflow", "xes", "csv")
+EVENT_EXPORT_FORMATS = ("parquet", "csv", "xes")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +17,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--db", required=True, help="database file (created if missing)")
     p.add_argument("--format", default="auto", choices=IMPORT_FORMATS)
     p.add_argument(
-        "--column-map", metavar="TOML", help="column map for --format csv (see sample_logs/maps/)"
+        "--column-map",
+        metavar="TOML",
+        help="column map for --format csv, or extra mappings over a detected format "
+        "(see sample_logs/maps/)",
     )
     p.set_defaults(func=run_import)
 
@@ -28,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--out", required=True, help="CSV (or .parquet) file to write")
     q.add_argument("--run", type=int, help="mining run id (default: latest)")
     q.set_defaults(func=run_export_instances)
+    q = what.add_parser("events", help="every event, as Parquet (with screenshots), CSV or XES")
+    q.add_argument("--db", required=True)
+    q.add_argument("--out", required=True, help="file to write; the suffix gives the format")
+    q.add_argument("--format", default="auto", choices=("auto", *EVENT_EXPORT_FORMATS))
+    q.set_defaults(func=run_export_events)
     q = what.add_parser("process", help="a candidate process as BPMN, PDD, workflow, XES or CSV")
     q.add_argument("process_id", type=int, metavar="ID")
     q.add_argument("--db", required=True)
@@ -41,20 +49,91 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--users", type=int, default=3)
     p.add_argument("--days", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--no-screenshots", action="store_true", help="render no screenshots (for huge logs)"
+    )
     p.set_defaults(func=run_simulate)
 
 
 def run_import(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("import")
+    from storage.importers import import_logs, load_column_map
+    from storage.store import open_store
+
+    cmap = load_column_map(args.column_map) if args.column_map else None
+    with open_store(args.db) as store, ui.progress("importing") as on_progress:
+        results = import_logs(store, args.files, args.format, cmap, on_progress)
+        total = store.count("events")
+    for result in results:
+        if result.already_imported:
+            ui.detail(f"{result.path}: imported before, skipped")
+        else:
+            ui.detail(f"{result.path}: {result.n_events:,} events ({result.fmt})")
+    added = sum(r.n_events for r in results)
+    skipped = sum(r.already_imported for r in results)
+    note = f"; {skipped} file(s) imported before were skipped" if skipped else ""
+    ui.info(
+        f"imported {added:,} events from {len(results)} file(s) into {args.db} "
+        f"(now {total:,} events){note}"
+    )
+    return 0
 
 
 def run_export_instances(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("export instances")
+    from storage.exporters import export_instances
+    from storage.store import open_store
+
+    with open_store(args.db, read_only=True) as store:
+        n = export_instances(store, args.out, args.run)
+    ui.info(f"wrote {n:,} events of mined instances to {args.out}")
+    return 0
+
+
+def run_export_events(args: argparse.Namespace, ui: Ui) -> int:
+    from storage.exporters import export_events
+    from storage.store import open_store
+
+    with open_store(args.db, read_only=True) as store, ui.progress("exporting"):
+        n = export_events(store, args.out, args.format)
+    ui.info(f"wrote {n:,} events to {args.out}")
+    return 0
 
 
 def run_export_process(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("export process")
+    from pathlib import Path
+
+    from explorer.export import export
+
+    done = export(Path(args.db), str(args.process_id), args.format, args.run)
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / done.filename
+    out.write_bytes(done.content)
+    ui.info(f"wrote {out} ({args.format}, {len(done.content):,} bytes)")
+    return 0
 
 
 def run_simulate(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("simulate")
+    from sample_logs import check_output, simulate, write_simulation
+
+    check_output(args.out)
+    with ui.progress("simulating user-days") as on_progress:
+        sim = simulate(
+            args.users,
+            args.days,
+            args.seed,
+            screenshots=not args.no_screenshots,
+            on_progress=on_progress,
+        )
+    written = write_simulation(sim, args.out)
+    for row in sim.routines.iter_rows(named=True):
+        ui.detail(f"{row['routine']}: {row['n_instances']:,} executions, {row['work_hours']:.1f} h")
+    executions = int(sim.routines["n_instances"].sum())
+    if not written:
+        ui.info(f"{args.out} already holds this simulation; nothing was added")
+        return 0
+    ui.info(
+        f"simulated {sim.events.height:,} events ({executions:,} routine executions, "
+        f"{sim.screenshots.height:,} screenshots) of {args.users} user(s) over "
+        f"{args.days} working day(s); wrote {written:,} events to {args.out}"
+    )
+    return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from taskmine.commands import NotImplementedYet
 from taskmine.ui import Ui
@@ -33,11 +34,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_explore(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("explore")
+    from explorer import ExplorerConfig, check_bind
+    from storage.settings import load_config
+
+    config = load_config(ExplorerConfig, "explorer", args.config)
+    check_bind(args.host, config)
+    db = Path(args.db)
+    if not db.exists():
+        ui.info(f"note: {db} does not exist; the explorer will say how to create it")
+    _serve(db, args.host, args.port, config, ui)
+    return 0
+
+
+def _serve(db: Path, host: str, port: int, config: object, ui: Ui) -> None:
+    from explorer import serve
+
+    token = f"?token={config.token}" if config.token else ""
+    ui.info(f"explorer for {db} at http://{host}:{port}/{token}  (Ctrl+C stops it)")
+    serve(db, host, port, config)
 
 
 def run_demo(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("demo")
+    """Simulate, write, mine, then serve: the shortest way to see what taskmine does."""
+    import mining
+    from explorer import ExplorerConfig
+    from sample_logs import simulate, write_simulation
+    from storage.store import open_store
+
+    db = Path(args.db or "taskmine-demo.duckdb")
+    with ui.progress(f"simulating {args.users} users × {args.days} days") as on_progress:
+        sim = simulate(args.users, args.days, seed=args.seed, on_progress=on_progress)
+    added = write_simulation(sim, db)
+    ui.info(f"wrote {added:,} simulated events to {db}")
+    with open_store(db) as store, ui.progress("mining") as on_progress:
+        run_id = mining.mine(store, mining.MiningConfig(seed=args.seed), on_progress)
+        found = store.query("SELECT count(*) FROM processes WHERE run_id = ?", [run_id]).item()
+    ui.info(f"mining run {run_id} found {found} candidate processes")
+    if not args.no_serve:
+        _serve(db, "127.0.0.1", args.port, ExplorerConfig(), ui)
+    return 0
 
 
 def run_replay(args: argparse.Namespace, ui: Ui) -> int:

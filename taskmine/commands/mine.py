@@ -25,4 +25,18 @@ def run_mine(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def run_evaluate(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("evaluate")
+    """Print a run's scores against the events' ground truth as a small table."""
+    from mining.evaluate import EVALUATION_ROWS, evaluate_run
+    from storage.store import open_store
+
+    with open_store(args.db, read_only=True) as store:
+        result = evaluate_run(store, args.run)
+    width = max(len(label) for _, label in EVALUATION_ROWS)
+    print(f"{'run':<{width}}  {result['run_id']}")
+    for key, label in EVALUATION_ROWS:
+        value = result.get(key)
+        if value is None:
+            continue
+        shown = f"{value:.4f}" if isinstance(value, float) else f"{value:,}"
+        print(f"{label:<{width}}  {shown}")
+    return 0

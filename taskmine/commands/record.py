@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
 
-from taskmine.commands import NotImplementedYet
 from taskmine.ui import Ui
+
+RECORDER_ACTIONS = (
+    ("install", "install and start the service"),
+    ("uninstall", "stop and remove the service"),
+    ("status", "is it running, paused, how much it recorded"),
+    ("pause", "pause recording until `resume` (or the pause hotkey)"),
+    ("resume", "resume a paused recorder"),
+    ("ship", "export closed sessions as Parquet files to a spool folder"),
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,19 +28,62 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("recorder", help="manage the recorder as a desktop service")
     action = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, help_text in (
-        ("install", "install and start the service"),
-        ("uninstall", "stop and remove the service"),
-        ("status", "is it running, paused, how much it recorded"),
-    ):
+    for name, help_text in RECORDER_ACTIONS:
         q = action.add_parser(name, help=help_text)
         q.add_argument("--config", help="TOML configuration file")
+        if name in ("install", "ship"):
+            q.add_argument("--db", help="the recorder's database (default: setting `db`)")
+        if name == "ship":
+            q.add_argument("--to", required=True, help="folder to write the Parquet files to")
         q.set_defaults(func=run_recorder)
 
 
 def run_record(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("record")
+    from recorder.config import load_recorder_config
+    from recorder.session import Recorder
+
+    config = load_recorder_config(args.config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    ui.info(
+        f"recording into {args.db}; pause with {config.pause_hotkey} or "
+        "`taskmine recorder pause`; stop with Ctrl+C"
+    )
+    recorder = Recorder(Path(args.db), config)
+    recorder.run(stop)
+    ui.info(
+        f"stopped: {recorder.writer.counts['events_written']:,} events written, "
+        f"{recorder.listeners.dropped:,} dropped"
+    )
+    return 0
 
 
 def run_recorder(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet(f"recorder {args.action}")
+    from recorder import service
+    from recorder.config import load_recorder_config
+
+    config = load_recorder_config(args.config)
+    if args.action == "status":
+        return _show(service.status(config), ui)
+    if args.action in ("pause", "resume"):
+        ui.info(service.set_paused(config, args.action == "pause"))
+        return 0
+    if args.action == "ship":
+        files = service.ship(config, Path(args.db) if args.db else None, Path(args.to))
+        ui.info(f"shipped {len(files)} session file(s) to {args.to}")
+        for path in files:
+            ui.detail(str(path))
+        return 0
+    if args.action == "install":
+        ui.info(service.install(config, args.config, Path(args.db) if args.db else None))
+        return 0
+    ui.info(service.uninstall())
+    return 0
+
+
+def _show(lines: list[str], ui: Ui) -> int:
+    for line in lines:
+        print(line)
+    return 0

@@ -1,0 +1,109 @@
+"""AG Grid tables: column definitions and rows from polars frames (no I/O)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import dash_ag_grid as dag
+import polars as pl
+
+#: AG Grid's theming API (no legacy CSS theme class: mixing the two logs an error).
+GRID_THEME = (
+    "themeQuartz.withParams({accentColor: '#3451b2', fontFamily: 'inherit', fontSize: 13,"
+    " headerBackgroundColor: '#f3f5fa', spacing: 6, wrapperBorderRadius: 8})"
+)
+NUMBER = {"type": "rightAligned", "filter": "agNumberColumnFilter"}
+
+
+def _format(digits: int, suffix: str = "") -> dict:
+    return {"function": f"params.value == null ? '—' : d3.format(',.{digits}f')(params.value)"
+                        f" + '{suffix}'"}
+
+
+def number_column(field: str, header: str, digits: int = 0, suffix: str = "", **extra) -> dict:
+    return {"field": field, "headerName": header, **NUMBER,
+            "valueFormatter": _format(digits, suffix), **extra}
+
+
+def percent_column(field: str, header: str, **extra) -> dict:
+    return {"field": field, "headerName": header, **NUMBER,
+            "valueFormatter": {"function": "params.value == null ? '—' : "
+                                           "d3.format('.0%')(params.value)"}, **extra}
+
+
+def text_column(field: str, header: str, **extra) -> dict:
+    return {"field": field, "headerName": header, "filter": "agTextColumnFilter", **extra}
+
+
+def records(frame: pl.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts: dates as ISO text, lists joined."""
+    out = []
+    for row in frame.iter_rows(named=True):
+        out.append({k: _jsonable(v) for k, v in row.items()})
+    return out
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value if v is not None)
+    return value
+
+
+def grid(
+    id: str,  # noqa: A002 - Dash's name
+    columns: list[dict],
+    rows: list[dict],
+    row_id: str | None = None,
+    height: int = 420,
+    **extra,
+) -> dag.AgGrid:
+    """A themed grid; ``row_id`` names the field that identifies a row in ``cellClicked``."""
+    options = {
+        "animateRows": False,
+        "tooltipShowDelay": 300,
+        "theme": {"function": GRID_THEME},
+        **extra.pop("options", {}),
+    }
+    if row_id:
+        extra["getRowId"] = f"params.data.{row_id}"
+    return dag.AgGrid(
+        id=id,
+        columnDefs=columns,
+        rowData=rows,
+        defaultColDef={"sortable": True, "resizable": True, "minWidth": 80},
+        dashGridOptions=options,
+        columnSize="responsiveSizeToFit",
+        style={"height": f"{height}px", "width": "100%"},
+        **extra,
+    )
+
+
+def opportunity_columns(factor_names: list[str], with_rank: bool = True) -> list[dict]:
+    """Columns of the ranking: the figures of merit, then one column per score factor."""
+    columns = [
+        number_column("rank", "#", maxWidth=70, pinned="left") if with_rank else None,
+        text_column("name", "Candidate process", minWidth=220, pinned="left",
+                    cellClass="link-cell", tooltipField="note"),
+        number_column("score", "Score", 2, sort=None),
+        percent_column("confidence", "Confidence"),
+        number_column("n_instances", "Instances"),
+        number_column("per_week", "Per week", 1),
+        number_column("n_users", "Users"),
+        number_column("mean_duration_s", "Mean duration", 0, " s"),
+        number_column("hours_saved_per_month", "Hours saved / month", 1),
+        number_column("n_variants", "Variants"),
+        text_column("apps", "Apps", minWidth=160),
+        text_column("note", "Note", minWidth=120),
+    ]
+    factors = {
+        "headerName": "Score factors",
+        "children": [
+            number_column(f"factor_{name}", name.replace("_", " "), 2, columnGroupShow=None)
+            for name in factor_names
+        ],
+    }
+    return [c for c in columns if c] + ([factors] if factor_names else [])

@@ -1,0 +1,26 @@
+"""Settings of the explorer, resolved by `storage.settings.load_config` (section ``[explorer]``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.settings import setting
+
+
+@dataclass(frozen=True)
+class ExplorerConfig:
+    token: str = setting(
+        "",
+        "access token; when set, every request needs `?token=…` once (it becomes a cookie) or "
+        "an `Authorization: Bearer …` header. Required (or basic auth) to bind a non-loopback host",
+    )
+    username: str = setting("", "basic-auth user name (with `password`), an alternative to token")
+    password: str = setting("", "basic-auth password (with `username`)")
+    review_confidence: float = setting(
+        0.5, "candidates whose confidence is below this go to the review queue, not the ranking"
+    )
+    max_rows: int = setting(500, "most instances or events a page lists at once")
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.token or (self.username and self.password))

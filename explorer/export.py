@@ -1,0 +1,323 @@
+"""Exports of one candidate process, shared by the explorer's buttons and the CLI.
+
+Each format is a pure function of a `queries.ProcessBundle` returning bytes; `export`
+reads the bundle and dispatches. Formats: BPMN 2.0 (pm4py, the consensus steps as tasks,
+optional steps behind an exclusive gateway), a self-contained HTML process definition
+document, the workflow JSON that ``taskmine replay`` runs, and XES and CSV of the
+instances' events.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from explorer import queries
+from explorer.components.common import fmt_duration, fmt_share
+from explorer.components.filmstrip import describe_step
+from explorer.components.process_map import process_map_svg
+from explorer.errors import ExplorerError
+from taskmine import __version__
+
+WORKFLOW_SCHEMA_VERSION = 1
+SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "workflow-1.schema.json"
+
+
+@dataclass(frozen=True)
+class Exported:
+    filename: str
+    mimetype: str
+    content: bytes
+
+
+FORMATS = {
+    "bpmn": ("bpmn", "application/xml"),
+    "pdd": ("html", "text/html"),
+    "workflow": ("json", "application/json"),
+    "xes": ("xes", "application/xml"),
+    "csv": ("csv", "text/csv"),
+}
+
+
+def export(db: Path, key: str, fmt: str, run_id: int | None = None) -> Exported:
+    """Render candidate ``key`` of ``db`` in ``fmt`` (one of `FORMATS`).
+
+    Example::
+
+        doc = export(Path("work.duckdb"), "3", "pdd")
+        Path(doc.filename).write_bytes(doc.content)
+    """
+    if fmt not in FORMATS:
+        raise ExplorerError(f"unknown export format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+    bundle = queries.read_bundle(db, key, run_id)
+    render = {"bpmn": to_bpmn, "pdd": to_pdd_html, "workflow": to_workflow_json,
+              "xes": to_xes, "csv": to_csv}[fmt]
+    extension, mimetype = FORMATS[fmt]
+    return Exported(f"{_slug(bundle.detail.row['name'])}.{extension}", mimetype, render(bundle))
+
+
+def _slug(name: str) -> str:
+    slug = "".join(c.lower() if c.isalnum() else "-" for c in name).strip("-")
+    return "-".join(part for part in slug.split("-") if part)[:60] or "process"
+
+
+# -- workflow JSON -----------------------------------------------------------------------
+
+
+def workflow(bundle: queries.ProcessBundle) -> dict:
+    """The consensus workflow as a replayable document (see ``schemas/workflow-1``)."""
+    detail, row = bundle.detail, bundle.detail.row
+    steps, inputs, transfers = [], [], []
+    for s in detail.steps.iter_rows(named=True):
+        examples = json.loads(s["example_values"]) if s["example_values"] else []
+        slot = s["input_slot"] or (f"input_{s['step_no']}" if s["varies"] else None)
+        steps.append({
+            "id": int(s["step_no"]),
+            "kind": s["kind"] or s["action"].split(":", 1)[0],
+            "action": s["action"],
+            "target": {
+                "app": s["app"],
+                "window_title": s["window_template"],
+                "element": s["target"],
+                "relative_position": _relative_position(s["attrs"]),
+            },
+            "optional": bool(s["optional"]),
+            "repeated": bool(s["repeated"]),
+            "support": float(s["support"]),
+            "input": slot,
+            "value": None if s["varies"] or not examples else examples[0],
+            "transfer_from": s["transfer_from_step"],
+        })
+        if slot:
+            inputs.append({"name": slot, "step": int(s["step_no"]), "examples": examples[:5]})
+        if s["transfer_from_step"] is not None:
+            transfers.append({"from_step": int(s["transfer_from_step"]),
+                              "to_step": int(s["step_no"])})
+    return {
+        "schema_version": WORKFLOW_SCHEMA_VERSION,
+        "generator": f"taskmine {__version__}",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "process": {
+            "name": row["name"], "signature": row["signature"], "key": row["key"],
+            "run_id": detail.run_id, "instances": row["n_instances"], "users": row["n_users"],
+            "score": row["score"], "confidence": row["confidence"],
+        },
+        "steps": steps,
+        "inputs": inputs,
+        "transfers": transfers,
+    }
+
+
+def _relative_position(attrs: str | None) -> dict | None:
+    data = json.loads(attrs) if attrs else {}
+    if "rel_x" in data and "rel_y" in data:
+        return {"x": float(data["rel_x"]), "y": float(data["rel_y"])}
+    return None
+
+
+def to_workflow_json(bundle: queries.ProcessBundle) -> bytes:
+    return json.dumps(workflow(bundle), indent=2, default=str).encode()
+
+
+# -- BPMN ----------------------------------------------------------------------------------
+
+
+def to_bpmn(bundle: queries.ProcessBundle) -> bytes:
+    """BPMN 2.0 from the consensus steps; falls back to mining's model if it has no steps."""
+    steps = bundle.detail.steps
+    if steps.is_empty():
+        if bundle.detail.bpmn_xml:
+            return bundle.detail.bpmn_xml.encode()
+        raise ExplorerError(f"candidate {bundle.detail.row['name']!r} has no steps to export")
+    from pm4py.objects.bpmn.exporter.variants.etree import get_xml_string
+    from pm4py.objects.bpmn.obj import BPMN
+
+    model = BPMN(name=bundle.detail.row["name"])
+    order = []
+    previous = BPMN.StartEvent(id="start", name="start")
+    model.add_node(previous)
+    order.append(previous)
+    for s in steps.iter_rows(named=True):
+        task = BPMN.Task(id=f"step_{s['step_no']}", name=f"{s['step_no']}. {describe_step(s)}")
+        model.add_node(task)
+        if s["optional"]:
+            split = BPMN.ExclusiveGateway(id=f"split_{s['step_no']}", name="",
+                                          gateway_direction=BPMN.Gateway.Direction.DIVERGING)
+            join = BPMN.ExclusiveGateway(id=f"join_{s['step_no']}", name="",
+                                         gateway_direction=BPMN.Gateway.Direction.CONVERGING)
+            for node in (split, task, join):
+                model.add_node(node)
+                order.append(node)
+            for source, target in ((previous, split), (split, task), (task, join), (split, join)):
+                model.add_flow(BPMN.SequenceFlow(source, target))
+            previous = join
+        else:
+            order.append(task)
+            model.add_flow(BPMN.SequenceFlow(previous, task))
+            previous = task
+    end = BPMN.EndEvent(id="end", name="end")
+    model.add_node(end)
+    order.append(end)
+    model.add_flow(BPMN.SequenceFlow(previous, end))
+    _place(model, order)
+    return get_xml_string(model)
+
+
+def _place(model, order: list) -> None:
+    """Lay the chain out left to right (pm4py's own layouter needs Graphviz installed).
+
+    Optional steps' skip flows arc above the task they bypass.
+    """
+    from pm4py.objects.bpmn.obj import BPMN
+
+    x, middle = 40, 160
+    for node in order:
+        width, height = (
+            (140, 70) if isinstance(node, BPMN.Task)
+            else (50, 50) if isinstance(node, BPMN.Gateway) else (36, 36)
+        )
+        node.set_x(x)
+        node.set_y(middle - height // 2)
+        node.set_width(width)
+        node.set_height(height)
+        x += width + 50
+    layout = model.get_layout()
+    for flow in model.get_flows():
+        source, target = flow.get_source(), flow.get_target()
+        edge = layout.get(flow)
+        edge.del_waypoints()
+        if isinstance(source, BPMN.Gateway) and isinstance(target, BPMN.Gateway):
+            sx = source.get_x() + source.get_width() // 2
+            tx = target.get_x() + target.get_width() // 2
+            points = [(sx, source.get_y()), (sx, middle - 70), (tx, middle - 70),
+                      (tx, target.get_y())]
+        else:
+            points = [(source.get_x() + source.get_width(), middle), (target.get_x(), middle)]
+        for point in points:
+            edge.add_waypoint(point)
+
+
+# -- event logs ----------------------------------------------------------------------------
+
+
+def to_csv(bundle: queries.ProcessBundle) -> bytes:
+    """One row per event of every instance, traceable to its input file and row."""
+    frame = bundle.events.with_columns(
+        pl.lit(bundle.detail.row["key"]).alias("process_key"),
+        pl.lit(bundle.detail.row["name"]).alias("process_name"),
+    )
+    buffer = io.BytesIO()
+    frame.write_csv(buffer)
+    return buffer.getvalue()
+
+
+def to_xes(bundle: queries.ProcessBundle) -> bytes:
+    """The instances as an IEEE XES log: one trace per instance, the action as activity."""
+    import pm4py
+
+    frame = bundle.events.select(
+        pl.col("instance_id").cast(pl.String).alias("case:concept:name"),
+        pl.col("action").alias("concept:name"),
+        pl.col("ts").dt.replace_time_zone("UTC").alias("time:timestamp"),
+        pl.col("user_id").alias("org:resource"),
+        pl.col("kind"), pl.col("app"), pl.col("source_file"), pl.col("source_row"),
+    ).to_pandas()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "log.xes"
+        pm4py.write_xes(frame, str(path), case_id_key="case:concept:name")
+        return path.read_bytes()
+
+
+# -- process definition document -------------------------------------------------------
+
+
+def _data_uri(shot: tuple[str, bytes] | None) -> str | None:
+    if shot is None:
+        return None
+    fmt, data = shot
+    return f"data:image/{fmt.lower()};base64,{base64.b64encode(data).decode()}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def to_pdd_html(bundle: queries.ProcessBundle) -> bytes:
+    """A process definition document an RPA developer can work from, in one HTML file."""
+    detail, row = bundle.detail, bundle.detail.row
+    e = html.escape
+    step_rows = []
+    for s in detail.steps.iter_rows(named=True):
+        uri = _data_uri(bundle.screenshots.get(s["screenshot_id"]))
+        image = f'<img src="{uri}" alt="step {s["step_no"]}">' if uri else "—"
+        flags = [f for f, on in (("optional", s["optional"]), ("repeated", s["repeated"])) if on]
+        step_rows.append([
+            str(s["step_no"]), e(describe_step(s)), e(s["window_template"] or ""),
+            fmt_share(s["support"]), e(", ".join(flags)),
+            e(s["input_slot"] or ("varies" if s["varies"] else "")),
+            "" if s["transfer_from_step"] is None else f"from step {s['transfer_from_step']}",
+            image,
+        ])
+    inputs = [
+        [e(s["input_slot"] or f"input_{s['step_no']}"), str(s["step_no"]),
+         e(", ".join(map(str, json.loads(s["example_values"] or "[]")[:5])))]
+        for s in detail.steps.filter(pl.col("varies")).iter_rows(named=True)
+    ]
+    variants = [
+        [str(v["variant_id"]), str(v["n_instances"]), fmt_share(v["share"]),
+         fmt_duration(v["mean_duration_s"]), e(" → ".join(v["actions"]))]
+        for v in detail.variants.iter_rows(named=True)
+    ]
+    durations = bundle.instances["duration_s"]
+    stats = [
+        ["Instances", f"{row['n_instances']:,}"], ["Users", f"{row['n_users']:,}"],
+        ["Per week", f"{row['per_week']:.1f}"],
+        ["Mean duration", fmt_duration(row["mean_duration_s"])],
+        ["Median duration", fmt_duration(durations.median() if len(durations) else None)],
+        ["Hours saved per month", f"{row['hours_saved_per_month']:.1f}"],
+        ["Score", f"{row['score']:.2f}"], ["Confidence", fmt_share(row["confidence"])],
+        ["Applications", e(", ".join(row["apps"] or []))],
+    ]
+    sections = [
+        f"<h1>{e(row['name'])}</h1>",
+        f"<p class='meta'>Process definition document · candidate {e(row['key'])} of mining "
+        f"run {detail.run_id} · generated by taskmine {__version__} on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
+        "<h2>Statistics</h2>", _table(["Figure", "Value"], stats),
+        "<h2>Process map</h2>", process_map_svg(bundle.edges),
+        "<h2>Steps</h2>",
+        _table(["#", "Step", "Window", "Support", "Flags", "Input", "Data transfer",
+                "Screenshot"], step_rows),
+        "<h2>Inputs</h2>",
+        _table(["Input", "Step", "Example values"], inputs) if inputs else "<p>None.</p>",
+        "<h2>Variants</h2>",
+        _table(["Variant", "Instances", "Share", "Mean duration", "Actions"], variants),
+    ]
+    return _PDD_PAGE.format(title=e(row["name"]), body="\n".join(sections)).encode()
+
+
+_PDD_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} · process definition</title>
+<style>
+body {{ font-family: system-ui, sans-serif; color: #1d2433; max-width: 1100px;
+       margin: 32px auto; padding: 0 24px; }}
+h1 {{ margin-bottom: 4px; }} h2 {{ margin-top: 32px; border-bottom: 1px solid #e4e7ee; }}
+.meta {{ color: #667085; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
+th, td {{ border: 1px solid #e4e7ee; padding: 6px 8px; text-align: left; vertical-align: top; }}
+th {{ background: #f3f5fa; }}
+img {{ max-width: 260px; border: 1px solid #e4e7ee; border-radius: 4px; }}
+</style></head><body>
+{body}
+</body></html>
+"""

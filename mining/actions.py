@@ -1,0 +1,206 @@
+"""Events → generalised action labels.
+
+Two recordings of the same routine never have the same window titles or values: the
+invoice number, the customer and the file differ. Mining compares *actions*, so each event
+gets a label made of what stays constant between instances — the event kind, the app, the
+target element and a template of the window title (and URL) in which the variable parts
+are placeholders. Values (typed text, cell contents, ids) stay in their own columns.
+
+Templates come from two passes: regular expressions mask what is variable by shape
+(numbers, ids, e-mail addresses, dates, file names), then a Drain-style miner groups the
+remaining titles of an app by length and token similarity and turns positions that take
+many different values (customer names, subjects) into ``<*>``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from mining.config import MiningConfig
+
+#: (pattern, placeholder), applied in order: earlier, more specific shapes win.
+MASKS: tuple[tuple[str, str], ...] = (
+    (r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", "<email>"),
+    (r"https?://\S+", "<url>"),
+    (r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b", "<date>"),
+    (r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b", "<date>"),
+    (r"\b\d{1,2}:\d{2}(?::\d{2})?\b", "<time>"),
+    (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<uuid>"),
+    # hexadecimal record ids (Salesforce, ServiceNow sys_id): eight or more hex digits
+    (r"\b[0-9a-fA-F]{8,}\b", "<id>"),
+    # Runs of two or more digits are data (ids, amounts, counters); single digits are
+    # usually part of a name ("Sheet1", "B2") and stay.
+    (r"\d{2,}(?:[.,]\d+)*", "<num>"),
+)
+
+
+def mask_text(expr: pl.Expr) -> pl.Expr:
+    """Replace variable-looking substrings of a string column by placeholders."""
+    for pattern, placeholder in MASKS:
+        expr = expr.str.replace_all(pattern, placeholder)
+    return expr
+
+
+def attr_field(key: str) -> pl.Expr:
+    """One value of the ``attrs`` JSON object (for example ``Sheet`` or ``FileName``)."""
+    return pl.col("attrs").str.json_path_match(f"$['{key}']")
+
+
+def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """Add ``title_template`` and ``action`` to events, keeping rows and order.
+
+    ``events`` is what `Store.read_events` returns (without the ``truth_*`` columns).
+    The action label is ``kind|app|target|title template|url template``: equal for two
+    events that did the same thing in different instances of a routine.
+
+    Example::
+
+        actions = label_actions(store.read_events(), MiningConfig())
+        actions.group_by("action").len()
+    """
+    masked = events.select(
+        app=pl.col("app").fill_null(""),
+        title=mask_text(pl.col("window_title").fill_null("").str.strip_chars()),
+        # the element's name is stable; its visible label may be a value (a subject line)
+        target=mask_text(
+            pl.coalesce(
+                pl.col("element_name"),
+                pl.col("element_label"),
+                # a spreadsheet cell id keeps its column, not its row (the record)
+                pl.col("element_id").str.replace(r"^([A-Z]{1,3})\d+$", "${1}<row>"),
+                pl.col("element_role"),
+                *[attr_field(k) for k in config.action_attrs],
+            )
+            .fill_null("")
+            .str.strip_chars()
+        ),
+    )
+    title_template = _templated(masked, "title", ["app"], config)
+    target_template = _templated(masked, "target", ["app"], config)
+    url = mask_text(
+        pl.col("url").fill_null("").str.replace(r"^[a-z]+://", "").str.replace(r"[?#].*$", "")
+    )
+    return events.with_columns(title_template=title_template).with_columns(
+        action=pl.concat_str(
+            [
+                pl.col("kind").fill_null(""),
+                pl.col("app").fill_null(""),
+                target_template,
+                pl.col("title_template"),
+                url,
+            ],
+            separator="|",
+        )
+    )
+
+
+def _templated(masked: pl.DataFrame, column: str, by: list[str], config: MiningConfig) -> pl.Series:
+    """Drain templates of ``column`` mapped back onto every row."""
+    frame = masked.select(*by, text=pl.col(column))
+    templates = mine_templates(frame, by, config)
+    return frame.join(templates, on=[*by, "text"], how="left", maintain_order="left")["template"]
+
+
+def mine_templates(texts: pl.DataFrame, by: list[str], config: MiningConfig) -> pl.DataFrame:
+    """Drain-style templates of masked texts: ``*by, text`` → ``template``.
+
+    Works on distinct texts only, so its cost follows the vocabulary of windows, not the
+    number of events. Texts of one group (an app) with the same number of tokens are
+    clustered greedily by the share of equal tokens, most frequent first, as Drain does;
+    in each cluster a position that takes at least ``title_min_distinct`` values becomes
+    ``<*>`` (runs of them collapse into one), while positions with few values (``Inbox``
+    vs ``Calendar``) stay literal and keep those windows apart. A text left literal
+    because its length was rare (a subject one word longer than usual) takes the most
+    specific template of its group that matches it, unless it is more frequent than any
+    text of that template (then it is a window of its own).
+    """
+    distinct = (
+        texts.group_by(*by, "text")
+        .len()
+        .sort(["len", *by, "text"], descending=[True] + [False] * (len(by) + 1))
+    )
+    rows = distinct.select(*by, "text", "len").rows()
+    clusters: dict[tuple, list[list[list[str]]]] = {}
+    placed: list[tuple[tuple, int, list[str]]] = []
+    for row in rows:
+        tokens = _TOKENS.findall(row[-2])
+        key = (*row[:-2], len(tokens))
+        group = clusters.setdefault(key, [])
+        best = next(
+            (
+                i
+                for i, members in enumerate(group)
+                if _similarity(members[0], tokens) >= config.title_similarity
+            ),
+            -1,
+        )
+        if best < 0:
+            group.append([])
+            best = len(group) - 1
+        group[best].append(tokens)
+        placed.append((key, best, tokens))
+    variable = {
+        (key, i): [
+            len({m[p] for m in members}) >= config.title_min_distinct for p in range(key[-1])
+        ]
+        for key, group in clusters.items()
+        for i, members in enumerate(group)
+    }
+    templates = [_render(tokens, variable[(key, i)]) for key, i, tokens in placed]
+    templates = _match_rare(rows, templates, len(by))
+    return distinct.select(*by, "text").with_columns(template=pl.Series(templates, dtype=pl.String))
+
+
+#: Words and the separators between them, so that a template keeps the separators.
+_TOKENS = re.compile(r"[^\s_/|:()\-–—·]+|[\s_/|:()\-–—·]+")
+
+
+def _render(tokens: list[str], flags: list[bool]) -> str:
+    """Join tokens, variable ones as ``<*>``; a run of placeholders becomes one."""
+    out = "".join("<*>" if v else t for t, v in zip(tokens, flags, strict=True))
+    return _RUN.sub("<*>", out)
+
+
+_RUN = re.compile(r"<\*>(?:[^<>\w]*<\*>)+")
+
+
+def _match_rare(rows: list[tuple], templates: list[str], n_by: int) -> list[str]:
+    """Give each text the most specific template of its group that is more general than
+    its own and matches it, unless the text is more frequent than any of that template's."""
+    general: dict[tuple, list[tuple[int, re.Pattern, str, int]]] = {}
+    biggest: dict[str, int] = {}
+    for row, template in zip(rows, templates, strict=True):
+        biggest[template] = max(biggest.get(template, 0), row[-1])
+    for row, template in zip(rows, templates, strict=True):
+        if "<*>" in template:
+            entries = general.setdefault(tuple(row[:n_by]), [])
+            if all(t != template for _, _, t, _ in entries):
+                pattern = re.compile(
+                    ".+".join(re.escape(part) for part in template.split("<*>")) + r"\Z",
+                    re.DOTALL,
+                )
+                literal = len(template.replace("<*>", ""))
+                entries.append((literal, pattern, template, biggest[template]))
+    for entries in general.values():
+        entries.sort(key=lambda e: (-e[0], e[2]))
+    out = []
+    for row, template in zip(rows, templates, strict=True):
+        literal = len(template.replace("<*>", ""))
+        for size, pattern, candidate, most in general.get(tuple(row[:n_by]), []):
+            if size < literal and row[-1] <= most and pattern.match(row[-2]):
+                template = candidate
+                break
+        out.append(template)
+    return out
+
+
+def _similarity(a: list[str], b: list[str]) -> float:
+    """Share of word positions where two equally long token lists agree (Drain's simSeq);
+    separators are left out, or they would make any two titles look alike."""
+    words = [(x, y) for x, y in zip(a, b, strict=True) if _WORD.match(x) or _WORD.match(y)]
+    return sum(x == y for x, y in words) / max(len(words), 1)
+
+
+_WORD = re.compile(r"[^\s_/|:()\-–—·]")

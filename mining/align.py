@@ -1,0 +1,319 @@
+"""Aligning the instances of a candidate process into one consensus workflow.
+
+Star alignment: the medoid variant (the action sequence closest to all others, weighted
+by how often each occurs) is the backbone, and every other variant is aligned to it by
+Levenshtein edit operations. Medoid actions become steps; actions that other variants
+insert between two medoid steps become optional steps when enough instances have them.
+Loops (a block of up to ``align_max_block`` actions done several times in a row, such as
+one line item after another) are collapsed to one pass before aligning, so that a
+different number of iterations does not look like missing steps; such steps are marked
+``repeated``. Work is per distinct variant, never per event; events get their step by a
+join on (variant, position).
+
+From the events of each step come the fields a bot needs: whether the value varies
+between instances (an input) or is constant, and, for a paste, the earlier step whose
+copied value it pastes (a data transfer).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cdist
+
+from mining.cluster import instance_variants
+from mining.config import MiningConfig
+
+#: Variants considered as medoid: the most frequent ones cover nearly every instance.
+MEDOID_CANDIDATES = 50
+#: A step's value is an input a bot needs only for these kinds (a copy *reads* a value).
+INPUT_KINDS = ("type", "paste", "insertValue", "editField", "editCell", "select", "pick")
+EXAMPLE_VALUES = 5
+
+STEP_SCHEMA = {
+    "step_no": pl.Int32,
+    "action": pl.String,
+    "kind": pl.String,
+    "app": pl.String,
+    "window_template": pl.String,
+    "target": pl.String,
+    "support": pl.Float64,
+    "optional": pl.Boolean,
+    "repeated": pl.Boolean,
+    "varies": pl.Boolean,
+    "input_slot": pl.String,
+    "example_values": pl.String,
+    "transfer_from_step": pl.Int32,
+    "screenshot_id": pl.Int64,
+    "attrs": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The consensus workflow of one candidate process.
+
+    ``steps``: one row per step (columns of ``process_steps`` without run and process).
+    ``event_steps``: ``event_id, instance_id, step_no`` (null: the event is in no step).
+    ``consistency``: instance-weighted mean similarity (1 - normalised edit distance) of
+    the loop-collapsed variants to the medoid; 1.0 when every instance is done alike.
+    """
+
+    steps: pl.DataFrame
+    event_steps: pl.DataFrame
+    consistency: float
+
+
+def align_cluster(events: pl.DataFrame, config: MiningConfig) -> Alignment:
+    """Align the instances of one candidate into ordered consensus steps.
+
+    ``events``: one row per event of the candidate's instances with ``event_id,
+    instance_id, position, action, kind, app, title_template, text, screenshot_id`` and the
+    element fields when present.
+
+    Example::
+
+        alignment = align_cluster(events.filter(pl.col("process_id") == 0), config)
+        alignment.steps.select("step_no", "action", "support", "optional")
+    """
+    instances, variants = instance_variants(events)
+    collapsed = [collapse_repeats(a, config.align_max_block) for a in variants["actions"].to_list()]
+    codebook: dict[str, int] = {}
+    coded = [[codebook.setdefault(a, len(codebook)) for a in c.actions] for c in collapsed]
+    weights = variants["n_instances"].to_numpy()
+    medoid = _medoid(coded, weights)
+    mapping, similarity = _map_to_medoid(collapsed, coded, medoid, weights, config)
+    event_steps = (
+        events.select("event_id", "instance_id", "position")
+        .join(instances, on="instance_id")
+        .join(mapping, on=["variant", "position"], how="left")
+        .select("event_id", "instance_id", "step_no")
+    )
+    steps = _describe_steps(events, event_steps, mapping, instances, config)
+    consistency = float(np.average(similarity, weights=weights))
+    return Alignment(steps=steps, event_steps=event_steps, consistency=consistency)
+
+
+@dataclass(frozen=True)
+class Collapsed:
+    """A sequence with its loops collapsed to one pass.
+
+    ``origin[i]``: index in ``actions`` of original position ``i``;
+    ``repeated[j]``: ``actions[j]`` was part of a block done more than once.
+    """
+
+    actions: list[str]
+    origin: list[int]
+    repeated: list[bool]
+
+
+def collapse_repeats(sequence: list[str], max_block: int) -> Collapsed:
+    """Collapse tandem repeats (``A B C B C B C D`` → ``A B C D``), shortest block first."""
+    actions: list[str] = []
+    origin: list[int] = []
+    repeated: list[bool] = []
+    i, n = 0, len(sequence)
+    while i < n:
+        block, times = 1, 1
+        for size in range(1, max_block + 1):
+            reps = 1
+            while sequence[i + reps * size : i + (reps + 1) * size] == sequence[i : i + size]:
+                reps += 1
+            if reps > 1 and i + size <= n:
+                block, times = size, reps
+                break
+        start = len(actions)
+        actions.extend(sequence[i : i + block])
+        repeated.extend([times > 1] * block)
+        origin.extend(start + k % block for k in range(block * times))
+        i += block * times
+    return Collapsed(actions, origin, repeated)
+
+
+def _medoid(coded: list[list[int]], weights: np.ndarray) -> int:
+    """Index of the frequent variant with the least weighted distance to the others."""
+    top = min(len(coded), MEDOID_CANDIDATES)
+    distances = cdist(coded[:top], coded[:top], scorer=Levenshtein.normalized_distance)
+    return int(np.argmin(distances @ weights[:top]))
+
+
+def _map_to_medoid(
+    collapsed: list[Collapsed],
+    coded: list[list[int]],
+    medoid: int,
+    weights: np.ndarray,
+    config: MiningConfig,
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """Map every (variant, position) to a step number; return it and each similarity."""
+    backbone = coded[medoid]
+    slots: list[tuple[int, int, tuple]] = []  # (variant, collapsed index, step key)
+    inserted: Counter = Counter()
+    offset: dict[tuple, int] = {}  # smallest offset of an inserted action within its gap
+    similarity = np.empty(len(coded))
+    for v, seq in enumerate(coded):
+        similarity[v] = 1.0 - Levenshtein.normalized_distance(seq, backbone)
+        seen: set = set()
+        for op in Levenshtein.opcodes(seq, backbone):
+            for k in range(op.src_start, op.src_end):
+                if op.tag == "equal":
+                    key = ("m", op.dest_start + k - op.src_start, "")
+                else:  # an insertion (or substitution) between medoid steps
+                    key = ("i", op.dest_start - 1, collapsed[v].actions[k])
+                    offset[key] = min(offset.get(key, k), k - op.src_start)
+                    if key not in seen:
+                        inserted[key] += weights[v]
+                        seen.add(key)
+                slots.append((v, k, key))
+    total = weights.sum()
+    keep = {k for k, w in inserted.items() if w / total >= config.align_min_support}
+    order = sorted(
+        {key for _, _, key in slots if key[0] == "m" or key in keep},
+        key=lambda key: (key[1] + (0.5 if key[0] == "i" else 0.0), offset.get(key, 0), key[2]),
+    )
+    step_of = {key: no for no, key in enumerate(order, start=1)}
+    step_rows = [(v, k, step_of.get(key)) for v, k, key in slots]
+    per_collapsed = pl.DataFrame(
+        step_rows,
+        schema={"variant": pl.Int64, "index": pl.Int64, "step_no": pl.Int32},
+        orient="row",
+    )
+    positions = pl.DataFrame(
+        {
+            "variant": np.repeat(np.arange(len(collapsed)), [len(c.origin) for c in collapsed]),
+            "position": np.concatenate([np.arange(len(c.origin)) for c in collapsed]),
+            "index": np.concatenate([np.asarray(c.origin, dtype=np.int64) for c in collapsed]),
+            "loop": np.concatenate(
+                [np.asarray(c.repeated, dtype=bool)[c.origin] for c in collapsed]
+            ),
+        },
+        schema={"variant": pl.Int64, "position": pl.Int32, "index": pl.Int64, "loop": pl.Boolean},
+    )
+    return positions.join(per_collapsed, on=["variant", "index"]).drop("index"), similarity
+
+
+def _describe_steps(
+    events: pl.DataFrame,
+    event_steps: pl.DataFrame,
+    mapping: pl.DataFrame,
+    instances: pl.DataFrame,
+    config: MiningConfig,
+) -> pl.DataFrame:
+    """Per step: what it does, how often, whether it loops, its values and transfers."""
+    n_instances = instances.height
+    target = pl.coalesce(
+        *(
+            pl.col(c)
+            for c in ("element_label", "element_name", "element_id")
+            if c in events.columns
+        ),
+        pl.lit(None, pl.String),
+    )
+    per_event = (
+        events.join(event_steps.select("event_id", "step_no"), on="event_id")
+        .filter(pl.col("step_no").is_not_null())
+        .with_columns(target=target, value=pl.col("text"))
+    )
+    loops = (
+        mapping.join(instances.group_by("variant").len("n"), on="variant")
+        .group_by("step_no", "variant")
+        .agg(pl.col("loop").any(), pl.col("n").first())
+        .group_by("step_no")
+        .agg(repeat_share=(pl.col("n") * pl.col("loop")).sum() / n_instances)
+    )
+    steps = (
+        per_event.sort("instance_id", "position")
+        .group_by("step_no")
+        .agg(
+            action=_mode("action"),
+            kind=_mode("kind"),
+            app=_mode("app"),
+            window_template=_mode("title_template"),
+            target=_mode("target"),
+            support=pl.col("instance_id").n_unique() / n_instances,
+            n_values=pl.col("value").drop_nulls().n_unique(),
+            constant=pl.col("value").drop_nulls().first(),
+            screenshot_id=pl.col("screenshot_id").drop_nulls().first(),
+        )
+        .join(loops, on="step_no", how="left")
+        .join(_examples(per_event), on="step_no", how="left")
+        .join(_transfers(per_event), on="step_no", how="left")
+        .sort("step_no")
+    )
+    return steps.with_columns(
+        optional=pl.col("support") < 1.0,
+        repeated=pl.col("repeat_share").fill_null(0.0) >= config.align_repeat_share,
+        varies=pl.col("n_values") > 1,
+        input_slot=pl.when(
+            (pl.col("n_values") > 1)
+            & pl.col("kind").is_in(INPUT_KINDS)
+            & pl.col("transfer_from_step").is_null()
+        ).then(_slot_name()),
+        attrs=pl.when(pl.col("n_values") == 1)
+        .then(pl.struct(value="constant").struct.json_encode())
+        .otherwise(pl.lit("{}")),
+    ).select([pl.col(c).cast(t) for c, t in STEP_SCHEMA.items()])
+
+
+def _mode(column: str) -> pl.Expr:
+    """The most frequent non-null value, the smallest on ties (reproducible)."""
+    return pl.col(column).drop_nulls().mode().sort().first()
+
+
+def _examples(per_event: pl.DataFrame) -> pl.DataFrame:
+    """Up to `EXAMPLE_VALUES` most frequent values per step, as a JSON list."""
+    counts = (
+        per_event.filter(pl.col("value").is_not_null())
+        .group_by("step_no", "value")
+        .len()
+        .sort(["step_no", "len", "value"], descending=[False, True, False])
+        .group_by("step_no", maintain_order=True)
+        .agg(pl.col("value").head(EXAMPLE_VALUES))
+    )
+    return counts.select(
+        "step_no",
+        example_values=pl.col("value").map_elements(
+            lambda v: json.dumps(v.to_list()), return_dtype=pl.String
+        ),
+    )
+
+
+def _transfers(per_event: pl.DataFrame) -> pl.DataFrame:
+    """For paste steps: the step whose copy most often supplied the pasted value."""
+    copies = per_event.filter(pl.col("kind").str.contains("(?i)copy")).select(
+        "instance_id", "value", copy_pos="position", copy_step="step_no"
+    )
+    pastes = per_event.filter(
+        pl.col("kind").str.contains("(?i)paste") & pl.col("value").is_not_null()
+    ).select("instance_id", "value", "event_id", "position", "step_no")
+    matched = (
+        pastes.join(copies, on=["instance_id", "value"])
+        .filter(pl.col("copy_pos") < pl.col("position"))
+        .sort("copy_pos")
+        .group_by("event_id")
+        .agg(pl.col("step_no").last(), pl.col("copy_step").last())
+    )
+    return (
+        matched.group_by("step_no", "copy_step")
+        .len()
+        .sort(["step_no", "len", "copy_step"], descending=[False, True, False])
+        .group_by("step_no", maintain_order=True)
+        .first()
+        .select("step_no", transfer_from_step="copy_step")
+    )
+
+
+def _slot_name() -> pl.Expr:
+    """A readable input name from the step's target (``Invoice no.`` → ``invoice_no``)."""
+    slug = (
+        pl.col("target")
+        .fill_null(pl.col("kind"))
+        .str.to_lowercase()
+        .str.replace_all(r"[^a-z0-9]+", "_")
+        .str.strip_chars("_")
+    )
+    return pl.concat_str(slug, pl.lit("_"), pl.col("step_no").cast(pl.String))

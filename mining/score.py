@@ -1,0 +1,222 @@
+"""Ranking candidate processes as automation opportunities.
+
+The score is the time a bot would take off people's hands, discounted by how
+rule-like the work is: ``score = hours_saved_per_month × automatability``.
+
+- ``hours_saved_per_month``: instances per week × mean duration, over a month
+  (52/12 weeks). A week is five recorded days, so a log of ten working days is two weeks.
+- ``automatability`` (0..1) is a weighted mean of factors, each stored by name in
+  ``factors`` so the analyst sees why a candidate ranks where it does (`WEIGHTS`):
+  ``rule_like_share`` (steps every instance does), ``regularity`` (1 - normalised
+  entropy of the variants), ``1 - exception_share`` (instances in rare variants),
+  ``keyboard_share`` (typing and copy/paste rather than pointing) and ``transfer_share``
+  (inputs that come from a copy elsewhere, the classic swivel-chair work). The number
+  of apps, inputs, transfers, fitness and precision are shown alongside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import polars as pl
+
+from mining.config import MiningConfig
+
+WORKDAYS_PER_WEEK = 5
+WEEKS_PER_MONTH = 52 / 12
+#: Weights of the automatability factors (they sum to 1).
+WEIGHTS = {
+    "rule_like_share": 0.3,
+    "regularity": 0.25,
+    "no_exception_share": 0.25,
+    "keyboard_share": 0.1,
+    "transfer_share": 0.1,
+}
+#: A step done by at least this share of instances is part of the rule, not an option.
+RULE_SUPPORT = 0.8
+KEYBOARD_KINDS = r"(?i)type|key|copy|paste|cut|insert|edit"
+
+
+def score_processes(
+    instances: pl.DataFrame,
+    events: pl.DataFrame,
+    steps: pl.DataFrame,
+    variants: pl.DataFrame,
+    config: MiningConfig,
+) -> pl.DataFrame:
+    """Statistics, factors, score, name and signature of every candidate.
+
+    ``instances``: ``instance_id, process_id, user_id, start_ts, duration_s`` (all
+    instances, unassigned ones with process -1: they give the observed days).
+    ``events``: ``instance_id, kind`` of the candidates' events. ``steps`` and
+    ``variants``: the ``process_steps`` and ``variants`` rows (with ``process_id``).
+    Returns one row per candidate with the ``processes`` columns this step owns.
+
+    Example::
+
+        ranked = score_processes(instances, events, steps, variants, config)
+        ranked.sort("score", descending=True).select("name", "score")
+    """
+    weeks = max(instances["start_ts"].dt.date().n_unique(), 1) / WORKDAYS_PER_WEEK
+    stats = (
+        instances.filter(pl.col("process_id") >= 0)
+        .group_by("process_id")
+        .agg(
+            n_instances=pl.len().cast(pl.Int32),
+            n_users=pl.col("user_id").n_unique().cast(pl.Int32),
+            mean_duration_s=pl.col("duration_s").mean(),
+            total_hours=pl.col("duration_s").sum() / 3600,
+        )
+        .with_columns(per_week=pl.col("n_instances") / weeks)
+        .with_columns(hours_saved_per_month=pl.col("total_hours") / weeks * WEEKS_PER_MONTH)
+    )
+    keyboard = (
+        events.join(instances.select("instance_id", "process_id"), on="instance_id")
+        .group_by("process_id")
+        .agg(keyboard_share=pl.col("kind").str.contains(KEYBOARD_KINDS).mean())
+    )
+    factors = (
+        stats.join(_step_factors(steps), on="process_id", how="left")
+        .join(_variant_factors(variants, config), on="process_id", how="left")
+        .join(keyboard, on="process_id", how="left")
+        .with_columns(pl.exclude("process_id", "apps").fill_null(0.0))
+    )
+    automatability = sum(pl.col(name) * weight for name, weight in WEIGHTS.items())
+    scored = factors.with_columns(automatability=automatability).with_columns(
+        score=pl.col("hours_saved_per_month") * pl.col("automatability")
+    )
+    factor_names = [*WEIGHTS, "automatability", "variant_entropy", "exception_share"]
+    factor_names += ["n_apps", "n_inputs", "n_transfers", "n_steps", "per_week"]
+    factor_names += ["hours_saved_per_month"]
+    return (
+        scored.join(_names(steps), on="process_id", how="left")
+        .with_columns(
+            factors=pl.struct(factor_names).struct.json_encode(),
+            n_variants=pl.col("n_variants").cast(pl.Int32),
+        )
+        .select(
+            "process_id",
+            "signature",
+            "name",
+            "score",
+            "n_instances",
+            "n_users",
+            "per_week",
+            "mean_duration_s",
+            "total_hours",
+            "hours_saved_per_month",
+            "n_variants",
+            "apps",
+            "factors",
+        )
+        .sort("process_id")
+    )
+
+
+def _step_factors(steps: pl.DataFrame) -> pl.DataFrame:
+    """Rule-like share, inputs, transfers and apps from the consensus steps."""
+    return steps.group_by("process_id").agg(
+        n_steps=pl.len(),
+        rule_like_share=(pl.col("support") >= RULE_SUPPORT).mean(),
+        n_inputs=pl.col("input_slot").is_not_null().sum(),
+        n_transfers=pl.col("transfer_from_step").is_not_null().sum(),
+        transfer_share=pl.col("transfer_from_step").is_not_null().sum()
+        / (pl.col("transfer_from_step").is_not_null() | pl.col("input_slot").is_not_null())
+        .sum()
+        .clip(lower_bound=1),
+        apps=pl.col("app").drop_nulls().unique(maintain_order=True),
+        n_apps=pl.col("app").drop_nulls().n_unique(),
+    )
+
+
+def _variant_factors(variants: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """Normalised variant entropy and the share of instances in rare variants."""
+    share = pl.col("share")
+    n = pl.col("n_instances").sum()
+    return (
+        variants.group_by("process_id")
+        .agg(
+            n_variants=pl.len(),
+            entropy=-(share * share.log()).sum(),
+            log_n=n.log(),
+            exception_share=share.filter(share < config.score_exception_share).sum(),
+        )
+        .select(
+            "process_id",
+            "n_variants",
+            "exception_share",
+            variant_entropy=pl.when(pl.col("log_n") > 0)
+            .then(pl.col("entropy") / pl.col("log_n"))
+            .otherwise(0.0),
+        )
+        .with_columns(
+            regularity=1 - pl.col("variant_entropy"),
+            no_exception_share=1 - pl.col("exception_share"),
+        )
+    )
+
+
+def _names(steps: pl.DataFrame) -> pl.DataFrame:
+    """A readable name ("Excel → SAP: Invoice <num>") and a stable signature per candidate."""
+    rows = []
+    for (process_id,), group in steps.sort("step_no").group_by("process_id", maintain_order=True):
+        apps = group["app"].drop_nulls().unique(maintain_order=True).to_list()
+        subject = _subject(group)
+        name = " → ".join(apps) or "Unnamed"
+        rows.append(
+            {
+                "process_id": process_id,
+                "name": f"{name}: {subject}" if subject else name,
+                "signature": signature_of(group),
+            }
+        )
+    frame = pl.DataFrame(
+        rows, schema={"process_id": pl.Int32, "name": pl.String, "signature": pl.String}
+    )
+    return frame.with_columns(_deduplicated("name", "{} ({})"), _deduplicated("signature", "{}-{}"))
+
+
+def _deduplicated(column: str, pattern: str) -> pl.Expr:
+    """Second and later occurrences of a value get a counter, so each is unique in a run."""
+    nth = pl.int_range(pl.len()).over(column)
+    return pl.when(nth > 0).then(pl.format(pattern, column, nth + 1)).otherwise(column)
+
+
+def confidence_of(membership: float, persistence: float, consistency: float) -> float:
+    """How sure mining is that a candidate is one routine: the geometric mean of hdbscan's
+    mean membership probability, the cluster's persistence and the alignment consistency
+    (a candidate whose instances do not align is a mixture, however dense)."""
+    return float((max(membership, 0.0) * max(persistence, 0.0) * max(consistency, 0.0)) ** (1 / 3))
+
+
+def _subject(steps: pl.DataFrame) -> str:
+    """The most frequent window title template (or target) with placeholders stripped."""
+    for column in ("window_template", "target"):
+        values = (
+            steps.select(
+                pl.col(column)
+                .str.replace_all(r"<[^>]*>", " ")
+                .str.replace_all(r"[\s\-–|:]+", " ")
+                .str.strip_chars()
+            )
+            .filter(pl.col(column).str.len_chars() > 0)
+            .group_by(column)
+            .len()
+            .sort(["len", column], descending=[True, False])
+        )
+        if values.height:
+            return values[column][0]
+    return ""
+
+
+def signature_of(steps: pl.DataFrame) -> str:
+    """A stable id of a candidate: a hash of the set of its main (support ≥ ½) actions.
+
+    Re-mining with more data or another seed renumbers candidates; the set of what the
+    routine mainly does stays, so analyst decisions keyed on it survive.
+    """
+    actions = sorted(set(steps.filter(pl.col("support") >= 0.5)["action"].to_list()))
+    if not actions:
+        actions = sorted(set(steps["action"].to_list()))
+    return hashlib.sha1(json.dumps(actions).encode()).hexdigest()[:16]

@@ -1,0 +1,510 @@
+"""Cut each user's stream of actions into task instances.
+
+A recorder sees one long stream per user; routines are hidden in it, back to back,
+interrupted, and surrounded by unrelated work. Two views of the stream are combined.
+
+**Business context** (`context_segments`). Most routines work on one business object — an
+invoice, a customer, a ticket — whose number or name shows up in several events of the
+instance (typed, copied, pasted, in window titles and URLs) and nowhere else. Tokens that
+recur only within a short stretch of one user's time link events; linked events spread
+over two or more windows form an instance. Events between its first and last linked
+event belong to it when their window is one that routines use (not a chat that interrupts
+them); an instance interrupted by another one keeps both halves (the innermost open
+instance owns each event), so interleaved routines are never glued together. Events in no
+instance are noise.
+
+**Structure** (`structural_segments`), for streams without such context (most public UI
+logs). Signals: idle gaps and session changes always cut; recurring start and end actions
+(the back-edges of the directly-follows graph in Leno et al., ICPM 2020) cut too. A start
+action is one whose occurrences nearly always follow a pause (a low quantile of its
+preceding gaps is above the user's typical gap), an end action one nearly always followed
+by a pause; a pause before any other action is only thinking time. Stretches shorter than
+``segment_min_events`` are noise.
+
+A user whose stream yields at least ``segment_min_contexts`` context instances is
+segmented by context, any other by structure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from mining.config import MiningConfig
+
+OUTPUT_SCHEMA = {
+    "event_id": pl.Int64,
+    "user_id": pl.String,
+    "instance_id": pl.Int64,
+    "position": pl.Int32,
+}
+
+#: Value tokens: runs of word characters (and the punctuation inside ids and amounts).
+_TOKEN = r"[A-Za-z0-9@#][\w@.#+'-]*[A-Za-z0-9]"
+#: Separators between the parts of a window title.
+_TITLE_PARTS = r"\s+[-|·–—]\s+|:\s+"
+#: Events that only bring a window forward (a focus change, or a hotkey outside any
+#: window such as alt+tab): they belong with the event after them.
+_ACTIVATION = (pl.col("kind") == "focus") | ((pl.col("kind") == "hotkey") & pl.col("app").is_null())
+
+
+def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """One row per event in a task instance: ``event_id, user_id, instance_id, position``.
+
+    ``actions`` is the output of `label_actions`, ordered by user, time and event id.
+    Instance ids are unique across users and numbered in order of (user, first event);
+    events in no instance (noise, idle) are absent.
+
+    Example::
+
+        instances = segment_stream(label_actions(events, config), config)
+    """
+    if actions.height == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    frame = actions.with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
+    cuts = boundaries(frame, config).select(
+        "i", "user_id", "action", "start", segment=pl.col("boundary").cum_sum().cast(pl.Int64)
+    )
+    context = context_segments(frame, config).with_columns(user_id=frame["user_id"])
+    by_context = _context_users(context, cuts["segment"], config)
+    in_context = pl.col("user_id").is_in(by_context.implode())
+    structure = structural_segments(cuts.filter(~in_context), config)
+    offset = int(context["segment"].max() or 0) + 1  # keep the two kinds of ids apart
+    chosen = (
+        pl.concat(
+            [
+                context.filter(in_context).select("i", "segment"),
+                structure.select("i", segment=pl.col("segment") + offset),
+            ]
+        )
+        .drop_nulls("segment")
+        .join(frame.select("i", "event_id", "user_id", "ts"), on="i")
+    )
+    first = chosen.group_by("segment").agg(
+        pl.col("user_id").first(), start=pl.col("ts").min(), first_i=pl.col("i").min()
+    )
+    numbering = first.sort("user_id", "start", "first_i").select(
+        "segment", instance_id=pl.int_range(pl.len(), dtype=pl.Int64)
+    )
+    return (
+        chosen.join(numbering, on="segment", how="left")
+        .sort("instance_id", "i")
+        .select(
+            pl.col("event_id").cast(pl.Int64),
+            pl.col("user_id").cast(pl.String),
+            "instance_id",
+            position=pl.int_range(pl.len()).over("instance_id").cast(pl.Int32),
+        )
+    )
+
+
+def _context_users(context: pl.DataFrame, cuts: pl.Series, config: MiningConfig) -> pl.Series:
+    """Users whose context instances structure cannot explain.
+
+    Where structure works (a routine repeated with pauses between instances), the few
+    linked values sit inside its segments; where noise fills every pause, the context
+    instances straddle its cuts and structure is not to be trusted.
+    """
+    spans = (
+        context.with_columns(structure=cuts)
+        .drop_nulls("segment")
+        .group_by("user_id", "segment")
+        .agg(crosses=pl.col("structure").n_unique() > 1)
+    )
+    return (
+        spans.group_by("user_id")
+        .agg(contexts=pl.len(), crossing=pl.col("crosses").mean())
+        .filter(
+            (pl.col("contexts") >= config.segment_min_contexts)
+            & (pl.col("crossing") >= config.segment_context_disagree)
+        )["user_id"]
+    )
+
+
+# -- structure ---------------------------------------------------------------------------
+
+
+def structural_segments(cuts: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``i, segment``: the stretches between cuts (``cuts``: `boundaries` numbered into
+    ``segment``), their foreign tails trimmed (`_trim_tails`); short ones are null."""
+    segments = _trim_tails(cuts, config)
+    size = pl.len().over("segment")
+    return segments.select(
+        "i", segment=pl.when(size >= config.segment_min_events).then(pl.col("segment"))
+    )
+
+
+def _trim_tails(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """Drop the trailing events that segments opened by the same action rarely contain.
+
+    Cuts fall on start actions, so work done between the end of one instance and the
+    start of the next (a glance at the news, a chat) trails the first instance. Among
+    the segments that begin with the same action — instances of one routine — such
+    actions are rare (support below ``segment_tail_support``), the routine's own are not.
+    A segment opened by something else than a start action (after an end action or an
+    idle gap) keeps only the actions that recurring routines use, if there are any.
+    """
+    first = pl.col("action").first().over("segment")
+    group_size = pl.col("segment").n_unique().over("opener")
+    support = (
+        segments.with_columns(opener=first)
+        .with_columns(segments_of_opener=group_size)
+        .group_by("opener", "action")
+        .agg(
+            support=pl.col("segment").n_unique() / pl.col("segments_of_opener").first(),
+            counted=pl.col("segments_of_opener").first() >= config.segment_min_contexts,
+        )
+    )
+    rare = (pl.col("support") < config.segment_tail_support) & pl.col("counted")
+    # routine actions: common in the segments of some start action
+    routine = (
+        support.join(
+            segments.filter(pl.col("start").fill_null(False)).select(opener="action").unique(),
+            on="opener",
+        )
+        .filter((pl.col("support") >= config.segment_tail_support) & pl.col("counted"))
+        .select("action", routine=pl.lit(True))
+        .unique()
+    )
+    known = routine.height > 0  # without recurring routines there is nothing to compare to
+    opened_by_start = pl.col("start").first().over("segment").fill_null(False)
+    return (
+        segments.with_columns(opener=first)
+        .join(support, on=["opener", "action"], how="left", maintain_order="left")
+        .join(routine, on="action", how="left", maintain_order="left")
+        .with_columns(
+            # an event is in the tail when it and every later event of its segment are rare
+            tail=(~rare).cast(pl.Int32).cum_sum(reverse=True).over("segment") == 0,
+            # between an end and the next start, only what some routine does is kept
+            stray=~opened_by_start & pl.col("routine").is_null() & known,
+        )
+        .with_columns(
+            segment=pl.when(~pl.col("tail") & ~pl.col("stray")).then(pl.col("segment"))
+        )
+        .select("i", "segment")
+    )
+
+
+def boundaries(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``frame`` with a boolean ``boundary``: the event starts a new stretch of work."""
+    user = pl.col("user_id")
+    first = (user != user.shift(1)).fill_null(True)
+    gap = (pl.col("ts") - pl.col("ts").shift(1)).dt.total_microseconds() / 1e6
+    out = frame.select(
+        "i",
+        "event_id",
+        "user_id",
+        "action",
+        first=first,
+        session_change=(pl.col("session_id") != pl.col("session_id").shift(1)).fill_null(False),
+        gap=pl.when(first).then(None).otherwise(gap),
+    )
+    typical = out.group_by("user_id").agg(
+        typical=pl.col("gap").filter(pl.col("gap") > 0).median().fill_null(1.0)
+    )
+    out = out.join(typical, on="user_id", how="left", maintain_order="left").with_columns(
+        pace=pl.col("gap") / pl.col("typical"),
+        idle=(pl.col("gap") >= config.segment_idle_s).fill_null(False),
+    )
+    out = out.with_columns(pace_after=pl.col("pace").shift(-1).over("user_id"))
+    q = config.segment_pause_quantile
+    roles = out.group_by("action").agg(
+        start=pl.col("pace").quantile(q) > config.segment_pause,
+        end=pl.col("pace_after").quantile(q) > config.segment_pause,
+    )
+    out = out.join(roles, on="action", how="left", maintain_order="left").with_columns(
+        after_end=pl.col("end").shift(1).over("user_id").fill_null(False)
+    )
+    return out.with_columns(
+        boundary=pl.col("first")
+        | pl.col("session_change")
+        | pl.col("idle")
+        | pl.col("start").fill_null(False)
+        | pl.col("after_end")
+    )
+
+
+# -- business context --------------------------------------------------------------------
+
+
+def context_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``i, segment``: the context instance each event belongs to (null: none)."""
+    keyed = _linked_events(frame, config)
+    seeds = _seed_contexts(frame, keyed, config)
+    if seeds.height == 0:
+        return frame.select("i", segment=pl.lit(None, pl.Int64))
+    active = _innermost_open(frame, seeds)
+    owner = active.join(
+        keyed.join(seeds.select("comp"), on="comp"), on="i", how="left"
+    ).with_columns(comp=pl.coalesce("comp", "active"))
+    return _trim_foreign(frame, owner, keyed, seeds, config)
+
+
+def _linked_events(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``i, comp``: events linked by transient value tokens, with their component."""
+    # a token twice in one event (copied text = its label) counts twice: harmless, it
+    # links that event only to itself
+    tokens = _value_tokens(frame, config)
+    transient = (
+        tokens.group_by("user_id", "token")
+        .agg(n=pl.len(), span=(pl.col("ts").max() - pl.col("ts").min()).dt.total_seconds())
+        .filter((pl.col("n") >= 2) & (pl.col("span") <= config.segment_context_s))
+    )
+    links = tokens.join(transient.select("user_id", "token"), on=["user_id", "token"])
+    if links.height == 0:
+        return pl.DataFrame(schema={"i": pl.Int64, "comp": pl.Int64})
+    node = links.select("i", key=(pl.struct("user_id", "token").rank("dense") - 1).cast(pl.Int64))
+    n = frame.height
+    events, keys = node["i"].to_numpy(), node["key"].to_numpy() + n
+    size = n + int(keys.max()) + 1
+    graph = coo_matrix((np.ones(len(events)), (events, keys)), shape=(size, size))
+    _, label = connected_components(graph, directed=False)
+    linked = np.unique(events)
+    return pl.DataFrame(
+        {"i": linked, "comp": label[linked]}, schema={"i": pl.Int64, "comp": pl.Int64}
+    )
+
+
+def _value_tokens(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``i, user_id, ts, token``: the value tokens of each event's texts.
+
+    Tokens are words and numbers of the text, label, title and URL, plus whole texts and
+    labels (a customer's full name) and title parts ("Acme Ltd | Account | …"). A string
+    that one user sees for longer than ``segment_context_s`` (the inbox title) cannot
+    hold a transient token, so it is dropped before the regular expressions run, and
+    each distinct string is tokenised once.
+    """
+    columns = ("text", "element_label", "window_title", "url")
+    strings = pl.concat(
+        [
+            frame.select("i", "user_id", "ts", source=pl.lit(c), string=pl.col(c))
+            for c in columns
+        ]
+    ).drop_nulls("string")
+    span = (pl.col("ts").max() - pl.col("ts").min()).dt.total_seconds().over("user_id", "string")
+    strings = strings.filter(span <= config.segment_context_s)
+    distinct = strings.select("source", "string").unique()
+    whole = pl.col("string").str.strip_chars()
+    parts = pl.col("string").str.replace_all(_TITLE_PARTS, "\x1f").str.split("\x1f")
+    distinct = distinct.with_columns(
+        token=pl.concat_list(
+            pl.col("string").str.extract_all(_TOKEN),
+            pl.when(pl.col("source") == "window_title")
+            .then(parts)
+            .when(pl.col("source").is_in(["text", "element_label"]))
+            .then(pl.concat_list(whole))
+            .otherwise(pl.lit([], dtype=pl.List(pl.String))),
+        )
+    )
+    return (
+        strings.join(distinct, on=["source", "string"])
+        .select("i", "user_id", "ts", "token")
+        .explode("token")
+        .drop_nulls("token")
+        .filter(pl.col("token").str.len_chars() >= config.segment_token_chars)
+    )
+
+
+def _seed_contexts(frame: pl.DataFrame, keyed: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """Components that look like an instance: ≥ 2 windows, long enough. ``comp, start, end``."""
+    window = pl.concat_str(pl.col("app").fill_null(""), pl.col("title_template"), separator="|")
+    facts = (
+        keyed.join(frame.select("i", window=window), on="i")
+        .group_by("comp")
+        .agg(windows=pl.col("window").n_unique(), start=pl.col("i").min(), end=pl.col("i").max())
+    )
+    return (
+        facts.filter(
+            (pl.col("windows") >= 2)
+            & (pl.col("end") - pl.col("start") + 1 >= config.segment_min_events)
+        )
+        .select("comp", "start", "end")
+        .sort("start")
+    )
+
+
+def _innermost_open(frame: pl.DataFrame, seeds: pl.DataFrame) -> pl.DataFrame:
+    """``i, active``: for each event, the latest-started seed whose span contains it.
+
+    A sweep over span starts and ends with a stack (one step per seed, not per event)
+    gives the change points of the active seed; an as-of join spreads them to events.
+    """
+    points: list[tuple[int, int | None]] = []
+    stack: list[tuple[int, int]] = []  # (end, comp)
+    for comp, start, end in seeds.iter_rows():
+        while stack and stack[-1][0] < start:
+            closed_end, _ = stack.pop()
+            while stack and stack[-1][0] <= closed_end:
+                stack.pop()
+            points.append((closed_end + 1, stack[-1][1] if stack else None))
+        stack.append((end, comp))
+        points.append((start, comp))
+    while stack:
+        closed_end, _ = stack.pop()
+        while stack and stack[-1][0] <= closed_end:
+            stack.pop()
+        points.append((closed_end + 1, stack[-1][1] if stack else None))
+    changes = (
+        pl.DataFrame(points, schema={"i": pl.Int64, "active": pl.Int64}, orient="row")
+        .group_by("i", maintain_order=True)
+        .last()
+        .sort("i")
+    )
+    return frame.select("i").join_asof(changes, on="i", strategy="backward")
+
+
+def _trim_foreign(
+    frame: pl.DataFrame,
+    owner: pl.DataFrame,
+    keyed: pl.DataFrame,
+    seeds: pl.DataFrame,
+    config: MiningConfig,
+) -> pl.DataFrame:
+    """Keep, inside each span, the events in windows the instance plausibly uses.
+
+    An unlinked event inside a span belongs to the instance when its exact window has a
+    linked event of the instance, or when its window template is mostly used inside
+    spans (a form routines fill, not a chat that interrupts them). A focus or hotkey
+    event follows the event after it, whose window it brings forward. The instance then
+    grows over its edges (`_extend`).
+    """
+    template = pl.concat_str(pl.col("app").fill_null(""), pl.col("title_template"), separator="|")
+    events = frame.select("i", "window_title", template=template, activation=_ACTIVATION).join(
+        owner, on="i", how="left", maintain_order="left"
+    )
+    share = events.group_by("template").agg(inside=pl.col("active").is_not_null().mean())
+    own_titles = (
+        keyed.join(seeds.select("comp"), on="comp")
+        .join(events.select("i", "window_title"), on="i")
+        .select("comp", "window_title", own=pl.lit(True))
+        .unique()
+    )
+    linked = keyed.join(seeds.select("comp"), on="comp").select("i", linked=pl.lit(True))
+    events = (
+        events.join(share, on="template", how="left", maintain_order="left")
+        .join(own_titles, on=["comp", "window_title"], how="left", maintain_order="left")
+        .join(linked, on="i", how="left", maintain_order="left")
+        .with_columns(
+            keep=pl.col("linked").fill_null(False)
+            | pl.col("own").fill_null(False)
+            | (pl.col("inside") >= config.segment_window_share)
+        )
+    )
+    activation = pl.col("activation")
+    for _ in range(2):  # alt+tab, then focus, then the event they bring forward
+        events = events.with_columns(
+            keep=pl.when(activation & (pl.col("comp") == pl.col("comp").shift(-1)))
+            .then(pl.col("keep").shift(-1))
+            .otherwise(pl.col("keep"))
+        )
+    events = _prelude(events, seeds, config).with_columns(
+        segment=pl.coalesce("prelude", pl.when(pl.col("keep")).then(pl.col("comp")))
+    )
+    return _extend(events, seeds, own_titles, config)
+
+
+def _extend(
+    events: pl.DataFrame, seeds: pl.DataFrame, own_titles: pl.DataFrame, config: MiningConfig
+) -> pl.DataFrame:
+    """Grow each instance over the unlinked events around it that plausibly belong to it.
+
+    After its last linked event: the contiguous events in routine windows it used and the
+    instance it returns to (if any) did not — finishing the form, retyping a value read
+    on screen. Before its first: the contiguous free events in routine windows and the
+    focus changes that lead to it. Focus changes go with the event after them.
+    """
+    routine_window = pl.col("inside") >= config.segment_window_share
+    activation = pl.col("activation")
+    unlinked = pl.col("linked").is_null() & pl.col("prelude").is_null()
+    mine = own_titles.select("comp", "window_title", "own")
+    events = (
+        events.join_asof(seeds.select(i="end", last="comp").sort("i"), on="i", strategy="backward")
+        .join(
+            mine.rename({"comp": "last", "own": "last_own"}),
+            on=["last", "window_title"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            mine.rename({"comp": "active", "own": "active_own"}),
+            on=["active", "window_title"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            trail=unlinked
+            & routine_window
+            & pl.col("last_own").fill_null(False)
+            & ~pl.col("active_own").fill_null(False)
+        )
+    )
+    for _ in range(2):
+        events = events.with_columns(
+            trail=pl.col("trail")
+            | (unlinked & activation & pl.col("trail").shift(-1).fill_null(False))
+        )
+    events = _blocks(events, "trail")
+    tail = seeds.select(tail="comp", i=pl.col("end") + 1).join(
+        events.filter("trail").select("i", "trail_block"), on="i"
+    )
+    events = events.join(
+        tail.select("tail", "trail_block"), on="trail_block", how="left", maintain_order="left"
+    ).with_columns(tail=pl.when(pl.col("trail")).then(pl.col("tail")))
+    lead = (
+        unlinked
+        & pl.col("active").is_null()
+        & pl.col("tail").is_null()
+        & (activation | routine_window)
+    )
+    events = _blocks(events.with_columns(lead=lead.fill_null(False)), "lead")
+    head = seeds.select(head="comp", i=pl.col("start") - 1).join(
+        events.filter("lead").select("i", "lead_block"), on="i"
+    )
+    return (
+        events.join(
+            head.select("head", "lead_block"), on="lead_block", how="left", maintain_order="left"
+        )
+        .with_columns(head=pl.when(pl.col("lead")).then(pl.col("head")))
+        .select("i", segment=pl.coalesce("prelude", "tail", "segment", "head"))
+    )
+
+
+def _prelude(events: pl.DataFrame, seeds: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``prelude``: the unlinked events just before an instance in the routine window it
+    starts in, and the focus changes to it.
+
+    They open that instance (the queue is shown before a ticket is clicked), even when
+    the instance before, or the one it interrupts, used the same window.
+    """
+    starts = (
+        seeds.join(events.select(start="i", start_title="window_title"), on="start")
+        .select("start", "start_title", next_comp="comp")
+        .sort("start")
+    )
+    near = pl.col("linked").is_null() & (
+        pl.col("activation")
+        | (
+            (pl.col("window_title") == pl.col("start_title"))
+            & (pl.col("inside") >= config.segment_window_share)
+        )
+    )
+    # an event is in the prelude when every event from it up to the start is near
+    broken = (~(near | (pl.col("i") == pl.col("start")))).cast(pl.Int32)
+    return (
+        events.join_asof(starts, left_on="i", right_on="start", strategy="forward")
+        .with_columns(broken=broken.cum_sum(reverse=True).over("start"), near=near)
+        .with_columns(
+            prelude=pl.when(
+                pl.col("near") & (pl.col("i") < pl.col("start")) & (pl.col("broken") == 0)
+            ).then(pl.col("next_comp"))
+        )
+        .drop("start", "start_title", "next_comp", "near", "broken")
+    )
+
+
+def _blocks(events: pl.DataFrame, flag: str) -> pl.DataFrame:
+    """Number the runs of consecutive rows with the same value of ``flag``."""
+    change = (pl.col(flag) != pl.col(flag).shift(1)).fill_null(True)
+    return events.with_columns(change.cum_sum().alias(f"{flag}_block"))

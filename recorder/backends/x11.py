@@ -1,0 +1,150 @@
+"""X11 via python-xlib: EWMH first, the input focus or pointer when no WM publishes EWMH.
+
+Under a bare X server (Xvfb, kiosks) there is no ``_NET_ACTIVE_WINDOW``; focus is then
+either a real window (walk up to the client that has WM_CLASS) or PointerRoot, where the
+window under the pointer gets the keys. Used only from the recorder's reducer thread:
+python-xlib connections are not thread-safe.
+"""
+
+from __future__ import annotations
+
+import psutil
+from Xlib import X, Xatom, display, error
+from Xlib.ext import res
+
+from recorder.backends.base import WindowInfo
+from recorder.errors import BackendUnavailableError
+
+#: GTK's and Qt's default; X11 itself has no desktop-wide double-click setting.
+X11_DOUBLE_CLICK_S = 0.4
+
+
+class X11Backend:
+    def __init__(self) -> None:
+        try:
+            self.display = display.Display()
+        except (error.DisplayError, error.DisplayConnectionError, OSError) as exc:
+            raise BackendUnavailableError(
+                f"cannot connect to the X display ({exc})", "run inside a desktop session"
+            ) from exc
+        self.root = self.display.screen().root
+        self._atoms = {
+            name: self.display.intern_atom(name)
+            for name in ("_NET_ACTIVE_WINDOW", "_NET_WM_NAME", "_NET_WM_PID", "UTF8_STRING")
+        }
+        self._process_names: dict[int, str | None] = {}
+        self._has_xres = self.display.has_extension("X-Resource")
+
+    def active_window(self) -> WindowInfo | None:
+        try:
+            window = self._active_client()
+            return self._describe(window) if window is not None else None
+        except error.XError:  # the window closed while we asked about it
+            return None
+
+    def element_at(self, x: int, y: int) -> str | None:
+        """Name of the deepest named child window below the client at (x, y)."""
+        name = None
+        window = self.root
+        try:
+            while True:
+                child = window.translate_coords(self.root, x, y).child
+                if not child:
+                    return name
+                window = child
+                if window.get_wm_class() is None:
+                    name = window.get_wm_name() or name
+        except error.XError:
+            return name
+
+    def double_click_interval(self) -> float:
+        return X11_DOUBLE_CLICK_S
+
+    def screen_size(self) -> tuple[int, int]:
+        geometry = self.root.get_geometry()
+        return geometry.width, geometry.height
+
+    def close(self) -> None:
+        self.display.close()
+
+    def _active_client(self):  # -> Xlib Window | None
+        prop = self.root.get_full_property(self._atoms["_NET_ACTIVE_WINDOW"], X.AnyPropertyType)
+        if prop is not None and prop.value and prop.value[0]:
+            return self.display.create_resource_object("window", prop.value[0])
+        focus = self.display.get_input_focus().focus
+        if isinstance(focus, int):  # None or PointerRoot: the pointer's window has the keys
+            focus = self.root.query_pointer().child
+            if not focus:
+                return None
+            return self._find_client_below(focus)
+        return self._find_client_above(focus)
+
+    def _find_client_above(self, window):
+        while window and window.id != self.root.id:
+            if window.get_wm_class() is not None:
+                return window
+            window = window.query_tree().parent
+        return None
+
+    def _find_client_below(self, window, depth: int = 3):
+        """A WM frame wraps the client; look a few levels down for WM_CLASS."""
+        if window.get_wm_class() is not None:
+            return window
+        if depth == 0:
+            return None
+        for child in window.query_tree().children:
+            found = self._find_client_below(child, depth - 1)
+            if found is not None:
+                return found
+        return None
+
+    def _describe(self, window) -> WindowInfo:
+        title = self._text_property(window, "_NET_WM_NAME") or window.get_wm_name()
+        wm_class = window.get_wm_class()
+        pid_prop = window.get_full_property(self._atoms["_NET_WM_PID"], Xatom.CARDINAL)
+        if pid_prop is not None and len(pid_prop.value):
+            pid = int(pid_prop.value[0])
+        else:
+            pid = self._client_pid(window)
+        geometry = window.get_geometry()
+        origin = self.root.translate_coords(window, 0, 0)
+        return WindowInfo(
+            window_id=window.id,
+            app=self._process_name(pid),
+            title=title if isinstance(title, str) else None,
+            wm_class=wm_class[1] if wm_class else None,
+            pid=pid,
+            x=origin.x,
+            y=origin.y,
+            width=geometry.width,
+            height=geometry.height,
+        )
+
+    def _text_property(self, window, name: str) -> str | None:
+        prop = window.get_full_property(self._atoms[name], self._atoms["UTF8_STRING"])
+        if prop is None or not prop.value:
+            return None
+        value = prop.value
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+    def _client_pid(self, window) -> int | None:
+        """The owning process from the X-Resource extension (Tk sets no _NET_WM_PID)."""
+        if not self._has_xres:
+            return None
+        reply = self.display.res_query_client_ids(
+            [{"client": window.id, "mask": res.LocalClientPIDMask}]
+        )
+        for client in reply.ids:
+            if client.spec.mask == res.LocalClientPIDMask and client.value:
+                return int(client.value[0])
+        return None
+
+    def _process_name(self, pid: int | None) -> str | None:
+        if pid is None:
+            return None
+        if pid not in self._process_names:
+            try:
+                self._process_names[pid] = psutil.Process(pid).name()
+            except psutil.Error:
+                self._process_names[pid] = None
+        return self._process_names[pid]

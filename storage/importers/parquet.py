@@ -1,0 +1,74 @@
+"""Our own Parquet interchange files: what recorders ship and ``taskmine export`` writes.
+
+A recording ``NAME.parquet`` holds events in the columns of ``events``; optional sidecars
+``NAME.sessions.parquet`` and ``NAME.screenshots.parquet`` carry its sessions and
+screenshots (see `storage.exporters.parquet`). Columns we do not know go to ``attrs``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from storage.errors import ImportFormatError
+from storage.importers.columns import MAPPABLE_FIELDS, ColumnMap, column_map, map_columns
+from storage.models import SCREENSHOT_SCHEMA, SESSION_SCHEMA
+
+SIDECARS = {"sessions": SESSION_SCHEMA, "screenshots": SCREENSHOT_SCHEMA}
+
+PARQUET_MAP = column_map({name: name for name in MAPPABLE_FIELDS})
+
+
+def sidecar_path(path: str | Path, kind: str) -> Path:
+    """``NAME.parquet`` → ``NAME.<kind>.parquet``."""
+    path = Path(path)
+    return path.with_name(f"{path.name.removesuffix('.parquet')}.{kind}.parquet")
+
+
+def is_sidecar(path: Path) -> bool:
+    return any(path.name.endswith(f".{kind}.parquet") for kind in SIDECARS)
+
+
+def read_parquet(
+    path: str | Path, overlay: ColumnMap | None = None
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """Events of a Parquet file and its sidecar frames by kind (only those present)."""
+    path = Path(path)
+    raw = _read_frame(path)
+    if raw.height == 0:
+        raise ImportFormatError(str(path), "the file holds no events")
+    events = map_columns(
+        raw, PARQUET_MAP.overlay(overlay), str(path), locate=lambda row: None, header_line=None
+    )
+    sidecars = {}
+    for kind, schema in SIDECARS.items():
+        side = sidecar_path(path, kind)
+        if side.exists():
+            sidecars[kind] = _conform_sidecar(_read_frame(side), schema, side)
+    return events, sidecars
+
+
+def _read_frame(path: Path) -> pl.DataFrame:
+    if path.stat().st_size == 0:
+        raise ImportFormatError(str(path), "the file is empty")
+    try:
+        return pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ImportFormatError(
+            str(path), f"not a readable Parquet file: truncated, or not Parquet at all ({detail})"
+        ) from exc
+
+
+def _conform_sidecar(frame: pl.DataFrame, schema: dict, path: Path) -> pl.DataFrame:
+    unknown = sorted(set(frame.columns) - set(schema))
+    if unknown:
+        raise ImportFormatError(str(path), f"unexpected columns {unknown}")
+    try:
+        return frame.select(
+            (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t, strict=True).alias(c)
+            for c, t in schema.items()
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise ImportFormatError(str(path), f"a column has the wrong type ({exc})") from exc

@@ -1,0 +1,43 @@
+"""SmartRPA CSV (Agostinelli et al.): one row per UI event, written UTF-8 with a BOM.
+
+Timestamps look like ``2020-02-12 17:11:14:465`` (milliseconds after a colon) in the
+recording machine's local time; pass a column map with ``[timestamp] timezone`` to say
+which zone that was (default UTC). Unmapped columns (``category``, ``mouse_coord``,
+``xpath``…) are kept in ``attrs``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from storage.importers.columns import ColumnMap, column_map, map_columns
+from storage.importers.csvlog import data_row_line, read_csv_raw
+
+#: Columns whose presence in a header identifies the format.
+SIGNATURE = frozenset({"timestamp", "user", "category", "application", "event_type"})
+
+SMARTRPA_MAP = column_map(
+    {
+        "ts": "timestamp",
+        "user_id": "user",
+        "app": "application",
+        "kind": "event_type",
+        "window_title": ["title", "workbook"],
+        "url": "browser_url",
+        "text": ["clipboard_content", "cell_content", "tag_value"],
+        "element_id": "xpath",
+        "element_name": "tag_name",
+        "element_role": ["tag_type", "tag_category"],
+        "element_label": ["tag_innerText", "tag_title"],
+    }
+)
+
+
+def read_smartrpa(path: str | Path, overlay: ColumnMap | None = None) -> pl.DataFrame:
+    """Events of a SmartRPA CSV log; ``overlay`` adds or overrides mappings."""
+    raw = read_csv_raw(path)
+    return map_columns(
+        raw, SMARTRPA_MAP.overlay(overlay), str(path), lambda row: data_row_line(path, row)
+    )

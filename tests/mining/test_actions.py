@@ -1,0 +1,133 @@
+"""Action labels: kind + app + target + title template, values never in the label."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+import pytest
+
+from mining.actions import label_actions, mask_text
+from mining.config import MiningConfig
+from storage.models import EVENT_SCHEMA
+
+
+def make_events(rows: list[dict]) -> pl.DataFrame:
+    """Events in the store's schema (no truth columns), one second apart."""
+    start = datetime(2026, 3, 2, 9, 0)
+    full = [
+        {"event_id": i + 1, "user_id": "u1", "ts": start + timedelta(seconds=i), **row}
+        for i, row in enumerate(rows)
+    ]
+    schema = {k: v for k, v in EVENT_SCHEMA.items() if not k.startswith("truth_")}
+    return pl.DataFrame(full, schema_overrides=schema).select(
+        (pl.col(c) if c in pl.DataFrame(full).columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in schema.items()
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Invoice 4711 - SAP", "Invoice <num> - SAP"),
+        ("Mail from anna.schmidt@example.com", "Mail from <email>"),
+        ("Report 2026-03-02 final", "Report <date> final"),
+        ("Due 02.03.2026", "Due <date>"),
+        ("Call at 14:30", "Call at <time>"),
+        ("id 3f2b8c1d-1234-4a5b-9c8d-0123456789ab", "id <uuid>"),
+        ("sys_id a3f09b2c77de41aa", "sys_id <id>"),
+        ("Sheet1 cell B2", "Sheet1 cell B2"),  # single digits are part of names
+    ],
+)
+def test_mask_text_replaces_variable_shapes(text: str, expected: str) -> None:
+    out = pl.select(mask_text(pl.lit(text))).item()
+    assert out == expected
+
+
+def test_label_keeps_rows_and_order_and_leaves_values_out() -> None:
+    events = make_events(
+        [
+            {
+                "kind": "type",
+                "app": "SAP",
+                "window_title": "Invoice 4711",
+                "element_name": "Amount",
+                "text": "1,234.50",
+            },
+            {
+                "kind": "type",
+                "app": "SAP",
+                "window_title": "Invoice 4712",
+                "element_name": "Amount",
+                "text": "99.00",
+            },
+            {"kind": "click", "app": "SAP", "window_title": "Invoice 4712", "element_name": "Post"},
+        ]
+    )
+    out = label_actions(events, MiningConfig())
+    assert out["event_id"].to_list() == [1, 2, 3]
+    assert out.columns[: len(events.columns)] == events.columns
+    assert out["action"][0] == out["action"][1]  # same step, different invoice and amount
+    assert out["action"][0] == "type|SAP|Amount|Invoice <num>|"
+    assert out["title_template"].to_list() == ["Invoice <num>"] * 3
+    assert not any("1,234" in a or "99.00" in a for a in out["action"])
+
+
+def test_customer_names_and_file_names_become_placeholders_when_they_vary() -> None:
+    names = ["Acme", "Globex", "Initech", "Hooli", "Umbrella"]
+    rows = [
+        {"kind": "focus", "app": "chrome", "window_title": f"{n} | Account | Salesforce"}
+        for n in names
+    ] + [
+        {"kind": "focus", "app": "excel", "window_title": f"{n.lower()}.xlsx - Excel"}
+        for n in names
+    ]
+    out = label_actions(make_events(rows), MiningConfig())
+    assert set(out["title_template"][:5]) == {"<*> | Account | Salesforce"}
+    assert set(out["title_template"][5:]) == {"<*> - Excel"}
+
+
+def test_windows_with_few_distinct_titles_stay_apart() -> None:
+    rows = [
+        {"kind": "focus", "app": "outlook", "window_title": f"{folder} - me - Outlook"}
+        for folder in ["Inbox", "Calendar", "Inbox", "Calendar", "Inbox"]
+    ]
+    out = label_actions(make_events(rows), MiningConfig())
+    assert out["title_template"].unique().sort().to_list() == [
+        "Calendar - me - Outlook",
+        "Inbox - me - Outlook",
+    ]
+
+
+def test_a_rare_title_takes_the_general_template_of_its_window() -> None:
+    subjects = ["Order 1 late", "Order 2 late", "Order 3 late", "Order 4 late"]
+    rows = [
+        {"kind": "focus", "app": "outlook", "window_title": f"{s} - Message"} for s in subjects
+    ] + [{"kind": "focus", "app": "outlook", "window_title": "Where is order 5 now - Message"}]
+    out = label_actions(make_events(rows), MiningConfig())
+    assert set(out["title_template"][:4]) == {"Order <*> late - Message"}
+    assert out["title_template"][4] == "Where is order 5 now - Message"
+
+
+def test_target_prefers_the_element_name_over_a_value_label() -> None:
+    rows = [
+        {
+            "kind": "click",
+            "app": "outlook",
+            "element_name": "Message list",
+            "element_label": f"Invoice {n} from Acme",
+        }
+        for n in (101, 202)
+    ] + [{"kind": "click", "app": "web", "element_label": "OK"}]
+    out = label_actions(make_events(rows), MiningConfig())
+    assert out["action"].to_list() == [
+        "click|outlook|Message list||",
+        "click|outlook|Message list||",
+        "click|web|OK||",
+    ]
+
+
+def test_url_keeps_host_and_path_without_query() -> None:
+    rows = [{"kind": "click", "app": "chrome", "url": "https://shop.example/orders/4711?tab=2"}]
+    out = label_actions(make_events(rows), MiningConfig())
+    assert out["action"][0] == "click|chrome|||shop.example/orders/<num>"

@@ -1,0 +1,191 @@
+"""Segmentation on small hand-made streams with known instances, one signal at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from mining.actions import label_actions
+from mining.config import MiningConfig
+from mining.segment import OUTPUT_SCHEMA, segment_stream
+from storage.models import EVENT_SCHEMA
+
+START = datetime(2026, 3, 2, 9, 0)
+COLUMNS = {k: v for k, v in EVENT_SCHEMA.items() if not k.startswith("truth_")}
+
+
+def stream(rows: list[dict]) -> pl.DataFrame:
+    """Events from rows with ``at`` (seconds after START); ids in row order."""
+    frame = pl.DataFrame(
+        [
+            {
+                "event_id": i + 1,
+                "user_id": row.get("user_id", "u1"),
+                "session_id": row.get("session_id", "s1"),
+                "ts": START + timedelta(seconds=row["at"]),
+                **{k: v for k, v in row.items() if k not in ("at", "user_id", "session_id")},
+            }
+            for i, row in enumerate(rows)
+        ],
+        infer_schema_length=None,
+    )
+    return frame.select(
+        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in COLUMNS.items()
+    ).sort("user_id", "ts", "event_id")
+
+
+def segment(rows: list[dict], config: MiningConfig | None = None) -> pl.DataFrame:
+    config = config or MiningConfig()
+    return segment_stream(label_actions(stream(rows), config), config)
+
+
+def groups(found: pl.DataFrame) -> list[list[int]]:
+    """Event ids of each instance, in instance order."""
+    return (
+        found.sort("instance_id", "position")
+        .group_by("instance_id", maintain_order=True)
+        .agg("event_id")["event_id"]
+        .to_list()
+    )
+
+
+def repeated_routine(instances: int, start_gap: float = 12.0) -> list[dict]:
+    """open → login → fill → save, with varied thinking time inside, a pause before open."""
+    rows, clock = [], 0.0
+    for k in range(instances):
+        for j, target in enumerate(("open", "login", "fill", "save")):
+            clock += start_gap if j == 0 else 1 + (k * 3 + j) % 5
+            rows.append({"at": clock, "kind": "click", "app": "web", "element_label": target})
+    return rows
+
+
+def test_recurring_start_action_cuts_a_repeated_routine() -> None:
+    found = segment(repeated_routine(6))
+    assert groups(found) == [[4 * k + 1, 4 * k + 2, 4 * k + 3, 4 * k + 4] for k in range(6)]
+    assert found["position"].to_list() == [0, 1, 2, 3] * 6
+    assert found.schema == pl.Schema(OUTPUT_SCHEMA)
+
+
+def test_idle_gap_always_cuts() -> None:
+    rows = [
+        {"at": t, "kind": "click", "app": "web", "element_label": label}
+        for t, label in [(0, "a"), (1, "b"), (4, "c"), (5, "a"), (8, "b"), (9, "c")]
+    ]
+    rows += [{**r, "at": r["at"] + 900} for r in rows]  # 15 minutes later: idle
+    assert groups(segment(rows)) == [[1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12]]
+
+
+def test_session_change_cuts_and_short_stretches_are_noise() -> None:
+    rows = [
+        {"at": t, "kind": "click", "app": "web", "element_label": label, "session_id": session}
+        for t, label, session in [
+            (0, "a", "s1"), (1, "b", "s1"), (2, "c", "s1"),
+            (3, "a", "s2"), (4, "b", "s2"), (5, "c", "s2"),
+            (6, "x", "s3"), (7, "y", "s3"),  # two events: too short to be a routine
+        ]
+    ]  # fmt: skip
+    assert groups(segment(rows)) == [[1, 2, 3], [4, 5, 6]]
+
+
+def test_instance_ids_are_unique_across_users_and_follow_user_then_time() -> None:
+    rows = [{**r, "user_id": "u2"} for r in repeated_routine(3)]
+    rows += [{**r, "user_id": "u1", "at": r["at"] + 500} for r in repeated_routine(3)]
+    found = segment(rows)
+    firsts = found.filter(pl.col("position") == 0).sort("instance_id")
+    assert firsts["instance_id"].to_list() == list(range(6))
+    assert firsts["user_id"].to_list() == ["u1"] * 3 + ["u2"] * 3
+    assert found["event_id"].n_unique() == found.height == 24
+
+
+def test_empty_input_gives_empty_output_with_schema() -> None:
+    config = MiningConfig()
+    found = segment_stream(
+        label_actions(stream([{"at": 0, "kind": "click"}]).head(0), config), config
+    )
+    assert found.height == 0
+    assert found.schema == pl.Schema(OUTPUT_SCHEMA)
+
+
+INBOX = "Inbox - me@corp.example - Outlook"
+
+
+def interleaved() -> list[dict]:
+    """Invoice 4711 (A) interrupted by ticket INC00123 (B), with chat before, inside, after."""
+    chat = [
+        {"kind": "focus", "app": "teams", "window_title": "Chat | Bob | Teams"},
+        {"kind": "type", "app": "teams", "window_title": "Chat | Bob | Teams", "text": "ok"},
+    ]
+    a_head = [
+        {"kind": "focus", "app": "outlook", "window_title": INBOX},
+        {
+            "kind": "click",
+            "app": "outlook",
+            "window_title": INBOX,
+            "element_name": "Message list",
+            "element_label": "Invoice 4711 from Acme",
+        },
+        {"kind": "focus", "app": "outlook", "window_title": "Invoice 4711 from Acme - Message"},
+        {
+            "kind": "double_click",
+            "app": "outlook",
+            "window_title": "Invoice 4711 from Acme - Message",
+            "element_name": "Attachment",
+            "element_label": "Invoice_4711.pdf",
+        },
+        {"kind": "focus", "app": "reader", "window_title": "Invoice_4711.pdf - Reader"},
+        {
+            "kind": "copy",
+            "app": "reader",
+            "window_title": "Invoice_4711.pdf - Reader",
+            "element_name": "Number",
+            "text": "4711",
+        },
+    ]
+    b = [
+        {"kind": "focus", "app": "chrome", "window_title": "Incidents | ServiceNow"},
+        {
+            "kind": "click",
+            "app": "chrome",
+            "window_title": "Incidents | ServiceNow",
+            "element_name": "Incident",
+            "element_label": "INC00123",
+        },
+        {"kind": "focus", "app": "chrome", "window_title": "INC00123 | Incident | ServiceNow"},
+        {
+            "kind": "type",
+            "app": "chrome",
+            "window_title": "INC00123 | Incident | ServiceNow",
+            "element_name": "Group",
+            "text": "Network",
+        },
+        {
+            "kind": "click",
+            "app": "chrome",
+            "window_title": "INC00123 | Incident | ServiceNow",
+            "element_name": "Update",
+        },
+    ]
+    a_tail = [
+        {"kind": "focus", "app": "sap", "window_title": "Enter Invoice"},
+        {
+            "kind": "paste",
+            "app": "sap",
+            "window_title": "Enter Invoice",
+            "element_name": "Reference",
+            "text": "4711",
+        },
+        {"kind": "click", "app": "sap", "window_title": "Enter Invoice", "element_name": "Post"},
+    ]
+    rows = chat + a_head + chat + b + a_tail + chat
+    return [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
+
+
+def test_an_interrupted_instance_keeps_both_halves_and_chat_stays_out() -> None:
+    # one small log cannot show the statistics that choose context over structure: force it
+    config = MiningConfig(segment_min_contexts=1, segment_context_disagree=0.0)
+    found = groups(segment(interleaved(), config))
+    a = [3, 4, 5, 6, 7, 8] + [16, 17, 18]
+    b = [11, 12, 13, 14, 15]
+    assert found == [a, b]

@@ -1,0 +1,252 @@
+"""The recorder on a real X server: xdotool drives two Tk form windows, we read the DB."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import psutil
+import pytest
+from recorder_harness import run_cli, start_recorder, wait_for
+
+from storage.store import open_store
+
+pytestmark = pytest.mark.x11
+
+PASSWORD = "hunter2-Secret"
+PRIVATE_TEXT = "diary entry"
+PAUSED_TEXT = "while paused"
+ORDERS = "Orders - Form"
+
+
+def _events(db) -> list[dict]:
+    with open_store(db, read_only=True) as store:
+        return store.query("SELECT * FROM events ORDER BY event_id").to_dicts()
+
+
+def _all_strings(db) -> str:
+    """Every text and JSON value of every table, for 'never stored anywhere' checks."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        columns = con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE data_type IN ('VARCHAR', 'JSON')"
+        ).fetchall()
+        values = []
+        for table, column in columns:
+            rows = con.execute(f'SELECT "{column}" FROM "{table}"').fetchall()
+            values += [str(r[0]) for r in rows if r[0] is not None]
+        return "\n".join(values)
+    finally:
+        con.close()
+
+
+def test_records_exactly_the_allowed_actions(desktop, apps, tmp_path):
+    orders, private = apps["orders"], apps["private"]
+    rec = start_recorder(
+        desktop,
+        tmp_path,
+        keep_text_apps=["formapp"],
+        deny_title_patterns=["private notes"],
+        screenshot_crop_to_window=True,
+    )
+    desktop.click(*orders.at("Customer"))
+    desktop.type("Acme bob@example.com")
+    desktop.click(*orders.at("Amount"))
+    desktop.type("1250.50")
+    desktop.click(*orders.at("password"))
+    desktop.type(PASSWORD)
+    desktop.click(*orders.at("Save"))
+    desktop.click(*orders.at("Customer"), repeat=2)
+    desktop.key("ctrl+c")
+    desktop.key("ctrl+v")
+    desktop.click(*private.at("Customer"))  # a denied window: one placeholder, nothing else
+    desktop.type(PRIVATE_TEXT)
+    desktop.click(*orders.at("Amount"))
+    desktop.key("ctrl+alt+shift+p")  # pause by hotkey
+    desktop.type(PAUSED_TEXT)
+    desktop.key("ctrl+alt+shift+p")
+    desktop.click(*orders.at("Customer"))
+    desktop.key("Tab")  # focus moves to a field we cannot name: its text is not kept
+    desktop.type("99")
+    desktop.click(*orders.at("Customer"), button=3)
+    time.sleep(0.6)
+    log = rec.stop()
+    assert rec.process.returncode == 0, log
+
+    events = _events(rec.db)
+    got = [(e["kind"], e["window_title"], e["element_name"], e["text"]) for e in events]
+    assert got == [
+        ("focus", ORDERS, None, None),
+        ("click", ORDERS, "Customer", None),
+        ("type", ORDERS, "Customer", "Acme [email]"),
+        ("click", ORDERS, "Amount", None),
+        ("type", ORDERS, "Amount", "1250.50"),
+        ("click", ORDERS, "password", None),
+        ("type", ORDERS, "password", None),
+        ("click", ORDERS, None, None),
+        ("double_click", ORDERS, "Customer", None),
+        ("copy", ORDERS, None, "ctrl+c"),
+        ("paste", ORDERS, None, "ctrl+v"),
+        ("focus", None, None, None),
+        ("focus", ORDERS, None, None),
+        ("click", ORDERS, "Amount", None),
+        ("paused", None, None, None),
+        ("focus", ORDERS, None, None),
+        ("click", ORDERS, "Customer", None),
+        ("hotkey", ORDERS, None, "tab"),
+        ("type", ORDERS, None, None),
+        ("right_click", ORDERS, "Customer", None),
+    ]
+    app_name = psutil.Process(orders.process.pid).name()
+    assert {e["app"] for e in events if e["window_title"]} == {app_name}
+    placeholder = events[11]
+    assert placeholder["app"] == "[private]" and placeholder["screenshot_id"] is None
+    assert json.loads(placeholder["attrs"]) == {"private": True}
+    assert json.loads(events[6]["attrs"]) == {"ended_by": "click", "keys": len(PASSWORD),
+                                              "secret": True}  # fmt: skip
+    assert json.loads(events[18]["attrs"])["classes"] == ["digit"]
+    assert json.loads(events[14]["attrs"]) == {"by": "hotkey"}
+    assert (events[1]["x"], events[1]["y"]) == orders.at("Customer")
+    assert orders.saved_rows()[-1] == {
+        "Customer": "Acme bob@example.com",
+        "Amount": "1250.50",
+        "password": PASSWORD,
+    }  # the app really got the input the recorder saw
+
+    stored = _all_strings(rec.db)
+    for secret in (PASSWORD, "hunter2", PRIVATE_TEXT, PAUSED_TEXT, "bob@example.com", "Private"):
+        assert secret not in stored
+
+    with open_store(rec.db, read_only=True) as store:
+        shots = store.query("SELECT * FROM screenshots").to_dicts()
+        sessions = store.query("SELECT * FROM sessions").to_dicts()
+    shot_ids = {s["screenshot_id"] for s in shots}
+    with_shot = {e["kind"] for e in events if e["screenshot_id"] is not None}
+    assert shot_ids == {e["screenshot_id"] for e in events if e["screenshot_id"] is not None}
+    assert with_shot == {"focus", "click", "double_click", "copy", "paste", "hotkey", "right_click"}
+    assert all(e["screenshot_id"] is None for e in events if e["kind"] in ("type", "paused"))
+    for shot in shots:  # WebP, cropped to the orders window: the private one never shows
+        assert shot["image"][:4] == b"RIFF" and shot["image"][8:12] == b"WEBP"
+        assert (shot["width"], shot["height"]) == (360, 220)
+        assert shot["size_bytes"] == len(shot["image"])
+    assert len(sessions) == 1
+    assert sessions[0]["ended_at"] is not None and sessions[0]["dropped_events"] == 0
+    assert {e["user_id"] for e in events} == {sessions[0]["user_id"]}
+    assert (
+        sessions[0]["user_id"].startswith("u_")
+        and os.environ.get("USER", "root") not in (sessions[0]["user_id"])
+    )
+
+
+def test_kill_9_loses_at_most_the_last_batch_window(desktop, apps, tmp_path):
+    orders = apps["orders"]
+    rec = start_recorder(desktop, tmp_path, screenshots=False)
+    fields = ("Customer", "Amount", "password", "Customer", "Amount", "password")
+    for field in fields:
+        desktop.click(*orders.at(field))
+    time.sleep(2.5)  # > double-click interval + flush interval: all of the above is committed
+    wait_for(lambda: rec.status()["events_written"] >= len(fields) + 1, what="a flush")
+    for field in ("Customer", "Amount", "Customer"):
+        desktop.click(*orders.at(field))
+    os.kill(rec.process.pid, signal.SIGKILL)
+    rec.process.wait(timeout=10)
+
+    with open_store(rec.db) as store:  # read-write: replays the WAL, must open cleanly
+        events = store.query("SELECT kind, element_name FROM events ORDER BY event_id").rows()
+        sessions = store.query("SELECT ended_at FROM sessions").rows()
+    before = [("focus", None)] + [("click", f) for f in fields]
+    assert events[: len(before)] == before
+    assert all(kind == "click" for kind, _ in events[len(before) :])
+    assert len(events) <= len(before) + 3
+    assert sessions == [(None,)]  # the crash left it open; the next run or ship closes it
+
+
+def test_locked_database_spools_then_drains(desktop, apps, tmp_path):
+    orders = apps["orders"]
+    db = tmp_path / "rec.duckdb"
+    open_store(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('locked', flush=True); time.sleep(120)", str(db)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        rec = start_recorder(desktop, tmp_path, screenshots=True, retry_s=0.5)
+        for field in ("Customer", "Amount", "password"):
+            desktop.click(*orders.at(field))
+        status = wait_for(
+            lambda: (s := rec.status()) and s["spooled_events"] >= 4 and s,
+            what="events in the spool",
+        )
+        assert status["state"] == "spooling" and "in use by process" in status["last_error"]
+        assert rec.cli("recorder", "status").stdout.splitlines()[0].startswith("recorder: spooling")
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    wait_for(lambda: rec.status()["spooled_events"] == 0, what="the spool to drain")
+    desktop.click(*orders.at("Customer"))
+    time.sleep(0.6)
+    log = rec.stop()
+    assert "spooling to" in log and "drained 4 spooled events" in log
+
+    events = _events(rec.db)
+    assert [(e["kind"], e["element_name"]) for e in events] == [
+        ("focus", None),
+        ("click", "Customer"),
+        ("click", "Amount"),
+        ("click", "password"),
+        ("click", "Customer"),
+    ]
+    with open_store(rec.db, read_only=True) as store:
+        shot_ids = set(store.query("SELECT screenshot_id FROM screenshots")["screenshot_id"])
+    assert {e["screenshot_id"] for e in events} <= shot_ids and shot_ids
+    assert not (tmp_path / "rec.duckdb.spool.jsonl").exists()
+
+
+def test_pause_and_resume_from_the_cli(desktop, apps, tmp_path):
+    orders = apps["orders"]
+    rec = start_recorder(desktop, tmp_path, screenshots=False)
+    desktop.click(*orders.at("Customer"))
+    paused = rec.cli("recorder", "pause")
+    assert paused.returncode == 0 and "paused: the recorder (pid" in paused.stderr
+    wait_for(lambda: rec.status()["state"] == "paused", what="the recorder to pause")
+    desktop.click(*orders.at("Amount"))
+    desktop.type("1234")
+    assert rec.cli("recorder", "resume").returncode == 0
+    wait_for(lambda: rec.status()["state"] == "recording", what="the recorder to resume")
+    desktop.click(*orders.at("password"))
+    time.sleep(0.6)
+    rec.stop()
+    events = _events(rec.db)
+    assert [(e["kind"], e["element_name"]) for e in events] == [
+        ("focus", None),
+        ("click", "Customer"),
+        ("paused", None),
+        ("focus", None),
+        ("click", "password"),
+    ]
+    assert json.loads(events[2]["attrs"]) == {"by": "cli"}
+
+
+def test_ship_through_the_running_recorder(desktop, apps, tmp_path):
+    orders = apps["orders"]
+    rec = start_recorder(desktop, tmp_path, screenshots=False, session_minutes=0.03)
+    desktop.click(*orders.at("Customer"))
+    first = rec.status()["session_id"]
+    wait_for(lambda: rec.status()["session_id"] != first, what="the session to rotate")
+    spool = tmp_path / "share"
+    shipped = rec.cli("recorder", "ship", "--to", str(spool), "--db", str(rec.db))
+    assert shipped.returncode == 0 and "shipped 1 session file(s)" in shipped.stderr
+    rec.stop()
+    (name,) = [p.name for p in spool.glob("*.parquet") if p.name.count(".") == 1]
+    assert name.startswith(rec.status()["user_id"] + "_")
+    result = run_cli("import", str(spool), "--db", str(tmp_path / "analyst.duckdb"))
+    assert result.returncode == 0 and "imported 2 events" in result.stderr  # focus + click

@@ -1,0 +1,277 @@
+"""The recorder's parts without a desktop: reduction, privacy, drops, the writer, capture."""
+
+from __future__ import annotations
+
+import json
+import queue
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+
+from recorder.backends.base import WindowInfo
+from recorder.capture import dhash, downscale, hamming
+from recorder.config import RecorderConfig
+from recorder.listeners import InputListeners
+from recorder.privacy import PLACEHOLDER_APP, PrivacyPolicy, pseudonymize, redact_pii
+from recorder.reduce import Action, Reducer
+from recorder.writer import Writer
+from storage.store import open_store, utcnow
+
+CRM = WindowInfo(1, "crm.exe", "Customers - CRM", wm_class="Crm")
+VAULT = WindowInfo(2, "keepassxc", "Vault")
+
+
+def _reducer() -> Reducer:
+    reducer = Reducer(double_click_s=0.4, type_gap_s=2.0, idle_after_s=60.0)
+    reducer.observe(CRM, 0.0)
+    return reducer
+
+
+def _keys(reducer: Reducer, ts: float, keys: list[str]) -> list[Action]:
+    out = []
+    for i, key in enumerate(keys):
+        out += reducer.feed(("press", ts + i * 0.05, key))
+    return out
+
+
+def _release(reducer: Reducer, ts: float, *keys: str) -> None:
+    for key in keys:
+        reducer.feed(("release", ts, key))
+
+
+# -- reduction -------------------------------------------------------------------------
+
+
+def test_keys_merge_into_one_type_event_per_burst():
+    reducer = _reducer()
+    reducer.feed(("click", 1.0, 10, 10, "left"), "Name")
+    assert _keys(reducer, 2.0, ["A", "c", "x", "backspace", "m", "e"]) == [
+        Action("click", 1.0, CRM, 10, 10, element="Name")
+    ]
+    (typed,) = reducer.due(2.3 + 2.0)
+    assert (typed.kind, typed.text, typed.element, typed.field_known) == (
+        "type",
+        "Acme",
+        "Name",
+        True,
+    )
+    assert typed.attrs == {"keys": 6, "ended_by": "pause"}
+
+
+def test_tab_ends_the_burst_and_forgets_the_field():
+    reducer = _reducer()
+    reducer.feed(("click", 1.0, 10, 10, "left"), "Name")
+    reducer.due(2.0)
+    out = _keys(reducer, 3.0, ["4", "2", "tab", "7"])
+    assert [(a.kind, a.text, a.attrs["ended_by"]) for a in out] == [("type", "42", "tab")]
+    (after_tab,) = reducer.flush()
+    assert (after_tab.text, after_tab.field_known, after_tab.element) == ("7", False, None)
+
+
+@pytest.mark.parametrize(
+    ("modifiers", "key", "kind", "text"),
+    [
+        (["ctrl_l"], "c", "copy", "ctrl+c"),
+        (["ctrl_r"], "\x16", "paste", "ctrl+v"),  # some layouts report ctrl+v as SYN
+        (["shift"], "insert", "paste", "shift+insert"),
+        (["ctrl_l"], "x", "cut", "ctrl+x"),
+        (["ctrl_l", "shift"], "S", "hotkey", "ctrl+shift+s"),
+        (["alt_l"], "tab", "hotkey", "alt+tab"),
+    ],
+)
+def test_hotkeys_and_clipboard(modifiers, key, kind, text):
+    reducer = _reducer()
+    out = _keys(reducer, 1.0, [*modifiers, key])
+    assert [(a.kind, a.text) for a in out] == [(kind, text)]
+    _release(reducer, 2.0, *modifiers)
+    assert _keys(reducer, 3.0, ["c"]) == []  # plain typing again once released
+
+
+def test_double_click_merges_within_interval_and_distance():
+    reducer = _reducer()
+    assert reducer.feed(("click", 1.0, 100, 100, "left")) == []
+    (double,) = reducer.feed(("click", 1.2, 102, 101, "left"))
+    assert (double.kind, double.ts, double.x) == ("double_click", 1.0, 100)
+    reducer.feed(("click", 3.0, 100, 100, "left"))
+    (first,) = reducer.feed(("click", 3.2, 300, 100, "left"))  # too far apart
+    assert first.kind == "click" and reducer.deadline() == pytest.approx(3.6)
+    assert [a.kind for a in reducer.due(3.6)] == ["click"]
+
+
+def test_scrolls_merge_and_idle_is_reported():
+    reducer = _reducer()
+    reducer.feed(("scroll", 1.0, 5, 5, 0, -1))
+    reducer.feed(("scroll", 1.1, 5, 5, 0, -2))
+    (scroll,) = reducer.due(1.7)
+    assert scroll.attrs == {"dx": 0, "dy": -3}
+    (idle, click) = reducer.feed(("click", 100.0, 1, 1, "right"))
+    assert (idle.kind, idle.ts, idle.attrs) == ("idle", 1.1, {"duration_s": 98.9})
+    assert click.kind == "right_click"
+
+
+def test_focus_change_flushes_pending_work_first():
+    reducer = _reducer()
+    _keys(reducer, 1.0, ["h", "i"])
+    out = reducer.observe(VAULT, 2.0)
+    assert [(a.kind, a.window) for a in out] == [("type", CRM), ("focus", VAULT)]
+    assert reducer.observe(VAULT, 3.0) == []
+
+
+# -- privacy -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("mail bob.smith+x@example.co.uk now", "mail [email] now"),
+        ("call +49 30 1234567", "call [phone]"),
+        ("call (555) 123-4567", "call [phone]"),
+        ("IBAN DE89 3704 0044 0532 0130 00 ok", "IBAN [iban] ok"),
+        ("card 4111 1111 1111 1111", "card [card]"),
+        ("card 4111 1111 1111 1112", "card 4111 1111 1111 1112"),  # fails Luhn: not a card
+        ("ssn 123-45-6789", "ssn [national_id]"),
+        ("NI AB123456C", "NI [national_id]"),
+        ("Invoice 2024-01-05 total 1250.50", "Invoice 2024-01-05 total 1250.50"),
+    ],
+)
+def test_redact_pii(raw, clean):
+    assert redact_pii(raw) == clean
+
+
+def _policy(**settings) -> PrivacyPolicy:
+    return PrivacyPolicy(RecorderConfig(**settings))
+
+
+def _typed(window, text="Hello 42", element="Name", field_known=True) -> Action:
+    return Action("type", 1.0, window, text=text, element=element, field_known=field_known)
+
+
+def test_typed_text_is_kept_only_where_allowed():
+    event, _ = _policy().to_event(_typed(CRM), "s", "u")
+    assert event.text is None
+    assert json.loads(event.attrs) == {"classes": ["lower", "upper", "digit", "space"], "length": 8}
+    kept, _ = _policy(keep_text_apps=["crm"]).to_event(_typed(CRM), "s", "u")  # by WM class
+    assert kept.text == "Hello 42"
+    unknown_field, _ = _policy(keep_text_apps=["crm"]).to_event(
+        _typed(CRM, field_known=False), "s", "u"
+    )
+    assert unknown_field.text is None
+
+
+@pytest.mark.parametrize(
+    ("window", "element"),
+    [
+        (CRM, "Password"),
+        (WindowInfo(1, "crm.exe", "Sign in - CRM"), "Name"),
+        (WindowInfo(1, "crm.exe", "Customers", secure_input=True), None),
+    ],
+)
+def test_secret_fields_never_keep_text_or_length(window, element):
+    event, _ = _policy(keep_text_apps=["crm.exe"]).to_event(
+        _typed(window, element=element), "s", "u"
+    )
+    assert event.text is None and json.loads(event.attrs) == {"secret": True}
+
+
+def test_denied_apps_leave_only_a_placeholder():
+    policy = _policy()
+    assert policy.to_event(Action("click", 1.0, VAULT, 3, 4), "s", "u") is None
+    assert policy.to_event(_typed(VAULT), "s", "u") is None
+    event, may_shoot = policy.to_event(Action("focus", 1.0, VAULT), "s", "u")
+    assert (event.app, event.window_title, event.x, may_shoot) == (
+        PLACEHOLDER_APP,
+        None,
+        None,
+        False,
+    )
+    incognito = WindowInfo(3, "firefox", "News - Private Browsing")
+    assert policy.to_event(Action("click", 1.0, incognito, 1, 1), "s", "u") is None
+
+
+def test_titles_and_urls_are_redacted():
+    window = WindowInfo(1, "firefox", "https://crm.example/c?mail=ann@corp.example - Firefox")
+    event, _ = _policy().to_event(Action("focus", 1.0, window), "s", "u")
+    assert event.url == "https://crm.example/c?mail=[email]"
+    assert "ann@" not in event.window_title
+
+
+def test_pseudonymize_is_stable_salted_and_opaque():
+    assert pseudonymize("alice", "s1") == pseudonymize("alice", "s1")
+    assert pseudonymize("alice", "s1") != pseudonymize("alice", "s2")
+    assert "alice" not in pseudonymize("alice", "s1")
+
+
+# -- drops and the writer -----------------------------------------------------------------
+
+
+def test_a_full_queue_counts_drops():
+    listeners = InputListeners(queue.Queue(maxsize=2))
+    for char in "abcde":
+        listeners._on_press(SimpleNamespace(char=char), False)
+    assert listeners.dropped == 3
+    assert len(listeners.latencies_ms()) == 5
+
+
+def _session(session_id: str = "s1") -> dict:
+    return {
+        "session_id": session_id,
+        "user_id": "u_1",
+        "started_at": utcnow(),
+        "ended_at": None,
+        "dropped_events": 0,
+    }
+
+
+def _event_row(i: int) -> dict:
+    return {"session_id": "s1", "user_id": "u_1", "ts": utcnow(), "kind": "click", "x": i}
+
+
+def _run_writer(db: Path, tmp_path: Path, messages: list[tuple], dropped: int = 0) -> Writer:
+    """Run a writer over ``messages``; ``dropped`` inputs are lost after the session starts."""
+    config = RecorderConfig(state_dir=str(tmp_path / "state"), retry_s=0.1)
+    counts = iter([0])  # the first call marks the session's start
+    writer = Writer(db, config, tmp_path / "state", lambda: {}, lambda: next(counts, dropped))
+    writer.start()
+    for message in messages:
+        writer.put(message)
+    writer.stop()
+    return writer
+
+
+def test_writer_stores_drops_in_the_session(db_path, tmp_path):
+    events = [("event", _event_row(i), None) for i in range(3)]
+    _run_writer(db_path, tmp_path, [("session", _session()), *events], dropped=7)
+    with open_store(db_path, read_only=True) as store:
+        assert store.query("SELECT x FROM events ORDER BY event_id")["x"].to_list() == [0, 1, 2]
+        session = store.query("SELECT dropped_events, ended_at FROM sessions").row(0)
+    assert session[0] == 7 and session[1] is not None
+
+
+def test_writer_spools_when_the_database_is_unusable(tmp_path):
+    not_a_db = tmp_path / "broken.duckdb"
+    not_a_db.write_bytes(b"this is not a database" * 100)
+    writer = _run_writer(
+        not_a_db, tmp_path, [("session", _session()), ("event", _event_row(1), None)]
+    )
+    assert writer.counts["events_written"] == 0 and writer.last_error
+    spooled = writer.spool.read()
+    assert [row["x"] for row, _ in spooled.events] == [1]
+    status = json.loads((tmp_path / "state" / "status.json").read_text())
+    assert (status["state"], status["spooled_events"]) == ("stopped", 1)
+
+
+# -- capture -------------------------------------------------------------------------------
+
+
+def test_downscale_and_perceptual_hash():
+    image = Image.new("RGB", (2560, 1440), "white")
+    image.paste((0, 0, 0), (1280, 0, 2560, 1440))
+    small = downscale(image, 1280)
+    assert small.size == (1280, 720)
+    assert hamming(dhash(image), dhash(small)) <= 2  # same picture, other size
+    stripes = Image.new("RGB", (1280, 720), "white")
+    for left in range(0, 1280, 320):
+        stripes.paste((0, 0, 0), (left + 160, 0, left + 320, 720))
+    assert hamming(dhash(small), dhash(stripes)) > 3
