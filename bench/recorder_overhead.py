@@ -5,7 +5,7 @@ subprocess with default settings: screenshots on, full screen, max 1280 px). The
 
 1. steady: xdotool drives 10 actions/s for 60 s (each second: click a field, type four
    keys, click another field, type four keys; one xdotool process per second with
-   ``sleep 0.08`` between actions, the rest of the second idle). Measures the
+   ``sleep 0.07`` between actions, the rest of the second idle). Measures the
    recorder's CPU time over that minute as a share of one core, its peak RSS (VmHWM),
    the p50/p99/max time an input callback takes from entry to enqueued (from the
    recorder's final status; X server → callback is not measurable from outside), and
@@ -65,9 +65,9 @@ def _steady(folder: Path, env: dict, layout: dict) -> None:
     for second in range(STEADY_S):
         chain = []
         for field, word in (("Customer", "abcd"), ("Amount", "1234")):
-            chain += ["mousemove", *map(str, layout[field]), "click", "1", "sleep", "0.08"]
+            chain += ["mousemove", *map(str, layout[field]), "click", "1", "sleep", "0.07"]
             for key in word:
-                chain += ["key", key, "sleep", "0.08"]
+                chain += ["key", key, "sleep", "0.07"]
         actions += ACTIONS_PER_S
         subprocess.run(["xdotool", *chain[:-2]], env=env, check=True)
         delay = started + second + 1 - time.monotonic()
@@ -86,7 +86,12 @@ def _steady(folder: Path, env: dict, layout: dict) -> None:
     shot_bytes = int(shots["b"][0])
     db_bytes = db.stat().st_size
     print(f"steady load: {actions} actions in {wall:.1f} s ({actions / wall:.1f}/s)")
+    shots_cpu = final["screenshot_cpu_s"]
     print(f"  recorder CPU: {100 * cpu / wall:.2f} % of one core (target < 3 %)")
+    print(
+        f"    of which screenshots (grab, hash, WebP): {100 * shots_cpu / wall:.2f} %; "
+        f"everything else {100 * (cpu - shots_cpu) / wall:.2f} %"
+    )
     print(f"  peak RSS: {peak_rss / 2**20:.1f} MB (target < 150 MB)")
     print(
         f"  callback entry→enqueued: p50 {final['enqueue_p50_ms']} ms, p99 "

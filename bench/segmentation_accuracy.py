@@ -50,7 +50,8 @@ def imported(folder: Path, name: str, path: Path, map_name: str, fmt: str) -> St
 def row(name: str, r: dict) -> str:
     return (
         f"| {name} | {r['events']:,} | {r['true_instances']:,} | {r['found_instances']:,} "
-        f"| {r['instance_ari']:.4f} | {r['edit_distance']:.4f} "
+        f"| {r['instance_ari']:.4f} | {r['edit_distance']:.4f} | {r['edit_distance_all']:.4f} "
+        f"| {r['unmatched_instances']:,} "
         f"| {r['routine_events_kept']:,}/{r['routine_events']:,} "
         f"| {r['noise_events_kept']:,}/{r['noise_events']:,} | {r['seconds']:.2f} |"
     )
@@ -60,9 +61,10 @@ def main() -> None:
     config = MiningConfig()
     print(
         "| log | events | true instances | found instances | instance ARI | edit distance "
-        "| routine events kept | noise events kept | seconds |"
+        "| edit distance (all) | found without true | routine events kept | noise events kept "
+        "| seconds |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for n in range(1, 10):

@@ -27,9 +27,6 @@ from explorer.components.process_map import process_map_svg
 from explorer.errors import ExplorerError
 from taskmine import __version__
 
-WORKFLOW_SCHEMA_VERSION = 1
-SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "workflow-1.schema.json"
-
 
 @dataclass(frozen=True)
 class Exported:
@@ -44,6 +41,8 @@ FORMATS = {
     "workflow": ("json", "application/json"),
     "xes": ("xes", "application/xml"),
     "csv": ("csv", "text/csv"),
+    "pdd-md": ("md", "text/markdown"),
+    "skeleton": ("py", "text/x-python"),
 }
 
 
@@ -59,7 +58,8 @@ def export(db: Path, key: str, fmt: str, run_id: int | None = None) -> Exported:
         raise ExplorerError(f"unknown export format {fmt!r}", f"use one of {', '.join(FORMATS)}")
     bundle = queries.read_bundle(db, key, run_id)
     render = {"bpmn": to_bpmn, "pdd": to_pdd_html, "workflow": to_workflow_json,
-              "xes": to_xes, "csv": to_csv}[fmt]
+              "xes": to_xes, "csv": to_csv, "pdd-md": to_pdd_markdown,
+              "skeleton": to_skeleton}[fmt]
     extension, mimetype = FORMATS[fmt]
     return Exported(f"{_slug(bundle.detail.row['name'])}.{extension}", mimetype, render(bundle))
 
@@ -73,58 +73,29 @@ def _slug(name: str) -> str:
 
 
 def workflow(bundle: queries.ProcessBundle) -> dict:
-    """The consensus workflow as a replayable document (see ``schemas/workflow-1``)."""
-    detail, row = bundle.detail, bundle.detail.row
-    steps, inputs, transfers = [], [], []
-    for s in detail.steps.iter_rows(named=True):
-        examples = json.loads(s["example_values"]) if s["example_values"] else []
-        slot = s["input_slot"] or (f"input_{s['step_no']}" if s["varies"] else None)
-        steps.append({
-            "id": int(s["step_no"]),
-            "kind": s["kind"] or s["action"].split(":", 1)[0],
-            "action": s["action"],
-            "target": {
-                "app": s["app"],
-                "window_title": s["window_template"],
-                "element": s["target"],
-                "relative_position": _relative_position(s["attrs"]),
-            },
-            "optional": bool(s["optional"]),
-            "repeated": bool(s["repeated"]),
-            "support": float(s["support"]),
-            "input": slot,
-            "value": None if s["varies"] or not examples else examples[0],
-            "transfer_from": s["transfer_from_step"],
-        })
-        if slot:
-            inputs.append({"name": slot, "step": int(s["step_no"]), "examples": examples[:5]})
-        if s["transfer_from_step"] is not None:
-            transfers.append({"from_step": int(s["transfer_from_step"]),
-                              "to_step": int(s["step_no"])})
-    return {
-        "schema_version": WORKFLOW_SCHEMA_VERSION,
-        "generator": f"taskmine {__version__}",
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "process": {
-            "name": row["name"], "signature": row["signature"], "key": row["key"],
-            "run_id": detail.run_id, "instances": row["n_instances"], "users": row["n_users"],
-            "score": row["score"], "confidence": row["confidence"],
-        },
-        "steps": steps,
-        "inputs": inputs,
-        "transfers": transfers,
-    }
+    """The consensus workflow as a replayable document (see ``explorer.workflow``)."""
+    from explorer.workflow import build_workflow
 
-
-def _relative_position(attrs: str | None) -> dict | None:
-    data = json.loads(attrs) if attrs else {}
-    if "rel_x" in data and "rel_y" in data:
-        return {"x": float(data["rel_x"]), "y": float(data["rel_y"])}
-    return None
+    return build_workflow(bundle.detail.row, bundle.detail.steps.to_dicts(), bundle.detail.run_id)
 
 
 def to_workflow_json(bundle: queries.ProcessBundle) -> bytes:
-    return json.dumps(workflow(bundle), indent=2, default=str).encode()
+    from explorer.workflow import dumps_workflow
+
+    return dumps_workflow(workflow(bundle))
+
+
+def to_skeleton(bundle: queries.ProcessBundle) -> bytes:
+    """A Python replay script, one function per step (see ``explorer.skeleton``)."""
+    from explorer.skeleton import render_skeleton
+
+    return render_skeleton(workflow(bundle)).encode("utf-8")
+
+
+def to_pdd_markdown(bundle: queries.ProcessBundle) -> bytes:
+    from explorer.pdd_markdown import to_pdd_markdown as render
+
+    return render(bundle)
 
 
 # -- BPMN ----------------------------------------------------------------------------------

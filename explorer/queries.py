@@ -1,10 +1,11 @@
 """Every DuckDB read and write of the explorer; pages call these, then a component builder.
 
-Each call opens the database briefly (read-only for reads, read-write only to record a
-decision) so the explorer never holds a lock another command needs. One process-wide lock
-serialises the opens: DuckDB refuses a read-only and a read-write connection to the same
-file at once within one process. Pages ask for aggregates; no call returns more than
-``limit`` rows of events.
+Reads share one read-only connection that closes after `IDLE_CLOSE_S` without use, so a
+page load's burst of callbacks pays for one open while the file is free again for
+`taskmine mine` or `import` moments later. A decision is the only write: it closes the
+reader and opens the database read-write for that one transaction (DuckDB refuses a
+read-only and a read-write connection to one file within a process). One lock serialises
+it all. Pages ask for aggregates; no call returns more than ``limit`` rows of events.
 """
 
 from __future__ import annotations
@@ -25,14 +26,48 @@ from storage.store import Store, open_store, utcnow
 
 #: A gap between two events longer than this is time away, not work.
 IDLE_GAP_S = 300
+#: The shared reader closes after this many idle seconds, releasing the file.
+IDLE_CLOSE_S = 2.0
 
-_LOCK = threading.RLock()
+
+class _Reader:
+    """The process's one read-only connection, opened on demand, closed when idle."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.store: Store | None = None
+        self.timer: threading.Timer | None = None
+
+    @contextmanager
+    def use(self, db: Path) -> Iterator[Store]:
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.store is not None and self.store.path != Path(db):
+                self.close()
+            if self.store is None:
+                self.store = open_store(db, read_only=True)
+            try:
+                yield self.store
+            finally:
+                self.timer = threading.Timer(IDLE_CLOSE_S, self.close)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def close(self) -> None:
+        with self.lock:
+            if self.store is not None:
+                self.store.close()
+                self.store = None
+
+
+_READER = _Reader()
 
 
 @contextmanager
 def reading(db: Path) -> Iterator[Store]:
-    """A short read-only connection; raises the storage error a notice page explains."""
-    with _LOCK, open_store(db, read_only=True) as store:
+    """The shared read-only connection; raises the storage error a notice page explains."""
+    with _READER.use(db) as store:
         yield store
 
 
@@ -326,7 +361,15 @@ def record_decision(
     """Store one analyst decision (opens the database read-write for this write only)."""
     if action not in ACTIONS:
         raise ExplorerError(f"unknown decision {action!r}", f"use one of {', '.join(ACTIONS)}")
-    with _LOCK, open_store(db, create=False) as store, store.transaction() as con:
+    with _READER.lock:
+        _READER.close()
+        _write_decision(db, action, signature, other, value)
+
+
+def _write_decision(
+    db: Path, action: str, signature: str, other: str | None, value: str | None
+) -> None:
+    with open_store(db, create=False) as store, store.transaction() as con:
         next_id = con.execute(
             "SELECT coalesce(max(decision_id), 0) + 1 FROM process_decisions"
         ).fetchall()[0][0]

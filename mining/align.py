@@ -1,9 +1,12 @@
 """Aligning the instances of a candidate process into one consensus workflow.
 
-Star alignment: the medoid variant (the action sequence closest to all others, weighted
-by how often each occurs) is the backbone, and every other variant is aligned to it by
-Levenshtein edit operations. Medoid actions become steps; actions that other variants
-insert between two medoid steps become optional steps when enough instances have them.
+Instances are compared on their coarse actions (kind, app and element, see
+`mining.cluster.coarse_action`), so that a window title that kept a variable part does
+not split a step. Star alignment: the medoid variant (the action sequence closest to all
+others, weighted by how often each occurs) is the backbone, and every other variant is
+aligned to it by Levenshtein edit operations. Medoid actions become steps; actions that
+other variants insert between two medoid steps become optional steps when enough
+instances have them.
 Loops (a block of up to ``align_max_block`` actions done several times in a row, such as
 one line item after another) are collapsed to one pass before aligning, so that a
 different number of iterations does not look like missing steps; such steps are marked
@@ -26,7 +29,7 @@ import polars as pl
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 
-from mining.cluster import instance_variants
+from mining.cluster import coarse_action, instance_variants, target_of
 from mining.config import MiningConfig
 
 #: Variants considered as medoid: the most frequent ones cover nearly every instance.
@@ -81,7 +84,8 @@ def align_cluster(events: pl.DataFrame, config: MiningConfig) -> Alignment:
         alignment = align_cluster(events.filter(pl.col("process_id") == 0), config)
         alignment.steps.select("step_no", "action", "support", "optional")
     """
-    instances, variants = instance_variants(events)
+    keyed = events.with_columns(key=coarse_action(events.columns))
+    instances, variants = instance_variants(keyed, column="key")
     collapsed = [collapse_repeats(a, config.align_max_block) for a in variants["actions"].to_list()]
     codebook: dict[str, int] = {}
     coded = [[codebook.setdefault(a, len(codebook)) for a in c.actions] for c in collapsed]
@@ -205,14 +209,7 @@ def _describe_steps(
 ) -> pl.DataFrame:
     """Per step: what it does, how often, whether it loops, its values and transfers."""
     n_instances = instances.height
-    target = pl.coalesce(
-        *(
-            pl.col(c)
-            for c in ("element_label", "element_name", "element_id")
-            if c in events.columns
-        ),
-        pl.lit(None, pl.String),
-    )
+    target = target_of(events.columns)
     per_event = (
         events.join(event_steps.select("event_id", "step_no"), on="event_id")
         .filter(pl.col("step_no").is_not_null())

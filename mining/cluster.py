@@ -1,24 +1,37 @@
 """Clustering task instances into candidate processes.
 
-Instances of one routine share most of their short action sequences (n-grams), whatever
-their optional steps or loop counts, so each *distinct* action sequence (a variant) is
-embedded as a TF-IDF vector of its action n-grams, reduced by truncated SVD and
-L2-normalised (euclidean distance is then monotone in cosine distance). hdbscan clusters
-the variants, not the instances: this keeps the work proportional to the number of
-variants, which grows far slower than the number of instances. A variant's frequency
-enters as up to ``cluster_min_size`` copies of its point, so a routine that is always done
-the same way still forms a dense cluster; ``cluster_epsilon`` then merges the sub-clusters
-that those copies create below that distance (they are variants of one routine).
-Variants hdbscan calls noise stay unassigned (process -1).
+Instances are compared by the normalised Levenshtein distance between their sequences of
+coarse actions (`coarse_action`: kind, app and element), and hdbscan clusters them on
+that precomputed distance. Measured on the simulator (4 users x 3 days) against TF-IDF of
+action n-grams (cosine, best of 12 settings: F1 0.951 with one routine split five ways),
+edit distance found one candidate per routine (F1 0.977): it sees order and is not
+misled by two routines sharing apps.
+
+hdbscan clusters distinct *variants*, not instances, which keeps the work proportional
+to the number of variants. A variant's frequency enters as up to ``cluster_min_size``
+copies of its point, so a routine that is always done the same way still forms a dense
+cluster; ``cluster_epsilon`` merges the sub-clusters those copies create below that
+distance. Past ``cluster_max_variants``, hdbscan runs on a reproducible sample (every
+frequent variant, then an even spread of the rare ones) and each remaining variant joins
+the cluster of its nearest sampled variant when that is within ``cluster_epsilon``.
+Variants in no cluster stay unassigned (process -1).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
-from scipy import sparse
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cdist
 
 from mining.config import MiningConfig
+
+#: Element fields naming the target of an event, most readable first.
+TARGET_COLUMNS = ("element_label", "element_name", "element_id")
+#: Variants assigned to their nearest sampled variant per batch (bounds memory).
+ASSIGN_CHUNK = 2000
 
 #: Columns of `cluster_instances`' result.
 ASSIGNMENT_SCHEMA = {
@@ -30,23 +43,46 @@ ASSIGNMENT_SCHEMA = {
 }
 
 
-def instance_variants(steps: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Group instances by their action sequence.
+def target_of(columns: Sequence[str]) -> pl.Expr:
+    """The element an event acted on: its label, else name, else id (null if none)."""
+    present = [pl.col(c) for c in TARGET_COLUMNS if c in columns]
+    return pl.coalesce(*present, pl.lit(None, pl.String))
 
-    ``steps`` has one row per event of an instance: ``instance_id, position, action``.
-    Returns ``(instances[instance_id, variant], variants[variant, actions, n_instances])``
-    with variants numbered by descending frequency, ties broken by the sequence itself,
-    so that the numbering (and everything computed from it) is reproducible.
+
+def coarse_action(columns: Sequence[str]) -> pl.Expr:
+    """``kind|app|target``: the action without its window title, when the target is known.
+
+    Window-title templates split one step into several labels when a title keeps a
+    variable part (a vendor name); kind, app and element stay the same across instances.
+    Events without a known element keep their full label, the title being all there is.
+    """
+    if "kind" not in columns or not any(c in columns for c in TARGET_COLUMNS):
+        return pl.col("action")
+    target = target_of(columns)
+    coarse = pl.concat_str([pl.col("kind"), pl.col("app").fill_null(""), target], separator="|")
+    return pl.when(target.is_not_null()).then(coarse).otherwise(pl.col("action"))
+
+
+def instance_variants(
+    steps: pl.DataFrame, column: str = "action"
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Group instances by their sequence of ``column`` values.
+
+    ``steps`` has one row per event of an instance: ``instance_id, position`` and
+    ``column``. Returns ``(instances[instance_id, variant], variants[variant, actions,
+    n_instances])`` with variants numbered by descending frequency, ties broken by the
+    sequence itself, so that the numbering (and everything computed from it) is
+    reproducible.
     """
     seqs = (
         steps.sort("instance_id", "position")
         .group_by("instance_id", maintain_order=True)
-        .agg(actions=pl.col("action"))
+        .agg(actions=pl.col(column))
         .with_columns(key=pl.col("actions").list.join("\x1f"))
     )
     variants = (
         seqs.group_by("key")
-        .agg(actions=pl.col("actions").first(), n_instances=pl.len())
+        .agg(pl.col("actions").first(), n_instances=pl.len())
         .sort(["n_instances", "key"], descending=[True, False])
         .with_row_index("variant")
         .with_columns(pl.col("variant").cast(pl.Int64))
@@ -55,36 +91,6 @@ def instance_variants(steps: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "instance_id", "variant"
     )
     return instances.sort("instance_id"), variants.drop("key")
-
-
-def embed_variants(variants: pl.DataFrame, config: MiningConfig) -> np.ndarray:
-    """TF-IDF of action n-grams (1..``cluster_ngram``), reduced and L2-normalised."""
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import TfidfTransformer
-    from sklearn.preprocessing import normalize
-
-    long = variants.select("variant", "actions").explode("actions").rename({"actions": "action"})
-    grams = []
-    for n in range(1, config.cluster_ngram + 1):
-        parts = [pl.col("action").shift(-k).over("variant") for k in range(n)]
-        grams.append(
-            long.select("variant", gram=pl.concat_str(parts, separator="\x1e")).drop_nulls()
-        )
-    counts = pl.concat(grams).group_by("variant", "gram").len()
-    vocab = counts.select("gram").unique().sort("gram").with_row_index("col")
-    counts = counts.join(vocab, on="gram")
-    matrix = sparse.csr_matrix(
-        (
-            counts["len"].to_numpy().astype(np.float64),
-            (counts["variant"].to_numpy(), counts["col"].to_numpy()),
-        ),
-        shape=(variants.height, vocab.height),
-    )
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(matrix)
-    if vocab.height > config.cluster_dims:
-        svd = TruncatedSVD(config.cluster_dims, random_state=config.seed)
-        return normalize(svd.fit_transform(tfidf))
-    return normalize(tfidf.toarray())
 
 
 def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
@@ -100,7 +106,8 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
 
         assignment = cluster_instances(steps, MiningConfig())
     """
-    instances, variants = instance_variants(steps)
+    keyed = steps.with_columns(coarse=coarse_action(steps.columns))
+    instances, variants = instance_variants(keyed, column="coarse")
     if instances.is_empty():
         return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)
     labels, membership, persistence = _hdbscan(variants, config)
@@ -148,22 +155,56 @@ def _hdbscan(
     """hdbscan labels and probabilities per variant, and persistence per raw label."""
     import hdbscan
 
-    copies = np.minimum(variants["n_instances"].to_numpy(), config.cluster_min_size)
-    if copies.sum() < config.cluster_min_size:
-        n = variants.height
+    n = variants.height
+    counts = variants["n_instances"].to_numpy()
+    copies = np.minimum(counts, config.cluster_min_size)
+    if copies.sum() <= config.cluster_min_size:
         return np.full(n, -1), np.zeros(n), np.zeros(0)
-    points = embed_variants(variants, config)
-    rows = np.repeat(np.arange(variants.height), copies)
+    codebook: dict[str, int] = {}
+    coded = [[codebook.setdefault(a, len(codebook)) for a in v] for v in variants["actions"]]
+    sample = _sample(copies, config.cluster_max_variants)
+    distances = cdist(
+        [coded[i] for i in sample],
+        [coded[i] for i in sample],
+        scorer=Levenshtein.normalized_distance,
+        dtype=np.float32,
+        workers=1,
+    )
+    rows = np.repeat(np.arange(len(sample)), copies[sample])
     clusterer = hdbscan.HDBSCAN(
+        metric="precomputed",
         min_cluster_size=config.cluster_min_size,
         min_samples=min(config.cluster_min_samples, config.cluster_min_size),
         cluster_selection_epsilon=config.cluster_epsilon,
-        allow_single_cluster=True,
-        core_dist_n_jobs=1,
-    ).fit(points[rows])
-    first = np.cumsum(copies) - copies
-    return (
-        clusterer.labels_[first],
-        clusterer.probabilities_[first],
-        np.asarray(clusterer.cluster_persistence_, dtype=np.float64),
-    )
+    ).fit(distances[np.ix_(rows, rows)].astype(np.float64))
+    first = np.cumsum(copies[sample]) - copies[sample]
+    labels, membership = np.full(n, -1), np.zeros(n)
+    labels[sample], membership[sample] = clusterer.labels_[first], clusterer.probabilities_[first]
+    rest = np.setdiff1d(np.arange(n), sample)
+    for chunk in np.array_split(rest, max(1, len(rest) // ASSIGN_CHUNK)):
+        if len(chunk) == 0:
+            continue
+        d = cdist(
+            [coded[i] for i in chunk],
+            [coded[i] for i in sample],
+            scorer=Levenshtein.normalized_distance,
+            dtype=np.float32,
+            workers=1,
+        )
+        nearest = d.argmin(axis=1)
+        near = d[np.arange(len(chunk)), nearest] <= config.cluster_epsilon
+        labels[chunk] = np.where(near, labels[sample][nearest], -1)
+        membership[chunk] = np.where(near, membership[sample][nearest], 0.0)
+    return labels, membership, np.asarray(clusterer.cluster_persistence_, dtype=np.float64)
+
+
+def _sample(copies: np.ndarray, limit: int) -> np.ndarray:
+    """Variants hdbscan sees: all if their copies fit in ``limit`` points, else every
+    frequent one (variants are sorted by frequency) and an even spread of the rest."""
+    if copies.sum() <= limit:
+        return np.arange(len(copies))
+    head = int(np.searchsorted(np.cumsum(copies), limit // 2, side="right"))
+    room = limit - int(copies[:head].sum())
+    tail = np.arange(head, len(copies))
+    step = max(1, -(-int(copies[head:].sum()) // max(room, 1)))
+    return np.concatenate([np.arange(head), tail[::step]])

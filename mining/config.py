@@ -43,7 +43,7 @@ class MiningConfig:
         1800.0, "a token that recurs only within this many seconds marks one business object"
     )
     segment_window_share: float = setting(
-        0.5, "share of a window template's events inside instances that makes it a routine window"
+        0.3, "share of a window template's events inside instances that makes it a routine window"
     )
     segment_min_contexts: int = setting(
         10, "context instances a user needs to be segmented by context rather than structure"
@@ -52,12 +52,13 @@ class MiningConfig:
         0.5, "share of context instances crossing structural cuts that makes context win"
     )
     # -- clustering, alignment, discovery, scoring (mining/cluster.py … score.py) --------
-    cluster_ngram: int = setting(1, "longest action n-gram in the clustering features")
-    cluster_dims: int = setting(32, "dimensions the TF-IDF features are reduced to (SVD)")
+    cluster_max_variants: int = setting(
+        4000, "most variants (copies included) hdbscan clusters; the rest join the nearest"
+    )
     cluster_min_size: int = setting(5, "fewest instances a candidate process has")
     cluster_min_samples: int = setting(3, "hdbscan min_samples: higher = more noise")
     cluster_epsilon: float = setting(
-        0.9, "hdbscan cluster_selection_epsilon: clusters closer than this are merged"
+        0.6, "hdbscan cluster_selection_epsilon (normalised edit distance): closer merge"
     )
     align_min_support: float = setting(
         0.2, "share of instances an action not in the medoid needs to become an optional step"
@@ -68,7 +69,7 @@ class MiningConfig:
     )
     discover_noise: float = setting(0.2, "noise threshold of pm4py's inductive miner (IMf)")
     discover_max_instances: int = setting(
-        500, "instances per candidate sampled for discovery, fitness and precision"
+        100, "instances per candidate sampled for discovery, fitness and precision"
     )
     score_exception_share: float = setting(
         0.05, "variants rarer than this share of a candidate's instances count as exceptions"

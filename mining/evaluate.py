@@ -13,8 +13,9 @@ Metrics (issue 4, item 8):
 - ``routine_ari``: adjusted Rand index of routine labels over all events;
 - ``instance_ari``: adjusted Rand index of instance ids over all events;
 - ``edit_distance``: mean normalised Levenshtein distance between each found instance's
-  action sequence and that of the true instance it overlaps most (1.0 when it overlaps
-  none);
+  action sequence and that of the true instance it overlaps most, over the found
+  instances that overlap one; ``unmatched_instances`` counts the others (made only of
+  noise), and ``edit_distance_all`` counts each of them as distance 1;
 - counts of found and true instances, and of routine and noise events kept.
 """
 
@@ -39,7 +40,9 @@ EVALUATION_ROWS = (
     ("routine_f1", "routine F1 (weighted, majority mapping)"),
     ("routine_ari", "routine ARI"),
     ("instance_ari", "instance ARI"),
-    ("edit_distance", "mean normalised edit distance"),
+    ("edit_distance", "mean normalised edit distance (matched)"),
+    ("edit_distance_all", "mean normalised edit distance (all)"),
+    ("unmatched_instances", "found instances with no true one"),
     ("true_routines", "true routines"),
     ("found_processes", "found processes"),
     ("true_instances", "true instances"),
@@ -82,7 +85,7 @@ def score_segmentation(truth: pl.DataFrame, found: pl.DataFrame, actions: pl.Dat
         "true_instances": routine_events["true_instance"].n_unique(),
         "found_instances": frame["instance_id"].drop_nulls().n_unique(),
         "instance_ari": _ari(frame["true_instance"], frame["found_instance"]),
-        "edit_distance": _edit_distance(frame),
+        **_edit_distances(frame),
         "routine_events_kept": routine_events["instance_id"].is_not_null().sum(),
         "noise_events": frame.height - routine_events.height,
         "noise_events_kept": frame.filter("noise")["instance_id"].is_not_null().sum(),
@@ -187,13 +190,13 @@ def _routine_scores(frame: pl.DataFrame) -> dict:
     }
 
 
-def _edit_distance(frame: pl.DataFrame) -> float:
-    """Mean normalised edit distance of found instances to their best true instance."""
+def _edit_distances(frame: pl.DataFrame) -> dict:
+    """Normalised edit distances of found instances to their best true instance."""
     found = frame.filter(pl.col("instance_id").is_not_null())
     if found.height == 0:
-        return float("nan")
-    codes = frame.select(pl.col("action").cast(pl.Categorical).to_physical())["action"]
-    frame = frame.with_columns(code=codes)
+        nan = float("nan")
+        return {"edit_distance": nan, "edit_distance_all": nan, "unmatched_instances": 0}
+    frame = frame.with_columns(code=pl.col("action").cast(pl.Categorical).to_physical())
     overlap = (
         frame.filter(pl.col("instance_id").is_not_null() & ~pl.col("noise"))
         .group_by("instance_id", "true_instance")
@@ -211,11 +214,17 @@ def _edit_distance(frame: pl.DataFrame) -> float:
     pairs = found_seqs.join(
         overlap.select("instance_id", "true_instance"), on="instance_id", how="left"
     ).join(true_seqs, on="true_instance", how="left")
-    distances = [
-        1.0 if truth is None else Levenshtein.normalized_distance(seq, truth)
+    matched = [
+        Levenshtein.normalized_distance(seq, truth)
         for seq, truth in zip(pairs["code"].to_list(), pairs["true_code"].to_list(), strict=True)
+        if truth is not None
     ]
-    return sum(distances) / len(distances)
+    unmatched = pairs.height - len(matched)
+    return {
+        "edit_distance": sum(matched) / len(matched) if matched else float("nan"),
+        "edit_distance_all": (sum(matched) + unmatched) / pairs.height,
+        "unmatched_instances": unmatched,
+    }
 
 
 def _run_config(store: Store, run_id: int) -> MiningConfig:

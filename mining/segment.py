@@ -43,11 +43,17 @@ OUTPUT_SCHEMA = {
 
 #: Value tokens: runs of word characters (and the punctuation inside ids and amounts).
 _TOKEN = r"[A-Za-z0-9@#][\w@.#+'-]*[A-Za-z0-9]"
+#: A document's file name: the business object of document work.
+_FILE_NAME = r"\.[A-Za-z][A-Za-z0-9]{1,4}$"
 #: Separators between the parts of a window title.
 _TITLE_PARTS = r"\s+[-|·–—]\s+|:\s+"
-#: Events that only bring a window forward (a focus change, or a hotkey outside any
-#: window such as alt+tab): they belong with the event after them.
-_ACTIVATION = (pl.col("kind") == "focus") | ((pl.col("kind") == "hotkey") & pl.col("app").is_null())
+_SWITCH_KEYS = r"(?i)^(alt|cmd|win)\+(shift\+)?tab$"
+#: Events that only bring a window forward (a focus change, a window-switching hotkey
+#: such as alt+tab): they belong with the event after them.
+_ACTIVATION = (pl.col("kind") == "focus") | (
+    (pl.col("kind") == "hotkey")
+    & (pl.col("app").is_null() | pl.col("text").str.contains(_SWITCH_KEYS).fill_null(False))
+)
 
 
 def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
@@ -180,9 +186,7 @@ def _trim_tails(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
             # between an end and the next start, only what some routine does is kept
             stray=~opened_by_start & pl.col("routine").is_null() & known,
         )
-        .with_columns(
-            segment=pl.when(~pl.col("tail") & ~pl.col("stray")).then(pl.col("segment"))
-        )
+        .with_columns(segment=pl.when(~pl.col("tail") & ~pl.col("stray")).then(pl.col("segment")))
         .select("i", "segment")
     )
 
@@ -235,6 +239,7 @@ def context_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     seeds = _seed_contexts(frame, keyed, config)
     if seeds.height == 0:
         return frame.select("i", segment=pl.lit(None, pl.Int64))
+    keyed, seeds = _absorb_fragments(frame, keyed, seeds)
     active = _innermost_open(frame, seeds)
     owner = active.join(
         keyed.join(seeds.select("comp"), on="comp"), on="i", how="left"
@@ -243,19 +248,29 @@ def context_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
 
 
 def _linked_events(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """``i, comp``: events linked by transient value tokens, with their component."""
+    """``i, comp``: events linked by transient value tokens, with their component.
+
+    A token is transient when its occurrences in one recording session, two or more,
+    all fall within ``segment_context_s``: an invoice number, a customer while it is
+    looked up, this month's report file on the day the report is made.
+    """
     # a token twice in one event (copied text = its label) counts twice: harmless, it
     # links that event only to itself
     tokens = _value_tokens(frame, config)
+    # documents are opened again on other days (this month's report): a file name is
+    # scoped to its session, any other token to the user's whole log
+    scope = pl.when(pl.col("token").str.contains(_FILE_NAME)).then(pl.col("session"))
+    tokens = tokens.with_columns(session=scope.otherwise(pl.lit("")))
+    where = ["user_id", "session", "token"]
     transient = (
-        tokens.group_by("user_id", "token")
+        tokens.group_by(where)
         .agg(n=pl.len(), span=(pl.col("ts").max() - pl.col("ts").min()).dt.total_seconds())
         .filter((pl.col("n") >= 2) & (pl.col("span") <= config.segment_context_s))
     )
-    links = tokens.join(transient.select("user_id", "token"), on=["user_id", "token"])
+    links = tokens.join(transient.select(where), on=where)
     if links.height == 0:
         return pl.DataFrame(schema={"i": pl.Int64, "comp": pl.Int64})
-    node = links.select("i", key=(pl.struct("user_id", "token").rank("dense") - 1).cast(pl.Int64))
+    node = links.select("i", key=(pl.struct(where).rank("dense") - 1).cast(pl.Int64))
     n = frame.height
     events, keys = node["i"].to_numpy(), node["key"].to_numpy() + n
     size = n + int(keys.max()) + 1
@@ -268,22 +283,30 @@ def _linked_events(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
 
 
 def _value_tokens(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """``i, user_id, ts, token``: the value tokens of each event's texts.
+    """``i, user_id, session, ts, token``: the value tokens of each event's texts.
 
     Tokens are words and numbers of the text, label, title and URL, plus whole texts and
     labels (a customer's full name) and title parts ("Acme Ltd | Account | …"). A string
-    that one user sees for longer than ``segment_context_s`` (the inbox title) cannot
+    that one user sees in a session for longer than ``segment_context_s`` (the inbox) cannot
     hold a transient token, so it is dropped before the regular expressions run, and
     each distinct string is tokenised once.
     """
     columns = ("text", "element_label", "window_title", "url")
     strings = pl.concat(
         [
-            frame.select("i", "user_id", "ts", source=pl.lit(c), string=pl.col(c))
+            frame.select(
+                "i",
+                "user_id",
+                "ts",
+                session=pl.col("session_id").fill_null(""),
+                source=pl.lit(c),
+                string=pl.col(c),
+            )
             for c in columns
         ]
     ).drop_nulls("string")
-    span = (pl.col("ts").max() - pl.col("ts").min()).dt.total_seconds().over("user_id", "string")
+    span = (pl.col("ts").max() - pl.col("ts").min()).dt.total_seconds()
+    span = span.over("user_id", "session", "string")
     strings = strings.filter(span <= config.segment_context_s)
     distinct = strings.select("source", "string").unique()
     whole = pl.col("string").str.strip_chars()
@@ -300,7 +323,7 @@ def _value_tokens(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     )
     return (
         strings.join(distinct, on=["source", "string"])
-        .select("i", "user_id", "ts", "token")
+        .select("i", "user_id", "session", "ts", "token")
         .explode("token")
         .drop_nulls("token")
         .filter(pl.col("token").str.len_chars() >= config.segment_token_chars)
@@ -323,6 +346,52 @@ def _seed_contexts(frame: pl.DataFrame, keyed: pl.DataFrame, config: MiningConfi
         .select("comp", "start", "end")
         .sort("start")
     )
+
+
+def _absorb_fragments(
+    frame: pl.DataFrame, keyed: pl.DataFrame, seeds: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Merge a seed that starts inside another and works only in its kinds of window.
+
+    Copying one figure after another into a report gives one small component per
+    figure inside the report's own; they are fragments of it. A seed inside another
+    that uses other windows (a ticket handled in the middle of an invoice) is an
+    interruption and stays apart.
+    """
+    window = pl.concat_str(pl.col("app").fill_null(""), pl.col("title_template"), separator="|")
+    windows = dict(
+        keyed.join(seeds.select("comp"), on="comp")
+        .join(frame.select("i", window=window), on="i")
+        .group_by("comp")
+        .agg(pl.col("window").unique())
+        .iter_rows()
+    )
+    root: dict[int, int] = {}
+    stack: list[list] = []  # [end, comp, windows] of open seeds, innermost last
+    for comp, start, end in seeds.iter_rows():
+        while stack and stack[-1][0] < start:
+            stack.pop()
+        mine = set(windows[comp])
+        if stack and mine <= stack[-1][2]:
+            parent = stack[-1]
+            root[comp] = parent[1]
+            parent[0] = max(parent[0], end)
+            continue
+        stack.append([end, comp, mine])
+    if not root:
+        return keyed, seeds
+    mapping = pl.DataFrame(
+        {"comp": list(root), "root": list(root.values())},
+        schema={"comp": pl.Int64, "root": pl.Int64},
+    )
+    keyed = keyed.join(mapping, on="comp", how="left").select("i", comp=pl.coalesce("root", "comp"))
+    seeds = (
+        seeds.join(mapping, on="comp", how="left")
+        .group_by(comp=pl.coalesce("root", "comp"))
+        .agg(pl.col("start").min(), pl.col("end").max())
+        .sort("start")
+    )
+    return keyed, seeds
 
 
 def _innermost_open(frame: pl.DataFrame, seeds: pl.DataFrame) -> pl.DataFrame:
@@ -371,7 +440,8 @@ def _trim_foreign(
     grows over its edges (`_extend`).
     """
     template = pl.concat_str(pl.col("app").fill_null(""), pl.col("title_template"), separator="|")
-    events = frame.select("i", "window_title", template=template, activation=_ACTIVATION).join(
+    activation = _ACTIVATION.fill_null(False)
+    events = frame.select("i", "window_title", template=template, activation=activation).join(
         owner, on="i", how="left", maintain_order="left"
     )
     share = events.group_by("template").agg(inside=pl.col("active").is_not_null().mean())

@@ -19,7 +19,7 @@ from storage.settings import load_config, setting
 DEFAULT_DENY_APPS = ["keepassxc", "keepass", "1password", "bitwarden", "lastpass", "enpass"]
 DEFAULT_DENY_TITLES = [r"incognito", r"private browsing", r"inprivate", r"online banking"]
 DEFAULT_SECRET_PATTERNS = [
-    r"pass(word|wort|code|phrase)?\b",
+    r"pass(word|wort|code|phrase)\b|\bpass\b",
     r"kennwort",
     r"mot de passe",
     r"contrase[nñ]a",
@@ -53,7 +53,7 @@ class RecorderConfig:
     screenshot_quality: int = setting(50, "WebP quality, 1-100")
     screenshot_crop_to_window: bool = setting(False, "crop screenshots to the active window")
     screenshot_dedup_distance: int = setting(
-        3, "reuse the previous screenshot when the perceptual hashes differ in at most N bits"
+        2, "reuse the previous screenshot when 256-bit perceptual hashes differ in <= N bits"
     )
     queue_size: int = setting(20000, "raw input queue length; inputs beyond it are counted drops")
     batch_size: int = setting(500, "events per write transaction at most")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import queue
 import time
 from collections import deque
+from itertools import islice
 from typing import Any
 
 from recorder.reduce import MODIFIERS
@@ -38,8 +39,13 @@ class InputListeners:
     def dropped(self) -> int:
         return self._mouse.dropped + self._keys.dropped
 
-    def latencies_ms(self) -> list[float]:
-        return [ns / 1e6 for ns in (*self._mouse.latency_ns, *self._keys.latency_ns)]
+    def latencies_ms(self, last: int | None = None) -> list[float]:
+        """Callback durations, all kept or the ``last`` ones of each listener."""
+        samples: list[int] = []
+        for counter in (self._mouse, self._keys):
+            recent = reversed(counter.latency_ns) if last else counter.latency_ns
+            samples += islice(recent, last)
+        return [ns / 1e6 for ns in samples]
 
     def start(self) -> None:
         from pynput import keyboard, mouse

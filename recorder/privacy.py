@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from recorder.backends.base import WindowInfo
 from recorder.config import RecorderConfig
 from recorder.reduce import Action
+from storage.errors import ConfigError
 from storage.models import Event
 
 PLACEHOLDER_APP = "[private]"
@@ -89,8 +90,8 @@ class PrivacyPolicy:
         self.config = config
         self.keep_text_apps = {a.lower() for a in config.keep_text_apps}
         self.deny_apps = {a.lower() for a in config.deny_apps}
-        self.deny_titles = _any_of(config.deny_title_patterns)
-        self.secret = _any_of(config.secret_patterns)
+        self.deny_titles = _any_of(config.deny_title_patterns, "deny_title_patterns")
+        self.secret = _any_of(config.secret_patterns, "secret_patterns")
 
     def is_denied(self, window: WindowInfo | None) -> bool:
         if window is None:
@@ -166,7 +167,14 @@ def _names(window: WindowInfo) -> set[str]:
     return {n.lower() for n in (window.app, window.wm_class) if n}
 
 
-def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+def _any_of(patterns: list[str], setting_name: str) -> re.Pattern[str] | None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"setting {setting_name}: {pattern!r} is not a regular expression ({exc})"
+            ) from exc
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
 
 

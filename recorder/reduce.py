@@ -48,6 +48,8 @@ CLIPBOARD = {
     "cmd+v": "paste",
     "shift+insert": "paste",
 }
+#: A clipboard change this soon after ctrl+c/ctrl+x is that copy, not another one.
+CLIPBOARD_ECHO_S = 2.0
 DOUBLE_CLICK_PX = 4
 SCROLL_GAP_S = 0.5
 
@@ -96,6 +98,7 @@ class Reducer:
         self._field: str | None = None
         self._field_known = False
         self._last_input: float | None = None
+        self._last_copy_key = float("-inf")
 
     # -- the loop's interface --------------------------------------------------------
 
@@ -138,6 +141,14 @@ class Reducer:
             out += self._scroll_by(ts, raw[2], raw[3], raw[4], raw[5])
         return out
 
+    def clipboard_changed(self, ts: float) -> list[Action]:
+        """Something was copied without a copy hotkey (a menu, a button): a ``copy``."""
+        if self.paused or ts - self._last_copy_key <= CLIPBOARD_ECHO_S:
+            return []
+        out = self._end_pending()
+        out.append(Action("copy", ts, self.window, attrs={"via": "clipboard"}))
+        return out
+
     def deadline(self) -> float | None:
         times = []
         if self._burst:
@@ -178,8 +189,11 @@ class Reducer:
         mods = self._hotkey_mods()
         if mods or (key in ("insert", "delete") and "shift" in self._mods):
             combo = "+".join([m for m in MODIFIER_ORDER if m in self._mods] + [key.lower()])
+            kind = CLIPBOARD.get(combo, "hotkey")
+            if kind in ("copy", "cut"):
+                self._last_copy_key = ts
             out = self._end_pending()
-            out.append(Action(CLIPBOARD.get(combo, "hotkey"), ts, self.window, text=combo))
+            out.append(Action(kind, ts, self.window, text=combo))
             return out
         if self.paused:
             return []

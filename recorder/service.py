@@ -131,15 +131,11 @@ def render_default_config() -> str:
 
 def unit_path() -> Path:
     if sys.platform == "win32":
-        return state_dir_default() / f"{SERVICE_NAME}.xml"
+        return state_dir(RecorderConfig()) / f"{SERVICE_NAME}.xml"
     if sys.platform == "darwin":
         return Path.home() / "Library" / "LaunchAgents" / f"{LAUNCHD_LABEL}.plist"
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "systemd" / "user" / f"{SERVICE_NAME}.service"
-
-
-def state_dir_default() -> Path:
-    return state_dir(RecorderConfig())
 
 
 def install(config: RecorderConfig, config_file: str | None, db: Path | None) -> str:
@@ -268,6 +264,7 @@ def status(config: RecorderConfig) -> list[str]:
             f"input→queue latency: p50 {current['enqueue_p50_ms']} ms, "
             f"p99 {current['enqueue_p99_ms']} ms"
         )
+    lines.append(f"CPU time spent on screenshots: {current.get('screenshot_cpu_s', 0)} s")
     return lines + [service_line]
 
 

@@ -27,6 +27,7 @@ from recorder import control
 from recorder.backends import WindowBackend, get_backend
 from recorder.capture import CaptureWorker
 from recorder.config import RecorderConfig, state_dir
+from recorder.errors import RecorderError
 from recorder.listeners import InputListeners
 from recorder.privacy import PrivacyPolicy, pseudonymize
 from recorder.reduce import Action, Reducer
@@ -59,8 +60,14 @@ class Recorder:
         self.privacy = PrivacyPolicy(config)
         self.errors = 0
         self.started_at = utcnow()
+        self._clipboard: int | None = None
 
     def run(self, stop: threading.Event) -> None:
+        if not self.db_path.parent.is_dir():  # a mistake, not a transient failure: no spooling
+            raise RecorderError(
+                f"folder {self.db_path.parent} for the database does not exist",
+                "create it or point --db elsewhere",
+            )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.backend = self._backend or get_backend(self.config.backend)
         self.user_id = self._user_id()
@@ -111,10 +118,15 @@ class Recorder:
             log.exception("skipped an input the recorder could not handle")
 
     def _poll(self, now: float) -> None:
-        """Once a second: focus changes without input, the pause flag, session rotation."""
+        """Once a second: focus changes without input, copies without a hotkey, the pause
+        flag, session rotation."""
         self._set_paused(control.is_paused(self.state_dir), "cli")
         if not self.reducer.paused:
             self._emit(self.reducer.observe(self.backend.active_window(), now))
+        clipboard = self.backend.clipboard_sequence()
+        if clipboard != self._clipboard and self._clipboard is not None:
+            self._emit(self.reducer.clipboard_changed(now))
+        self._clipboard = clipboard
         if now - self.session_started >= self.config.session_minutes * 60:
             self._emit(self.reducer.flush())
             self._new_session()
@@ -189,9 +201,8 @@ class Recorder:
 
     def _status(self) -> dict[str, Any]:
         """Called by the writer after each flush (its thread): cheap reads only."""
-        samples = self.listeners.latencies_ms()
-        if self.capture.is_alive():  # while running, recent samples; the final status: all
-            samples = samples[-RECENT_SAMPLES:]
+        # While running, recent samples (cheap, once a second); the final status: all.
+        samples = self.listeners.latencies_ms(RECENT_SAMPLES if self.capture.is_alive() else None)
         return {
             "state": "paused" if self.reducer.paused else "recording",
             "pid": os.getpid(),
@@ -200,6 +211,7 @@ class Recorder:
             "started_at": self.started_at.isoformat(),
             "dropped_events": self.listeners.dropped,
             "errors": self.errors + self.capture.errors,
+            "screenshot_cpu_s": round(self.capture.cpu_s, 3),
             "enqueue_samples": len(samples),
             "enqueue_p50_ms": _percentile(samples, 0.50),
             "enqueue_p99_ms": _percentile(samples, 0.99),

@@ -31,8 +31,11 @@ class Batch:
 
 
 class Spool:
+    """The spool file and how many events wait in it (counted once, then kept up to date)."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.pending_events = self._count_events()
 
     def exists(self) -> bool:
         return self.path.exists() and self.path.stat().st_size > 0
@@ -46,6 +49,7 @@ class Spool:
             out.write("\n".join(lines) + "\n")
             out.flush()
             os.fsync(out.fileno())
+        self.pending_events += len(batch.events)
 
     def read(self) -> Batch:
         """Everything spooled; a torn last line (crash mid-append) is skipped."""
@@ -64,7 +68,7 @@ class Spool:
                     batch.events.append((_typed(record["event"]), record["shot_key"]))
         return batch
 
-    def count_events(self) -> int:
+    def _count_events(self) -> int:
         if not self.path.exists():
             return 0
         with self.path.open(encoding="utf-8") as lines:
@@ -72,6 +76,7 @@ class Spool:
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+        self.pending_events = 0
 
 
 _TIME_FIELDS = ("ts", "started_at", "ended_at")

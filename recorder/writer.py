@@ -92,7 +92,7 @@ class Writer(threading.Thread):
                 self._serve_requests()
                 next_flush = time.monotonic() + self.config.flush_interval_s
         self._end_session()
-        self._flush()
+        self._flush(final=True)
         self._write_status("stopped")
         if self.store is not None:
             self.store.close()
@@ -128,12 +128,14 @@ class Writer(threading.Thread):
             self._batch.sessions.append(dict(session))
             self._session_dirty = False
 
-    def _flush(self) -> None:
+    def _flush(self, final: bool = False) -> None:
+        """Write the batch (after any spool backlog); spool it if the database is away.
+        The ``final`` flush tries the database once more whatever the retry timer says."""
         self._stage_session()
         batch, self._batch = self._batch, Batch()
         backlog = self.spool.exists()
         if batch or backlog:
-            if self.store is None and time.monotonic() >= self._next_retry:
+            if self.store is None and (final or time.monotonic() >= self._next_retry):
                 self._open()
             if not self._try_write(batch) and batch:
                 self._spool(batch)
@@ -225,7 +227,7 @@ class Writer(threading.Thread):
             state=state,
             db=str(self.db_path),
             spool=str(self.spool.path),
-            spooled_events=self.spool.count_events(),
+            spooled_events=self.spool.pending_events,
             last_error=self.last_error,
             updated_at=utcnow().isoformat(),
         )

@@ -66,6 +66,10 @@ def widgets() -> dict[str, tuple[Widget, ...]]:
 
 
 @cache
-def widget_index() -> dict[tuple[str, str], int]:
-    """(screen key, element template) → position of its widget in ``widgets()[screen]``."""
-    return {(screen, w.name): i for screen, ws in widgets().items() for i, w in enumerate(ws)}
+def widget_index() -> dict[tuple[str, str], tuple[int, tuple[int, int]]]:
+    """(screen key, element template) → (position in ``widgets()[screen]``, centre)."""
+    return {
+        (screen, w.name): (i, w.centre)
+        for screen, ws in widgets().items()
+        for i, w in enumerate(ws)
+    }

@@ -8,6 +8,7 @@ ground-truth label ``__noise__``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from random import Random
 
 from sample_logs import fakes
@@ -34,6 +35,7 @@ QUERIES = (
     "train hamburg berlin", "vat rate netherlands", "how to recall email outlook",
     "weather tomorrow", "pdf merge online",
 )  # fmt: skip
+WORKBOOKS = ("Budget_{year}.xlsx", "Team_Vacation_{year}.xlsx", "Q1_Forecast.xlsx", "Notes.xlsx")
 INTRANET_PAGES = ("Cafeteria menu", "HR policies", "IT self-service", "Org chart", "News")
 CHAT_LINES = (
     "ok, thanks!", "can you send me the file?", "in a meeting, call you later",
@@ -51,29 +53,41 @@ class Activity:
     repeat: tuple[int, int] = (1, 1)  # how many times the body runs in one burst
 
 
-def _mail_data(rng: Random, day) -> dict[str, str]:
+def _mail_data(rng: Random, day: date) -> dict[str, str]:
     return {"subject": rng.choice(MAIL_SUBJECTS)}
 
 
-def _news_data(rng: Random, day) -> dict[str, str]:
+def _news_data(rng: Random, day: date) -> dict[str, str]:
     headline, site, host = rng.choice(HEADLINES)
     slug = headline.lower().replace(" ", "-")
     return {"headline": headline, "news_site": site, "news_host": host, "slug": slug}
 
 
-def _search_data(rng: Random, day) -> dict[str, str]:
+def _search_data(rng: Random, day: date) -> dict[str, str]:
     query = rng.choice(QUERIES)
     return {"query": query, "query_q": query.replace(" ", "+")}
 
 
-def _intranet_data(rng: Random, day) -> dict[str, str]:
+def _intranet_data(rng: Random, day: date) -> dict[str, str]:
     page = rng.choice(INTRANET_PAGES)
     return {"intranet_page": page, "slug": page.lower().replace(" ", "-")}
 
 
-def _chat_data(rng: Random, day) -> dict[str, str]:
+def _chat_data(rng: Random, day: date) -> dict[str, str]:
     first, last = fakes.person(rng)
     return {"contact": f"{first} {last}", "line": rng.choice(CHAT_LINES)}
+
+
+def _account_data(rng: Random, day: date) -> dict[str, str]:
+    return {"customer": fakes.company(rng), "account_id": f"001{rng.randrange(16**12):012x}"}
+
+
+def _workbook_data(rng: Random, day: date) -> dict[str, str]:
+    first, last = fakes.person(rng)
+    return {
+        "workbook": rng.choice(WORKBOOKS).format(year=day.year),
+        "cell_value": rng.choice((fakes.amount(rng, 500), f"{first} {last}", "ok", "tbd")),
+    }
 
 
 ACTIVITIES: tuple[Activity, ...] = (
@@ -138,6 +152,29 @@ ACTIVITIES: tuple[Activity, ...] = (
         0.8,
         _mail_data,
         at("mail.calendar", click("Week", "tab"), scroll("Calendar", "table", 3.0)),
+    ),
+    # the routines' own screens, used for something else: a miner must not count these
+    Activity(
+        "crm_browse",
+        0.8,
+        _account_data,
+        seq(
+            at("sf.accounts", click("Result", "link", "{customer}", think=2.0)),
+            at("sf.account", read("Account details", think=4.0)),
+        ),
+        repeat=(1, 2),
+    ),
+    Activity(
+        "spreadsheet",
+        1.0,
+        _workbook_data,
+        at(
+            "excel.personal",
+            scroll("Sheet", "table", 3.0),
+            click("Cell", "cell", think=2.0),
+            Act("type", "Cell", "cell", text="{cell_value}"),
+            maybe(0.5, key("ctrl+s")),
+        ),
     ),
 )
 

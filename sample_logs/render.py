@@ -8,18 +8,21 @@ One image per (screen, active element) is enough for the explorer and keeps a 10
 from __future__ import annotations
 
 import io
+import re
 from functools import cache, lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from sample_logs.layout import CANVAS, Widget, widgets
+from sample_logs.layout import CANVAS, Widget, widget_index, widgets
+from sample_logs.screens import resolve
 
 BACKGROUND = (243, 243, 243)
 TITLE_BAR = {"chrome.exe": (53, 54, 58), "EXCEL.EXE": (16, 124, 65), "saplogon.exe": (0, 64, 120)}
 DEFAULT_BAR = (0, 90, 158)
 ACTIVE = (255, 241, 168)
 ACTIVE_OUTLINE = (0, 120, 215)
+VARIABLE = re.compile(r"\{[^}]*\}")  # a template's placeholder
 
 
 @cache
@@ -70,7 +73,7 @@ def _draw_widget(draw: ImageDraw.ImageDraw, widget: Widget, active: bool) -> Non
 
 def encode_webp(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, "WEBP", quality=40, method=2)
+    image.save(out, "WEBP", quality=40, method=0)  # fastest; flat images stay small
     return out.getvalue()
 
 
@@ -82,10 +85,13 @@ def dhash(image: Image.Image) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-@lru_cache(maxsize=2048)
-def render_shot(
-    app: str, title: str, url: str | None, screen: str, active: int | None
-) -> tuple[bytes, int]:
-    """WebP bytes and dHash of ``screen``'s window; memoised, as simulations repeat screens."""
-    image = render_screen(app, title, url, widgets().get(screen, ()), active)
+@lru_cache(maxsize=1024)
+def render_state(screen: str, flavour: str, element: str | None) -> tuple[bytes, int]:
+    """WebP bytes and dHash of ``screen`` (as a ``flavour`` user sees it) with ``element``
+    active. The title bar and URL show the templates' fixed parts, with ``...`` for the
+    variable ones, so that one image truthfully stands for every showing of that state."""
+    window = resolve(screen, flavour)
+    active = widget_index()[(screen, element)][0] if element is not None else None
+    title, url = (VARIABLE.sub("...", t) if t else t for t in (window.title, window.url))
+    image = render_screen(window.app, title, url, widgets().get(screen, ()), active)
     return encode_webp(image), dhash(image)

@@ -34,6 +34,9 @@ from sample_logs.steps import (
 
 DataFn = Callable[[Random, date], dict[str, str]]
 
+#: A habit (see `steps.expand`): some clerks post invoices with MIRO, others with FB60.
+USES_MIRO = "posts invoices with MIRO (rather than FB60)"
+
 
 @dataclass(frozen=True, slots=True)
 class Routine:
@@ -115,6 +118,7 @@ INVOICE_ENTRY = Routine(
                     "sap.fb60", "FB60", ("Vendor number", "sap.fb60", "Vendor", "{vendor_id}")
                 ),
             ),
+            habit=USES_MIRO,
         ),
         at("sap.posted", maybe(0.4, copy_from("Status bar", "{sap_doc}", "statusbar"))),
         maybe(0.7, at("mail.message", click("Move", "button"), click("Processed", "menuitem"))),

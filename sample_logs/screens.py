@@ -50,6 +50,7 @@ SCREENS: dict[str, Screen] = {
     "excel.worklist": Screen("EXCEL.EXE", "Customer_Checks_{week}.xlsx - Excel"),
     "excel.consolidated": Screen("EXCEL.EXE", "Consolidated_Report_{month_tag}.xlsx - Excel"),
     "excel.expenses": Screen("EXCEL.EXE", "Expenses_{me_last}_{month_tag}.xlsx - Excel"),
+    "excel.personal": Screen("EXCEL.EXE", "{workbook} - Excel"),
     # browser applications
     "sf.accounts": Screen(
         "chrome.exe", "Accounts | Salesforce - Google Chrome", f"{SF}/o/Account/list"
@@ -139,3 +140,8 @@ SCREENS |= {
 def resolve(key: str, flavour: str) -> Screen:
     """The screen a user with mail client ``flavour`` sees for ``key``."""
     return SCREENS.get(f"{key}@{flavour}") or SCREENS[key]
+
+
+def flavour_of(key: str, flavour: str) -> str:
+    """``flavour`` if it changes how ``key`` looks, else "" (one rendering for everyone)."""
+    return flavour if f"{key}@{flavour}" in SCREENS else ""

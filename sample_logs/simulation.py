@@ -16,9 +16,9 @@ import polars as pl
 
 from sample_logs import fakes
 from sample_logs.errors import SimulationError
-from sample_logs.layout import CANVAS, SCREEN, widget_index
-from sample_logs.render import render_shot
-from sample_logs.routines import ROUTINES
+from sample_logs.layout import CANVAS, SCREEN
+from sample_logs.render import render_state
+from sample_logs.routines import ROUTINES, USES_MIRO
 from sample_logs.steps import CLICKS, COPIES, DOUBLE_CLICKS
 from sample_logs.truth import routine_catalogue
 from sample_logs.workday import ALT_TAB, Columns, Profile, ShotKeys, simulate_day
@@ -52,7 +52,7 @@ def simulate(
 ) -> Simulation:
     """Simulate ``users`` employees over ``days`` working days (weekends skipped).
 
-    Each user-day has 1,000-2,500 events: seven routines (``routines``) at user-specific
+    A user-day has about 2,000 events: seven routines (``routines``) at user-specific
     rates, interleaved with noise, interruptions, idle gaps, meetings and lunch. Ground
     truth is in ``truth_process`` (routine name or ``__noise__``) and ``truth_instance``.
     With ``screenshots`` False, no images are rendered (for very large logs).
@@ -65,41 +65,37 @@ def simulate(
         raise SimulationError(
             f"cannot simulate {users} user(s) over {days} day(s)", "ask for at least 1 of each"
         )
-    profiles = [_profile(seed, i) for i in range(users)]
     workdays = _working_days(start or DEFAULT_START, days)
-    shots = ShotKeys()
-    frames, hosts = [], {}
-    for u, profile in enumerate(profiles):
+    shots, hosts = ShotKeys(), {}
+    frames = []
+    for u in range(users):
+        profile = _profile(seed, u)
         # one user at a time: Python lists stay small, polars frames hold the result
         cols, session_ids = Columns(), []
         for d, day in enumerate(workdays):
             session_id = f"{profile.user_id}/{day.isoformat()}"
             before = len(cols)
-            rng = Random(f"taskmine-sim/{seed}/{u}/{d}")
-            simulate_day(profile, day, session_id, rng, cols, shots)
+            simulate_day(
+                profile, day, session_id, Random(f"taskmine-sim/{seed}/{u}/{d}"), cols, shots
+            )
             session_ids.extend([session_id] * (len(cols) - before))
             hosts[session_id] = profile.host
             if on_progress:
                 on_progress(u * days + d + 1, users * days)
         frames.append(_events_frame(cols, session_ids))
-    events = pl.concat(frames).with_columns(
+    events = pl.concat(frames, rechunk=False).with_columns(
         event_id=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
         source_row=pl.int_range(0, pl.len(), dtype=pl.Int64),
     )
-    if screenshots:
-        shot_frame = _screenshots(events, shots)
-        events = events.join(
-            shot_frame.select("user_id", "shot", "screenshot_id"),
-            on=["user_id", "shot"],
-            how="left",
-            maintain_order="left",
-        )
-        shot_frame = conform(shot_frame.drop("user_id", "shot"), SCREENSHOT_SCHEMA)
-    else:
-        shot_frame = pl.DataFrame(schema=SCREENSHOT_SCHEMA)
+    events, shot_frame = _with_screenshots(events, shots) if screenshots else (events, None)
     events = conform(events.drop("shot"), EVENT_SCHEMA)
-    spec = f"users={users} days={days} seed={seed} start={workdays[0]} screenshots={screenshots}"
-    return Simulation(events, _sessions(events, hosts), shot_frame, routine_catalogue(events), spec)
+    return Simulation(
+        events,
+        _sessions(events, hosts),
+        shot_frame if shot_frame is not None else pl.DataFrame(schema=SCREENSHOT_SCHEMA),
+        routine_catalogue(events),
+        spec=f"users={users} days={days} seed={seed} start={workdays[0]} shots={screenshots}",
+    )
 
 
 def _profile(seed: int, index: int) -> Profile:
@@ -118,6 +114,7 @@ def _profile(seed: int, index: int) -> Profile:
             DOUBLE_CLICKS: rng.uniform(0.3, 0.9),
             COPIES: rng.uniform(0.55, 0.95),
             ALT_TAB: rng.uniform(0.05, 0.45),
+            USES_MIRO: rng.choice((0.95, 0.8, 0.2)),
         },
         rates={r.name: r.per_day * rng.uniform(0.6, 1.4) for r in ROUTINES},
         host=f"WS-{rng.choice(fakes.DEPARTMENTS).upper()[:3]}-{rng.randrange(1000):03d}",
@@ -148,35 +145,33 @@ def _events_frame(cols: Columns, session_ids: list[str]) -> pl.DataFrame:
     )
 
 
-def _screenshots(events: pl.DataFrame, shots: ShotKeys) -> pl.DataFrame:
-    """One screenshot per user and (screen, active element), taken at its first showing.
-
-    Like a recorder that skips a capture whose perceptual hash it already stored, each
-    user keeps one image per distinct screen state; the rendering itself is shared.
-    """
+def _with_screenshots(events: pl.DataFrame, shots: ShotKeys) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Events pointing to their screenshots, and the screenshots: one per user and screen
+    state (window, active element), stamped at its first showing, as a recorder that skips
+    captures it already holds (by their hash) would keep them."""
     firsts = (
         events.filter(pl.col("shot") >= 0)
         .group_by("user_id", "shot", maintain_order=True)
-        .agg(pl.col("session_id", "ts", "app", "window_title", "url").first())
+        .agg(pl.col("session_id", "ts").first())
         .with_columns(screenshot_id=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
     )
-    keys = {shot_id: key for key, shot_id in shots.ids.items()}
-    rendered: dict[int, tuple[bytes, int]] = {}
-    for shot, app, title, url in firsts.select("shot", "app", "window_title", "url").iter_rows():
-        if shot not in rendered:
-            screen, element = keys[shot]
-            base = screen.split("@")[0]
-            active = widget_index()[(base, element)] if element is not None else None
-            rendered[shot] = render_shot(app, title, url, base, active)
-    images = [rendered[s][0] for s in firsts["shot"]]
-    return firsts.select("user_id", "shot", "session_id", "ts", "screenshot_id").with_columns(
+    states = {shot_id: state for state, shot_id in shots.ids.items()}
+    rendered = [render_state(*states[shot]) for shot in firsts["shot"]]
+    shot_frame = firsts.with_columns(
         format=pl.lit("webp"),
         width=pl.lit(CANVAS[0], pl.Int32),
         height=pl.lit(CANVAS[1], pl.Int32),
-        size_bytes=pl.Series([len(b) for b in images], dtype=pl.Int64),
-        phash=pl.Series([rendered[s][1] for s in firsts["shot"]], dtype=pl.Int64),
-        image=pl.Series(images, dtype=pl.Binary),
+        size_bytes=pl.Series([len(image) for image, _ in rendered], dtype=pl.Int64),
+        phash=pl.Series([phash for _, phash in rendered], dtype=pl.Int64),
+        image=pl.Series([image for image, _ in rendered], dtype=pl.Binary),
     )
+    events = events.join(
+        shot_frame.select("user_id", "shot", "screenshot_id"),
+        on=["user_id", "shot"],
+        how="left",
+        maintain_order="left",
+    )
+    return events, conform(shot_frame.drop("user_id", "shot"), SCREENSHOT_SCHEMA)
 
 
 def _sessions(events: pl.DataFrame, hosts: dict[str, str]) -> pl.DataFrame:

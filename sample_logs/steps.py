@@ -7,6 +7,7 @@ really produces for one intent (click a field, then type; select, copy, switch, 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from random import Random
 
@@ -86,7 +87,7 @@ def _expand(node: Node, rng: Random, habits: dict[str, float], out: list[Act]) -
         _expand(rng.choices([o for _, o in node.options], weights)[0], rng, habits, out)
 
 
-def walk(node: Node):
+def walk(node: Node) -> Iterator[Act]:
     """Every act in the tree, whatever the choices (to lay out screens)."""
     if isinstance(node, Act):
         yield node
@@ -178,13 +179,15 @@ def pick(element: str, value: str) -> Node:
 
 
 def copy_from(element: str, value: str, role: str = "text") -> Node:
-    """Select ``value`` (double-click a word, or click into a cell) and copy it."""
+    """Select ``value`` (double-click a word, or click into a cell) and copy it, by
+    ctrl+c or now and then from the context menu."""
     return seq(
         either(
             (0.6, double_click(element, role, value)),
             (0.4, click(element, role, value)),
             habit=DOUBLE_CLICKS,
         ),
+        maybe(0.12, Act("right_click", element, role, value), click("Copy", "menuitem")),
         Act("copy", element, role, value, text=value, think=0.4),
     )
 

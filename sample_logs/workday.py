@@ -14,17 +14,19 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from random import Random
+from typing import Any
 
-from sample_logs.layout import widget_index, widgets
+from sample_logs.layout import widget_index
 from sample_logs.noise import ACTIVITIES, CHAT, NOISE, Activity
 from sample_logs.routines import ROUTINES, Routine
-from sample_logs.screens import Screen, resolve
+from sample_logs.screens import Screen, flavour_of, resolve
 from sample_logs.steps import Act, expand
 
 #: Median pause (seconds) before an event of each kind, before the act's own multiplier.
 PAUSE = {
     "click": 3.5,
     "double_click": 3.8,
+    "right_click": 2.0,
     "hotkey": 1.5,
     "copy": 1.2,
     "paste": 1.4,
@@ -37,6 +39,13 @@ IDLE_AFTER = 60.0  # the recorder reports `idle` after this long without input
 P_ROUTINE_INTERRUPT = 0.12  # an execution is paused by another routine and resumed
 P_CHAT_INTERRUPT = 0.15  # ... or by a chat message
 ALT_TAB = "switches windows with alt+tab (rather than the taskbar)"
+P_TYPING_PAUSE = 0.3  # a longer text is typed in two bursts, with a pause to think
+P_TYPO = 0.1  # a burst with one to three corrected typos
+P_PRIVATE_PAUSE = 0.3  # a day on which the user pauses the recorder once (a private errand)
+#: Events the recorder takes a screenshot with (recorder/session.py).
+SHOT_KINDS = frozenset(
+    {"click", "double_click", "right_click", "focus", "hotkey", "copy", "paste", "cut"}
+)
 AWAY = 120.0  # median time off the keyboard between two bits of noise (phone, paper, thought)
 
 EVENT_COLUMNS = (
@@ -73,12 +82,12 @@ class Columns:
 
 @dataclass
 class ShotKeys:
-    """Distinct (screen, active element) pairs seen, each of which gets one rendering."""
+    """Distinct screen states (screen, mail flavour, active element), each rendered once."""
 
-    ids: dict[tuple[str, str | None], int] = field(default_factory=dict)
+    ids: dict[tuple[str, str, str | None], int] = field(default_factory=dict)
 
-    def of(self, screen: str, element: str | None) -> int:
-        return self.ids.setdefault((screen, element), len(self.ids))
+    def of(self, screen: str, flavour: str, element: str | None) -> int:
+        return self.ids.setdefault((screen, flavour, element), len(self.ids))
 
 
 def poisson(rng: Random, mean: float) -> int:
@@ -107,7 +116,7 @@ class Day:
         self.midnight_us = (day - date(1970, 1, 1)).days * 86_400_000_000
         self.day = day
         self.clock = 0.0
-        self.window: tuple[Screen, str, str | None] | None = None  # screen, title, url
+        self.window: tuple[str, Screen, str, str | None] | None = None  # key, screen, title, url
         self.instances = 0
         iso = day.isocalendar()
         self.context = {
@@ -163,10 +172,29 @@ class Day:
             self.clock += seconds
 
     def rest(self, seconds: float) -> None:
-        self.clock += IDLE_AFTER
-        attrs = json.dumps({"idle_seconds": round(seconds - IDLE_AFTER)})
-        self._append("idle", NOISE, None, attrs=attrs)
-        self.clock += seconds - IDLE_AFTER
+        """Time off the keyboard. Like the recorder, once `IDLE_AFTER` has passed, report
+        ``idle`` at the last input, in the last window, with the whole duration."""
+        window = self.window[1:] if self.window else ()
+        attrs = json.dumps({"duration_s": round(float(seconds), 1)})
+        self._append("idle", NOISE, None, *window, attrs=attrs)
+        self.clock += seconds
+
+    def take_break(self, seconds: float, private: bool) -> None:
+        """A break; a private one is not recorded at all: the user pauses the recorder
+        (a ``paused`` event, as its hotkey gives) and the next input re-announces its window."""
+        if not private:
+            self.rest(seconds)
+            return
+        self.pause(PAUSE["hotkey"])
+        self._append("paused", NOISE, None, attrs=json.dumps({"by": "hotkey"}))
+        self.clock += seconds
+        self.window = None
+
+    def shot(self, screen: str, kind: str, element: str | None) -> int:
+        """The screen state a screenshot of this event shows, if the recorder takes one."""
+        if kind not in SHOT_KINDS:
+            return -1
+        return self.shots.of(screen, flavour_of(screen, self.profile.flavour), element)
 
     def screen(self, key: str) -> Screen:
         found = self.screens.get(key)
@@ -179,32 +207,67 @@ class Day:
         screen = self.screen(act.screen)
         title = screen.title.format_map(data) if "{" in screen.title else screen.title
         url = screen.url.format_map(data) if screen.url and "{" in screen.url else screen.url
-        if self.window is None or (self.window[0].app, self.window[1]) != (screen.app, title):
-            if self.window is not None and self.rng.random() < self.profile.habits[ALT_TAB]:
-                self.pause(PAUSE["hotkey"])
-                self._append("hotkey", process, instance, *self.window, text="alt+tab")
-            self.pause(PAUSE["focus"])
-            shot = self.shots.of(act.screen + "@" + self.profile.flavour, None)
-            self._append("focus", process, instance, screen, title, url, shot=shot)
-            self.window = (screen, title, url)
-        text = act.text.format_map(data) if act.text and "{" in act.text else act.text
-        median = PAUSE.get(act.kind, 1.0) * act.think
-        if act.kind == "type":
-            median += SECONDS_PER_CHAR * len(text)
-        self.pause(median)
+        if self.window is None or (self.window[1].app, self.window[2]) != (screen.app, title):
+            self.switch_to(act.screen, screen, title, url, process, instance)
+        self.pause(PAUSE.get(act.kind, 1.0) * act.think)
         element, xy, el_id = None, (None, None), None
         if act.element is not None:
             element = act.element.format_map(data) if "{" in act.element else act.element
-            slot = widget_index()[(act.screen, act.element)]
-            cx, cy = widgets()[act.screen][slot].centre
-            xy = (cx + self.rng.randint(-9, 9), cy + self.rng.randint(-5, 5))
+            slot, (cx, cy) = widget_index()[(act.screen, act.element)]
+            rand = self.rng.random  # cheaper than randint, and this runs for most events
+            xy = (cx + int(rand() * 19) - 9, cy + int(rand() * 11) - 5)
             el_id = f"{act.role}-{slot}"
         label = act.label.format_map(data) if act.label and "{" in act.label else act.label
-        shot = self.shots.of(act.screen + "@" + self.profile.flavour, act.element)
-        self._append(
-            act.kind, process, instance, screen, title, url,
-            element=(el_id, element, act.role, label), xy=xy, text=text, shot=shot,
-        )  # fmt: skip
+        text = act.text.format_map(data) if act.text and "{" in act.text else act.text
+        where = (process, instance, screen, title, url)
+        common = {
+            "element": (el_id, element, act.role, label),
+            "xy": xy,
+            "shot": self.shot(act.screen, act.kind, act.element),
+        }
+        if act.kind == "type":
+            self.type_text(text, where, common)
+        else:
+            attrs = self.scroll_attrs() if act.kind == "scroll" else None
+            self._append(act.kind, *where, text=text, attrs=attrs, **common)
+
+    def switch_to(
+        self,
+        key: str,
+        screen: Screen,
+        title: str,
+        url: str | None,
+        process: str,
+        instance: str | None,
+    ) -> None:
+        """Bring another window to the front: a ``focus`` event, sometimes after alt+tab."""
+        if self.window is not None and self.rng.random() < self.profile.habits[ALT_TAB]:
+            self.pause(PAUSE["hotkey"])
+            shot = self.shot(self.window[0], "hotkey", None)
+            self._append("hotkey", process, instance, *self.window[1:], text="alt+tab", shot=shot)
+        self.pause(PAUSE["focus"])
+        shot = self.shot(key, "focus", None)
+        self._append("focus", process, instance, screen, title, url, shot=shot)
+        self.window = (key, screen, title, url)
+
+    def type_text(self, text: str, where: tuple, common: dict[str, Any]) -> None:
+        """Type ``text`` as the recorder sees it: one ``type`` event per burst, stamped at
+        its first key; a pause of over 2 s mid-text (the recorder's gap) splits it."""
+        bursts = [text]
+        if len(text) > 25 and self.rng.random() < P_TYPING_PAUSE:
+            cut = text.find(" ", len(text) // 2)
+            bursts = [text[: cut + 1], text[cut + 1 :]] if 0 < cut < len(text) - 1 else bursts
+        for i, burst in enumerate(bursts):
+            if i:
+                self.clock += self.rng.uniform(2.2, 8.0)
+            edits = int(self.rng.random() < P_TYPO) * self.rng.randint(1, 3)
+            self._append("type", *where, text=burst, attrs=_typing_attrs(burst, edits), **common)
+            per_char = SECONDS_PER_CHAR * self.profile.speed * self.rng.lognormvariate(0.0, 0.2)
+            self.clock += per_char * (len(burst) + 2 * edits)
+
+    def scroll_attrs(self) -> str:
+        """The wheel steps the recorder sums over one scroll gesture (mostly downwards)."""
+        return json.dumps({"dx": 0, "dy": -self.rng.randint(1, 12)}, sort_keys=True)
 
     # -- tasks ----------------------------------------------------------------------------
 
@@ -237,6 +300,27 @@ class Day:
             self.emit(act, data, routine.name, instance)
 
 
+def _typing_attrs(text: str, edits: int) -> str:
+    """What the recorder notes about a burst of typing, even where it may not keep the text:
+    keys pressed (a typo costs a wrong key and a backspace), length, kinds of characters."""
+    chars = set(text)
+    classes = {
+        "lower": any(c.islower() for c in chars),
+        "upper": any(c.isupper() for c in chars),
+        "digit": any(c.isdigit() for c in chars),
+        "space": any(c.isspace() for c in chars),
+        "punct": any(not c.isalnum() and not c.isspace() for c in chars),
+    }
+    attrs = {
+        "classes": [k for k, v in classes.items() if v],
+        "keys": len(text) + 2 * edits,
+        "length": len(text),
+    }
+    if edits:
+        attrs["edits"] = edits
+    return json.dumps(attrs, sort_keys=True)
+
+
 def _clipboard_free(acts: list[Act]) -> list[int]:
     """Positions where no copied value waits to be pasted: a task may be paused there
     without the interruption overwriting the clipboard."""
@@ -266,27 +350,33 @@ def simulate_day(
     sim.clock = start
     weights = [a.weight for a in ACTIVITIES]
 
+    def break_due() -> bool:
+        if breaks and breaks[-1][0] <= sim.clock:
+            sim.take_break(*breaks.pop()[1:])
+            return True
+        return False
+
     def work_until(until: float) -> None:
         while sim.clock < until - 20:
-            if breaks and breaks[-1][0] <= sim.clock:
-                sim.rest(breaks.pop()[1])
-            else:
+            if not break_due():
                 sim.run_activity(rng.choices(ACTIVITIES, weights)[0])
                 sim.pause(AWAY)
 
     while queue:
         due, routine = queue.popleft()
         work_until(due)
-        if breaks and breaks[-1][0] <= sim.clock:
-            sim.rest(breaks.pop()[1])
+        break_due()
         sim.run_routine(routine, queue)
     work_until(end)
 
 
-def _breaks(rng: Random, start: float, end: float) -> list[tuple[float, float]]:
-    """(start, seconds) of lunch, meetings and coffee breaks."""
-    out = [(rng.uniform(11.75, 12.75) * 3600, rng.uniform(1800, 3300))]
-    out += [(rng.uniform(start + 1800, end - 3600), rng.choice((1800, 2700, 3600)))
+def _breaks(rng: Random, start: float, end: float) -> list[tuple[float, float, bool]]:
+    """(start, seconds, private) of lunch, meetings, coffee breaks and private errands."""
+    out = [(rng.uniform(11.75, 12.75) * 3600, rng.uniform(1800, 3300), False)]
+    out += [(rng.uniform(start + 1800, end - 3600), rng.choice((1800, 2700, 3600)), False)
             for _ in range(poisson(rng, 0.8))]  # fmt: skip
-    out += [(rng.uniform(start, end), rng.uniform(300, 900)) for _ in range(rng.randint(1, 2))]
+    out += [(rng.uniform(start, end), rng.uniform(300, 900), False)
+            for _ in range(rng.randint(1, 2))]  # fmt: skip
+    if rng.random() < P_PRIVATE_PAUSE:
+        out.append((rng.uniform(start, end), rng.uniform(300, 1200), True))
     return out

@@ -12,7 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 ProgressFn = Callable[[int, int], None]
 
@@ -49,7 +55,7 @@ class Ui:
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,}"),
+            MofNCompleteColumn(),  # shows "?" while the total is unknown (None)
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=self.err, transient=True) as bar:

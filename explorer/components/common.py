@@ -90,3 +90,14 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
 
 def fmt_share(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def factor_table(factors: dict[str, float]) -> html.Div:
+    """Each scoring factor by name; factors have different units, so no common bar scale."""
+    if not factors:
+        return html.P("Mining reported no factors.", className="muted")
+    rows = [
+        html.Tr([html.Td(name.replace("_", " ")), html.Td(f"{value:,.3g}", className="num")])
+        for name, value in sorted(factors.items())
+    ]
+    return html.Table(html.Tbody(rows), className="factors")

@@ -46,17 +46,6 @@ def week_heatmap(heatmap: pl.DataFrame) -> go.Figure:
     return _style(fig, 260)
 
 
-def factor_bars(factors: dict[str, float]) -> go.Figure:
-    """Each scoring factor of a candidate, so an analyst sees why it ranks where it does."""
-    names = sorted(factors)
-    fig = go.Figure(go.Bar(
-        x=[factors[n] for n in names], y=[n.replace("_", " ") for n in names],
-        orientation="h", marker_color=ACCENT, hovertemplate="%{y}: %{x:.3f}<extra></extra>",
-    ))
-    fig.update_xaxes(gridcolor="#eee")
-    return _style(fig, max(160, 30 * len(names) + 40))
-
-
 def day_timeline(sessions: pl.DataFrame, instances: pl.DataFrame,
                  activity: pl.DataFrame) -> go.Figure:
     """One user's day: sessions, instances coloured by candidate, events per 5 minutes.

@@ -17,6 +17,8 @@ import polars as pl
 
 START, END = "▶ start", "■ end"
 ACCENT = "#3451b2"
+MAX_EDGES = 60
+SPREAD = 2.4  # horizontal distance between nodes of one layer, room for a label
 
 
 @dataclass(frozen=True)
@@ -38,14 +40,14 @@ def layout_map(edges: pl.DataFrame) -> MapLayout:
     layer: dict[str, int] = {}
     for node in nx.topological_sort(graph):
         preds = list(graph.predecessors(node))
-        layer[node] = 1 + max((layer[p] for p in preds), default=-1)
+        layer[node] = 1 + max((layer[p] for p in preds), default=-1 if node == START else 0)
     if END in layer:
         layer[END] = max(layer.values())
     by_layer: dict[int, list[str]] = {}
     for node, depth in sorted(layer.items(), key=lambda kv: (kv[1], kv[0])):
         by_layer.setdefault(depth, []).append(node)
     positions = {
-        node: (i - (len(nodes) - 1) / 2, float(depth))
+        node: (SPREAD * (i - (len(nodes) - 1) / 2), float(depth))
         for depth, nodes in by_layer.items()
         for i, node in enumerate(nodes)
     }
@@ -60,27 +62,43 @@ def edge_label(count: int, median_s: float | None) -> str:
     return f"{count}×" if median_s is None else f"{count}× · {median_s:.0f} s"
 
 
+def top_edges(edges: pl.DataFrame, limit: int = MAX_EDGES) -> pl.DataFrame:
+    """The ``limit`` most frequent transitions: a map with hundreds of edges is unreadable."""
+    return edges.sort("count", descending=True, maintain_order=True).head(limit)
+
+
 def process_map_figure(edges: pl.DataFrame) -> go.Figure:
-    """An interactive map: node size by frequency, edge width by count, labels on edges."""
-    fig = go.Figure()
+    """An interactive map: node size by frequency, edge width by count, labels on edges.
+
+    Edges are drawn as a few traces (one per width band) and the labels and arrows set in
+    one layout update: one trace or annotation call per edge is quadratic in plotly.
+    """
     if edges.is_empty():
         return _empty_figure("No events for this selection")
-    lay = layout_map(edges)
+    shown = top_edges(edges)
+    lay = layout_map(shown)
     top = max(r["count"] for r in lay.edges)
+    bands: dict[int, tuple[list, list]] = {}
+    annotations = []
     for r in lay.edges:
         (x0, y0), (x1, y1) = lay.positions[r["source"]], lay.positions[r["target"]]
         xm, ym = (x0 + x1) / 2 + _bend(y0, y1, 0.45), (y0 + y1) / 2
-        fig.add_trace(go.Scatter(
-            x=[x0, xm, x1], y=[y0, ym, y1], mode="lines", hoverinfo="skip", showlegend=False,
-            line={"width": 1 + 5 * r["count"] / top, "color": "rgba(52,81,178,0.45)",
-                  "shape": "spline"},
-        ))
-        fig.add_annotation(x=xm, y=ym, text=edge_label(r["count"], r["median_s"]),
-                           showarrow=False, xanchor="left", xshift=6,
-                           font={"size": 10, "color": "#444"}, bgcolor="rgba(255,255,255,0.85)")
-        fig.add_annotation(x=x1, y=y1 - 0.18, ax=xm, ay=ym, xref="x", yref="y", axref="x",
-                           ayref="y", showarrow=True, arrowhead=2, arrowsize=1.2,
-                           arrowcolor="rgba(52,81,178,0.7)", text="")
+        xs, ys = bands.setdefault(min(3, int(4 * r["count"] / top)), ([], []))
+        xs.extend([x0, xm, x1, None])
+        ys.extend([y0, ym, y1, None])
+        annotations.append({"x": xm, "y": ym, "text": edge_label(r["count"], r["median_s"]),
+                            "showarrow": False, "xanchor": "left", "xshift": 6,
+                            "font": {"size": 10, "color": "#444"},
+                            "bgcolor": "rgba(255,255,255,0.85)"})
+        annotations.append({"x": x1, "y": y1 - 0.18, "ax": xm, "ay": ym, "xref": "x", "yref": "y",
+                            "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2,
+                            "arrowsize": 1.2, "arrowcolor": "rgba(52,81,178,0.7)", "text": ""})
+    fig = go.Figure([
+        go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                   line={"width": 1.5 + 1.5 * band, "color": "rgba(52,81,178,0.45)",
+                         "shape": "spline"})
+        for band, (xs, ys) in sorted(bands.items())
+    ])
     names = list(lay.positions)
     fig.add_trace(go.Scatter(
         x=[lay.positions[n][0] for n in names], y=[lay.positions[n][1] for n in names],
@@ -92,10 +110,15 @@ def process_map_figure(edges: pl.DataFrame) -> go.Figure:
                 "line": {"width": 2, "color": "white"}},
         showlegend=False,
     ))
+    if shown.height < edges.height:
+        annotations.append({"text": f"the {shown.height} most frequent of {edges.height} "
+                                    "transitions", "xref": "paper", "yref": "paper", "x": 0,
+                            "y": 1, "showarrow": False, "xanchor": "left",
+                            "font": {"size": 11, "color": "#667085"}})
     depth = max(y for _, y in lay.positions.values())
     fig.update_layout(
-        height=max(360, 90 * (depth + 1)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        plot_bgcolor="white", paper_bgcolor="white",
+        height=max(360, 90 * (depth + 1)), margin={"l": 10, "r": 10, "t": 24, "b": 10},
+        plot_bgcolor="white", paper_bgcolor="white", annotations=annotations,
         xaxis={"visible": False, "range": _x_range(lay)},
         yaxis={"visible": False, "autorange": "reversed"},
     )
@@ -109,11 +132,14 @@ def _bend(y0: float, y1: float, size: float) -> float:
 
 def _x_range(lay: MapLayout) -> list[float]:
     xs = [x for x, _ in lay.positions.values()]
-    return [min(xs) - 0.6, max(xs) + 2.4]
+    return [min(xs) - 0.6, max(xs) + SPREAD]
 
 
-def _short(label: str, width: int = 42) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
+def _short(label: str, width: int = 30) -> str:
+    """A node's caption: the parts of an action label (``kind|app|target|…``), shortened."""
+    parts = [p for p in label.split("|") if p][:3]
+    text = " · ".join(parts) if parts else label
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _empty_figure(message: str) -> go.Figure:
@@ -124,19 +150,19 @@ def _empty_figure(message: str) -> go.Figure:
     return fig
 
 
-def process_map_svg(edges: pl.DataFrame, width: int = 900) -> str:
+def process_map_svg(edges: pl.DataFrame) -> str:
     """The same map as a standalone SVG string (for documents without JavaScript)."""
     if edges.is_empty():
         return "<p>No events.</p>"
-    lay = layout_map(edges)
+    lay = layout_map(top_edges(edges))
     xs = [x for x, _ in lay.positions.values()]
-    span = max(xs) - min(xs) or 1.0
-    step_y = 80
+    px_per_unit, step_y = 110, 80
+    width = int((max(xs) - min(xs)) * px_per_unit + 320)
     height = int(step_y * (max(y for _, y in lay.positions.values()) + 1) + 40)
 
     def point(node: str) -> tuple[float, float]:
         x, y = lay.positions[node]
-        return 40 + (x - min(xs)) / span * (width * 0.45), 30 + y * step_y
+        return 30 + (x - min(xs)) * px_per_unit, 30 + y * step_y
 
     top = max(r["count"] for r in lay.edges)
     parts = [
@@ -163,7 +189,7 @@ def process_map_svg(edges: pl.DataFrame, width: int = 900) -> str:
         colour = "#2f9e44" if node == START else "#c92a2a" if node == END else ACCENT
         parts.append(
             f'<circle cx="{x:.0f}" cy="{y:.0f}" r="8" fill="{colour}"/>'
-            f'<text x="{x + 14:.0f}" y="{y + 4:.0f}">{html.escape(_short(node, 60))}</text>'
+            f'<text x="{x + 14:.0f}" y="{y + 4:.0f}">{html.escape(_short(node, 40))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -11,6 +11,7 @@ from dash import Input, Output, State, dcc, html
 from explorer import export, queries
 from explorer.components.common import (
     card,
+    factor_table,
     fmt_duration,
     fmt_number,
     fmt_share,
@@ -18,7 +19,6 @@ from explorer.components.common import (
     page_header,
     problem,
 )
-from explorer.components.figures import factor_bars
 from explorer.components.filmstrip import replay, step_filmstrip
 from explorer.components.process_map import process_map_figure
 from explorer.components.tables import (
@@ -41,6 +41,8 @@ EXPORT_BUTTONS = {
     "process-export-xes": ("xes", "XES log"),
     "process-export-csv": ("csv", "CSV of instances"),
 }
+#: The map first shows the variants covering this share of instances: rare paths clutter it.
+DEFAULT_COVERAGE = 80
 DECISION_BUTTONS = ("process-rename", "process-dismiss", "process-split", "process-merge",
                     "process-restore")
 
@@ -68,19 +70,17 @@ def layout(key: str | None = None, **_: object) -> html.Div:
             ("variants", fmt_number(row["n_variants"])),
         ]),
         html.Div([_decisions_card(detail), _exports_card()], className="grid-2"),
+        card("Process map",
+             html.Label("Show the most frequent variants covering this share of instances"),
+             dcc.Slider(id="process-coverage", min=10, max=100, step=5, value=DEFAULT_COVERAGE,
+                        marks={10: "10%", 50: "50%", 80: "80%", 100: "100%"}),
+             dcc.Loading(dcc.Graph(id="process-map", config={"displaylogo": False}))),
         html.Div([
-            card("Process map",
-                 html.Label("Show the most frequent variants covering this share of instances"),
-                 dcc.Slider(id="process-coverage", min=10, max=100, step=5, value=100,
-                            marks={10: "10%", 50: "50%", 80: "80%", 100: "100%"}),
-                 dcc.Loading(dcc.Graph(id="process-map", config={"displaylogo": False}))),
-            card("Why it ranks here: score factors",
-                 dcc.Graph(figure=factor_bars(factors), config={"displayModeBar": False})
-                 if factors else html.P("Mining reported no factors.", className="muted")),
+            card("Why it ranks here: score factors", factor_table(factors)),
+            card("Variants", _variants_grid(detail)),
         ], className="grid-2"),
         card("Consensus workflow", _steps_grid(detail), html.H3("Screens, step by step"),
              step_filmstrip(detail.steps)),
-        card("Variants", _variants_grid(detail)),
         card("Instances", html.P("Click an instance to replay its events.", className="muted"),
              grid("process-instances", _INSTANCE_COLUMNS, [], row_id="rid", height=300),
              html.Div(id="process-replay")),

@@ -36,6 +36,9 @@ class WindowBackend(Protocol):
     def element_at(self, x: int, y: int) -> str | None:
         """A name for the UI element at a screen point, where the OS exposes one."""
 
+    def clipboard_sequence(self) -> int | None:
+        """A number that changes whenever anything is copied (None: not observable)."""
+
     def double_click_interval(self) -> float:
         """The desktop's double-click interval in seconds."""
 

@@ -14,12 +14,16 @@ class FakeBackend:
         self.window = window
         self.elements: dict[tuple[int, int], str] = {}
         self.size = size
+        self.clipboard = 0
 
     def active_window(self) -> WindowInfo | None:
         return self.window
 
     def element_at(self, x: int, y: int) -> str | None:
         return self.elements.get((x, y))
+
+    def clipboard_sequence(self) -> int | None:
+        return self.clipboard
 
     def double_click_interval(self) -> float:
         return 0.4

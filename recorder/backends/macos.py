@@ -51,6 +51,9 @@ class MacBackend:
     def element_at(self, x: int, y: int) -> str | None:
         return None  # needs the Accessibility API, which this backend does not use
 
+    def clipboard_sequence(self) -> int | None:
+        return int(self.appkit.NSPasteboard.generalPasteboard().changeCount())
+
     def double_click_interval(self) -> float:
         return float(self.appkit.NSEvent.doubleClickInterval())
 

@@ -62,6 +62,9 @@ class WindowsBackend:
         # Element names need UI Automation, which this backend does not use.
         return None
 
+    def clipboard_sequence(self) -> int | None:
+        return int(self.user32.GetClipboardSequenceNumber())
+
     def double_click_interval(self) -> float:
         return self.user32.GetDoubleClickTime() / 1000
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import psutil
 from Xlib import X, Xatom, display, error
-from Xlib.ext import res
+from Xlib.ext import res, xfixes
+from Xlib.protocol import event as xevent
 
 from recorder.backends.base import WindowInfo
 from recorder.errors import BackendUnavailableError
@@ -34,6 +35,15 @@ class X11Backend:
         }
         self._process_names: dict[int, str | None] = {}
         self._has_xres = self.display.has_extension("X-Resource")
+        self._clipboard_changes: int | None = None
+        if self.display.has_extension("XFIXES"):
+            self.display.xfixes_query_version()
+            self._clipboard = self.display.intern_atom("CLIPBOARD")
+            self.display.xfixes_select_selection_input(
+                self.root, self._clipboard, xfixes.XFixesSetSelectionOwnerNotifyMask
+            )
+            self.display.flush()
+            self._clipboard_changes = 0
 
     def active_window(self) -> WindowInfo | None:
         try:
@@ -57,12 +67,75 @@ class X11Backend:
         except error.XError:
             return name
 
+    def clipboard_sequence(self) -> int | None:
+        """Counts CLIPBOARD owner changes (XFixes): a copy from a menu changes the owner."""
+        if self._clipboard_changes is None:
+            return None
+        while self.display.pending_events():
+            event = self.display.next_event()
+            if getattr(event, "selection", None) == self._clipboard:
+                self._clipboard_changes += 1
+        return self._clipboard_changes
+
     def double_click_interval(self) -> float:
         return X11_DOUBLE_CLICK_S
 
     def screen_size(self) -> tuple[int, int]:
         geometry = self.root.get_geometry()
         return geometry.width, geometry.height
+
+    # -- window control, for replay ---------------------------------------------------
+
+    def list_windows(self) -> list[WindowInfo]:
+        """The mapped top-level client windows, bottom to top."""
+        found = []
+        for child in self.root.query_tree().children:
+            try:
+                if child.get_attributes().map_state != X.IsViewable:
+                    continue
+                client = self._find_client_below(child)
+                if client is not None:
+                    found.append(self._describe(client))
+            except error.XError:  # closed while we looked
+                continue
+        return found
+
+    def activate(self, window_id: int) -> None:
+        """Raise a window and give it the keyboard: an EWMH request when a window manager
+        runs (it decides focus), directly otherwise (bare X servers, Xvfb)."""
+        window = self.display.create_resource_object("window", window_id)
+        check = self.display.intern_atom("_NET_SUPPORTING_WM_CHECK")
+        if self.root.get_full_property(check, X.AnyPropertyType) is not None:
+            message = xevent.ClientMessage(
+                window=window,
+                client_type=self._atoms["_NET_ACTIVE_WINDOW"],
+                data=(32, [2, X.CurrentTime, 0, 0, 0]),
+            )
+            mask = X.SubstructureRedirectMask | X.SubstructureNotifyMask
+            self.root.send_event(message, event_mask=mask)
+        else:
+            window.configure(stack_mode=X.Above)
+            window.set_input_focus(X.RevertToParent, X.CurrentTime)
+        self.display.sync()
+
+    def element_bounds(self, window_id: int, name: str) -> tuple[int, int, int, int] | None:
+        """Screen ``x, y, width, height`` of the first visible descendant named ``name``
+        (the names `element_at` reports), breadth first."""
+        top = self.display.create_resource_object("window", window_id)
+        queue = list(top.query_tree().children)
+        try:
+            while queue:
+                window = queue.pop(0)
+                if window.get_attributes().map_state != X.IsViewable:
+                    continue
+                if window.get_wm_name() == name:
+                    geometry = window.get_geometry()
+                    origin = self.root.translate_coords(window, 0, 0)
+                    return origin.x, origin.y, geometry.width, geometry.height
+                queue.extend(window.query_tree().children)
+        except error.XError:
+            return None
+        return None
 
     def close(self) -> None:
         self.display.close()

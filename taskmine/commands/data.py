@@ -7,7 +7,7 @@ import argparse
 from taskmine.ui import Ui
 
 IMPORT_FORMATS = ("auto", "actionlogger", "smartrpa", "csv", "xes", "parquet")
-PROCESS_EXPORT_FORMATS = ("bpmn", "pdd", "workflow", "xes", "csv")
+PROCESS_EXPORT_FORMATS = ("bpmn", "pdd", "workflow", "xes", "csv", "pdd-md", "skeleton")
 EVENT_EXPORT_FORMATS = ("parquet", "csv", "xes")
 
 

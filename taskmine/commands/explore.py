@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from taskmine.commands import NotImplementedYet
 from taskmine.ui import Ui
 
 
@@ -76,4 +75,22 @@ def run_demo(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def run_replay(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("replay")
+    """Validate the workflow and the inputs first, then print (dry run) or perform each run."""
+    from explorer.workflow import load_workflow
+    from recorder import replay
+
+    workflow = load_workflow(Path(args.workflow))
+    rows = replay.read_inputs(Path(args.inputs), workflow)
+    replay.check_replayable(workflow)
+    options = replay.ReplayOptions()
+    if args.dry_run:
+        for run, row in enumerate(rows, start=1):
+            print(f"run {run} of {len(rows)}")
+            for action in replay.plan_run(workflow, row, options.timeout_s):
+                print(f"  {replay.describe(action)}")
+        return 0
+    name = workflow["process"]["name"]
+    with ui.progress(f"replaying {name!r}") as on_progress:
+        done = replay.replay(workflow, rows, options, replay.LiveDesktop(), on_progress)
+    ui.info(f"replayed {name!r} {done} time(s)")
+    return 0

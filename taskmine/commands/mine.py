@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from taskmine.commands import NotImplementedYet
 from taskmine.ui import Ui
 
 
@@ -21,7 +20,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_mine(args: argparse.Namespace, ui: Ui) -> int:
-    raise NotImplementedYet("mine")
+    import os
+
+    from mining.config import MiningConfig
+    from mining.pipeline import mine
+    from storage.settings import load_config
+    from storage.store import open_store
+
+    config = load_config(MiningConfig, "mining", args.config, os.environ)
+    with open_store(args.db, create=False) as store:
+        with ui.progress("mining") as on_progress:
+            run_id = mine(store, config, on_progress)
+        instances = store.read_results("instances", run_id)
+        processes = store.read_results("processes", run_id)
+    assigned = int((instances["process_id"] >= 0).sum()) if instances.height else 0
+    ui.info(
+        f"run {run_id}: {instances.height:,} task instances, {processes.height} candidate "
+        f"processes ({assigned:,} instances in them)"
+    )
+    top = processes.sort("score", descending=True).head(5) if processes.height else processes
+    for rank, row in enumerate(top.iter_rows(named=True), start=1):
+        ui.info(
+            f"  {rank}. [{row['process_id']}] {row['name']}: score {row['score']:.1f}, "
+            f"{row['hours_saved_per_month']:.1f} h/month, {row['n_instances']} instances, "
+            f"confidence {row['confidence']:.2f}"
+        )
+    return 0
 
 
 def run_evaluate(args: argparse.Namespace, ui: Ui) -> int:

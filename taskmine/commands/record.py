@@ -48,7 +48,7 @@ def run_record(args: argparse.Namespace, ui: Ui) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     ui.info(
-        f"recording into {args.db}; pause with {config.pause_hotkey} or "
+        f"starting the recorder on {args.db}; pause with {config.pause_hotkey} or "
         "`taskmine recorder pause`; stop with Ctrl+C"
     )
     recorder = Recorder(Path(args.db), config)

@@ -59,6 +59,18 @@ def test_edit_distance_against_the_best_overlapping_true_instance() -> None:
     assert r["routine_events_kept"] == 7
 
 
+def test_an_instance_made_only_of_noise_is_unmatched() -> None:
+    # instance 0 is exact; instance 1 holds two noise events and no routine event
+    truth, found, acts = frames(
+        ["1", "1", None, None], ["r", "r", "__noise__", "__noise__"], list("abxy"), [0, 0, 1, 1]
+    )
+    r = score_segmentation(truth, found, acts)
+    assert r["edit_distance"] == pytest.approx(0.0)
+    assert r["edit_distance_all"] == pytest.approx(0.5)
+    assert r["unmatched_instances"] == 1
+    assert r["noise_events_kept"] == 2
+
+
 def test_routine_f1_maps_each_cluster_to_its_majority_routine() -> None:
     # cluster 1 = 3 X + 1 Y → X; cluster 2 = 2 Y → Y. X: P 3/4 R 1; Y: P 1 R 2/3
     truth, found, acts = frames(

@@ -178,7 +178,8 @@ def interleaved() -> list[dict]:
         },
         {"kind": "click", "app": "sap", "window_title": "Enter Invoice", "element_name": "Post"},
     ]
-    rows = chat + a_head + chat + b + a_tail + chat
+    # chat is mostly done outside routines: four times as often as inside
+    rows = chat + a_head + chat + b + a_tail + chat * 4
     return [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
 
 
@@ -189,3 +190,37 @@ def test_an_interrupted_instance_keeps_both_halves_and_chat_stays_out() -> None:
     a = [3, 4, 5, 6, 7, 8] + [16, 17, 18]
     b = [11, 12, 13, 14, 15]
     assert found == [a, b]
+
+
+def test_work_between_routines_is_trimmed_off_the_instance_before() -> None:
+    # twelve instances of one routine; after two of them, a glance at the news in the same
+    # rhythm, so that only its rarity among the routine's segments gives it away
+    rows, clock = [], 0.0
+    for k in range(12):
+        for j, target in enumerate(("open", "login", "fill", "save")):
+            clock += 12 if j == 0 else 1 + (k * 3 + j) % 5
+            rows.append({"at": clock, "kind": "click", "app": "web", "element_label": target})
+        if k in (2, 7):
+            for target in ("news", "article"):
+                clock += 2
+                rows.append({"at": clock, "kind": "click", "app": "news", "element_label": target})
+    found = segment(rows)
+    kept = set(found["event_id"].to_list())
+    news = {i + 1 for i, row in enumerate(rows) if row["app"] == "news"}
+    assert found["instance_id"].n_unique() == 12
+    assert not kept & news
+    assert len(kept) == 48
+
+
+def test_alt_tab_with_an_app_opens_the_window_after_it() -> None:
+    rows = interleaved()
+    # the recorder reports alt+tab in the window it leaves: it goes with the next window
+    rows.insert(
+        14, {**rows[14], "kind": "hotkey", "app": "teams", "window_title": "Chat | Bob | Teams",
+             "text": "alt+tab", "element_name": None}
+    )  # fmt: skip
+    rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
+    config = MiningConfig(segment_min_contexts=1, segment_context_disagree=0.0)
+    found = groups(segment(rows, config))
+    assert found[0] == [3, 4, 5, 6, 7, 8] + [17, 18, 19]
+    assert found[1] == [11, 12, 13, 14, 15, 16]

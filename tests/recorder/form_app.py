@@ -33,7 +33,8 @@ def main() -> None:
     entries: dict[str, tk.Entry] = {}
     for row, name in enumerate(FIELDS):
         tk.Label(root, text=name).grid(row=row, column=0, padx=8, pady=8, sticky="w")
-        entry = tk.Entry(root, show="*" if name == "password" else "")
+        # No blinking cursor: the screen changes only when the test acts on it.
+        entry = tk.Entry(root, show="*" if name == "password" else "", insertofftime=0)
         entry.grid(row=row, column=1, padx=8, pady=8)
         entries[name] = entry
 

@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import duckdb
 import psutil
 import pytest
 from recorder_harness import run_cli, start_recorder, wait_for
+from Xlib import X, display
 
 from storage.store import open_store
 
@@ -131,6 +133,8 @@ def test_records_exactly_the_allowed_actions(desktop, apps, tmp_path):
     assert shot_ids == {e["screenshot_id"] for e in events if e["screenshot_id"] is not None}
     assert with_shot == {"focus", "click", "double_click", "copy", "paste", "hotkey", "right_click"}
     assert all(e["screenshot_id"] is None for e in events if e["kind"] in ("type", "paused"))
+    assert len(shots) < len([e for e in events if e["screenshot_id"]])  # unchanged: reused
+    assert events[3]["screenshot_id"] != events[0]["screenshot_id"]  # Customer filled in
     for shot in shots:  # WebP, cropped to the orders window: the private one never shows
         assert shot["image"][:4] == b"RIFF" and shot["image"][8:12] == b"WEBP"
         assert (shot["width"], shot["height"]) == (360, 220)
@@ -223,7 +227,8 @@ def test_pause_and_resume_from_the_cli(desktop, apps, tmp_path):
     assert rec.cli("recorder", "resume").returncode == 0
     wait_for(lambda: rec.status()["state"] == "recording", what="the recorder to resume")
     desktop.click(*orders.at("password"))
-    time.sleep(0.6)
+    with _clipboard_owner(desktop):  # a copy from a menu: no hotkey, the clipboard changes
+        time.sleep(1.5)
     rec.stop()
     events = _events(rec.db)
     assert [(e["kind"], e["element_name"]) for e in events] == [
@@ -232,8 +237,24 @@ def test_pause_and_resume_from_the_cli(desktop, apps, tmp_path):
         ("paused", None),
         ("focus", None),
         ("click", "password"),
+        ("copy", None),
     ]
     assert json.loads(events[2]["attrs"]) == {"by": "cli"}
+    assert json.loads(events[5]["attrs"]) == {"via": "clipboard"}
+    assert events[5]["window_title"] == ORDERS
+
+
+@contextmanager
+def _clipboard_owner(desktop):
+    """Take the CLIPBOARD selection as a copying application does."""
+    x = display.Display(desktop.display)
+    window = x.screen().root.create_window(0, 0, 1, 1, 0, X.CopyFromParent)
+    window.set_selection_owner(x.intern_atom("CLIPBOARD"), X.CurrentTime)
+    x.flush()
+    try:
+        yield
+    finally:
+        x.close()
 
 
 def test_ship_through_the_running_recorder(desktop, apps, tmp_path):
@@ -250,3 +271,35 @@ def test_ship_through_the_running_recorder(desktop, apps, tmp_path):
     assert name.startswith(rec.status()["user_id"] + "_")
     result = run_cli("import", str(spool), "--db", str(tmp_path / "analyst.duckdb"))
     assert result.returncode == 0 and "imported 2 events" in result.stderr  # focus + click
+
+
+def test_focus_switches_by_keyboard_focus_and_scrolls_merge(desktop, apps, tmp_path):
+    orders, private = apps["orders"], apps["private"]
+    rec = start_recorder(
+        desktop,
+        tmp_path,
+        screenshots=False,
+        keep_text_apps=["formapp"],
+        deny_title_patterns=["private notes"],
+    )
+    try:
+        desktop.xdotool("windowfocus", "--sync", private.layout["window_id"])
+        desktop.type("secret plans")
+        desktop.xdotool("windowfocus", "--sync", orders.layout["window_id"])
+        time.sleep(1.2)  # the once-a-second poll sees the switch without any input
+        desktop.click(*orders.at("Amount"), button=4)
+        desktop.click(*orders.at("Amount"), repeat=3, button=5)
+        time.sleep(0.7)
+    finally:
+        x = display.Display(desktop.display)
+        x.set_input_focus(X.PointerRoot, X.RevertToPointerRoot, X.CurrentTime)
+        x.close()
+    rec.stop()
+    events = _events(rec.db)
+    assert [(e["kind"], e["app"] == "[private]", e["window_title"]) for e in events] == [
+        ("focus", True, None),
+        ("focus", False, ORDERS),
+        ("scroll", False, ORDERS),
+    ]
+    assert json.loads(events[2]["attrs"]) == {"dx": 0, "dy": -2}  # one up, three down
+    assert "secret plans" not in _all_strings(rec.db)

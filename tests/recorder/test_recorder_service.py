@@ -25,6 +25,7 @@ from recorder.service import (
     service_command,
 )
 from storage.settings import describe
+from taskmine.commands.record import RECORDER_ACTIONS
 
 TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 
@@ -104,3 +105,51 @@ def test_install_without_a_systemd_user_session_fails_clearly(tmp_path):
     assert result.stderr.startswith("error: cannot install the recorder service:")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "systemd").exists()
+
+
+def test_readme_documents_every_setting_and_command():
+    readme = (Path(__file__).resolve().parents[2] / "recorder" / "README.md").read_text()
+    for name, _default, _help in describe(RecorderConfig):
+        assert f"| `{name}` |" in readme
+    for action, _help in RECORDER_ACTIONS:
+        assert f"taskmine recorder {action}" in readme
+
+
+def test_record_without_a_display_fails_clearly(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    config = tmp_path / "recorder.toml"
+    config.write_text(f'[recorder]\nstate_dir = "{tmp_path / "state"}"\n')
+    result = run_cli("record", "--db", str(tmp_path / "r.duckdb"), "--config", str(config), env=env)
+    assert result.returncode == 1
+    assert "error: cannot connect to the X display" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_install_and_uninstall_drive_systemctl(tmp_path):
+    """With a stand-in ``systemctl`` that logs its calls: files written, unit enabled."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    fake = bin_dir / "systemctl"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
+    fake.chmod(0o755)
+    env = {
+        "HOME": str(tmp_path),
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    db = tmp_path / "rec.duckdb"
+    installed = run_cli("recorder", "install", "--db", str(db), env=env)
+    assert installed.returncode == 0, installed.stderr
+    unit = tmp_path / "config" / "systemd" / "user" / "taskmine-recorder.service"
+    config = tmp_path / "config" / "taskmine" / "recorder.toml"
+    assert f"--db {db} --config {config}" in unit.read_text()
+    assert config.read_text() == render_default_config()
+    assert calls.read_text().splitlines() == [
+        "--user show-environment",
+        "--user daemon-reload",
+        "--user enable --now taskmine-recorder.service",
+    ]
+    removed = run_cli("recorder", "uninstall", env=env)
+    assert removed.returncode == 0 and f"removed {unit}" in removed.stderr
+    assert not unit.exists()
+    assert calls.read_text().splitlines()[-1] == "--user disable --now taskmine-recorder.service"

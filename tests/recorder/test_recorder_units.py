@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 import queue
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import polars as pl
 import pytest
 from PIL import Image
 
 from recorder.backends.base import WindowInfo
-from recorder.capture import dhash, downscale, hamming
+from recorder.backends.fake import FakeBackend
+from recorder.capture import as_int64, dhash, downscale, hamming
 from recorder.config import RecorderConfig
 from recorder.listeners import InputListeners
 from recorder.privacy import PLACEHOLDER_APP, PrivacyPolicy, pseudonymize, redact_pii
 from recorder.reduce import Action, Reducer
+from recorder.session import Recorder
 from recorder.writer import Writer
-from storage.store import open_store, utcnow
+from storage.errors import ConfigError, DiskFullError
+from storage.store import Store, open_store, utcnow
 
 CRM = WindowInfo(1, "crm.exe", "Customers - CRM", wm_class="Crm")
 VAULT = WindowInfo(2, "keepassxc", "Vault")
@@ -87,6 +93,14 @@ def test_hotkeys_and_clipboard(modifiers, key, kind, text):
     assert [(a.kind, a.text) for a in out] == [(kind, text)]
     _release(reducer, 2.0, *modifiers)
     assert _keys(reducer, 3.0, ["c"]) == []  # plain typing again once released
+
+
+def test_clipboard_change_without_hotkey_is_a_copy():
+    reducer = _reducer()
+    _keys(reducer, 1.0, ["ctrl_l", "c"])
+    assert reducer.clipboard_changed(1.8) == []  # the echo of ctrl+c
+    (copy,) = reducer.clipboard_changed(9.0)
+    assert (copy.kind, copy.window, copy.attrs) == ("copy", CRM, {"via": "clipboard"})
 
 
 def test_double_click_merges_within_interval_and_distance():
@@ -197,6 +211,11 @@ def test_titles_and_urls_are_redacted():
     assert "ann@" not in event.window_title
 
 
+def test_a_broken_pattern_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"deny_title_patterns: '\(bank' is not a regular"):
+        _policy(deny_title_patterns=["(bank"])
+
+
 def test_pseudonymize_is_stable_salted_and_opaque():
     assert pseudonymize("alice", "s1") == pseudonymize("alice", "s1")
     assert pseudonymize("alice", "s1") != pseudonymize("alice", "s2")
@@ -211,7 +230,7 @@ def test_a_full_queue_counts_drops():
     for char in "abcde":
         listeners._on_press(SimpleNamespace(char=char), False)
     assert listeners.dropped == 3
-    assert len(listeners.latencies_ms()) == 5
+    assert len(listeners.latencies_ms()) == 5 and len(listeners.latencies_ms(2)) == 2
 
 
 def _session(session_id: str = "s1") -> dict:
@@ -275,3 +294,109 @@ def test_downscale_and_perceptual_hash():
     for left in range(0, 1280, 320):
         stripes.paste((0, 0, 0), (left + 160, 0, left + 320, 720))
     assert hamming(dhash(small), dhash(stripes)) > 3
+    assert dhash(stripes, 16).bit_length() <= 256
+    assert -(1 << 63) <= as_int64(dhash(stripes)) < 1 << 63  # fits the BIGINT column
+
+
+def test_writer_ships_on_schedule(db_path, tmp_path):
+    with open_store(db_path) as store:  # a session an earlier run closed
+        store.append_sessions(pl.DataFrame([{**_session("s0"), "ended_at": utcnow()}]))
+        store.append_events(pl.DataFrame([{**_event_row(0), "session_id": "s0"}]))
+    share = tmp_path / "share"
+    config = RecorderConfig(
+        state_dir=str(tmp_path / "state"),
+        flush_interval_s=0.05,
+        ship_to=str(share),
+        ship_every_minutes=0.0,
+    )
+    writer = Writer(db_path, config, tmp_path / "state", lambda: {}, lambda: 0)
+    writer.start()
+    writer.put(("session", _session("s1")))
+    time.sleep(0.5)
+    writer.stop()
+    (shipped,) = [p.name for p in share.glob("*.parquet") if p.name.count(".") == 1]
+    assert shipped.startswith("u_1_") and shipped.endswith("_s0.parquet")
+
+
+def test_disk_full_spools_then_drains_in_order(db_path, tmp_path, monkeypatch):
+    real_append = Store.append_events
+
+    def disk_full(self, frame):
+        raise DiskFullError(f"the disk holding {self.path} is full")
+
+    monkeypatch.setattr(Store, "append_events", disk_full)
+    config = RecorderConfig(state_dir=str(tmp_path / "state"), flush_interval_s=0.05, retry_s=0.05)
+    writer = Writer(db_path, config, tmp_path / "state", lambda: {}, lambda: 0)
+    writer.start()
+    writer.put(("session", _session()))
+    writer.put(("event", _event_row(1), None))
+    deadline = time.monotonic() + 10
+    while writer.spool.pending_events < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "disk holding" in writer.last_error
+    monkeypatch.setattr(Store, "append_events", real_append)
+    writer.put(("event", _event_row(2), None))
+    writer.stop()
+    with open_store(db_path, read_only=True) as store:
+        assert store.query("SELECT x FROM events ORDER BY event_id")["x"].to_list() == [1, 2]
+    assert not writer.spool.path.exists() and writer.last_error is None
+
+
+class _ScriptedInputs:
+    """Stands in for the pynput listeners: the test puts raw inputs on the queue."""
+
+    def __init__(self, out: queue.Queue) -> None:
+        self.out = out
+        self.dropped = 0
+
+    def start(self) -> None:
+        """Nothing to start."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+    def latencies_ms(self, last: int | None = None) -> list[float]:
+        return [0.1]
+
+
+def test_recording_loop_with_a_fake_desktop(db_path, tmp_path):
+    backend = FakeBackend(CRM)
+    backend.elements[(10, 20)] = "Customer"
+    config = RecorderConfig(state_dir=str(tmp_path / "state"), screenshots=False)
+    inputs: list[_ScriptedInputs] = []
+
+    def scripted(raw_queue: queue.Queue) -> _ScriptedInputs:
+        inputs.append(_ScriptedInputs(raw_queue))
+        return inputs[-1]
+
+    recorder = Recorder(db_path, config, backend, scripted)
+    stop = threading.Event()
+    loop = threading.Thread(target=recorder.run, args=(stop,))
+    loop.start()
+    deadline = time.monotonic() + 10
+    while not inputs and time.monotonic() < deadline:
+        time.sleep(0.01)
+    now = time.time()
+    for raw in [("click", now, 10, 20, "left"), *[("press", now + 0.5, c) for c in "Acme"]]:
+        inputs[0].out.put(raw)
+    time.sleep(0.3)
+    backend.window = VAULT  # a denied app takes the focus
+    inputs[0].out.put(("click", time.time(), 50, 50, "left"))
+    time.sleep(0.3)
+    stop.set()
+    loop.join(timeout=20)
+    with open_store(db_path, read_only=True) as store:
+        rows = store.query("SELECT * FROM events ORDER BY event_id")
+    assert rows.select("kind", "app", "element_name").rows() == [
+        ("focus", "crm.exe", None),
+        ("click", "crm.exe", "Customer"),
+        ("type", "crm.exe", "Customer"),
+        ("focus", PLACEHOLDER_APP, None),
+    ]
+    assert rows["text"].to_list() == [None] * 4
+    assert json.loads(rows["attrs"][2]) == {
+        "classes": ["lower", "upper"],
+        "ended_by": "focus",
+        "keys": 4,
+        "length": 4,
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -10,9 +12,8 @@ from storage.importers.parquet import read_parquet
 from storage.models import EVENT_SCHEMA
 from storage.store import open_store
 from taskmine.cli import main
-from tests.conftest import REPO
 
-SAMPLE = REPO / "sample_logs" / "data" / "sample_3users_2days.parquet"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_logs/data/sample_3users_2days.parquet"
 
 
 def test_simulate_writes_parquet_that_reads_back(tmp_path, capsys):
@@ -70,3 +71,15 @@ def test_committed_sample_is_what_the_simulator_makes():
     assert shots["phash"].equals(fresh.screenshots["phash"])
     sizes = sum(p.stat().st_size for p in SAMPLE.parent.glob("sample_3users_2days*.parquet"))
     assert sizes < 3_000_000
+
+
+def test_progress_bar_on_a_terminal(tmp_path, monkeypatch, capsys):
+    """On a terminal the bar is drawn (its total is unknown at first) and then cleared."""
+    monkeypatch.setattr("taskmine.ui.Ui.interactive", property(lambda self: True))
+    out = tmp_path / "tty.parquet"
+    assert (
+        main(["simulate", "--out", str(out), "--users", "1", "--days", "1", "--no-screenshots"])
+        == 0
+    )
+    assert out.exists()
+    assert "simulated" in capsys.readouterr().err

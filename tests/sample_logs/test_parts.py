@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from random import Random
 
+import polars as pl
 from PIL import Image
 
+from sample_logs import measure_routines
 from sample_logs.layout import CANVAS, widgets
 from sample_logs.render import ACTIVE, dhash, render_screen
 from sample_logs.routines import ROUTINES
@@ -70,3 +73,31 @@ def test_screenshot_highlights_the_active_field_and_hashes_stably():
     assert bin((dhash(first) ^ dhash(unlike)) & (2**64 - 1)).count("1") > 8
     assert -(2**63) <= dhash(first) < 2**63
     assert isinstance(first, Image.Image)
+
+
+def test_measured_hours_count_only_gaps_within_an_execution():
+    # a (t=0..10 s), interrupted by b (t=20..50 s), resumed at t=60 s; noise around
+    rows = [
+        (0, None, "__noise__"),
+        (5, "a1", "a"),
+        (10, "a1", "a"),
+        (20, "b1", "b"),
+        (50, "b1", "b"),
+        (60, "a1", "a"),
+        (70, "a1", "a"),
+        (300, None, "__noise__"),
+    ]
+    events = pl.DataFrame(
+        {
+            "user_id": ["u"] * len(rows),
+            "session_id": ["s"] * len(rows),
+            "ts": [datetime(2026, 3, 2, 9) + timedelta(seconds=t) for t, _, _ in rows],
+            "app": ["x"] * len(rows),
+            "truth_instance": [i for _, i, _ in rows],
+            "truth_process": [p for _, _, p in rows],
+        }
+    )
+    measured = measure_routines(events)
+    assert measured["truth_process"].to_list() == ["b", "a"]
+    assert measured["work_hours"].to_list() == [30 / 3600, 15 / 3600]  # a: 5 + 10, b: 30
+    assert measured["n_instances"].to_list() == [1, 1]

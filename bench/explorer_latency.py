@@ -1,0 +1,170 @@
+"""Explorer latency on about a million mined events: page renders and callbacks.
+
+Builds once, and keeps in ``bench/out/explorer-1m.duckdb``, a simulated 20 users x 25
+working days database (100 user-weeks, about 1M events) mined with the default
+configuration; ``TASKMINE_BENCH_DB=FILE`` uses another mined database instead. Then:
+
+- in-process: every page's ``layout()`` and every data callback called as plain functions
+  (what the server does per request, without HTTP), 5 runs each, median and worst;
+- in Chromium against ``taskmine explore``: from navigation until the page's content is
+  drawn, and a filter change on the opportunities page until the table has re-ranked.
+
+Targets (issue 5): under 2 s per page, under 500 ms per callback.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+DB = OUT / "explorer-1m.duckdb"
+USERS, DAYS = 20, 25
+RUNS = 5
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def build(path: Path) -> None:
+    import mining
+    from sample_logs import simulate, write_simulation
+    from storage.store import open_store
+
+    OUT.mkdir(exist_ok=True)
+    start = time.perf_counter()
+    sim = simulate(USERS, DAYS, seed=0)
+    write_simulation(sim, path)
+    print(f"simulated and wrote {sim.events.height:,} events in "
+          f"{time.perf_counter() - start:.0f} s", flush=True)
+    start = time.perf_counter()
+    with open_store(path) as store:
+        run = mining.mine(store, mining.MiningConfig())
+    print(f"mined (run {run}) in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def timed(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
+    """Median and worst wall time in milliseconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(1000 * (time.perf_counter() - start))
+    return statistics.median(times), max(times)
+
+
+def in_process(db: Path) -> list[tuple[str, float, float]]:
+    import importlib
+
+    from flask import Flask
+
+    from explorer import queries
+    from explorer.config import ExplorerConfig
+    from explorer.context import attach
+    from explorer.server import create_app
+
+    config = ExplorerConfig()
+    create_app(db, config)  # registers the pages
+    page = {n: importlib.import_module(f"explorer.pages.{n}")
+            for n in ("overview", "opportunities", "process", "recordings")}
+    found = queries.read_opportunities(db, queries.Filters(), config.review_confidence)
+    top = (found.ranking if found.ranking.height else found.review)["key"][0]
+    user_days = queries.read_user_days(db)
+    user, day = user_days["user_id"][0], user_days["day"][0].isoformat()
+    instance = int(queries.read_instances(db, top, 1)["instance_id"][0])
+    cases = [
+        ("page  overview", lambda: page["overview"].layout()),
+        ("page  opportunities", lambda: page["opportunities"].layout()),
+        ("page  process detail", lambda: page["process"].layout(key=top)),
+        ("page  recordings", lambda: page["recordings"].layout()),
+        ("callback  opportunities: rank under filters",
+         lambda: page["opportunities"].update_tables(None, None, None, None, 0)),
+        ("callback  opportunities: one user, one app",
+         lambda: page["opportunities"].update_tables(None, None, [user], None, 0.2)),
+        ("callback  process map (80% of instances)",
+         lambda: page["process"].update_map(80, top)),
+        ("callback  process map (all variants)", lambda: page["process"].update_map(100, top)),
+        ("callback  process instances", lambda: page["process"].load_instances(top)),
+        ("callback  instance replay",
+         lambda: page["process"].show_replay({"rowId": str(instance)})),
+        ("callback  recordings: days of a user", lambda: page["recordings"].list_days(user)),
+        ("callback  recordings: timeline of a day",
+         lambda: page["recordings"].draw_timeline(user, day)),
+    ]
+    server = Flask("bench")
+    attach(server, db, config)
+    rows = []
+    with server.app_context():
+        for label, fn in cases:
+            median, worst = timed(fn)
+            rows.append((label, median, worst))
+            print(f"{label:<48} median {median:7.0f} ms   worst {worst:7.0f} ms", flush=True)
+    return rows
+
+
+def in_browser(db: Path) -> None:
+    import socket
+
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "taskmine.cli", "explore", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/_dash-layout", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        from explorer import queries
+
+        found = queries.read_opportunities(db, queries.Filters(), 0.5)
+        top = (found.ranking if found.ranking.height else found.review)["key"][0]
+        pages = [("/", ".kpi"), ("/opportunities", "#opportunities-review .ag-row"),
+                 (f"/process/{top}", "#process-map .main-svg"),
+                 ("/recordings", "#recordings-timeline .main-svg")]
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for path, ready in pages:
+                times = []
+                for _ in range(3):
+                    start = time.perf_counter()
+                    tab.goto(base + path)
+                    tab.wait_for_selector(ready, timeout=120_000)
+                    times.append(1000 * (time.perf_counter() - start))
+                print(f"browser  {path:<28} median {statistics.median(times):7.0f} ms   "
+                      f"worst {max(times):7.0f} ms", flush=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    db = Path(os.environ.get("TASKMINE_BENCH_DB", DB))
+    if not db.exists():
+        build(db)
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    events, instances, processes = con.execute(
+        "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM instances WHERE run_id = "
+        "(SELECT max(run_id) FROM mining_runs WHERE status = 'done')), (SELECT count(*) FROM "
+        "processes WHERE run_id = (SELECT max(run_id) FROM mining_runs WHERE status = 'done'))"
+    ).fetchall()[0]
+    con.close()
+    print(f"database {db}: {events:,} events, {instances:,} instances, {processes} candidates")
+    in_process(db)
+    in_browser(db)

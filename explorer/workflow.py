@@ -1,0 +1,276 @@
+"""The replayable workflow document (schema version 1): build it, validate it, read it.
+
+Mining's consensus steps say what people did; an RPA developer (and ``taskmine replay``)
+needs to know what to do: which window to bring forward, which element to click, which
+value to type from which input column, which keys to press, and what decides whether an
+optional step runs. `build_workflow` turns ``process_steps`` rows into that document; it is
+a pure function so the explorer, the CLI and the tests share one definition. The JSON
+Schema in ``schemas/workflow-1.schema.json`` is the contract; `validate_workflow` enforces
+it and every writer and reader goes through it.
+
+Example::
+
+    doc = build_workflow({"name": "Enter order"}, steps.to_dicts(), run_id=3)
+    validate_workflow(doc)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from explorer.errors import ExplorerError
+from taskmine import __version__
+
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / f"workflow-{SCHEMA_VERSION}.schema.json"
+#: Kinds `taskmine replay` performs; other kinds are kept in the document for the record.
+REPLAYABLE_KINDS = (
+    "focus", "wait_window", "click", "double_click", "right_click", "type", "hotkey",
+    "copy", "cut", "paste",
+)  # fmt: skip
+#: Kinds that are states of the recording, not something a bot does.
+NOT_ACTIONS = frozenset({"idle", "paused", "resumed"})
+#: Kinds that enter a value, so a step of them needs an input, a constant or a transfer.
+VALUE_KINDS = frozenset({"type", "paste"})
+#: Keys of the clipboard steps when the recording did not say which combination was used.
+CLIPBOARD_KEYS = {"copy": "ctrl+c", "cut": "ctrl+x", "paste": "ctrl+v"}
+PROCESS_FIELDS = {
+    "name": "name", "signature": "signature", "key": "key", "instances": "n_instances",
+    "users": "n_users", "score": "score", "confidence": "confidence",
+}  # fmt: skip
+_PLACEHOLDER = re.compile(r"<[^<>\s]*>")
+_KEYS = re.compile(r"^([a-z]+\+)*([a-z0-9_]+|[!-~])$")
+
+
+class WorkflowFormatError(ExplorerError):
+    """A workflow document does not follow the workflow schema."""
+
+    hint = "export it again with `taskmine export process ID --format workflow`, or fix the file"
+
+
+def build_workflow(
+    process: dict[str, Any],
+    steps: Iterable[dict[str, Any]],
+    run_id: int | None = None,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The workflow document of one candidate.
+
+    ``process``: the candidate's row (``name``, and where known ``signature, key,
+    n_instances, n_users, score, confidence``); ``steps``: its ``process_steps`` rows in
+    order. Steps that are recording states (idle, paused) are left out; ids stay mining's
+    step numbers so that every step traces back to the consensus workflow.
+    """
+    rows = [s for s in steps if (s.get("kind") or _kind_of(s["action"])) not in NOT_ACTIONS]
+    if not rows:
+        raise ExplorerError(f"candidate {process.get('name')!r} has no steps to export")
+    out_steps, inputs, constants, transfers = [], [], [], []
+    for row in rows:
+        step = _step(row)
+        out_steps.append(step)
+        value = step["value"] or {}
+        if "input" in value:
+            inputs.append(_input(row, value["input"], step["optional"]))
+        elif "constant" in value:
+            constants.append({"step": step["id"], "value": value["constant"]})
+        elif "transfer_from" in value:
+            transfers.append({"from_step": value["transfer_from"], "to_step": step["id"]})
+        decision = step["decision"]
+        if decision and decision["kind"] != "input_present":
+            inputs.append(_flag(step["id"], decision["input"]))
+    meta = {field: process.get(column) for field, column in PROCESS_FIELDS.items()}
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"taskmine {__version__}",
+        "created_at": (created_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "process": {**meta, "run_id": run_id},
+        "steps": out_steps,
+        "inputs": inputs,
+        "constants": constants,
+        "transfers": transfers,
+    }
+    return json.loads(json.dumps(document, default=_plain))
+
+
+def _step(row: dict[str, Any]) -> dict[str, Any]:
+    step_id = int(row["step_no"])
+    kind = row.get("kind") or _kind_of(row["action"])
+    attrs = _attrs(row)
+    examples = _examples(row)
+    value = _value(row, kind, step_id, examples)
+    optional = bool(row.get("optional"))
+    support = float(row.get("support") or 0.0)
+    return {
+        "id": step_id,
+        "kind": kind,
+        "action": row.get("action"),
+        "target": {
+            "app": row.get("app"),
+            "window_title": row.get("window_template") or None,
+            "window_pattern": title_pattern(row.get("window_template")),
+            "element": row.get("target") or None,
+            "relative_position": _relative_position(attrs),
+        },
+        "value": value,
+        "keys": _keys(kind, examples),
+        "optional": optional,
+        "decision": _decision(step_id, value, attrs, support) if optional else None,
+        "repeated": bool(row.get("repeated")),
+        "support": support,
+        "screenshot_id": row.get("screenshot_id"),
+    }
+
+
+def _value(row: dict, kind: str, step_id: int, examples: list[str]) -> dict | None:
+    """An input slot when the value varies (or was never recorded), a constant when it
+    does not, a transfer for a paste of an earlier copy; nothing for other kinds."""
+    if row.get("transfer_from_step") is not None:
+        return {"transfer_from": int(row["transfer_from_step"])}
+    if row.get("input_slot"):
+        return {"input": slot_name(row["input_slot"])}
+    if kind not in VALUE_KINDS:
+        return None
+    if kind == "paste":  # the clipboard holds what the person copied outside the routine
+        return None
+    if row.get("varies") or not examples:
+        return {"input": slot_name(f"{row.get('target') or 'text'}_{step_id}")}
+    return {"constant": examples[0]}
+
+
+def _decision(step_id: int, value: dict | None, attrs: dict, support: float) -> dict:
+    """What chooses an optional step: mining's rule if it found one, else the inputs row.
+
+    Without a value in the row, a step most instances have runs and a rare one does not,
+    so that a step mining saw in 95% of instances is not dropped for want of a column.
+    """
+    usual = support >= 0.5
+    mined = attrs.get("decision")
+    if isinstance(mined, dict) and mined.get("rule"):
+        column = slot_name(mined.get("input") or f"do_step_{step_id}")
+        return {"kind": "mined", "input": column, "default": usual, "rule": str(mined["rule"])}
+    if value and "input" in value:
+        rule = f"run step {step_id} when {value['input']} is not empty"
+        return {"kind": "input_present", "input": value["input"], "default": False, "rule": rule}
+    column = f"do_step_{step_id}"
+    rule = f"run step {step_id} when {column} is yes" + (" or left empty" if usual else "")
+    return {"kind": "flag", "input": column, "default": usual, "rule": rule}
+
+
+def _input(row: dict, name: str, optional: bool) -> dict[str, Any]:
+    examples = _examples(row)
+    entry = {
+        "name": name,
+        "step": int(row["step_no"]),
+        "type": "text",
+        "required": not optional,
+        "examples": examples,
+    }
+    if not examples:
+        entry["note"] = "values were not recorded (privacy policy); supply them"
+    return entry
+
+
+def _flag(step_id: int, name: str) -> dict[str, Any]:
+    return {"name": name, "step": step_id, "type": "flag", "required": False, "examples": []}
+
+
+def _keys(kind: str, examples: list[str]) -> str | None:
+    """The key combination a hotkey or clipboard step presses, normalised (``ctrl+s``)."""
+    if kind not in ("hotkey", *CLIPBOARD_KEYS):
+        return None
+    recorded = examples[0].strip().lower().replace(" ", "") if examples else ""
+    return recorded if _KEYS.match(recorded) else CLIPBOARD_KEYS.get(kind)
+
+
+def _examples(row: dict) -> list[str]:
+    raw = row.get("example_values")
+    values = json.loads(raw) if isinstance(raw, str) else raw or []
+    return [str(v) for v in values if v is not None]
+
+
+def _attrs(row: dict) -> dict:
+    raw = row.get("attrs")
+    data = json.loads(raw) if isinstance(raw, str) and raw else raw or {}
+    return data if isinstance(data, dict) else {}
+
+
+def _relative_position(attrs: dict) -> dict[str, float] | None:
+    if "rel_x" in attrs and "rel_y" in attrs:
+        return {"x": float(attrs["rel_x"]), "y": float(attrs["rel_y"])}
+    return None
+
+
+def _kind_of(action: str) -> str:
+    """Mining's action label starts with the event kind (``kind|app|target|title|url``)."""
+    return action.split("|", 1)[0] or "unknown"
+
+
+def _plain(value: object) -> object:
+    """JSON for numpy and polars scalars that rows may carry."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def slot_name(text: str) -> str:
+    """An inputs column name that is also a Python identifier (``Invoice no.`` →
+    ``invoice_no``), so the script skeleton can take it as a parameter."""
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "value"
+    return f"v_{slug}" if slug[0].isdigit() else slug
+
+
+def title_pattern(template: str | None) -> str | None:
+    """A regular expression matching whole window titles of a mining title template:
+    literal parts escaped, each ``<…>`` placeholder any non-empty text."""
+    if not template:
+        return None
+    parts = _PLACEHOLDER.split(template)
+    return "^" + ".+?".join(re.escape(part) for part in parts) + "$"
+
+
+@cache
+def workflow_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def validate_workflow(document: Any) -> None:
+    """Raise `WorkflowFormatError` naming the first place where ``document`` breaks the
+    schema; also check that step references point at steps that exist."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(workflow_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "the document"
+        raise WorkflowFormatError(f"workflow is not valid at {where}: {first.message}")
+    ids = {s["id"] for s in document["steps"]}
+    for ref in [t["from_step"] for t in document["transfers"]] + [i["step"] for i in
+                                                                  document["inputs"]]:
+        if ref not in ids:
+            raise WorkflowFormatError(f"workflow refers to step {ref}, which it does not have")
+
+
+def load_workflow(path: Path) -> dict[str, Any]:
+    """Read and validate a workflow file; errors name the file."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise WorkflowFormatError(f"workflow file {path} does not exist") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise WorkflowFormatError(f"{path} is not JSON ({exc})") from exc
+    try:
+        validate_workflow(document)
+    except WorkflowFormatError as exc:
+        raise WorkflowFormatError(f"{path}: {exc.args[0]}") from exc
+    return document
+
+
+def dumps_workflow(document: dict[str, Any]) -> bytes:
+    """Validated, pretty JSON bytes: nothing leaves taskmine that replay would refuse."""
+    validate_workflow(document)
+    return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")

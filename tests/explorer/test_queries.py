@@ -1,0 +1,139 @@
+"""Explorer queries on the hand-built database, where every figure is known."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from explorer_devdata import DAYS, PER_DAY, ROUTINES, USERS
+
+from explorer import queries
+from explorer.errors import UnknownProcessError
+from storage.errors import NoMiningRunError, StorageError
+from storage.store import open_store
+
+PER_PROCESS = len(USERS) * DAYS * PER_DAY
+
+
+def test_overview_counts_what_was_recorded(dev_db: Path) -> None:
+    found = queries.read_overview(dev_db)
+    skipped = len(USERS) * DAYS * (PER_DAY // 2)  # every other report run skips its hotkey
+    events = len(USERS) * DAYS * PER_DAY * sum(len(r[4]) for r in ROUTINES) - skipped
+    assert found.totals["events"] == events
+    assert found.totals["users"] == len(USERS) and found.totals["days"] == DAYS
+    assert found.totals["sessions"] == len(USERS) * DAYS
+    assert set(found.per_app["app"]) == {"Outlook", "SAP", "CRM", "Excel"}
+    assert 0 < found.totals["routine_share"] <= 1
+    assert found.heatmap["dow"].max() <= 1  # Monday and Tuesday only
+
+
+def test_ranking_follows_mining_score_and_low_confidence_goes_to_review(dev_db: Path) -> None:
+    found = queries.read_opportunities(dev_db, queries.Filters(), review_below=0.5)
+    assert found.ranking["name"].to_list() == ["Enter invoice", "Look up customer"]
+    assert found.ranking["rank"].to_list() == [1, 2]
+    assert found.ranking["score"].to_list() == [0.91, 0.55]
+    assert found.review["name"].to_list() == ["Export report"]
+    assert found.ranking["n_instances"].to_list() == [PER_PROCESS, PER_PROCESS]
+    assert found.factor_names == ["automatability", "frequency"]
+    assert found.ranking["factor_frequency"].to_list() == [0.91, 0.55]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (queries.Filters(users=("u1",)), DAYS * PER_DAY),
+        (queries.Filters(start=date(2026, 11, 17), end=date(2026, 11, 17)), len(USERS) * PER_DAY),
+        (queries.Filters(app="SAP"), PER_PROCESS),
+    ],
+)
+def test_filters_recompute_statistics(
+    dev_db: Path, filters: queries.Filters, expected: int
+) -> None:
+    ranking = queries.read_opportunities(dev_db, filters, 0.5).ranking
+    assert ranking["n_instances"][0] == expected
+    if filters.app:
+        assert ranking["name"].to_list() == ["Enter invoice"]
+    if filters.users:
+        assert ranking["n_users"].to_list() == [1, 1]
+
+
+def test_min_confidence_drops_candidates(dev_db: Path) -> None:
+    ranking = queries.read_opportunities(dev_db, queries.Filters(min_confidence=0.85), 0.5).ranking
+    assert ranking["name"].to_list() == ["Enter invoice"]
+
+
+def _rerun(db: Path) -> None:
+    """A second mining run whose process ids differ but signatures are the same."""
+    with open_store(db) as store:
+        results = {t: store.read_results(t).drop("run_id") for t in
+                   ("instances", "instance_events", "processes", "process_steps", "variants")}
+        shift = {t: f.with_columns(pl.col("process_id") + 10) for t, f in results.items()
+                 if "process_id" in f.columns}
+        run = store.start_run({"rerun": True}, "dev", 1)
+        store.finish_run(run, {**results, **shift})
+
+
+def test_decisions_apply_and_survive_a_new_mining_run(dev_db: Path) -> None:
+    queries.record_decision(dev_db, "rename", "sig-invoice", value="Post supplier invoice")
+    queries.record_decision(dev_db, "merge", "sig-invoice", other="sig-lookup")
+    queries.record_decision(dev_db, "not_process", "sig-report")
+    _rerun(dev_db)
+    found = queries.read_opportunities(dev_db, queries.Filters(), 0.5)
+    assert found.ranking["name"].to_list() == ["Post supplier invoice"]
+    assert found.ranking["key"].to_list() == ["10"]  # the new run's id
+    assert found.ranking["n_instances"][0] == 2 * PER_PROCESS
+    assert found.ranking["note"][0] == "merged with Look up customer"
+    assert found.dismissed["name"].to_list() == ["Export report"]
+    assert found.review.is_empty()
+
+
+def test_split_ranks_each_variant_and_restore_undoes_it(dev_db: Path) -> None:
+    queries.record_decision(dev_db, "split", "sig-report")
+    review = queries.read_opportunities(dev_db, queries.Filters(), 0.5).review
+    assert sorted(review["key"].to_list()) == ["2.0", "2.1"]
+    assert sorted(review["n_instances"].to_list()) == [PER_PROCESS // 3, 2 * PER_PROCESS // 3]
+    queries.record_decision(dev_db, "restore", "sig-report")
+    review = queries.read_opportunities(dev_db, queries.Filters(), 0.5).review
+    assert review["key"].to_list() == ["2"]
+
+
+def test_process_detail_map_and_instances(dev_db: Path) -> None:
+    detail = queries.read_process(dev_db, "2")
+    assert detail.steps["step_no"].to_list() == [1, 2, 3]
+    assert detail.variants["n_instances"].to_list() == [12, 6]
+    edges = queries.read_process_map(dev_db, "2")
+    counts = {(s, t): n for s, t, n in edges.select("source", "target", "count").iter_rows()}
+    assert counts[("▶ start", "focus:Excel:Report.xlsx")] == PER_PROCESS
+    assert counts[("focus:Excel:Report.xlsx", "click:Excel:Export")] == 6
+    only_main = queries.read_process_map(dev_db, "2", variant_ids=[0])
+    assert ("focus:Excel:Report.xlsx", "click:Excel:Export") not in {
+        (s, t) for s, t in only_main.select("source", "target").iter_rows()}
+    instances = queries.read_instances(dev_db, "2", limit=5)
+    assert instances.height == 5 and instances["start_ts"].is_sorted(descending=True)
+    events = queries.read_instance_events(dev_db, int(instances["instance_id"][0]), 100)
+    assert events["position"].to_list() == list(range(events.height))
+    assert events["screenshot_id"].null_count() == 0
+
+
+def test_unknown_process_is_a_clear_error(dev_db: Path) -> None:
+    with pytest.raises(UnknownProcessError, match="no candidate process '99'"):
+        queries.read_process(dev_db, "99")
+
+
+def test_timeline_names_instances_after_decisions(dev_db: Path) -> None:
+    queries.record_decision(dev_db, "rename", "sig-lookup", value="Find customer")
+    tl = queries.read_timeline(dev_db, "u2", date(2026, 11, 16))
+    assert tl.instances.height == 3 * PER_DAY
+    assert "Find customer" in tl.instances["name"].to_list()
+    assert tl.activity["events"].sum() > 0 and tl.sessions.height == 1
+
+
+def test_missing_database_and_no_run(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="does not exist"):
+        queries.read_overview(tmp_path / "nope.duckdb")
+    open_store(tmp_path / "empty.duckdb").close()
+    assert queries.read_overview(tmp_path / "empty.duckdb").totals["events"] == 0
+    with pytest.raises(NoMiningRunError):
+        queries.read_opportunities(tmp_path / "empty.duckdb", queries.Filters(), 0.5)

@@ -1,0 +1,84 @@
+"""Bind rules and authentication: nothing leaves loopback without credentials."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from explorer_support import REPO, TASKMINE, Server
+
+from explorer.config import ExplorerConfig
+from explorer.errors import InsecureBindError
+from explorer.server import check_bind, create_app, is_loopback
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.3.2.1", True),
+     ("0.0.0.0", False), ("192.168.1.5", False), ("example.org", False)],
+)
+def test_loopback_detection(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_non_loopback_bind_needs_credentials() -> None:
+    with pytest.raises(InsecureBindError, match="refusing to serve"):
+        check_bind("0.0.0.0", ExplorerConfig())
+    check_bind("0.0.0.0", ExplorerConfig(token="t"))
+    check_bind("0.0.0.0", ExplorerConfig(username="ana", password="pw"))
+    with pytest.raises(InsecureBindError):
+        check_bind("0.0.0.0", ExplorerConfig(username="ana"))  # a user without password
+
+
+def test_cli_refuses_a_public_bind_without_credentials(dev_db: Path) -> None:
+    done = subprocess.run(
+        [*TASKMINE, "explore", "--db", str(dev_db), "--host", "0.0.0.0", "--port", "9"],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(dev_db.parent)},
+    )
+    assert done.returncode == 1
+    assert "refusing to serve recordings on 0.0.0.0" in done.stderr
+    assert "TASKMINE_EXPLORER_TOKEN" in done.stderr
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_live_server_with_a_token_answers_401_without_it(dev_db: Path) -> None:
+    server = Server(dev_db, env={"TASKMINE_EXPLORER_TOKEN": "s3cret"})
+    try:
+        status, headers, body = _get(server.url + "/opportunities")
+        assert status == 401 and b"credentials required" in body
+        assert headers["WWW-Authenticate"].startswith("Bearer")
+        assert _get(server.url + "/screenshot/1")[0] == 401
+        status, headers, _ = _get(server.url + "/opportunities?token=s3cret")
+        assert status == 200 and "taskmine_token=s3cret" in headers["Set-Cookie"]
+        assert _get(server.url + "/screenshot/1", {"Cookie": "taskmine_token=s3cret"})[0] == 200
+        assert _get(server.url + "/", {"Authorization": "Bearer s3cret"})[0] == 200
+        assert _get(server.url + "/", {"Authorization": "Bearer wrong"})[0] == 401
+    finally:
+        server.stop()
+
+
+def test_basic_auth(dash_app, dev_db: Path) -> None:
+    app = create_app(dev_db, ExplorerConfig(username="ana", password="pw"))
+    client = app.server.test_client()
+    assert client.get("/").status_code == 401
+    assert client.get("/").headers["WWW-Authenticate"].startswith("Basic")
+
+    def basic(user: str, password: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode())
+                .decode()}
+
+    assert client.get("/", headers=basic("ana", "nope")).status_code == 401
+    assert client.get("/", headers=basic("ana", "pw")).status_code == 200
