@@ -20,6 +20,11 @@ class ExplorerConfig:
         0.5, "candidates whose confidence is below this go to the review queue, not the ranking"
     )
     max_rows: int = setting(500, "most instances or events a page lists at once")
+    user_groups: dict = setting(
+        {},
+        "named groups of (pseudonymous) user ids for the Users filter, a TOML table such as "
+        '`user_groups = { finance = ["user-1a2b", "user-3c4d"] }`',
+    )
 
     @property
     def has_credentials(self) -> bool:

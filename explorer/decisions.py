@@ -92,8 +92,15 @@ def build_units(
         if signature in fold.split:
             for vid in variants.get(pid, []):
                 units.append(
-                    Unit(f"{pid}.{vid}", pid, (pid,), vid, f"{name} · variant {vid}", signature,
-                         dismissed)
+                    Unit(
+                        f"{pid}.{vid}",
+                        pid,
+                        (pid,),
+                        vid,
+                        f"{name} · variant {vid}",
+                        signature,
+                        dismissed,
+                    )
                 )
             continue
         members = (pid, *sorted(p["process_id"] for p in absorbed))

@@ -10,19 +10,25 @@ it all. Pages ask for aggregates; no call returns more than ``limit`` rows of ev
 
 from __future__ import annotations
 
+import atexit
+import functools
+import inspect
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from explorer.decisions import ACTIONS, Decision, Unit, build_units
 from explorer.errors import ExplorerError, UnknownProcessError
 from storage.store import Store, open_store, utcnow
+
+T = TypeVar("T")
 
 #: A gap between two events longer than this is time away, not work.
 IDLE_GAP_S = 300
@@ -62,6 +68,53 @@ class _Reader:
 
 
 _READER = _Reader()
+atexit.register(_READER.close)  # an open DuckDB handle at exit makes nanobind complain
+
+
+def _stamp(db: Path) -> tuple:
+    """What identifies a state of the database file: size and time of it and its WAL."""
+    stamp = []
+    for path in (db, db.with_name(db.name + ".wal")):
+        try:
+            stat = path.stat()
+            stamp.append((stat.st_mtime_ns, stat.st_size))
+        except FileNotFoundError:
+            stamp.append(None)
+    return tuple(stamp)
+
+
+def cached_by_file(fn: Callable[..., T]) -> Callable[..., T]:
+    """Cache a read until the database file changes (a write, a new run, a decision).
+
+    Aggregates over every event cost the most and change the least: computed once per
+    state of the file, a page re-renders and its callbacks re-run from memory.
+    """
+
+    signature = inspect.signature(fn)
+
+    @functools.lru_cache(maxsize=32)
+    def cached(stamp: tuple, *args: object) -> T:
+        return fn(*args)
+
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> T:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        db = Path(bound.arguments["db"])
+        return cached(_stamp(db), db, *list(bound.arguments.values())[1:])
+
+    _CACHES.append(cached)
+    return wrapper
+
+
+_CACHES: list = []
+
+
+def clear_caches() -> None:
+    """Forget cached reads and close the shared reader (benchmarks measure cold calls)."""
+    for cache in _CACHES:
+        cache.cache_clear()
+    _READER.close()
 
 
 @contextmanager
@@ -81,6 +134,7 @@ class Overview:
     heatmap: pl.DataFrame  # dow (0 = Monday), hour, hours
 
 
+@cached_by_file
 def read_overview(db: Path) -> Overview:
     """What was recorded: counts, active hours per app and per weekday × hour."""
     with reading(db) as store:
@@ -100,7 +154,9 @@ def read_overview(db: Path) -> Overview:
         routine_s = _routine_seconds(store)
         totals["sessions"] = store.count("sessions")
     per_app = (
-        active.group_by("app").agg(pl.col("hours").sum()).sort("hours", descending=True)
+        active.group_by("app")
+        .agg(pl.col("hours").sum())
+        .sort("hours", descending=True)
         .with_columns(pl.col("app").fill_null("(unknown)"))
     )
     heatmap = active.group_by("dow", "hour").agg(pl.col("hours").sum())
@@ -175,6 +231,7 @@ class Opportunities:
     factor_names: list[str] = field(default_factory=list)
 
 
+@cached_by_file
 def read_opportunities(
     db: Path, filters: Filters, review_below: float, run_id: int | None = None
 ) -> Opportunities:
@@ -211,8 +268,10 @@ def _run(store: Store, run_id: int | None) -> int:
         return store.latest_run_id()
     status = store.query("SELECT status FROM mining_runs WHERE run_id = ?", [run_id])
     if status.is_empty() or status.item() != "done":
-        raise ExplorerError(f"mining run {run_id} does not exist or did not finish",
-                            "leave out --run to use the latest finished run")
+        raise ExplorerError(
+            f"mining run {run_id} does not exist or did not finish",
+            "leave out --run to use the latest finished run",
+        )
     return run_id
 
 
@@ -249,7 +308,8 @@ def _units(store: Store, run_id: int, processes: pl.DataFrame) -> list[Unit]:
 def _unit_table(units: list[Unit]) -> pl.DataFrame:
     rows = [(u.key, pid, u.variant_id) for u in units for pid in u.members]
     return pl.DataFrame(
-        rows, schema={"key": pl.String, "process_id": pl.Int32, "variant_id": pl.Int32},
+        rows,
+        schema={"key": pl.String, "process_id": pl.Int32, "variant_id": pl.Int32},
         orient="row",
     )
 
@@ -310,25 +370,46 @@ def _combine(units: list[Unit], processes: pl.DataFrame, stats: pl.DataFrame) ->
         )
         users = {x for p in parts for x in p["users"]}
         apps = sorted({a for m in members for a in (m["apps"] or []) if a})
-        rows.append({
-            "key": u.key, "process_id": u.primary, "signature": u.signature, "name": u.name,
-            "score": score, "confidence": min(m["confidence"] for m in members),
-            "n_instances": n, "per_week": per_week, "n_users": len(users),
-            "mean_duration_s": (sum(p["duration_s"] for p in parts) / n) if n else None,
-            "hours_saved_per_month": hours,
-            "n_variants": len({(p["process_id"], v) for p in parts for v in p["variants"]}),
-            "apps": apps, "factors": by_id[u.primary]["factors"], "dismissed": u.dismissed,
-            "note": _note(u),
-        })
+        rows.append(
+            {
+                "key": u.key,
+                "process_id": u.primary,
+                "signature": u.signature,
+                "name": u.name,
+                "score": score,
+                "confidence": min(m["confidence"] for m in members),
+                "n_instances": n,
+                "per_week": per_week,
+                "n_users": len(users),
+                "mean_duration_s": (sum(p["duration_s"] for p in parts) / n) if n else None,
+                "hours_saved_per_month": hours,
+                "n_variants": len({(p["process_id"], v) for p in parts for v in p["variants"]}),
+                "apps": apps,
+                "factors": by_id[u.primary]["factors"],
+                "dismissed": u.dismissed,
+                "note": _note(u),
+            }
+        )
     return pl.DataFrame(rows, schema=_OPPORTUNITY_SCHEMA)
 
 
 _OPPORTUNITY_SCHEMA = {
-    "key": pl.String, "process_id": pl.Int32, "signature": pl.String, "name": pl.String,
-    "score": pl.Float64, "confidence": pl.Float64, "n_instances": pl.Int64,
-    "per_week": pl.Float64, "n_users": pl.Int64, "mean_duration_s": pl.Float64,
-    "hours_saved_per_month": pl.Float64, "n_variants": pl.Int64, "apps": pl.List(pl.String),
-    "factors": pl.String, "dismissed": pl.Boolean, "note": pl.String,
+    "key": pl.String,
+    "process_id": pl.Int32,
+    "signature": pl.String,
+    "name": pl.String,
+    "score": pl.Float64,
+    "confidence": pl.Float64,
+    "n_instances": pl.Int64,
+    "per_week": pl.Float64,
+    "n_users": pl.Int64,
+    "mean_duration_s": pl.Float64,
+    "hours_saved_per_month": pl.Float64,
+    "n_variants": pl.Int64,
+    "apps": pl.List(pl.String),
+    "factors": pl.String,
+    "dismissed": pl.Boolean,
+    "note": pl.String,
 }
 
 
@@ -400,8 +481,9 @@ def read_process(
 ) -> ProcessDetail:
     """One candidate by its key (``"12"`` or ``"12.3"``), or `UnknownProcessError`."""
     found = read_opportunities(db, Filters(), review_below, run_id)
-    frames = pl.concat([found.ranking.drop("rank"), found.review, found.dismissed],
-                       how="diagonal_relaxed")
+    frames = pl.concat(
+        [found.ranking.drop("rank"), found.review, found.dismissed], how="diagonal_relaxed"
+    )
     match = frames.filter(pl.col("key") == key)
     if match.is_empty():
         raise UnknownProcessError(f"there is no candidate process {key!r} in the latest run")
@@ -447,33 +529,43 @@ def _unit_by_key(store: Store, run_id: int, key: str) -> Unit:
     raise UnknownProcessError(f"there is no candidate process {key!r} in the latest run")
 
 
-def _selection(unit: Unit, variant_ids: list[int] | None) -> tuple[str, list]:
-    """SQL over ``instances i`` selecting a unit's instances (optionally some variants)."""
+def _selection(unit: Unit) -> tuple[str, list]:
+    """SQL over ``instances i`` selecting a unit's instances."""
     sql = "i.run_id = ? AND i.process_id IN (SELECT unnest(?))"
     params: list = [list(unit.members)]
     if unit.variant_id is not None:
         sql += " AND i.variant_id = ?"
         params.append(unit.variant_id)
-    if variant_ids is not None:
-        sql += " AND i.variant_id IN (SELECT unnest(?))"
-        params.append(variant_ids)
     return sql, params
 
 
 def read_process_map(
-    db: Path, key: str, variant_ids: list[int] | None = None, run_id: int | None = None
+    db: Path, key: str, coverage: float = 100, run_id: int | None = None
 ) -> pl.DataFrame:
     """Directly-follows edges of a candidate's instances: source, target, count, median_s.
 
-    Computed in DuckDB from ``instance_events`` so it follows merges, splits and the
-    variant filter; ``▶ start`` and ``■ end`` mark where instances begin and finish.
+    Only the most frequent variants that together cover ``coverage`` % of the instances
+    count. Computed in DuckDB from ``instance_events`` so it follows merges and splits;
+    ``▶ start`` and ``■ end`` mark where instances begin and finish.
     """
     with reading(db) as store:
         run_id = _run(store, run_id)
         unit = _unit_by_key(store, run_id, key)
-        where, params = _selection(unit, variant_ids)
+        where, params = _selection(unit)
+        keep = (
+            ""
+            if coverage >= 100
+            else (
+                " AND i.variant_id IN (SELECT variant_id FROM cover WHERE before * 100 < ? * total)"
+            )
+        )
         return store.query(
-            f"""WITH sel AS (SELECT instance_id FROM instances i WHERE {where}),
+            f"""WITH counts AS (SELECT variant_id, count(*) AS n FROM instances i
+                                WHERE {where} GROUP BY ALL),
+                 cover AS (SELECT variant_id, sum(n) OVER (ORDER BY n DESC, variant_id
+                                  ROWS UNBOUNDED PRECEDING) - n AS before,
+                                  sum(n) OVER () AS total FROM counts),
+                 sel AS (SELECT instance_id FROM instances i WHERE {where}{keep}),
                  seq AS (
                    SELECT ie.instance_id, ie.position, ie.action, e.ts
                    FROM instance_events ie JOIN sel USING (instance_id)
@@ -487,7 +579,7 @@ def read_process_map(
                    GROUP BY instance_id)
                SELECT source, target, count(*) AS count, median(gap) AS median_s
                FROM pairs GROUP BY ALL ORDER BY count DESC, source, target""",
-            [run_id, *params, run_id],
+            [run_id, *params, run_id, *params, *([coverage] if keep else []), run_id],
         )
 
 
@@ -495,7 +587,7 @@ def read_instances(db: Path, key: str, limit: int) -> pl.DataFrame:
     """A candidate's instances, newest first, at most ``limit``."""
     with reading(db) as store:
         run_id = store.latest_run_id()
-        where, params = _selection(_unit_by_key(store, run_id, key), None)
+        where, params = _selection(_unit_by_key(store, run_id, key))
         return store.query(
             "SELECT instance_id, user_id, start_ts, duration_s, n_events, variant_id "
             f"FROM instances i WHERE {where} ORDER BY start_ts DESC LIMIT ?",
@@ -524,6 +616,7 @@ def read_screenshot(db: Path, screenshot_id: int) -> tuple[str, bytes] | None:
 # -- recordings ------------------------------------------------------------------------
 
 
+@cached_by_file
 def read_user_days(db: Path) -> pl.DataFrame:
     """Each user's recorded days with their event counts, for the recordings picker."""
     with reading(db) as store:
@@ -568,9 +661,14 @@ def read_timeline(db: Path, user_id: str, day: date) -> Timeline:
 
 
 _EMPTY_INSTANCES = pl.DataFrame(
-    schema={"instance_id": pl.Int64, "start_ts": pl.Datetime("us"),
-            "end_ts": pl.Datetime("us"), "n_events": pl.Int32, "name": pl.String,
-            "key": pl.String}
+    schema={
+        "instance_id": pl.Int64,
+        "start_ts": pl.Datetime("us"),
+        "end_ts": pl.Datetime("us"),
+        "n_events": pl.Int32,
+        "name": pl.String,
+        "key": pl.String,
+    }
 )
 
 
@@ -578,8 +676,12 @@ def _name_instances(instances: pl.DataFrame, units: list[Unit]) -> pl.DataFrame:
     """Label each instance with the candidate (after merges and splits) it belongs to."""
     names = pl.DataFrame(
         [(u.key, pid, u.variant_id, u.name) for u in units for pid in u.members],
-        schema={"key": pl.String, "process_id": pl.Int32, "unit_variant": pl.Int32,
-                "name": pl.String},
+        schema={
+            "key": pl.String,
+            "process_id": pl.Int32,
+            "unit_variant": pl.Int32,
+            "name": pl.String,
+        },
         orient="row",
     )
     return (
@@ -605,9 +707,9 @@ class ProcessBundle:
 
 def read_bundle(db: Path, key: str, run_id: int | None = None) -> ProcessBundle:
     detail = read_process(db, key, 0.0, run_id)
-    edges = read_process_map(db, key, None, detail.run_id)
+    edges = read_process_map(db, key, 100, detail.run_id)
     with reading(db) as store:
-        where, params = _selection(detail.unit, None)
+        where, params = _selection(detail.unit)
         instances = store.query(
             "SELECT instance_id, user_id, session_id, start_ts, end_ts, duration_s, n_events, "
             f"variant_id FROM instances i WHERE {where} ORDER BY start_ts, instance_id",

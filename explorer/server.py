@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+import threading
 from pathlib import Path
 
 from dash import Dash
@@ -23,8 +24,7 @@ from explorer.errors import InsecureBindError
 from storage.errors import TaskmineError
 
 TOKEN_COOKIE = "taskmine_token"
-IMAGE_TYPES = {"webp": "image/webp", "png": "image/png", "jpeg": "image/jpeg",
-               "jpg": "image/jpeg"}
+IMAGE_TYPES = {"webp": "image/webp", "png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg"}
 
 
 def is_loopback(host: str) -> bool:
@@ -60,7 +60,19 @@ def serve(db: Path, host: str, port: int, config: ExplorerConfig) -> None:
     """Check the bind, then serve until interrupted."""
     check_bind(host, config)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    create_app(db, config).run(host=host, port=port, debug=False)
+    app = create_app(db, config)
+    threading.Thread(target=_warm_up, args=(db, config), daemon=True).start()
+    app.run(host=host, port=port, debug=False)
+
+
+def _warm_up(db: Path, config: ExplorerConfig) -> None:
+    """Compute the cached aggregates while the analyst opens the browser."""
+    try:
+        queries.read_overview(db)
+        queries.read_user_days(db)
+        queries.read_opportunities(db, queries.Filters(), config.review_confidence)
+    except TaskmineError:
+        pass  # the pages explain it when asked
 
 
 def _screenshot(screenshot_id: int) -> Response:

@@ -30,10 +30,17 @@ from __future__ import annotations
 
 import csv
 import sys
+import time
 
 from recorder.replay import YES, Action, LiveDesktop, perform
 
 INPUTS = {inputs!r}
+PAUSE_S = 0.2  # let the application react between steps
+
+
+def do(desktop, action: Action) -> None:
+    perform(desktop, action)
+    time.sleep(PAUSE_S)
 '''
 
 _MAIN = '''
@@ -66,8 +73,8 @@ def render_skeleton(workflow: dict[str, Any]) -> str:
 
 
 def function_name(step: dict[str, Any]) -> str:
-    """``step_3_type_customer``: the step's number, kind and element."""
-    what = slot_name(f"{step['kind']} {step['target']['element'] or ''}")
+    """``step_3_type_customer``, ``step_5_hotkey_ctrl_s``: number, kind, element or keys."""
+    what = slot_name(f"{step['kind']} {step['target']['element'] or step['keys'] or ''}")
     return f"step_{step['id']}_{what}"
 
 
@@ -77,44 +84,56 @@ def _parameter(step: dict[str, Any]) -> str | None:
 
 
 def _step_function(step: dict[str, Any]) -> str:
-    target = step["target"]
     param = _parameter(step)
     signature = f"desktop{', ' + param + ': str' if param else ''}"
-    doc = _docstring(step)
     if step["kind"] not in REPLAYABLE_KINDS:
         body = f"raise NotImplementedError({_unsupported(step)!r})"
     else:
-        position = target["relative_position"]
-        fields = {
-            "step": step["id"],
-            "kind": step["kind"],
-            "window": target["window_pattern"],
-            "element": target["element"],
-            "offset": (position["x"], position["y"]) if position else None,
-            "keys": step["keys"],
-        }
-        args = ", ".join(f"{k}={v!r}" for k, v in fields.items() if v is not None)
-        text = param or (repr(step["value"]["constant"]) if _constant(step) else None)
-        if text:
-            args += f", text={text}"
-        body = f"perform(desktop, Action({args}))"
+        body = f"do(desktop, Action(\n        {_action_args(step, param)},\n    ))"
+    doc = _docstring_literal(_what(step))
     return f"\ndef {function_name(step)}({signature}) -> None:\n    {doc}\n    {body}\n"
 
 
-def _docstring(step: dict[str, Any]) -> str:
-    target = step["target"]
-    parts = [f"{step['kind']}"]
-    if target["element"]:
-        parts.append(f"{target['element']!r}")
-    if target["window_title"]:
-        parts.append(f"in window {target['window_title']!r}")
-    line = " ".join(parts) + f" (done in {100 * step['support']:.0f}% of instances)."
+def _action_args(step: dict[str, Any], param: str | None) -> str:
+    """The `recorder.replay.Action` fields of a step, one per line; text from the input."""
+    target, position = step["target"], step["target"]["relative_position"]
+    fields = {
+        "step": step["id"],
+        "kind": step["kind"],
+        "window": target["window_pattern"],
+        "element": target["element"],
+        "offset": (position["x"], position["y"]) if position else None,
+        "keys": step["keys"],
+        "text": step["value"]["constant"] if _constant(step) else None,
+    }
+    args = [f"{k}={v!r}" for k, v in fields.items() if v is not None]
+    if param:
+        args.append(f"text={param}")
+    return ",\n        ".join(args)
+
+
+def _what(step: dict[str, Any]) -> str:
+    """The step in words, for its function's docstring."""
+    target, kind = step["target"], step["kind"]
+    element = f"{target['element']!r}" if target["element"] else "the focused field"
     value = step["value"] or {}
-    if "transfer_from" in value:
-        line += f" Pastes what step {value['transfer_from']} copied."
+    if "click" in kind:
+        where = element if target["element"] else f"at {target['relative_position']}"
+        line = f"{kind.replace('_', ' ')} {where}"
+    elif kind == "type":
+        line = f"type {value.get('input') or repr(value.get('constant'))} into {element}"
+    elif "transfer_from" in value:
+        line = f"paste ({step['keys']}) what step {value['transfer_from']} copied"
+    elif step["keys"]:
+        line = f"{kind}: press {step['keys']}"
+    else:
+        line = f"{kind.replace('_', ' ')}"
+    if target["window_title"]:
+        line += f" in window {target['window_title']!r}"
+    line += f" (done in {100 * step['support']:.0f}% of instances)."
     if step["decision"]:
         line += f" Optional: {step['decision']['rule']}."
-    return _docstring_literal(line)
+    return line
 
 
 def _docstring_literal(text: str) -> str:

@@ -242,6 +242,13 @@ def validate_workflow(document: Any) -> None:
     schema; also check that step references point at steps that exist."""
     from jsonschema import Draft202012Validator
 
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if version != SCHEMA_VERSION:
+        raise WorkflowFormatError(
+            f"workflow schema version {version!r} is not supported; this taskmine reads "
+            f"version {SCHEMA_VERSION}",
+            "export the workflow again with this taskmine, or upgrade taskmine",
+        )
     validator = Draft202012Validator(workflow_schema())
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:

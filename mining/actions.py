@@ -7,9 +7,11 @@ target element and a template of the window title (and URL) in which the variabl
 are placeholders. Values (typed text, cell contents, ids) stay in their own columns.
 
 Templates come from two passes: regular expressions mask what is variable by shape
-(numbers, ids, e-mail addresses, dates, file names), then a Drain-style miner groups the
-remaining titles of an app by length and token similarity and turns positions that take
-many different values (customer names, subjects) into ``<*>``.
+(numbers, hexadecimal ids, e-mail addresses, dates, times, URLs), then a Drain-style miner
+groups the titles of an app by length and token similarity and turns positions that take
+many different values (customer names, subjects, file names) into ``<*>``. A file name
+that never changes ("Customer_Checks.xlsx", the worklist every instance writes to) stays
+in the label: it tells one routine's window from another's.
 """
 
 from __future__ import annotations

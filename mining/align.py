@@ -103,6 +103,29 @@ def align_cluster(events: pl.DataFrame, config: MiningConfig) -> Alignment:
     return Alignment(steps=steps, event_steps=event_steps, consistency=consistency)
 
 
+def project_on_steps(events: pl.DataFrame, alignment: Alignment) -> pl.DataFrame:
+    """The instances as sequences of consensus steps: ``instance_id, position, action, ts``.
+
+    Events in no step (rare insertions) are dropped and each event is named after its
+    step, so that discovery, variants and the DFG describe the workflow rather than every
+    stray click. A step label is the step's action, suffixed ``#step_no`` when two steps
+    share an action.
+    """
+    labels = alignment.steps.select(
+        "step_no",
+        label=pl.when(pl.len().over("action") > 1)
+        .then(pl.format("{} #{}", "action", "step_no"))
+        .otherwise("action"),
+    )
+    return (
+        events.select("event_id", "instance_id", "position", "ts")
+        .join(alignment.event_steps.select("event_id", "step_no"), on="event_id")
+        .join(labels, on="step_no")
+        .select("instance_id", "position", "ts", action="label")
+        .sort("instance_id", "position")
+    )
+
+
 @dataclass(frozen=True)
 class Collapsed:
     """A sequence with its loops collapsed to one pass.

@@ -20,7 +20,7 @@ class MiningConfig:
     title_min_distinct: int = setting(
         4, "distinct values at a title position that make it a placeholder <*>"
     )
-    action_attrs: list = setting(
+    action_attrs: list[str] = setting(
         [], "attrs keys used as an action's target when it has no element field"
     )
     segment_pause: float = setting(
@@ -45,11 +45,14 @@ class MiningConfig:
     segment_window_share: float = setting(
         0.3, "share of a window template's events inside instances that makes it a routine window"
     )
+    segment_need_data: bool = setting(
+        True, "a context instance must enter or move data (type, paste, copy), not only look"
+    )
     segment_min_contexts: int = setting(
         10, "context instances a user needs to be segmented by context rather than structure"
     )
     segment_context_disagree: float = setting(
-        0.5, "share of context instances crossing structural cuts that makes context win"
+        0.5, "share of context instances that structure splits or merges that makes context win"
     )
     # -- clustering, alignment, discovery, scoring (mining/cluster.py … score.py) --------
     cluster_max_variants: int = setting(

@@ -10,7 +10,13 @@ and are computed with polars.
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +24,8 @@ import polars as pl
 
 from mining.cluster import instance_variants
 from mining.config import MiningConfig
+
+UUID = re.compile(r"(?:id)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,9 @@ class Model:
 def discover_model(events: pl.DataFrame, config: MiningConfig) -> Model:
     """Discover BPMN, Petri net, DFG and variants of one candidate's instances.
 
-    ``events``: ``instance_id, position, action, ts`` for every event of the candidate.
+    ``events``: ``instance_id, position, action, ts`` for every event of the candidate;
+    the pipeline passes the instances projected on their consensus steps
+    (`mining.align.project_on_steps`), so the model's activities are the workflow's steps.
 
     Example::
 
@@ -59,10 +69,11 @@ def discover_model(events: pl.DataFrame, config: MiningConfig) -> Model:
     net = pm4py.convert_to_petri_net(tree)
     fitness = pm4py.fitness_token_based_replay(log, *net)["log_fitness"]
     precision = pm4py.precision_token_based_replay(log, *net)
-    bpmn = get_xml_string(pm4py.convert_to_bpmn(tree))
+    with _counted_uuids():
+        bpmn = _canonical_xml(get_xml_string(pm4py.convert_to_bpmn(tree)))
     instances, variants = _variants(events)
     return Model(
-        bpmn_xml=bpmn.decode("utf-8") if isinstance(bpmn, bytes) else str(bpmn),
+        bpmn_xml=bpmn,
         dfg=json.dumps(directly_follows(events)),
         fitness=float(fitness),
         precision=float(precision),
@@ -105,6 +116,42 @@ def directly_follows(events: pl.DataFrame) -> dict:
         "start": counted("start"),
         "end": counted("end"),
     }
+
+
+@contextmanager
+def _counted_uuids() -> Iterator[None]:
+    """Make pm4py's BPMN element ids (``uuid.uuid4()``) a counter while it builds a model.
+
+    pm4py keeps BPMN elements in sets and names them with random UUIDs, so the same model
+    would give different XML on every run; counted ids plus `_canonical_xml` make it
+    reproducible.
+    """
+    counter = itertools.count(1)
+    original = uuid.uuid4
+    uuid.uuid4 = lambda: uuid.UUID(int=next(counter))
+    try:
+        yield
+    finally:
+        uuid.uuid4 = original
+
+
+def _canonical_xml(xml: bytes | str) -> str:
+    """Elements sorted by id wherever siblings have ids, then ids renumbered in order."""
+    from xml.etree import ElementTree
+
+    text = xml.decode("utf-8") if isinstance(xml, bytes) else str(xml)
+    for _, (prefix, uri) in ElementTree.iterparse(io.StringIO(text), events=["start-ns"]):
+        ElementTree.register_namespace(prefix, uri)  # keep pm4py's prefixes (bpmn:, …)
+    root = ElementTree.fromstring(text)
+    for parent in root.iter():
+        children = list(parent)
+        if any("id" in child.attrib for child in children):
+            children.sort(key=lambda child: ("id" in child.attrib, child.get("id", "")))
+            parent[:] = children
+    ElementTree.indent(root, space="\t")  # moved elements carried their old indentation
+    canonical = ElementTree.tostring(root, encoding="unicode", xml_declaration=True)
+    ids: dict[str, str] = {}
+    return UUID.sub(lambda m: ids.setdefault(m.group(0), f"id{len(ids) + 1}"), canonical)
 
 
 def _variants(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -68,7 +68,9 @@ def score_segmentation(truth: pl.DataFrame, found: pl.DataFrame, actions: pl.Dat
         score_segmentation(events, segment_stream(actions, config), actions)["instance_ari"]
     """
     frame = _joined(truth, found, actions)
-    is_noise = pl.col("truth_instance").is_null() | pl.col("truth_process").is_in(NOISE_LABELS)
+    is_noise = pl.col("truth_instance").is_null() | pl.col("truth_process").is_in(
+        NOISE_LABELS
+    ).fill_null(False)
     frame = frame.with_columns(
         noise=is_noise,
         true_instance=pl.when(is_noise)

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from mining.actions import label_actions
-from mining.align import align_cluster
+from mining.align import align_cluster, project_on_steps
 from mining.cluster import cluster_instances
 from mining.config import MiningConfig
 from mining.discover import discover_model
@@ -93,7 +93,7 @@ def _mine_candidate(
 ) -> None:
     """Align and discover one candidate; append its rows to ``parts``."""
     alignment = align_cluster(events, config)
-    model = discover_model(events, config)
+    model = discover_model(project_on_steps(events, alignment), config)
     members = assignment.filter(pl.col("cluster") == cluster)
     process = pl.lit(cluster, pl.Int32).alias("process_id")
     parts["steps"].append(alignment.steps.with_columns(process))

@@ -191,19 +191,21 @@ def confidence_of(membership: float, persistence: float, consistency: float) -> 
 
 
 def _subject(steps: pl.DataFrame) -> str:
-    """The most frequent window title template (or target) with placeholders stripped."""
+    """The most frequent window title template (or target) with placeholders stripped;
+    on ties the one seen first in the workflow."""
     for column in ("window_template", "target"):
         values = (
             steps.select(
+                "step_no",
                 pl.col(column)
                 .str.replace_all(r"<[^>]*>", " ")
                 .str.replace_all(r"[\s\-–|:]+", " ")
-                .str.strip_chars()
+                .str.strip_chars(),
             )
             .filter(pl.col(column).str.len_chars() > 0)
             .group_by(column)
-            .len()
-            .sort(["len", column], descending=[True, False])
+            .agg(n=pl.len(), first=pl.col("step_no").min())
+            .sort(["n", "first"], descending=[True, False])
         )
         if values.height:
             return values[column][0]

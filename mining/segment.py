@@ -6,23 +6,27 @@ interrupted, and surrounded by unrelated work. Two views of the stream are combi
 **Business context** (`context_segments`). Most routines work on one business object — an
 invoice, a customer, a ticket — whose number or name shows up in several events of the
 instance (typed, copied, pasted, in window titles and URLs) and nowhere else. Tokens that
-recur only within a short stretch of one user's time link events; linked events spread
-over two or more windows form an instance. Events between its first and last linked
-event belong to it when their window is one that routines use (not a chat that interrupts
-them); an instance interrupted by another one keeps both halves (the innermost open
-instance owns each event), so interleaved routines are never glued together. Events in no
-instance are noise.
+recur only within a short stretch of one user's time (a document's file name: of one
+session) link events; linked events spread over two or more windows form an instance, and
+one that starts inside another and works only in its kinds of window is a fragment of it.
+Events between an instance's first and last linked event belong to it when their window
+is one that routines use (not a chat that interrupts them); an instance interrupted by
+another keeps both halves (the innermost open instance owns each event), so interleaved
+routines are never glued together. Instances then grow over their edges: the window a
+routine starts in, the rest of the form it ends in. Events in no instance are noise.
 
 **Structure** (`structural_segments`), for streams without such context (most public UI
 logs). Signals: idle gaps and session changes always cut; recurring start and end actions
 (the back-edges of the directly-follows graph in Leno et al., ICPM 2020) cut too. A start
 action is one whose occurrences nearly always follow a pause (a low quantile of its
 preceding gaps is above the user's typical gap), an end action one nearly always followed
-by a pause; a pause before any other action is only thinking time. Stretches shorter than
-``segment_min_events`` are noise.
+by a pause; a pause before any other action is only thinking time. Unrelated work after an
+instance's end is trimmed off by its rarity among the routine's segments. Stretches
+shorter than ``segment_min_events`` are noise.
 
-A user whose stream yields at least ``segment_min_contexts`` context instances is
-segmented by context, any other by structure.
+A user is segmented by context when the stream yields at least ``segment_min_contexts``
+context instances and structure contradicts them (they straddle its cuts because noise
+fills the pauses, or share its segments), by structure otherwise.
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ OUTPUT_SCHEMA = {
 
 #: Value tokens: runs of word characters (and the punctuation inside ids and amounts).
 _TOKEN = r"[A-Za-z0-9@#][\w@.#+'-]*[A-Za-z0-9]"
+#: Kinds that enter or move data (recorder and UI-log names); other kinds count when
+#: they carry a value, except those whose text is not data (keys pressed).
+_DATA_KINDS = ("type", "paste", "copy", "cut", "insertValue", "editField", "changeField")
+_NO_DATA_KINDS = ("hotkey", "focus", "idle", "scroll", "pressKey")
 #: A document's file name: the business object of document work.
 _FILE_NAME = r"\.[A-Za-z][A-Za-z0-9]{1,4}$"
 #: Separators between the parts of a window title.
@@ -109,22 +117,27 @@ def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
 def _context_users(context: pl.DataFrame, cuts: pl.Series, config: MiningConfig) -> pl.Series:
     """Users whose context instances structure cannot explain.
 
-    Where structure works (a routine repeated with pauses between instances), the few
-    linked values sit inside its segments; where noise fills every pause, the context
-    instances straddle its cuts and structure is not to be trusted.
+    Where structure works (a routine repeated with pauses between instances), each
+    instance's few linked values sit inside one segment of its own; where noise fills
+    every pause, context instances straddle structural cuts, or share a segment when
+    there are no cuts to speak of, and structure is not to be trusted.
     """
-    spans = (
+    pairs = (
         context.with_columns(structure=cuts)
         .drop_nulls("segment")
-        .group_by("user_id", "segment")
-        .agg(crosses=pl.col("structure").n_unique() > 1)
+        .select("user_id", "segment", "structure")
+        .unique()
+        .with_columns(hosted=pl.len().over("structure"))
+    )
+    spans = pairs.group_by("user_id", "segment").agg(
+        disagree=(pl.len() > 1) | (pl.col("hosted").max() > 1)
     )
     return (
         spans.group_by("user_id")
-        .agg(contexts=pl.len(), crossing=pl.col("crosses").mean())
+        .agg(contexts=pl.len(), disagreeing=pl.col("disagree").mean())
         .filter(
             (pl.col("contexts") >= config.segment_min_contexts)
-            & (pl.col("crossing") >= config.segment_context_disagree)
+            & (pl.col("disagreeing") >= config.segment_context_disagree)
         )["user_id"]
     )
 
@@ -331,17 +344,31 @@ def _value_tokens(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
 
 
 def _seed_contexts(frame: pl.DataFrame, keyed: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """Components that look like an instance: ≥ 2 windows, long enough. ``comp, start, end``."""
+    """Components that look like an instance: ``comp, start, end``.
+
+    A seed spans two or more windows and ``segment_min_events`` events, and (with
+    ``segment_need_data``) enters or moves data: looking a record up and reading it is
+    not a task instance, keying it somewhere is.
+    """
     window = pl.concat_str(pl.col("app").fill_null(""), pl.col("title_template"), separator="|")
+    data = pl.col("kind").is_in(_DATA_KINDS) | (
+        pl.col("text").is_not_null() & ~pl.col("kind").is_in(_NO_DATA_KINDS)
+    )
     facts = (
-        keyed.join(frame.select("i", window=window), on="i")
+        keyed.join(frame.select("i", window=window, data=data.fill_null(False)), on="i")
         .group_by("comp")
-        .agg(windows=pl.col("window").n_unique(), start=pl.col("i").min(), end=pl.col("i").max())
+        .agg(
+            windows=pl.col("window").n_unique(),
+            data=pl.col("data").any(),
+            start=pl.col("i").min(),
+            end=pl.col("i").max(),
+        )
     )
     return (
         facts.filter(
             (pl.col("windows") >= 2)
             & (pl.col("end") - pl.col("start") + 1 >= config.segment_min_events)
+            & (pl.col("data") | (not config.segment_need_data))
         )
         .select("comp", "start", "end")
         .sort("start")
@@ -469,7 +496,7 @@ def _trim_foreign(
             .then(pl.col("keep").shift(-1))
             .otherwise(pl.col("keep"))
         )
-    events = _prelude(events, seeds, config).with_columns(
+    events = _prelude(events, seeds, own_titles, config).with_columns(
         segment=pl.coalesce("prelude", pl.when(pl.col("keep")).then(pl.col("comp")))
     )
     return _extend(events, seeds, own_titles, config)
@@ -541,36 +568,41 @@ def _extend(
     )
 
 
-def _prelude(events: pl.DataFrame, seeds: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+def _prelude(
+    events: pl.DataFrame, seeds: pl.DataFrame, own_titles: pl.DataFrame, config: MiningConfig
+) -> pl.DataFrame:
     """``prelude``: the unlinked events just before an instance in the routine window it
-    starts in, and the focus changes to it.
+    starts in, in routine windows the instance it interrupts does not use, and the focus
+    changes to them.
 
-    They open that instance (the queue is shown before a ticket is clicked), even when
-    the instance before, or the one it interrupts, used the same window.
+    They open that instance (the queue is shown before a ticket is clicked; the worklist
+    row is copied before the customer's page is opened), even when the instance before,
+    or the one it interrupts, used the same window.
     """
     starts = (
         seeds.join(events.select(start="i", start_title="window_title"), on="start")
         .select("start", "start_title", next_comp="comp")
         .sort("start")
     )
+    routine_window = pl.col("inside") >= config.segment_window_share
+    foreign = pl.col("active").is_not_null() & pl.col("active_own").is_null()
     near = pl.col("linked").is_null() & (
         pl.col("activation")
-        | (
-            (pl.col("window_title") == pl.col("start_title"))
-            & (pl.col("inside") >= config.segment_window_share)
-        )
+        | (routine_window & ((pl.col("window_title") == pl.col("start_title")) | foreign))
     )
     # an event is in the prelude when every event from it up to the start is near
     broken = (~(near | (pl.col("i") == pl.col("start")))).cast(pl.Int32)
+    mine = own_titles.select(active="comp", window_title="window_title", active_own="own")
     return (
         events.join_asof(starts, left_on="i", right_on="start", strategy="forward")
+        .join(mine, on=["active", "window_title"], how="left", maintain_order="left")
         .with_columns(broken=broken.cum_sum(reverse=True).over("start"), near=near)
         .with_columns(
             prelude=pl.when(
                 pl.col("near") & (pl.col("i") < pl.col("start")) & (pl.col("broken") == 0)
             ).then(pl.col("next_comp"))
         )
-        .drop("start", "start_title", "next_comp", "near", "broken")
+        .drop("start", "start_title", "next_comp", "near", "broken", "active_own")
     )
 
 

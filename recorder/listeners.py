@@ -51,7 +51,7 @@ class InputListeners:
         from pynput import keyboard, mouse
 
         self._listeners = [
-            mouse.Listener(on_click=self._on_click, on_scroll=self._on_scroll),
+            _mouse_listener_class(mouse)(on_click=self._on_click, on_scroll=self._on_scroll),
             keyboard.Listener(on_press=self._on_press, on_release=self._on_release),
         ]
         for listener in self._listeners:
@@ -90,6 +90,21 @@ class InputListeners:
         if name in MODIFIERS:
             started = time.perf_counter_ns()
             self._put(("release", time.time(), name), self._keys, started)
+
+
+def _mouse_listener_class(mouse: Any) -> type:
+    """pynput's mouse listener, on X11 recording button presses only.
+
+    pynput records the X event range ButtonPress..LeaveNotify, so every pointer motion
+    (a hundred a second while the mouse moves) is parsed in Python and then dropped here.
+    Clicks and wheel steps are all button presses; releases are not used either.
+    """
+    listener = mouse.Listener
+    if not listener.__module__.endswith("._xorg"):
+        return listener
+    from Xlib import X
+
+    return type("ButtonPressListener", (listener,), {"_EVENTS": (X.ButtonPress, X.ButtonPress)})
 
 
 def _key_name(key: Any) -> str:

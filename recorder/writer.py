@@ -19,15 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from recorder import control
 from recorder.capture import Shot
 from recorder.config import RecorderConfig
 from recorder.ship import close_stale_sessions, ship_sessions
 from recorder.spool import Batch, Spool
 from storage.errors import TaskmineError
-from storage.models import EVENT_SCHEMA
 from storage.store import Store, open_store, utcnow
 
 log = logging.getLogger("taskmine.recorder")
@@ -156,7 +153,7 @@ class Writer(threading.Thread):
     def _write(self, batch: Batch) -> None:
         assert self.store is not None
         if batch.sessions:
-            self.store.append_sessions(pl.DataFrame(batch.sessions))
+            self.store.append_rows("sessions", batch.sessions)
         if batch.shots:
             self._write_shots(batch.shots)
         if batch.events:
@@ -164,13 +161,13 @@ class Writer(threading.Thread):
                 {**row, "screenshot_id": self._shot_ids.get(key) if key else None}
                 for row, key in batch.events
             ]
-            self.store.append_events(_event_frame(rows))
+            self.store.append_rows("events", rows)
             self.counts["events_written"] += len(rows)
 
     def _write_shots(self, shots: list[Shot]) -> None:
         assert self.store is not None
-        written = self.store.append_screenshots(pl.DataFrame([s.as_row() for s in shots]))
-        for shot, shot_id in zip(shots, written["screenshot_id"], strict=True):
+        written = self.store.append_rows("screenshots", [s.as_row() for s in shots])
+        for shot, shot_id in zip(shots, written, strict=True):
             self._shot_ids[shot.key] = shot_id
         while len(self._shot_ids) > KEYS_KEPT:
             del self._shot_ids[next(iter(self._shot_ids))]
@@ -253,7 +250,3 @@ class Writer(threading.Thread):
             log.warning("shipping to %s failed: %s", to, exc)
             return {"error": str(exc)}
         return {"files": [str(f) for f in files]}
-
-
-def _event_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema={k: EVENT_SCHEMA[k] for k in rows[0]})

@@ -36,6 +36,19 @@ from storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 #: Mining result tables, in the order a run writes them.
 RESULT_TABLES = ("instances", "instance_events", "processes", "process_steps", "variants")
+#: Tables `Store.append_rows` writes: columns, the id column it numbers, conflict clause.
+_ROW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None, str]] = {
+    "sessions": (
+        SESSION_SCHEMA,
+        None,
+        "ON CONFLICT (session_id) DO UPDATE SET ended_at = excluded.ended_at, "
+        "dropped_events = excluded.dropped_events",
+    ),
+    "screenshots": (SCREENSHOT_SCHEMA, "screenshot_id", ""),
+    "events": (EVENT_SCHEMA, "event_id", ""),
+}
+#: Rows per INSERT statement in `Store.append_rows` (a drained spool can be long).
+_ROWS_PER_STATEMENT = 500
 
 
 def utcnow() -> datetime:
@@ -174,6 +187,43 @@ class Store:
             )
             _insert(con, "screenshots", frame)
             return frame
+
+    def append_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Append plain rows (column → value) to ``sessions``, ``screenshots`` or ``events``
+        in one transaction, as `append_sessions` (upserting), `append_screenshots` and
+        `append_events` (returning the new ids) do. Without a DataFrame a small batch costs
+        less, and a process that only records never starts polars' thread pools.
+
+        Example::
+
+            row = {"user_id": "u1", "ts": utcnow(), "kind": "click"}
+            (event_id,) = store.append_rows("events", [row])
+        """
+        schema, id_column, on_conflict = _ROW_TABLES[table]
+        unknown = {name for row in rows for name in row} - set(schema)
+        if unknown:
+            raise ValueError(f"unknown columns {sorted(unknown)}")
+        columns = [c for c in schema if c != id_column and any(c in row for row in rows)]
+        names = ([id_column] if id_column else []) + columns
+        marks = "(" + ", ".join("?" * len(names)) + ")"
+        ids: list[int] = []
+        with self.transaction() as con:
+            if id_column and rows:
+                start = _scalar(con, f"SELECT coalesce(max({id_column}), 0) + 1 FROM {table}")
+                ids = list(range(start, start + len(rows)))
+            for first in range(0, len(rows), _ROWS_PER_STATEMENT):
+                chunk = rows[first : first + _ROWS_PER_STATEMENT]
+                params = [
+                    value
+                    for i, row in enumerate(chunk, first)
+                    for value in ([ids[i]] if id_column else []) + [row.get(c) for c in columns]
+                ]
+                con.execute(
+                    f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+                    f"{', '.join([marks] * len(chunk))} {on_conflict}",
+                    params,
+                )
+        return ids
 
     def import_batch(
         self,

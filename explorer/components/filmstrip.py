@@ -15,8 +15,12 @@ def _frame(number: str, caption: str, detail: str, screenshot_id: int | None) ->
         else html.Div("no screenshot", className="frame-missing")
     )
     return html.Figure(
-        [image, html.Figcaption([html.B(number), " ", caption, html.Br(),
-                                 html.Span(detail, className="muted")])],
+        [
+            image,
+            html.Figcaption(
+                [html.B(number), " ", caption, html.Br(), html.Span(detail, className="muted")]
+            ),
+        ],
         className="frame",
     )
 
@@ -26,8 +30,12 @@ def step_filmstrip(steps: pl.DataFrame) -> html.Div:
     if steps.is_empty():
         return html.P("Mining recorded no consensus steps for this candidate.", className="muted")
     frames = [
-        _frame(f"{s['step_no']}.", describe_step(s), f"support {100 * s['support']:.0f}%",
-               s.get("screenshot_id"))
+        _frame(
+            f"{s['step_no']}.",
+            describe_step(s),
+            f"support {100 * s['support']:.0f}%",
+            s.get("screenshot_id"),
+        )
         for s in steps.iter_rows(named=True)
     ]
     return html.Div(frames, className="filmstrip")
@@ -38,9 +46,12 @@ def replay(events: pl.DataFrame) -> html.Div:
     if events.is_empty():
         return html.P("This instance has no events.", className="muted")
     frames = [
-        _frame(f"{e['position'] + 1}.", f"{e['kind']} · {e['app'] or '?'}",
-               " · ".join(str(v) for v in (e["element"], e["text"]) if v) or
-               (e["window_title"] or ""), e["screenshot_id"])
+        _frame(
+            f"{e['position'] + 1}.",
+            f"{e['kind']} · {e['app'] or '?'}",
+            " · ".join(str(v) for v in (e["element"], e["text"]) if v) or (e["window_title"] or ""),
+            e["screenshot_id"],
+        )
         for e in events.iter_rows(named=True)
     ]
     return html.Div(frames, className="filmstrip")

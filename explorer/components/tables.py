@@ -16,19 +16,32 @@ NUMBER = {"type": "rightAligned", "filter": "agNumberColumnFilter"}
 
 
 def _format(digits: int, suffix: str = "") -> dict:
-    return {"function": f"params.value == null ? '—' : d3.format(',.{digits}f')(params.value)"
-                        f" + '{suffix}'"}
+    return {
+        "function": f"params.value == null ? '—' : d3.format(',.{digits}f')(params.value)"
+        f" + '{suffix}'"
+    }
 
 
 def number_column(field: str, header: str, digits: int = 0, suffix: str = "", **extra) -> dict:
-    return {"field": field, "headerName": header, **NUMBER,
-            "valueFormatter": _format(digits, suffix), **extra}
+    return {
+        "field": field,
+        "headerName": header,
+        **NUMBER,
+        "valueFormatter": _format(digits, suffix),
+        **extra,
+    }
 
 
 def percent_column(field: str, header: str, **extra) -> dict:
-    return {"field": field, "headerName": header, **NUMBER,
-            "valueFormatter": {"function": "params.value == null ? '—' : "
-                                           "d3.format('.0%')(params.value)"}, **extra}
+    return {
+        "field": field,
+        "headerName": header,
+        **NUMBER,
+        "valueFormatter": {
+            "function": "params.value == null ? '—' : d3.format('.0%')(params.value)"
+        },
+        **extra,
+    }
 
 
 def text_column(field: str, header: str, **extra) -> dict:
@@ -86,8 +99,14 @@ def opportunity_columns(factor_names: list[str], with_rank: bool = True) -> list
     """Columns of the ranking: the figures of merit, then one column per score factor."""
     columns = [
         number_column("rank", "#", maxWidth=70, pinned="left") if with_rank else None,
-        text_column("name", "Candidate process", minWidth=220, pinned="left",
-                    cellClass="link-cell", tooltipField="note"),
+        text_column(
+            "name",
+            "Candidate process",
+            minWidth=220,
+            pinned="left",
+            cellClass="link-cell",
+            tooltipField="note",
+        ),
         number_column("score", "Score", 2, sort=None),
         percent_column("confidence", "Confidence"),
         number_column("n_instances", "Instances"),

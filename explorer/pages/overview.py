@@ -31,33 +31,68 @@ def layout(**_: object) -> html.Div:
         return html.Div([page_header(TITLE), problem(exc)])
     t = overview.totals
     if not t["events"]:
-        return html.Div([page_header(TITLE), notice(
-            "No recordings yet", "This database holds no events.",
-            "record with `taskmine record --db FILE`, import logs with "
-            "`taskmine import FILE… --db FILE`, or try `taskmine demo`", kind="warning")])
+        return html.Div(
+            [
+                page_header(TITLE),
+                notice(
+                    "No recordings yet",
+                    "This database holds no events.",
+                    "record with `taskmine record --db FILE`, import logs with "
+                    "`taskmine import FILE… --db FILE`, or try `taskmine demo`",
+                    kind="warning",
+                ),
+            ]
+        )
     span = f"{t['first']:%Y-%m-%d} → {t['last']:%Y-%m-%d}"
     routine_hint = (
-        None if t["routine_share"] is not None else notice(
-            "Not mined yet", "Run mining to see which share of this time is routine work.",
-            "taskmine mine --db FILE")
+        None
+        if t["routine_share"] is not None
+        else notice(
+            "Not mined yet",
+            "Run mining to see which share of this time is routine work.",
+            "taskmine mine --db FILE",
+        )
     )
-    return html.Div([
-        page_header(TITLE, f"Recordings from {span}"),
-        kpi_row([
-            ("users", fmt_number(t["users"])), ("days", fmt_number(t["days"])),
-            ("sessions", fmt_number(t["sessions"])),
-            ("active hours", fmt_number(t["hours"], 1)), ("events", fmt_number(t["events"])),
-            ("apps", fmt_number(t["apps"])), ("time in routines", fmt_share(t["routine_share"])),
-        ]),
-        routine_hint,
-        html.Div([
-            card("Active time per app", dcc.Graph(
-                id="overview-apps", figure=app_hours_bar(overview.per_app),
-                config={"displayModeBar": False})),
-            card("Activity over the week", dcc.Graph(
-                id="overview-heatmap", figure=week_heatmap(overview.heatmap),
-                config={"displayModeBar": False})),
-        ], className="grid-2"),
-        html.P(f"Active time counts gaps of at most {queries.IDLE_GAP_S // 60} minutes between "
-               "a user's events; longer gaps are time away.", className="muted"),
-    ])
+    return html.Div(
+        [
+            page_header(TITLE, f"Recordings from {span}"),
+            kpi_row(
+                [
+                    ("users", fmt_number(t["users"])),
+                    ("days", fmt_number(t["days"])),
+                    ("sessions", fmt_number(t["sessions"])),
+                    ("active hours", fmt_number(t["hours"], 1)),
+                    ("events", fmt_number(t["events"])),
+                    ("apps", fmt_number(t["apps"])),
+                    ("time in routines", fmt_share(t["routine_share"])),
+                ]
+            ),
+            routine_hint,
+            html.Div(
+                [
+                    card(
+                        "Active time per app",
+                        dcc.Graph(
+                            id="overview-apps",
+                            figure=app_hours_bar(overview.per_app),
+                            config={"displayModeBar": False},
+                        ),
+                    ),
+                    card(
+                        "Activity over the week",
+                        dcc.Graph(
+                            id="overview-heatmap",
+                            figure=week_heatmap(overview.heatmap),
+                            config={"displayModeBar": False},
+                        ),
+                    ),
+                ],
+                className="grid-2",
+            ),
+            html.P(
+                f"Active time counts gaps of at most {queries.IDLE_GAP_S // 60} minutes between "
+                "a user's events; longer gaps are time away.",
+                className="muted",
+            ),
+        ]
+    )

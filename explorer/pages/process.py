@@ -31,20 +31,28 @@ from explorer.components.tables import (
 from explorer.context import current
 from storage.errors import TaskmineError
 
-dash.register_page(__name__, path_template="/process/<key>", name="Process",
-                   title="Process · taskmine")
+dash.register_page(
+    __name__, path_template="/process/<key>", name="Process", title="Process · taskmine"
+)
 
 EXPORT_BUTTONS = {
     "process-export-bpmn": ("bpmn", "BPMN 2.0"),
     "process-export-pdd": ("pdd", "Process document (HTML)"),
+    "process-export-pdd-md": ("pdd-md", "Process document (Markdown)"),
     "process-export-workflow": ("workflow", "Workflow JSON"),
+    "process-export-skeleton": ("skeleton", "Python script skeleton"),
     "process-export-xes": ("xes", "XES log"),
     "process-export-csv": ("csv", "CSV of instances"),
 }
 #: The map first shows the variants covering this share of instances: rare paths clutter it.
 DEFAULT_COVERAGE = 80
-DECISION_BUTTONS = ("process-rename", "process-dismiss", "process-split", "process-merge",
-                    "process-restore")
+DECISION_BUTTONS = (
+    "process-rename",
+    "process-dismiss",
+    "process-split",
+    "process-merge",
+    "process-restore",
+)
 
 
 def layout(key: str | None = None, **_: object) -> html.Div:
@@ -54,37 +62,73 @@ def layout(key: str | None = None, **_: object) -> html.Div:
     except TaskmineError as exc:
         return html.Div([page_header("Candidate process"), problem(exc)])
     row = detail.row
-    factors = {k.removeprefix("factor_"): v for k, v in row.items()
-               if k.startswith("factor_") and v is not None}
-    return html.Div([
-        dcc.Store(id="process-key", data=row["key"]),
-        dcc.Store(id="process-signature", data=row["signature"]),
-        dcc.Location(id="process-nav", refresh=True),
-        page_header(row["name"], _subtitle(detail), _badges(detail)),
-        kpi_row([
-            ("score", f"{row['score']:.2f}"), ("confidence", fmt_share(row["confidence"])),
-            ("instances", fmt_number(row["n_instances"])), ("users", fmt_number(row["n_users"])),
-            ("per week", fmt_number(row["per_week"], 1)),
-            ("mean duration", fmt_duration(row["mean_duration_s"])),
-            ("hours saved / month", fmt_number(row["hours_saved_per_month"], 1)),
-            ("variants", fmt_number(row["n_variants"])),
-        ]),
-        html.Div([_decisions_card(detail), _exports_card()], className="grid-2"),
-        card("Process map",
-             html.Label("Show the most frequent variants covering this share of instances"),
-             dcc.Slider(id="process-coverage", min=10, max=100, step=5, value=DEFAULT_COVERAGE,
-                        marks={10: "10%", 50: "50%", 80: "80%", 100: "100%"}),
-             dcc.Loading(dcc.Graph(id="process-map", config={"displaylogo": False}))),
-        html.Div([
-            card("Why it ranks here: score factors", factor_table(factors)),
-            card("Variants", _variants_grid(detail)),
-        ], className="grid-2"),
-        card("Consensus workflow", _steps_grid(detail), html.H3("Screens, step by step"),
-             step_filmstrip(detail.steps)),
-        card("Instances", html.P("Click an instance to replay its events.", className="muted"),
-             grid("process-instances", _INSTANCE_COLUMNS, [], row_id="rid", height=300),
-             html.Div(id="process-replay")),
-    ])
+    factors = {
+        k.removeprefix("factor_"): v
+        for k, v in row.items()
+        if k.startswith("factor_") and v is not None
+    }
+    return html.Div(
+        [
+            dcc.Store(id="process-key", data=row["key"]),
+            dcc.Store(id="process-signature", data=row["signature"]),
+            dcc.Location(id="process-nav", refresh=True),
+            page_header(row["name"], _subtitle(detail), _badges(detail)),
+            kpi_row(
+                [
+                    ("score", f"{row['score']:.2f}"),
+                    ("confidence", fmt_share(row["confidence"])),
+                    ("instances", fmt_number(row["n_instances"])),
+                    ("users", fmt_number(row["n_users"])),
+                    ("per week", fmt_number(row["per_week"], 1)),
+                    ("mean duration", fmt_duration(row["mean_duration_s"])),
+                    ("hours saved / month", fmt_number(row["hours_saved_per_month"], 1)),
+                    ("variants", fmt_number(row["n_variants"])),
+                ]
+            ),
+            html.Div([_decisions_card(detail), _exports_card()], className="grid-2"),
+            _map_card(),
+            html.Div(
+                [
+                    card("Why it ranks here: score factors", factor_table(factors)),
+                    card("Variants", _variants_grid(detail)),
+                ],
+                className="grid-2",
+            ),
+            card(
+                "Consensus workflow",
+                _steps_grid(detail),
+                _transfers(detail),
+                html.H3("Screens, step by step"),
+                step_filmstrip(detail.steps),
+            ),
+            _instances_card(),
+        ]
+    )
+
+
+def _map_card() -> html.Section:
+    return card(
+        "Process map",
+        html.Label("Show the most frequent variants covering this share of instances"),
+        dcc.Slider(
+            id="process-coverage",
+            min=10,
+            max=100,
+            step=5,
+            value=DEFAULT_COVERAGE,
+            marks={10: "10%", 50: "50%", 80: "80%", 100: "100%"},
+        ),
+        dcc.Loading(dcc.Graph(id="process-map", config={"displaylogo": False})),
+    )
+
+
+def _instances_card() -> html.Section:
+    return card(
+        "Instances",
+        html.P("Click an instance to replay its events.", className="muted"),
+        grid("process-instances", _INSTANCE_COLUMNS, [], row_id="rid", height=300),
+        html.Div(id="process-replay"),
+    )
 
 
 def _subtitle(detail: queries.ProcessDetail) -> str:
@@ -108,24 +152,45 @@ def _decisions_card(detail: queries.ProcessDetail) -> html.Section:
     split = detail.unit.variant_id is not None
     return card(
         "Analyst decisions",
-        html.Div([
-            dcc.Input(id="process-name-input", type="text", value=detail.row["name"],
-                      debounce=False, placeholder="a name an analyst would use"),
-            html.Button("Rename", id="process-rename"),
-        ], className="actions"),
-        html.Div([
-            dcc.Dropdown(id="process-merge-with", placeholder="merge another candidate into this",
-                         options=[{"label": n, "value": s} for s, n in detail.candidates],
-                         style={"minWidth": "300px"}),
-            html.Button("Merge", id="process-merge", className="secondary"),
-        ], className="actions", style={"marginTop": "10px"}),
-        html.Div([
-            html.Button("Split by variant", id="process-split", className="secondary",
-                        disabled=split),
-            html.Button("Not a process", id="process-dismiss", className="danger"),
-            html.Button("Undo merge / split / dismissal", id="process-restore",
-                        className="secondary"),
-        ], className="actions", style={"marginTop": "10px"}),
+        html.Div(
+            [
+                dcc.Input(
+                    id="process-name-input",
+                    type="text",
+                    value=detail.row["name"],
+                    debounce=False,
+                    placeholder="a name an analyst would use",
+                ),
+                html.Button("Rename", id="process-rename"),
+            ],
+            className="actions",
+        ),
+        html.Div(
+            [
+                dcc.Dropdown(
+                    id="process-merge-with",
+                    placeholder="merge another candidate into this",
+                    options=[{"label": n, "value": s} for s, n in detail.candidates],
+                    style={"minWidth": "300px"},
+                ),
+                html.Button("Merge", id="process-merge", className="secondary"),
+            ],
+            className="actions",
+            style={"marginTop": "10px"},
+        ),
+        html.Div(
+            [
+                html.Button(
+                    "Split by variant", id="process-split", className="secondary", disabled=split
+                ),
+                html.Button("Not a process", id="process-dismiss", className="danger"),
+                html.Button(
+                    "Undo merge / split / dismissal", id="process-restore", className="secondary"
+                ),
+            ],
+            className="actions",
+            style={"marginTop": "10px"},
+        ),
         html.Div(id="process-decision-status", className="muted"),
     )
 
@@ -133,10 +198,17 @@ def _decisions_card(detail: queries.ProcessDetail) -> html.Section:
 def _exports_card() -> html.Section:
     return card(
         "Export",
-        html.P("Hand this candidate to an RPA developer or another process-mining tool.",
-               className="muted"),
-        html.Div([html.Button(label, id=bid, className="secondary")
-                  for bid, (_, label) in EXPORT_BUTTONS.items()], className="actions"),
+        html.P(
+            "Hand this candidate to an RPA developer or another process-mining tool.",
+            className="muted",
+        ),
+        html.Div(
+            [
+                html.Button(label, id=bid, className="secondary")
+                for bid, (_, label) in EXPORT_BUTTONS.items()
+            ],
+            className="actions",
+        ),
         dcc.Download(id="process-download"),
     )
 
@@ -159,16 +231,37 @@ def _steps_grid(detail: queries.ProcessDetail) -> object:
     rows = []
     for s in detail.steps.iter_rows(named=True):
         flags = [f for f, on in (("optional", s["optional"]), ("repeated", s["repeated"])) if on]
-        rows.append({
-            **{k: s[k] for k in ("step_no", "kind", "app", "target", "window_template",
-                                 "support")},
-            "flags": ", ".join(flags),
-            "input_slot": s["input_slot"] or ("varies" if s["varies"] else ""),
-            "examples": ", ".join(map(str, json.loads(s["example_values"] or "[]")[:3])),
-            "transfer": "" if s["transfer_from_step"] is None
-            else f"pasted from step {s['transfer_from_step']}",
-        })
+        rows.append(
+            {
+                **{
+                    k: s[k]
+                    for k in ("step_no", "kind", "app", "target", "window_template", "support")
+                },
+                "flags": ", ".join(flags),
+                "input_slot": s["input_slot"] or ("varies" if s["varies"] else ""),
+                "examples": ", ".join(map(str, json.loads(s["example_values"] or "[]")[:3])),
+                "transfer": ""
+                if s["transfer_from_step"] is None
+                else f"pasted from step {s['transfer_from_step']}",
+            }
+        )
     return grid("process-steps", _STEP_COLUMNS, rows, height=min(480, 60 + 42 * len(rows)))
+
+
+def _transfers(detail: queries.ProcessDetail) -> html.Div:
+    """Values carried from one step (often one app) to another: what a bot must copy."""
+    steps = {s["step_no"]: s for s in detail.steps.iter_rows(named=True)}
+    items = [
+        html.Li(
+            f"step {s['transfer_from_step']} ({steps[s['transfer_from_step']]['app'] or '?'})"
+            f" → step {no} ({s['app'] or '?'}): {s['target'] or s['action']}"
+        )
+        for no, s in steps.items()
+        if s["transfer_from_step"] is not None and s["transfer_from_step"] in steps
+    ]
+    if not items:
+        return html.P("No data is carried between steps.", className="muted")
+    return html.Div([html.H3("Data transfers"), html.Ul(items, id="process-transfers")])
 
 
 def _variants_grid(detail: queries.ProcessDetail) -> object:
@@ -179,8 +272,9 @@ def _variants_grid(detail: queries.ProcessDetail) -> object:
         number_column("mean_duration_s", "Mean duration", 0, " s", maxWidth=150),
         text_column("actions", "Actions", minWidth=400, tooltipField="actions"),
     ]
-    rows = records(detail.variants.with_columns(
-        actions=detail.variants["actions"].list.join(" → ")))
+    rows = records(
+        detail.variants.with_columns(actions=detail.variants["actions"].list.join(" → "))
+    )
     return grid("process-variants", columns, rows, height=260)
 
 
@@ -199,22 +293,9 @@ _INSTANCE_COLUMNS = [
     Input("process-coverage", "value"),
     State("process-key", "data"),
 )
-def update_map(coverage: int, key: str) -> object:
+def update_map(coverage: int, key: str) -> dict:
     """The map over the most frequent variants that together cover ``coverage`` %."""
-    ctx = current()
-    detail = queries.read_process(ctx.db, key, ctx.config.review_confidence)
-    variant_ids = _covering(detail, coverage) if coverage < 100 else None
-    return process_map_figure(queries.read_process_map(ctx.db, key, variant_ids))
-
-
-def _covering(detail: queries.ProcessDetail, coverage: float) -> list[int]:
-    keep, total = [], 0.0
-    for v in detail.variants.iter_rows(named=True):
-        keep.append(int(v["variant_id"]))
-        total += v["share"]
-        if total * 100 >= coverage - 1e-9:
-            break
-    return keep
+    return process_map_figure(queries.read_process_map(current().db, key, coverage))
 
 
 @dash.callback(Output("process-instances", "rowData"), Input("process-key", "data"))
@@ -235,8 +316,9 @@ def show_replay(cell: dict | None) -> object:
         return dash.no_update
     ctx = current()
     events = queries.read_instance_events(ctx.db, int(cell["rowId"]), ctx.config.max_rows)
-    return html.Div([html.H3(f"Replay of instance {cell['rowId']}"), replay(events)],
-                    id="process-replay-view")
+    return html.Div(
+        [html.H3(f"Replay of instance {cell['rowId']}"), replay(events)], id="process-replay-view"
+    )
 
 
 @dash.callback(
@@ -284,8 +366,11 @@ def apply_decision(
             return dash.no_update, "Choose the candidate to merge into this one."
         queries.record_decision(db, "merge", signature, other=other)
     else:
-        action = {"process-dismiss": "not_process", "process-split": "split",
-                  "process-restore": "restore"}[button]
+        action = {
+            "process-dismiss": "not_process",
+            "process-split": "split",
+            "process-restore": "restore",
+        }[button]
         queries.record_decision(db, action, signature)
         if action == "split":
             return "/opportunities", ""

@@ -14,8 +14,9 @@ from explorer.components.filmstrip import replay
 from explorer.context import current
 from storage.errors import TaskmineError
 
-dash.register_page(__name__, path="/recordings", name="Recordings", order=2,
-                   title="Recordings · taskmine")
+dash.register_page(
+    __name__, path="/recordings", name="Recordings", order=2, title="Recordings · taskmine"
+)
 
 TITLE = "Recordings"
 
@@ -26,25 +27,56 @@ def layout(**_: object) -> html.Div:
     except TaskmineError as exc:
         return html.Div([page_header(TITLE), problem(exc)])
     if days.is_empty():
-        return html.Div([page_header(TITLE), notice(
-            "No recordings yet", "This database holds no events.",
-            "taskmine import FILE… --db FILE", kind="warning")])
+        return html.Div(
+            [
+                page_header(TITLE),
+                notice(
+                    "No recordings yet",
+                    "This database holds no events.",
+                    "taskmine import FILE… --db FILE",
+                    kind="warning",
+                ),
+            ]
+        )
     users = days["user_id"].unique(maintain_order=True).to_list()
-    return html.Div([
-        page_header(TITLE, "One user's day: sessions, the routine instances found in it, and "
-                    "activity. Click an instance to see its screens."),
-        html.Div([
-            html.Div([html.Label("User"), dcc.Dropdown(
-                id="recordings-user", options=users, value=users[0], clearable=False)],
-                className="filter"),
-            html.Div([html.Label("Day"), dcc.Dropdown(id="recordings-day", clearable=False)],
-                     className="filter"),
-        ], className="filters"),
-        card("Timeline", dcc.Loading(dcc.Graph(id="recordings-timeline",
-                                               config={"displaylogo": False}))),
-        card("Instance", html.Div(html.P("Click an instance bar above.", className="muted"),
-                                  id="recordings-instance")),
-    ])
+    return html.Div(
+        [
+            page_header(
+                TITLE,
+                "One user's day: sessions, the routine instances found in it, and "
+                "activity. Click an instance to see its screens.",
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label("User"),
+                            dcc.Dropdown(
+                                id="recordings-user", options=users, value=users[0], clearable=False
+                            ),
+                        ],
+                        className="filter",
+                    ),
+                    html.Div(
+                        [html.Label("Day"), dcc.Dropdown(id="recordings-day", clearable=False)],
+                        className="filter",
+                    ),
+                ],
+                className="filters",
+            ),
+            card(
+                "Timeline",
+                dcc.Loading(dcc.Graph(id="recordings-timeline", config={"displaylogo": False})),
+            ),
+            card(
+                "Instance",
+                html.Div(
+                    html.P("Click an instance bar above.", className="muted"),
+                    id="recordings-instance",
+                ),
+            ),
+        ]
+    )
 
 
 @dash.callback(
@@ -54,8 +86,10 @@ def layout(**_: object) -> html.Div:
 )
 def list_days(user: str) -> tuple[list[dict], str | None]:
     days = queries.read_user_days(current().db).filter(user_id=user)
-    options = [{"label": f"{d:%a %Y-%m-%d} · {n:,} events", "value": d.isoformat()}
-               for d, n in days.select("day", "events").iter_rows()]
+    options = [
+        {"label": f"{d:%a %Y-%m-%d} · {n:,} events", "value": d.isoformat()}
+        for d, n in days.select("day", "events").iter_rows()
+    ]
     return options, options[0]["value"] if options else None
 
 

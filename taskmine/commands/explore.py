@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from taskmine.ui import Ui
@@ -58,6 +59,7 @@ def run_demo(args: argparse.Namespace, ui: Ui) -> int:
     import mining
     from explorer import ExplorerConfig
     from sample_logs import simulate, write_simulation
+    from storage.settings import load_config
     from storage.store import open_store
 
     db = Path(args.db or "taskmine-demo.duckdb")
@@ -65,12 +67,15 @@ def run_demo(args: argparse.Namespace, ui: Ui) -> int:
         sim = simulate(args.users, args.days, seed=args.seed, on_progress=on_progress)
     added = write_simulation(sim, db)
     ui.info(f"wrote {added:,} simulated events to {db}")
+    # TASKMINE_MINING_* variables apply as for `taskmine mine`; --seed seeds both stages
+    config = load_config(mining.MiningConfig, "mining", None, os.environ, {"seed": args.seed})
     with open_store(db) as store, ui.progress("mining") as on_progress:
-        run_id = mining.mine(store, mining.MiningConfig(seed=args.seed), on_progress)
+        run_id = mining.mine(store, config, on_progress)
         found = store.query("SELECT count(*) FROM processes WHERE run_id = ?", [run_id]).item()
     ui.info(f"mining run {run_id} found {found} candidate processes")
     if not args.no_serve:
-        _serve(db, "127.0.0.1", args.port, ExplorerConfig(), ui)
+        explorer_config = load_config(ExplorerConfig, "explorer", None, os.environ)
+        _serve(db, "127.0.0.1", args.port, explorer_config, ui)
     return 0
 
 

@@ -168,6 +168,9 @@ def test_recorded_routine_is_mined_exported_and_replayed(desktop, forms, tmp_pat
     assert set(columns) == {"Customer", "Amount"}, json.dumps(workflow["steps"], indent=1)
     kinds = [s["kind"] for s in workflow["steps"]]
     assert kinds[-5:] == ["click", "type", "click", "type", "hotkey"], kinds
+    examples = {i["name"]: set(i["examples"]) for i in workflow["inputs"]}
+    assert examples[columns["Customer"]] <= {customer for customer, _ in RECORDED}
+    assert len(examples[columns["Customer"]]) == 5  # the recorded values, kept as examples
 
     inputs = write_inputs(tmp_path / "inputs.csv", columns, REPLAYED)
     orders.saved.unlink()

@@ -20,17 +20,25 @@ from storage.store import open_store
 pytestmark = pytest.mark.browser
 
 SHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
 def threshold(mined_db: Path) -> float:
     """The median confidence, so that both the ranking and the review queue have rows."""
     with open_store(mined_db, read_only=True) as store:
-        return float(store.query(
-            "SELECT median(confidence) FROM processes WHERE run_id = ?", [store.latest_run_id()]
-        ).item())
+        return float(
+            store.query(
+                "SELECT median(confidence) FROM processes WHERE run_id = ?", [store.latest_run_id()]
+            ).item()
+        )
 
 
 @pytest.fixture(scope="module")
@@ -67,12 +75,12 @@ class Tab:
     """A page that records console errors and uncaught exceptions."""
 
     def __init__(self, browser, base: str) -> None:
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000},
-                                     accept_downloads=True)
+        self.page = browser.new_page(
+            viewport={"width": 1400, "height": 1000}, accept_downloads=True
+        )
         self.base = base
         self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def open(self, path: str, ready: str) -> None:
@@ -153,14 +161,16 @@ def test_filters_change_the_table(tab: Tab, mined_db: Path) -> None:
                                                             || 0), 0);
             return sum > 0 && sum < before;
         }""",
-        arg=before, timeout=30_000,
+        arg=before,
+        timeout=30_000,
     )
     tab.shot("opportunities-filtered")
     assert tab.errors == []
 
 
-def test_each_export_button_downloads_a_file_that_parses(tab: Tab, expected_ranking,
-                                                         tmp_path: Path) -> None:
+def test_each_export_button_downloads_a_file_that_parses(
+    tab: Tab, expected_ranking, tmp_path: Path
+) -> None:
     import pm4py
 
     tab.open(f"/process/{expected_ranking[0][0]}", "#process-export-bpmn")
@@ -190,15 +200,16 @@ def test_an_instance_replays_with_its_screenshots(tab: Tab, expected_ranking) ->
     tab.page.wait_for_load_state("networkidle")
     loaded = tab.page.evaluate(
         "() => [...document.querySelectorAll('#process-replay-view img')]"
-        ".filter(i => i.complete && i.naturalWidth > 0).length")
+        ".filter(i => i.complete && i.naturalWidth > 0).length"
+    )
     assert loaded >= 1
-    tab.page.locator("#process-replay-view").scroll_into_view_if_needed()
     tab.shot("process-replay")
     assert tab.errors == []
 
 
-def test_a_rename_persists_across_a_restart(browser, mined_db: Path, tmp_path: Path,
-                                            expected_ranking, threshold: float) -> None:
+def test_a_rename_persists_across_a_restart(
+    browser, mined_db: Path, tmp_path: Path, expected_ranking, threshold: float
+) -> None:
     db = Path(shutil.copy(mined_db, tmp_path / "rename.duckdb"))
     env = {"TASKMINE_EXPLORER_REVIEW_CONFIDENCE": str(threshold)}
     key = expected_ranking[0][0]
@@ -209,7 +220,8 @@ def test_a_rename_persists_across_a_restart(browser, mined_db: Path, tmp_path: P
         tab.page.fill("#process-name-input", "Post supplier invoices")
         tab.page.click("#process-rename")
         tab.page.wait_for_function(
-            "() => document.querySelector('h1')?.textContent === 'Post supplier invoices'")
+            "() => document.querySelector('h1')?.textContent === 'Post supplier invoices'"
+        )
         tab.page.close()
     finally:
         first.stop()

@@ -50,10 +50,14 @@ def test_split_gives_one_unit_per_variant() -> None:
 
 
 def test_restore_undoes_dismissal_split_and_merge() -> None:
-    fold = fold_decisions([
-        Decision("not_process", "a"), Decision("split", "a"), Decision("merge", "b", other="a"),
-        Decision("restore", "a"),
-    ])
+    fold = fold_decisions(
+        [
+            Decision("not_process", "a"),
+            Decision("split", "a"),
+            Decision("merge", "b", other="a"),
+            Decision("restore", "a"),
+        ]
+    )
     assert not fold.dismissed and not fold.split and not fold.merged_into
 
 

@@ -19,8 +19,14 @@ def test_workflow_json_validates_and_names_inputs_and_transfers(dev_db: Path) ->
     document = json.loads(export(dev_db, "0", "workflow").content)
     validate_workflow(document)  # the JSON Schema shipped in explorer/schemas
     assert document["schema_version"] == 1
-    assert [s["kind"] for s in document["steps"]] == ["focus", "copy", "focus", "paste", "type",
-                                                      "click"]
+    assert [s["kind"] for s in document["steps"]] == [
+        "focus",
+        "copy",
+        "focus",
+        "paste",
+        "type",
+        "click",
+    ]
     assert [i["name"] for i in document["inputs"]] == ["invoice_number", "amount"]
     assert document["transfers"] == [{"from_step": 2, "to_step": 4}]
     assert document["steps"][0]["target"]["app"] == "Outlook"
@@ -54,7 +60,8 @@ def test_csv_traces_each_event_to_its_source(dev_db: Path, tmp_path: Path) -> No
     path.write_bytes(export(dev_db, "1", "csv").content)
     frame = pl.read_csv(path)
     assert {"instance_id", "source_file", "source_row", "user_id", "ts", "action"} <= set(
-        frame.columns)
+        frame.columns
+    )
     assert frame["instance_id"].n_unique() == PER_PROCESS
     assert frame.height == PER_PROCESS * 4
 
@@ -66,7 +73,8 @@ def test_pdd_is_self_contained_with_every_step_and_screenshot(dev_db: Path) -> N
         assert step in page
     assert page.count("data:image/webp;base64,") == 6
     assert "<svg" in page and "http://" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )
 
 
 def test_unknown_format_and_process(dev_db: Path) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 from pathlib import Path
 from types import ModuleType
 
+import dash
 import pytest
 from dash.development.base_component import Component
 from explorer_support import serving_context
@@ -18,8 +20,10 @@ from storage.store import open_store
 
 @pytest.fixture
 def pages(dash_app) -> dict[str, ModuleType]:
-    return {name: importlib.import_module(f"explorer.pages.{name}")
-            for name in ("overview", "opportunities", "process", "recordings")}
+    return {
+        name: importlib.import_module(f"explorer.pages.{name}")
+        for name in ("overview", "opportunities", "process", "recordings")
+    }
 
 
 def text_of(component: object) -> str:
@@ -38,8 +42,9 @@ def older_schema_db(path: Path) -> Path:
     import duckdb
 
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_version (version INTEGER, applied_at TIMESTAMP, "
-                "description VARCHAR)")
+    con.execute(
+        "CREATE TABLE schema_version (version INTEGER, applied_at TIMESTAMP, description VARCHAR)"
+    )
     con.execute(MIGRATIONS[0][2])
     con.execute("INSERT INTO schema_version VALUES (1, now(), 'recording tables')")
     con.close()
@@ -86,6 +91,7 @@ def test_pages_render_the_dev_database(pages, dev_db: Path) -> None:
         assert "228" in text_of(pages["overview"].layout())
         detail = text_of(pages["process"].layout(key="0"))
         assert "Enter invoice" in detail and "Consensus workflow" in detail
+        assert "step 2 (Outlook) → step 4 (SAP): Reference" in detail
         assert "No such candidate process" in text_of(pages["process"].layout(key="77"))
 
 
@@ -114,15 +120,11 @@ def test_rename_button_records_a_decision_that_the_ranking_shows(pages, dev_db: 
 
 
 def test_export_callback_downloads_the_asked_format(pages, dev_db: Path, monkeypatch) -> None:
-    import dash
-
     process = pages["process"]
     monkeypatch.setattr(dash, "ctx", type("Ctx", (), {"triggered_id": "process-export-workflow"}))
     with serving_context(dev_db):
         sent = process.download(1, None, None, None, None, "0")
     assert sent["filename"] == "enter-invoice.json"
-    import base64
-
     assert json.loads(base64.b64decode(sent["content"]))["schema_version"] == 1
 
 
@@ -130,5 +132,37 @@ def test_map_coverage_keeps_the_main_variant(pages, dev_db: Path) -> None:
     with serving_context(dev_db, ExplorerConfig()):
         full = pages["process"].update_map(100, "2")
         main = pages["process"].update_map(50, "2")
-    labels = lambda fig: {a["text"] for a in fig.layout.annotations if a["text"]}  # noqa: E731
+    labels = lambda fig: {a["text"] for a in fig["layout"]["annotations"] if a["text"]}  # noqa: E731
     assert "6×" not in " ".join(labels(main)) and len(labels(main)) < len(labels(full))
+
+
+def test_recordings_callbacks(pages, dev_db: Path) -> None:
+    recordings = pages["recordings"]
+    with serving_context(dev_db):
+        options, first = recordings.list_days("u2")
+        assert [o["value"] for o in options] == ["2026-11-16", "2026-11-17"]
+        assert first == "2026-11-16"
+        figure = recordings.draw_timeline("u2", first)
+        names = {trace.name for trace in figure.data if trace.name}
+        assert {"Enter invoice", "Look up customer", "Export report"} <= names
+        instance = next(t for t in figure.data if t.name == "Enter invoice").customdata[0]
+        shown = recordings.show_instance({"points": [{"customdata": instance}]})
+        assert f"Instance {instance}" in text_of(shown)
+        # a session bar carries no instance: nothing changes
+        assert recordings.show_instance({"points": [{"customdata": None}]}) is dash.no_update
+
+
+def test_user_groups_from_config_filter_as_their_members(pages, dev_db: Path, tmp_path) -> None:
+    from storage.settings import load_config
+
+    toml = tmp_path / "taskmine.toml"
+    toml.write_text('[explorer]\nuser_groups = { desk = ["u1", "u2"] }\n')
+    config = load_config(ExplorerConfig, "explorer", toml, env={})
+    opportunities = pages["opportunities"]
+    assert opportunities.user_options(["u1"], config.user_groups)[0] == {
+        "label": "group desk (2)",
+        "value": "group:desk",
+    }
+    with serving_context(dev_db, config):
+        rows, *_ = opportunities.update_tables(None, None, ["group:desk"], None, 0)
+    assert {r["n_users"] for r in rows} == {2}

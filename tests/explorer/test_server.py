@@ -18,8 +18,15 @@ from explorer.server import check_bind, create_app, is_loopback
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.3.2.1", True),
-     ("0.0.0.0", False), ("192.168.1.5", False), ("example.org", False)],
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.3.2.1", True),
+        ("0.0.0.0", False),
+        ("192.168.1.5", False),
+        ("example.org", False),
+    ],
 )
 def test_loopback_detection(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
@@ -37,7 +44,10 @@ def test_non_loopback_bind_needs_credentials() -> None:
 def test_cli_refuses_a_public_bind_without_credentials(dev_db: Path) -> None:
     done = subprocess.run(
         [*TASKMINE, "explore", "--db", str(dev_db), "--host", "0.0.0.0", "--port", "9"],
-        capture_output=True, text=True, timeout=60, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
         env={"PATH": "/usr/bin:/bin", "HOME": str(dev_db.parent)},
     )
     assert done.returncode == 1
@@ -77,8 +87,19 @@ def test_basic_auth(dash_app, dev_db: Path) -> None:
     assert client.get("/").headers["WWW-Authenticate"].startswith("Basic")
 
     def basic(user: str, password: str) -> dict[str, str]:
-        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode())
-                .decode()}
+        return {
+            "Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        }
 
     assert client.get("/", headers=basic("ana", "nope")).status_code == 401
     assert client.get("/", headers=basic("ana", "pw")).status_code == 200
+
+
+def test_readme_documents_every_setting_and_command() -> None:
+    from storage.settings import describe
+
+    readme = (REPO / "explorer" / "README.md").read_text()
+    for name, _default, _help in describe(ExplorerConfig):
+        assert f"| `{name}` |" in readme
+    for command in ("taskmine explore", "taskmine export process", "taskmine demo"):
+        assert command in readme

@@ -142,7 +142,7 @@ def test_keys_are_normalised_and_clipboard_steps_get_defaults(document):
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        (lambda d: d.update(schema_version=2), "schema_version"),
+        (lambda d: d.update(schema_version=2), "version 2 is not supported"),
         (lambda d: d["steps"][0].pop("target"), "steps/0"),
         (lambda d: d["steps"][6].update(decision=None), "steps/6/decision"),
         (lambda d: d["steps"][2].update(value={"input": "a", "constant": "b"}), "steps/2/value"),
@@ -210,7 +210,8 @@ def test_the_skeleton_has_one_function_per_step_and_the_inputs_as_parameters(doc
     assert [n for n in functions if n.startswith("step_")] == [
         "step_1_focus", "step_2_click_customer", "step_3_type_customer",
         "step_4_type_currency", "step_5_copy_reference", "step_6_paste_memo",
-        "step_7_type_discount", "step_8_click_print", "step_10_hotkey", "step_11_type_note",
+        "step_7_type_discount", "step_8_click_print", "step_10_hotkey_ctrl_s",
+        "step_11_type_note",
     ]  # fmt: skip
     run = functions["run"].args
     assert [a.arg for a in run.args] == ["desktop", "customer_3", "note_11", "discount_7",
@@ -226,6 +227,7 @@ def test_the_skeleton_performs_the_steps_a_row_asks_for(document):
     exec(compile(code, "skeleton.py", "exec"), namespace)
     done = []
     namespace["perform"] = lambda desktop, action: done.append(action)
+    namespace["PAUSE_S"] = 0
     namespace["run"](None, customer_3="Acme \"Q\" Ltd", note_11="n", discount_7="",
                      do_step_8="yes")  # fmt: skip
     assert [(a.step, a.kind, a.text, a.keys) for a in done] == [
@@ -283,3 +285,40 @@ def test_every_key_of_the_schema_is_documented():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "workflow-format.md").read_text()
     missing = sorted(k for k in keys(workflow_schema()) if f"`{k}`" not in doc)
     assert missing == []
+
+
+@pytest.mark.parametrize(("fmt", "check"), [
+    ("skeleton", lambda text: compile(text, "skeleton.py", "exec") and "def run(" in text),
+    ("pdd-md", lambda text: text.startswith("# ") and "## Steps" in text),
+])  # fmt: skip
+def test_the_cli_exports_the_skeleton_and_the_markdown_pdd(dev_db_master, tmp_path, fmt, check):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "taskmine.cli", "export", "process", "0", "--db",
+         str(dev_db_master), "--format", fmt, "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert check(out.read_text())
+
+
+def test_replay_names_what_is_wrong_with_a_workflow_file(document, tmp_path):
+    import subprocess
+    import sys
+
+    del document["steps"][0]["target"]
+    flow, inputs = tmp_path / "w.json", tmp_path / "in.csv"
+    flow.write_text(json.dumps(document))
+    inputs.write_text("customer_3\nAcme\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "taskmine.cli", "replay", str(flow), "--inputs", str(inputs),
+         "--dry-run"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert f"{flow}: workflow is not valid at steps/0: 'target' is a required property" in (
+        " ".join(done.stderr.split())
+    )

@@ -131,3 +131,24 @@ def test_url_keeps_host_and_path_without_query() -> None:
     rows = [{"kind": "click", "app": "chrome", "url": "https://shop.example/orders/4711?tab=2"}]
     out = label_actions(make_events(rows), MiningConfig())
     assert out["action"][0] == "click|chrome|||shop.example/orders/<num>"
+
+
+def test_attrs_can_name_the_target_when_no_element_field_does() -> None:
+    rows = [
+        {"kind": "copy", "app": "excel", "attrs": '{"Column": "B", "Row": "17"}'},
+        {"kind": "copy", "app": "excel", "attrs": '{"Column": "B", "Row": "42"}'},
+    ]
+    config = MiningConfig(action_attrs=["Column"])
+    out = label_actions(make_events(rows), config)
+    assert out["action"].to_list() == ["copy|excel|B||"] * 2
+    assert label_actions(make_events(rows), MiningConfig())["action"][0] == "copy|excel|||"
+
+
+def test_a_spreadsheet_cell_keeps_its_column_not_its_row() -> None:
+    rows = [{"kind": "paste", "app": "excel", "element_id": cell} for cell in ("A5", "A17", "C2")]
+    out = label_actions(make_events(rows), MiningConfig())
+    assert out["action"].to_list() == [
+        "paste|excel|A<row>||",
+        "paste|excel|A<row>||",
+        "paste|excel|C<row>||",
+    ]

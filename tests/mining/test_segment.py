@@ -224,3 +224,62 @@ def test_alt_tab_with_an_app_opens_the_window_after_it() -> None:
     found = groups(segment(rows, config))
     assert found[0] == [3, 4, 5, 6, 7, 8] + [17, 18, 19]
     assert found[1] == [11, 12, 13, 14, 15, 16]
+
+
+def test_structure_wins_where_it_explains_the_linked_values() -> None:
+    # each instance copies its own record id from the web form into a sheet: the values
+    # link events inside structural segments, so structure is kept (and all events with it)
+    rows = repeated_routine(12)
+    for k in range(12):
+        record = f"REC{1000 + k}"
+        rows[4 * k + 1] |= {"text": record}
+        rows[4 * k + 2] |= {"app": "sheet", "text": record}
+    found = segment(rows)
+    assert groups(found) == [[4 * k + 1, 4 * k + 2, 4 * k + 3, 4 * k + 4] for k in range(12)]
+
+
+def test_context_wins_where_noise_leaves_structure_nothing_to_cut() -> None:
+    # twelve invoices keyed from mail into SAP, chat in between, all at the same pace
+    rows: list[dict] = []
+    for k in range(12):
+        number, subject = str(5000 + k), f"Invoice {5000 + k} from Acme"
+        rows += [
+            {"kind": "click", "app": "outlook", "window_title": INBOX,
+             "element_name": "Message list", "element_label": subject},
+            {"kind": "focus", "app": "outlook", "window_title": f"{subject} - Message"},
+            {"kind": "copy", "app": "outlook", "window_title": f"{subject} - Message",
+             "element_name": "Body", "text": number},
+            {"kind": "focus", "app": "sap", "window_title": "Enter Invoice"},
+            {"kind": "paste", "app": "sap", "window_title": "Enter Invoice",
+             "element_name": "Reference", "text": number},
+            {"kind": "click", "app": "sap", "window_title": "Enter Invoice",
+             "element_name": "Post"},
+            {"kind": "focus", "app": "teams", "window_title": "Chat | Bob | Teams"},
+            {"kind": "type", "app": "teams", "window_title": "Chat | Bob | Teams", "text": "ok"},
+        ]  # fmt: skip
+    rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
+    # the log lasts minutes, not a day: scale "a short stretch of time" down to match
+    config = MiningConfig(segment_context_s=60.0)
+    assert groups(segment(rows, config)) == [list(range(8 * k + 1, 8 * k + 7)) for k in range(12)]
+
+
+def test_looking_a_record_up_without_keying_anything_is_not_an_instance() -> None:
+    rows: list[dict] = []
+    for k in range(12):
+        number, customer = str(7000 + k), f"Customer{k:02d} Ltd"
+        rows += [  # a lookup: the customer page is opened and read, nothing typed or copied
+            {"kind": "click", "app": "crm", "window_title": "Accounts",
+             "element_name": "Result", "element_label": customer},
+            {"kind": "focus", "app": "crm", "window_title": f"{customer} | Account"},
+            {"kind": "scroll", "app": "crm", "window_title": f"{customer} | Account"},
+        ] + [  # an order keyed from a mail into the ERP
+            {"kind": "focus", "app": "mail", "window_title": f"Order {number} - Message"},
+            {"kind": "copy", "app": "mail", "window_title": f"Order {number} - Message",
+             "element_name": "Body", "text": number},
+            {"kind": "focus", "app": "erp", "window_title": "Sales Order"},
+            {"kind": "paste", "app": "erp", "window_title": "Sales Order",
+             "element_name": "Order", "text": number},
+        ]  # fmt: skip
+    rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
+    config = MiningConfig(segment_context_s=60.0)  # minutes of log: scale time down
+    assert groups(segment(rows, config)) == [list(range(7 * k + 4, 7 * k + 8)) for k in range(12)]

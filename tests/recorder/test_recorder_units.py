@@ -319,12 +319,12 @@ def test_writer_ships_on_schedule(db_path, tmp_path):
 
 
 def test_disk_full_spools_then_drains_in_order(db_path, tmp_path, monkeypatch):
-    real_append = Store.append_events
+    real_append = Store.append_rows
 
-    def disk_full(self, frame):
+    def disk_full(self, table, rows):
         raise DiskFullError(f"the disk holding {self.path} is full")
 
-    monkeypatch.setattr(Store, "append_events", disk_full)
+    monkeypatch.setattr(Store, "append_rows", disk_full)
     config = RecorderConfig(state_dir=str(tmp_path / "state"), flush_interval_s=0.05, retry_s=0.05)
     writer = Writer(db_path, config, tmp_path / "state", lambda: {}, lambda: 0)
     writer.start()
@@ -334,7 +334,7 @@ def test_disk_full_spools_then_drains_in_order(db_path, tmp_path, monkeypatch):
     while writer.spool.pending_events < 1 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert "disk holding" in writer.last_error
-    monkeypatch.setattr(Store, "append_events", real_append)
+    monkeypatch.setattr(Store, "append_rows", real_append)
     writer.put(("event", _event_row(2), None))
     writer.stop()
     with open_store(db_path, read_only=True) as store:

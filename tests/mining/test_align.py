@@ -1,0 +1,119 @@
+"""Consensus workflows from hand-made instances whose steps, inputs and transfers are known."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from mining.align import align_cluster, collapse_repeats
+from mining.config import MiningConfig
+
+N = 12
+
+
+def invoice_instance(i: int) -> list[dict]:
+    """Copy an invoice number from Excel into SAP, type amount and currency, add 1-3 lines,
+    sometimes press Check, then post."""
+    events = [
+        ("focus", "Excel", None, None, 11),
+        ("copy", "Excel", "Invoice cell", f"INV-{i}", 12),
+        ("focus", "SAP", None, None, 13),
+        ("paste", "SAP", "Reference", f"INV-{i}", 14),
+        ("type", "SAP", "Amount", str(100 + i), 15),
+        ("type", "SAP", "Currency", "EUR", None),
+    ]
+    if i % 3 == 0:
+        events.append(("click", "SAP", "Check", None, None))
+    for _ in range(i % 3 + 1):
+        events += [("click", "SAP", "Add line", None, None), ("type", "SAP", "Line", "x", None)]
+    events.append(("click", "SAP", "Post", None, 19))
+    return [
+        {
+            "event_id": i * 100 + p,
+            "instance_id": i,
+            "position": p,
+            "ts": datetime(2026, 3, 2, 9) + timedelta(minutes=10 * i, seconds=5 * p),
+            "kind": kind,
+            "app": app,
+            "element_name": element,
+            "title_template": f"{app} window",
+            "text": text,
+            "screenshot_id": None if shot is None else shot + 1000 * i,
+            "action": f"{kind}|{app}|{element or ''}",
+        }
+        for p, (kind, app, element, text, shot) in enumerate(events)
+    ]
+
+
+def invoice_events() -> pl.DataFrame:
+    rows = [row for i in range(N) for row in invoice_instance(i)]
+    return pl.DataFrame(rows).with_columns(
+        pl.col("position").cast(pl.Int32), pl.col("screenshot_id").cast(pl.Int64)
+    )
+
+
+def steps_by_action(steps: pl.DataFrame) -> dict[str, dict]:
+    return {row["action"]: row for row in steps.iter_rows(named=True)}
+
+
+def test_collapse_repeats_keeps_one_pass_of_each_loop():
+    collapsed = collapse_repeats(list("ABCBCBCD"), max_block=4)
+    assert collapsed.actions == list("ABCD")
+    assert collapsed.repeated == [False, True, True, False]
+    assert collapsed.origin == [0, 1, 2, 1, 2, 1, 2, 3]
+    assert collapse_repeats(list("AAAB"), 4).actions == ["A", "B"]
+    assert collapse_repeats(list("ABCD"), 4).actions == list("ABCD")
+
+
+def test_steps_are_ordered_with_support_and_optional_steps():
+    steps = align_cluster(invoice_events(), MiningConfig()).steps
+    assert steps["action"].to_list() == [
+        "focus|Excel|",
+        "copy|Excel|Invoice cell",
+        "focus|SAP|",
+        "paste|SAP|Reference",
+        "type|SAP|Amount",
+        "type|SAP|Currency",
+        "click|SAP|Check",
+        "click|SAP|Add line",
+        "type|SAP|Line",
+        "click|SAP|Post",
+    ]
+    assert steps["step_no"].to_list() == list(range(1, 11))
+    by = steps_by_action(steps)
+    assert by["click|SAP|Check"]["support"] == 4 / N and by["click|SAP|Check"]["optional"]
+    assert by["click|SAP|Post"]["support"] == 1.0 and not by["click|SAP|Post"]["optional"]
+
+
+def test_loops_are_marked_repeated():
+    by = steps_by_action(align_cluster(invoice_events(), MiningConfig()).steps)
+    assert by["click|SAP|Add line"]["repeated"] and by["type|SAP|Line"]["repeated"]
+    assert not by["type|SAP|Amount"]["repeated"]
+
+
+def test_varying_values_are_inputs_and_constants_are_kept():
+    by = steps_by_action(align_cluster(invoice_events(), MiningConfig()).steps)
+    amount = by["type|SAP|Amount"]
+    assert amount["varies"] and amount["input_slot"] == "amount_5"
+    assert json.loads(amount["example_values"]) == ["100", "101", "102", "103", "104"]
+    currency = by["type|SAP|Currency"]
+    assert not currency["varies"] and currency["input_slot"] is None
+    assert json.loads(currency["attrs"]) == {"value": "EUR"}
+
+
+def test_a_paste_of_a_copied_value_is_a_data_transfer_not_an_input():
+    by = steps_by_action(align_cluster(invoice_events(), MiningConfig()).steps)
+    paste = by["paste|SAP|Reference"]
+    assert paste["transfer_from_step"] == by["copy|Excel|Invoice cell"]["step_no"] == 2
+    assert paste["varies"] and paste["input_slot"] is None
+
+
+def test_every_event_gets_its_step_and_a_screenshot_represents_each_step():
+    alignment = align_cluster(invoice_events(), MiningConfig())
+    assert alignment.event_steps["step_no"].null_count() == 0
+    by = steps_by_action(alignment.steps)
+    assert by["click|SAP|Post"]["screenshot_id"] == 19
+    assert by["click|SAP|Check"]["screenshot_id"] is None
+    assert 0.8 < alignment.consistency < 1.0

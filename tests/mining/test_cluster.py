@@ -1,0 +1,86 @@
+"""Clustering instances into candidate processes, on hand-made logs with known routines."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mining.cluster import cluster_instances, coarse_action, instance_variants
+from mining.config import MiningConfig
+
+ENTRY = ["open form", "type name", "type amount", "click save", "close form"]
+MAIL = ["open inbox", "read mail", "click reply", "type answer", "click send"]
+
+
+def steps_of(sequences: list[list[str]]) -> pl.DataFrame:
+    """One row per event: ``instance_id, position, action`` (instance ids in list order)."""
+    rows = [(i, p, action) for i, seq in enumerate(sequences) for p, action in enumerate(seq)]
+    return pl.DataFrame(
+        rows,
+        schema={"instance_id": pl.Int64, "position": pl.Int32, "action": pl.String},
+        orient="row",
+    )
+
+
+def two_routines() -> list[list[str]]:
+    """12 invoice entries (some with an optional check), 10 mails, 2 one-off stretches."""
+    entries = [ENTRY] * 8 + [ENTRY[:3] + ["click check"] + ENTRY[3:]] * 4
+    mails = [MAIL] * 6 + [MAIL[:2] + ["click forward"] + MAIL[2:]] * 4
+    noise = [["play music", "skip song", "pause music"], ["open news", "scroll news", "x"]]
+    return entries + mails + noise
+
+
+def test_instances_of_one_routine_share_a_candidate_and_noise_stays_out():
+    assignment = cluster_instances(steps_of(two_routines()), MiningConfig())
+    cluster = assignment.sort("instance_id")["cluster"].to_list()
+    assert len(set(cluster[:12])) == 1 and cluster[0] >= 0
+    assert len(set(cluster[12:22])) == 1 and cluster[12] >= 0
+    assert cluster[0] != cluster[12]
+    assert cluster[22:] == [-1, -1]
+    # numbered by size: the 12 entries come first
+    assert cluster[0] == 0 and cluster[12] == 1
+
+
+def test_membership_and_persistence_are_probabilities():
+    assignment = cluster_instances(steps_of(two_routines()), MiningConfig())
+    members = assignment.filter(pl.col("cluster") >= 0)
+    assert members["membership"].is_between(0.0, 1.0).all()
+    assert members["persistence"].is_between(0.0, 1.0).all()
+    assert assignment.filter(pl.col("cluster") < 0)["membership"].to_list() == [0.0, 0.0]
+
+
+def test_same_input_gives_the_same_assignment():
+    steps = steps_of(two_routines())
+    assert cluster_instances(steps, MiningConfig()).equals(cluster_instances(steps, MiningConfig()))
+
+
+def test_sampling_many_variants_still_assigns_every_routine():
+    config = MiningConfig(cluster_max_variants=12)
+    assignment = cluster_instances(steps_of(two_routines()), config).sort("instance_id")
+    cluster = assignment["cluster"].to_list()
+    assert cluster[0] >= 0 and len(set(cluster[:12])) == 1
+    assert cluster[12] >= 0 and len(set(cluster[12:22])) == 1
+
+
+def test_too_few_instances_are_all_noise():
+    assignment = cluster_instances(steps_of([ENTRY, ENTRY]), MiningConfig())
+    assert assignment["cluster"].to_list() == [-1, -1]
+
+
+def test_variants_are_numbered_by_frequency():
+    instances, variants = instance_variants(steps_of([MAIL, ENTRY, ENTRY]))
+    assert variants["actions"].to_list() == [ENTRY, MAIL]
+    assert variants["n_instances"].to_list() == [2, 1]
+    assert instances.sort("instance_id")["variant"].to_list() == [1, 0, 0]
+
+
+def test_coarse_action_drops_the_title_when_the_element_is_known():
+    events = pl.DataFrame(
+        {
+            "action": ["click|SAP|Post|Invoice 4711 - SAP", "focus|SAP||Invoice 4711 - SAP"],
+            "kind": ["click", "focus"],
+            "app": ["SAP", "SAP"],
+            "element_name": ["Post", None],
+        }
+    )
+    coarse = events.select(coarse=coarse_action(events.columns))["coarse"].to_list()
+    assert coarse == ["click|SAP|Post", "focus|SAP||Invoice 4711 - SAP"]
