@@ -1,4 +1,4 @@
-"""Fixtures shared by every suite. Paths are absolute, built from this file's location."""
+"""Fixtures shared by every suite; shared paths are in `tests/paths.py`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-UI_LOGS = REPO.parent / "shared" / "benchmarks" / "ui_logs"
 
 
 @pytest.fixture

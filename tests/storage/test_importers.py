@@ -9,7 +9,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import REPO, UI_LOGS
 
 from storage.errors import ImportFormatError
 from storage.exporters import write_parquet, write_xes
@@ -23,6 +22,7 @@ from storage.importers import (
 from storage.importers.actionlogger import ACTIONLOGGER_COLUMNS
 from storage.store import open_store
 from taskmine.cli import main
+from tests.paths import REPO, UI_LOGS
 
 # -- small valid inputs, one per format ------------------------------------------------
 
