@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 
-
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """A path for a fresh database file (not created yet)."""
