@@ -57,9 +57,15 @@ def export(db: Path, key: str, fmt: str, run_id: int | None = None) -> Exported:
     if fmt not in FORMATS:
         raise ExplorerError(f"unknown export format {fmt!r}", f"use one of {', '.join(FORMATS)}")
     bundle = queries.read_bundle(db, key, run_id)
-    render = {"bpmn": to_bpmn, "pdd": to_pdd_html, "workflow": to_workflow_json,
-              "xes": to_xes, "csv": to_csv, "pdd-md": to_pdd_markdown,
-              "skeleton": to_skeleton}[fmt]
+    render = {
+        "bpmn": to_bpmn,
+        "pdd": to_pdd_html,
+        "workflow": to_workflow_json,
+        "xes": to_xes,
+        "csv": to_csv,
+        "pdd-md": to_pdd_markdown,
+        "skeleton": to_skeleton,
+    }[fmt]
     extension, mimetype = FORMATS[fmt]
     return Exported(f"{_slug(bundle.detail.row['name'])}.{extension}", mimetype, render(bundle))
 
@@ -120,10 +126,16 @@ def to_bpmn(bundle: queries.ProcessBundle) -> bytes:
         task = BPMN.Task(id=f"step_{s['step_no']}", name=f"{s['step_no']}. {describe_step(s)}")
         model.add_node(task)
         if s["optional"]:
-            split = BPMN.ExclusiveGateway(id=f"split_{s['step_no']}", name="",
-                                          gateway_direction=BPMN.Gateway.Direction.DIVERGING)
-            join = BPMN.ExclusiveGateway(id=f"join_{s['step_no']}", name="",
-                                         gateway_direction=BPMN.Gateway.Direction.CONVERGING)
+            split = BPMN.ExclusiveGateway(
+                id=f"split_{s['step_no']}",
+                name="",
+                gateway_direction=BPMN.Gateway.Direction.DIVERGING,
+            )
+            join = BPMN.ExclusiveGateway(
+                id=f"join_{s['step_no']}",
+                name="",
+                gateway_direction=BPMN.Gateway.Direction.CONVERGING,
+            )
             for node in (split, task, join):
                 model.add_node(node)
                 order.append(node)
@@ -152,8 +164,11 @@ def _place(model, order: list) -> None:
     x, middle = 40, 160
     for node in order:
         width, height = (
-            (140, 70) if isinstance(node, BPMN.Task)
-            else (50, 50) if isinstance(node, BPMN.Gateway) else (36, 36)
+            (140, 70)
+            if isinstance(node, BPMN.Task)
+            else (50, 50)
+            if isinstance(node, BPMN.Gateway)
+            else (36, 36)
         )
         node.set_x(x)
         node.set_y(middle - height // 2)
@@ -168,8 +183,12 @@ def _place(model, order: list) -> None:
         if isinstance(source, BPMN.Gateway) and isinstance(target, BPMN.Gateway):
             sx = source.get_x() + source.get_width() // 2
             tx = target.get_x() + target.get_width() // 2
-            points = [(sx, source.get_y()), (sx, middle - 70), (tx, middle - 70),
-                      (tx, target.get_y())]
+            points = [
+                (sx, source.get_y()),
+                (sx, middle - 70),
+                (tx, middle - 70),
+                (tx, target.get_y()),
+            ]
         else:
             points = [(source.get_x() + source.get_width(), middle), (target.get_x(), middle)]
         for point in points:
@@ -199,7 +218,10 @@ def to_xes(bundle: queries.ProcessBundle) -> bytes:
         pl.col("action").alias("concept:name"),
         pl.col("ts").dt.replace_time_zone("UTC").alias("time:timestamp"),
         pl.col("user_id").alias("org:resource"),
-        pl.col("kind"), pl.col("app"), pl.col("source_file"), pl.col("source_row"),
+        pl.col("kind"),
+        pl.col("app"),
+        pl.col("source_file"),
+        pl.col("source_row"),
     ).to_pandas()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "log.xes"
@@ -232,31 +254,46 @@ def to_pdd_html(bundle: queries.ProcessBundle) -> bytes:
         uri = _data_uri(bundle.screenshots.get(s["screenshot_id"]))
         image = f'<img src="{uri}" alt="step {s["step_no"]}">' if uri else "—"
         flags = [f for f, on in (("optional", s["optional"]), ("repeated", s["repeated"])) if on]
-        step_rows.append([
-            str(s["step_no"]), e(describe_step(s)), e(s["window_template"] or ""),
-            fmt_share(s["support"]), e(", ".join(flags)),
-            e(s["input_slot"] or ("varies" if s["varies"] else "")),
-            "" if s["transfer_from_step"] is None else f"from step {s['transfer_from_step']}",
-            image,
-        ])
+        step_rows.append(
+            [
+                str(s["step_no"]),
+                e(describe_step(s)),
+                e(s["window_template"] or ""),
+                fmt_share(s["support"]),
+                e(", ".join(flags)),
+                e(s["input_slot"] or ("varies" if s["varies"] else "")),
+                "" if s["transfer_from_step"] is None else f"from step {s['transfer_from_step']}",
+                image,
+            ]
+        )
     inputs = [
-        [e(s["input_slot"] or f"input_{s['step_no']}"), str(s["step_no"]),
-         e(", ".join(map(str, json.loads(s["example_values"] or "[]")[:5])))]
+        [
+            e(s["input_slot"] or f"input_{s['step_no']}"),
+            str(s["step_no"]),
+            e(", ".join(map(str, json.loads(s["example_values"] or "[]")[:5]))),
+        ]
         for s in detail.steps.filter(pl.col("varies")).iter_rows(named=True)
     ]
     variants = [
-        [str(v["variant_id"]), str(v["n_instances"]), fmt_share(v["share"]),
-         fmt_duration(v["mean_duration_s"]), e(" → ".join(v["actions"]))]
+        [
+            str(v["variant_id"]),
+            str(v["n_instances"]),
+            fmt_share(v["share"]),
+            fmt_duration(v["mean_duration_s"]),
+            e(" → ".join(v["actions"])),
+        ]
         for v in detail.variants.iter_rows(named=True)
     ]
     durations = bundle.instances["duration_s"]
     stats = [
-        ["Instances", f"{row['n_instances']:,}"], ["Users", f"{row['n_users']:,}"],
+        ["Instances", f"{row['n_instances']:,}"],
+        ["Users", f"{row['n_users']:,}"],
         ["Per week", f"{row['per_week']:.1f}"],
         ["Mean duration", fmt_duration(row["mean_duration_s"])],
         ["Median duration", fmt_duration(durations.median() if len(durations) else None)],
         ["Hours saved per month", f"{row['hours_saved_per_month']:.1f}"],
-        ["Score", f"{row['score']:.2f}"], ["Confidence", fmt_share(row["confidence"])],
+        ["Score", f"{row['score']:.2f}"],
+        ["Confidence", fmt_share(row["confidence"])],
         ["Applications", e(", ".join(row["apps"] or []))],
     ]
     sections = [
@@ -264,11 +301,15 @@ def to_pdd_html(bundle: queries.ProcessBundle) -> bytes:
         f"<p class='meta'>Process definition document · candidate {e(row['key'])} of mining "
         f"run {detail.run_id} · generated by taskmine {__version__} on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
-        "<h2>Statistics</h2>", _table(["Figure", "Value"], stats),
-        "<h2>Process map</h2>", process_map_svg(bundle.edges),
+        "<h2>Statistics</h2>",
+        _table(["Figure", "Value"], stats),
+        "<h2>Process map</h2>",
+        process_map_svg(bundle.edges),
         "<h2>Steps</h2>",
-        _table(["#", "Step", "Window", "Support", "Flags", "Input", "Data transfer",
-                "Screenshot"], step_rows),
+        _table(
+            ["#", "Step", "Window", "Support", "Flags", "Input", "Data transfer", "Screenshot"],
+            step_rows,
+        ),
         "<h2>Inputs</h2>",
         _table(["Input", "Step", "Example values"], inputs) if inputs else "<p>None.</p>",
         "<h2>Variants</h2>",

@@ -33,16 +33,26 @@ def to_pdd_markdown(bundle: queries.ProcessBundle) -> bytes:
         "## Statistics",
         _table(["Figure", "Value"], _statistics(bundle)),
         "## Steps",
-        _table(["#", "Step", "Window", "Support", "Flags", "Input", "Data transfer"],
-               [_step_row(s) for s in steps]),  # fmt: skip
+        _table(
+            ["#", "Step", "Window", "Support", "Flags", "Input", "Data transfer"],
+            [_step_row(s) for s in steps],
+        ),  # fmt: skip
         "## Inputs",
         _inputs(detail.steps),
         "## Variants",
-        _table(["Variant", "Instances", "Share", "Mean duration", "Actions"], [
-            [str(v["variant_id"]), str(v["n_instances"]), fmt_share(v["share"]),
-             fmt_duration(v["mean_duration_s"]), " → ".join(v["actions"])]
-            for v in detail.variants.iter_rows(named=True)
-        ]),  # fmt: skip
+        _table(
+            ["Variant", "Instances", "Share", "Mean duration", "Actions"],
+            [
+                [
+                    str(v["variant_id"]),
+                    str(v["n_instances"]),
+                    fmt_share(v["share"]),
+                    fmt_duration(v["mean_duration_s"]),
+                    " → ".join(v["actions"]),
+                ]
+                for v in detail.variants.iter_rows(named=True)
+            ],
+        ),  # fmt: skip
         "## Screens, step by step",
         *[_screen(s, bundle.screenshots.get(s["screenshot_id"])) for s in steps],
     ]

@@ -43,7 +43,7 @@ def do(desktop, action: Action) -> None:
     time.sleep(PAUSE_S)
 '''
 
-_MAIN = '''
+_MAIN = """
 
 def main(argv: list[str]) -> int:
     desktop = LiveDesktop()
@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
-'''
+"""
 
 
 def render_skeleton(workflow: dict[str, Any]) -> str:

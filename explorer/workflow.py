@@ -256,8 +256,9 @@ def validate_workflow(document: Any) -> None:
         where = "/".join(str(p) for p in first.absolute_path) or "the document"
         raise WorkflowFormatError(f"workflow is not valid at {where}: {first.message}")
     ids = {s["id"] for s in document["steps"]}
-    for ref in [t["from_step"] for t in document["transfers"]] + [i["step"] for i in
-                                                                  document["inputs"]]:
+    for ref in [t["from_step"] for t in document["transfers"]] + [
+        i["step"] for i in document["inputs"]
+    ]:
         if ref not in ids:
             raise WorkflowFormatError(f"workflow refers to step {ref}, which it does not have")
 

@@ -285,9 +285,7 @@ def _front_window(desktop: Desktop, action: Action) -> WindowInfo:
     return window
 
 
-def _click_point(
-    desktop: Desktop, action: Action, window: WindowInfo | None
-) -> tuple[int, int]:
+def _click_point(desktop: Desktop, action: Action, window: WindowInfo | None) -> tuple[int, int]:
     if action.element and window is not None:
         bounds = _wait(lambda: desktop.element_bounds(window, action.element),
                        action.timeout_s if action.offset is None else 0.5)  # fmt: skip
@@ -298,7 +296,8 @@ def _click_point(
         return int(window.x + action.offset[0]), int(window.y + action.offset[1])
     raise TargetNotFoundError(
         f"element {action.element!r} was not found in the window"
-        if action.element else "the click has no window to be relative to"
+        if action.element
+        else "the click has no window to be relative to"
     )
 
 

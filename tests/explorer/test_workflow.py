@@ -37,14 +37,33 @@ def row(step_no: int, kind: str, **fields) -> dict:
 STEPS = [
     row(1, "focus"),
     row(2, "click", target="Customer", attrs=json.dumps({"rel_x": 120, "rel_y": 18})),
-    row(3, "type", target="Customer", varies=True, input_slot="customer_3",
-        example_values=json.dumps(["Acme", "Globex"])),
-    row(4, "type", target="Currency", example_values=json.dumps(["EUR"]),
-        attrs=json.dumps({"value": "EUR"})),
+    row(
+        3,
+        "type",
+        target="Customer",
+        varies=True,
+        input_slot="customer_3",
+        example_values=json.dumps(["Acme", "Globex"]),
+    ),
+    row(
+        4,
+        "type",
+        target="Currency",
+        example_values=json.dumps(["EUR"]),
+        attrs=json.dumps({"value": "EUR"}),
+    ),
     row(5, "copy", target="Reference", example_values=json.dumps(["ctrl+c"])),
     row(6, "paste", target="Memo", transfer_from_step=5),
-    row(7, "type", target="Discount", varies=True, input_slot="discount_7", optional=True,
-        support=0.4, example_values=json.dumps(["5", "10"])),
+    row(
+        7,
+        "type",
+        target="Discount",
+        varies=True,
+        input_slot="discount_7",
+        optional=True,
+        support=0.4,
+        example_values=json.dumps(["5", "10"]),
+    ),
     row(8, "click", target="Print", optional=True, support=0.3),
     row(9, "idle"),
     row(10, "hotkey", example_values=json.dumps(["Ctrl+S"])),
@@ -99,8 +118,13 @@ def test_values_are_inputs_constants_or_transfers(document):
 def test_inputs_list_every_column_replay_reads(document):
     inputs = {i["name"]: i for i in document["inputs"]}
     assert list(inputs) == ["customer_3", "discount_7", "do_step_8", "note_11"]
-    assert inputs["customer_3"] == {"name": "customer_3", "step": 3, "type": "text",
-                                    "required": True, "examples": ["Acme", "Globex"]}
+    assert inputs["customer_3"] == {
+        "name": "customer_3",
+        "step": 3,
+        "type": "text",
+        "required": True,
+        "examples": ["Acme", "Globex"],
+    }
     assert inputs["discount_7"]["required"] is False
     assert inputs["do_step_8"]["type"] == "flag"
     assert "not recorded" in inputs["note_11"]["note"]
@@ -108,27 +132,42 @@ def test_inputs_list_every_column_replay_reads(document):
 
 def test_optional_steps_carry_the_decision_that_chooses_them(document):
     by_id = {s["id"]: s for s in document["steps"]}
-    assert by_id[7]["decision"] == {"kind": "input_present", "input": "discount_7",
-                                    "default": False,
-                                    "rule": "run step 7 when discount_7 is not empty"}
-    assert by_id[8]["decision"] == {"kind": "flag", "input": "do_step_8", "default": False,
-                                    "rule": "run step 8 when do_step_8 is yes"}
+    assert by_id[7]["decision"] == {
+        "kind": "input_present",
+        "input": "discount_7",
+        "default": False,
+        "rule": "run step 7 when discount_7 is not empty",
+    }
+    assert by_id[8]["decision"] == {
+        "kind": "flag",
+        "input": "do_step_8",
+        "default": False,
+        "rule": "run step 8 when do_step_8 is yes",
+    }
     assert by_id[3]["decision"] is None
 
 
 def test_a_step_most_instances_have_runs_unless_the_row_says_no():
     steps = [row(1, "hotkey", optional=True, support=0.85, example_values='["ctrl+s"]')]
     decision = build_workflow(PROCESS, steps)["steps"][0]["decision"]
-    assert decision == {"kind": "flag", "input": "do_step_1", "default": True,
-                        "rule": "run step 1 when do_step_1 is yes or left empty"}
+    assert decision == {
+        "kind": "flag",
+        "input": "do_step_1",
+        "default": True,
+        "rule": "run step 1 when do_step_1 is yes or left empty",
+    }
 
 
 def test_a_decision_mining_found_is_kept():
     rule = {"rule": "when the amount is over 1000", "input": "Needs approval"}
     steps = [row(1, "click", optional=True, support=0.2, attrs=json.dumps({"decision": rule}))]
     step = build_workflow(PROCESS, steps)["steps"][0]
-    assert step["decision"] == {"kind": "mined", "input": "needs_approval", "default": False,
-                                "rule": "when the amount is over 1000"}
+    assert step["decision"] == {
+        "kind": "mined",
+        "input": "needs_approval",
+        "default": False,
+        "rule": "when the amount is over 1000",
+    }
 
 
 def test_keys_are_normalised_and_clipboard_steps_get_defaults(document):

@@ -62,8 +62,12 @@ def text_input(name: str, step_id: int, required: bool = True) -> dict:
 def order_workflow(amount_offset: tuple[int, int]) -> dict:
     """Focus, click Customer by name, type, click Amount by position, type, optional PIN,
     save with ctrl+s."""
-    pin_rule = {"kind": "input_present", "input": "pin", "default": False,
-                "rule": "when there is a pin"}
+    pin_rule = {
+        "kind": "input_present",
+        "input": "pin",
+        "default": False,
+        "rule": "when there is a pin",
+    }
     return workflow(
         [
             step(1, "focus"),
