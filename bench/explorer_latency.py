@@ -23,18 +23,12 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.explorer.explorer_support import CHROMIUM_ARGS
+
 OUT = Path(__file__).resolve().parent / "out"
 DB = OUT / "explorer-1m.duckdb"
 USERS, DAYS = 20, 25
 RUNS = 5
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def build(path: Path) -> None:

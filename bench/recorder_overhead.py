@@ -31,6 +31,7 @@ from pathlib import Path
 import psutil
 
 from storage.store import open_store
+from tests.recorder.recorder_harness import start_xvfb
 
 REPO = Path(__file__).resolve().parent.parent
 FORM_APP = REPO / "tests" / "recorder" / "form_app.py"
@@ -42,7 +43,7 @@ BURST_KEYS = 2000
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="taskmine-bench-") as tmp:
         folder = Path(tmp)
-        xvfb, display = _start_xvfb()
+        xvfb, display = start_xvfb()
         env = {**os.environ, "DISPLAY": display}
         app = None
         try:
@@ -127,18 +128,6 @@ def _burst(folder: Path, env: dict, layout: dict) -> None:
         f"{BURST_KEYS - counted} lost (target 0), recorder drop counter "
         f"{final['dropped_events']}, p99 callback→enqueued {final['enqueue_p99_ms']} ms"
     )
-
-
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
-    read_end, write_end = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        return xvfb, f":{pipe.readline().strip()}"
 
 
 def _start_form(folder: Path, env: dict) -> tuple[subprocess.Popen, dict]:

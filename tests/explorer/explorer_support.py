@@ -20,6 +20,15 @@ from explorer.context import attach
 
 REPO = Path(__file__).resolve().parents[2]
 TASKMINE = [sys.executable, "-m", "taskmine.cli"]
+#: Headless Chromium flags for this machine's closed network (tests and bench/).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from explorer_support import REPO, Server
+from explorer_support import CHROMIUM_ARGS, REPO, Server
 
 from explorer.workflow import validate_workflow
 from storage.store import open_store
@@ -20,14 +20,6 @@ from storage.store import open_store
 pytestmark = pytest.mark.browser
 
 SHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")

@@ -76,10 +76,8 @@ class FormApp:
         return [json.loads(line) for line in self.saved.read_text().splitlines()]
 
 
-@pytest.fixture(scope="module")
-def desktop() -> Iterator[Desktop]:
-    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
-        pytest.skip("needs Xvfb and xdotool")
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    """A private Xvfb on a free display (``-displayfd``); returns it and ``":N"``."""
     read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
@@ -88,11 +86,18 @@ def desktop() -> Iterator[Desktop]:
     )
     os.close(write_end)
     with os.fdopen(read_end) as pipe:
-        number = pipe.readline().strip()
-    if not number:
+        return xvfb, f":{pipe.readline().strip()}"
+
+
+@pytest.fixture(scope="module")
+def desktop() -> Iterator[Desktop]:
+    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
+        pytest.skip("needs Xvfb and xdotool")
+    xvfb, display = start_xvfb()
+    if display == ":":
         xvfb.kill()
         pytest.skip("Xvfb did not start")
-    yield Desktop(f":{number}")
+    yield Desktop(display)
     xvfb.terminate()
     xvfb.wait(timeout=10)
 
