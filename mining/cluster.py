@@ -8,7 +8,7 @@ edit distance found one candidate per routine (F1 0.977): it sees order and is n
 misled by two routines sharing apps.
 
 hdbscan clusters distinct *variants*, not instances, which keeps the work proportional
-to the number of variants. A variant's frequency enters as up to ``cluster_min_size``
+to the number of variants. A variant's frequency enters as up to ``cluster_min_size`` + 1
 copies of its point, so a routine that is always done the same way still forms a dense
 cluster; ``cluster_epsilon`` merges the sub-clusters those copies create below that
 distance. Past ``cluster_max_variants``, hdbscan runs on a reproducible sample (every
@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
+from scipy.sparse.csgraph import connected_components
 
 from mining.config import MiningConfig
 
@@ -153,13 +154,13 @@ def _hdbscan(
     variants: pl.DataFrame, config: MiningConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """hdbscan labels and probabilities per variant, and persistence per raw label."""
-    import hdbscan
-
     n = variants.height
     counts = variants["n_instances"].to_numpy()
-    copies = np.minimum(counts, config.cluster_min_size)
-    if copies.sum() <= config.cluster_min_size:
+    if counts.sum() < config.cluster_min_size:
         return np.full(n, -1), np.zeros(n), np.zeros(0)
+    # Each variant enters once per instance up to min_size + 1 copies: a routine always
+    # done one way is then still more points than hdbscan's smallest cluster.
+    copies = np.minimum(counts, config.cluster_min_size + 1)
     codebook: dict[str, int] = {}
     coded = [[codebook.setdefault(a, len(codebook)) for a in v] for v in variants["actions"]]
     sample = _sample(copies, config.cluster_max_variants)
@@ -171,12 +172,10 @@ def _hdbscan(
         workers=1,
     )
     rows = np.repeat(np.arange(len(sample)), copies[sample])
-    clusterer = hdbscan.HDBSCAN(
-        metric="precomputed",
-        min_cluster_size=config.cluster_min_size,
-        min_samples=min(config.cluster_min_samples, config.cluster_min_size),
-        cluster_selection_epsilon=config.cluster_epsilon,
-    ).fit(distances[np.ix_(rows, rows)].astype(np.float64))
+    points = distances[np.ix_(rows, rows)].astype(np.float64)
+    clusterer = _fit(points, config, single=False)
+    if clusterer.labels_.max() < 0:  # a log of one routine: only the root is a cluster
+        clusterer = _fit(points, config, single=True)
     first = np.cumsum(copies[sample]) - copies[sample]
     labels, membership = np.full(n, -1), np.zeros(n)
     labels[sample], membership[sample] = clusterer.labels_[first], clusterer.probabilities_[first]
@@ -195,7 +194,46 @@ def _hdbscan(
         near = d[np.arange(len(chunk)), nearest] <= config.cluster_epsilon
         labels[chunk] = np.where(near, labels[sample][nearest], -1)
         membership[chunk] = np.where(near, membership[sample][nearest], 0.0)
-    return labels, membership, np.asarray(clusterer.cluster_persistence_, dtype=np.float64)
+    persistence = np.asarray(clusterer.cluster_persistence_, dtype=np.float64)
+    labels, persistence = _merge_close(labels, persistence, coded, config.cluster_epsilon)
+    return labels, membership, persistence
+
+
+def _merge_close(
+    labels: np.ndarray, persistence: np.ndarray, coded: list[list[int]], epsilon: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge clusters whose most frequent variants are within ``epsilon`` of each other.
+
+    ``cluster_selection_epsilon`` merges close sub-clusters everywhere in hdbscan's tree
+    but at its root, which it never selects; two branches of one routine that are the
+    root's two children would otherwise stay two candidates. A merged cluster keeps the
+    highest persistence of its parts.
+    """
+    raw = np.unique(labels[labels >= 0])
+    if len(raw) < 2:
+        return labels, persistence
+    tops = [coded[int(np.flatnonzero(labels == r)[0])] for r in raw]  # variants by frequency
+    close = cdist(tops, tops, scorer=Levenshtein.normalized_distance, workers=1) <= epsilon
+    _, component = connected_components(close, directed=False)
+    merged = np.full(len(persistence), -1)
+    merged[raw] = component
+    kept = np.zeros(component.max() + 1)
+    np.maximum.at(kept, component, persistence[raw])
+    return np.where(labels >= 0, merged[labels], -1), kept
+
+
+def _fit(points: np.ndarray, config: MiningConfig, single: bool):
+    """hdbscan on precomputed distances; ``single`` lets the whole set be one cluster,
+    which hdbscan otherwise never selects (it looks for at least two)."""
+    import hdbscan
+
+    return hdbscan.HDBSCAN(
+        metric="precomputed",
+        min_cluster_size=config.cluster_min_size,
+        min_samples=min(config.cluster_min_samples, config.cluster_min_size),
+        cluster_selection_epsilon=config.cluster_epsilon,
+        allow_single_cluster=single,
+    ).fit(points)
 
 
 def _sample(copies: np.ndarray, limit: int) -> np.ndarray:

@@ -61,6 +61,15 @@ def test_sampling_many_variants_still_assigns_every_routine():
     assert cluster[12] >= 0 and len(set(cluster[12:22])) == 1
 
 
+def test_a_log_of_one_routine_is_one_candidate():
+    """A log holding one routine, always done alike or with an option, is one candidate
+    (hdbscan on its own never selects a single cluster)."""
+    for sequences in ([ENTRY] * 20, two_routines()[:12]):
+        assignment = cluster_instances(steps_of(sequences), MiningConfig())
+        assert assignment["cluster"].to_list() == [0] * len(sequences)
+        assert assignment["persistence"].is_between(0.0, 1.0).all()
+
+
 def test_too_few_instances_are_all_noise():
     assignment = cluster_instances(steps_of([ENTRY, ENTRY]), MiningConfig())
     assert assignment["cluster"].to_list() == [-1, -1]
