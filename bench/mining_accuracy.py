@@ -61,9 +61,11 @@ def main(users: int = 10, days: int = 10, seed: int = 0) -> None:
     )
     print("  ranking (candidates by score):", majority["routine"].to_list())
     print("  catalogue by work hours:       ", catalogue["routine"].to_list())
-    k = 3
+    first_of_each = majority["routine"].unique(maintain_order=True).to_list()
+    print(f"  candidates: {majority.height} for {catalogue.height} routines")
     print(
-        f"  top-{k} agree: {set(majority['routine'].head(k)) == set(catalogue['routine'].head(k))}"
+        f"  each routine's best candidate, in rank order, is the catalogue's order: "
+        f"{first_of_each == catalogue['routine'].to_list()}"
     )
     bins = majority.with_columns(bin=(pl.col("confidence") * 5).floor().clip(0, 4) / 5)
     print("  calibration (confidence bin → mean purity, n):")

@@ -37,6 +37,14 @@ MASKS: tuple[tuple[str, str], ...] = (
     (r"\d{2,}(?:[.,]\d+)*", "<num>"),
 )
 
+_SWITCH_KEYS = r"(?i)^(alt|cmd|win)\+(shift\+)?tab$"
+#: Events that only bring a window forward (a focus change, a window-switching hotkey
+#: such as alt+tab): they belong with the event after them, which names the window too.
+ACTIVATION = (pl.col("kind") == "focus") | (
+    (pl.col("kind") == "hotkey")
+    & (pl.col("app").is_null() | pl.col("text").str.contains(_SWITCH_KEYS).fill_null(False))
+)
+
 
 def mask_text(expr: pl.Expr) -> pl.Expr:
     """Replace variable-looking substrings of a string column by placeholders."""

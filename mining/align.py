@@ -2,11 +2,15 @@
 
 Instances are compared on their coarse actions (kind, app and element, see
 `mining.cluster.coarse_action`), so that a window title that kept a variable part does
-not split a step. Star alignment: the medoid variant (the action sequence closest to all
-others, weighted by how often each occurs) is the backbone, and every other variant is
-aligned to it by Levenshtein edit operations. Medoid actions become steps; actions that
-other variants insert between two medoid steps become optional steps when enough
-instances have them.
+not split a step. Star alignment, refined: the medoid variant (the action sequence
+closest to all others, weighted by how often each occurs) is the first backbone, and every
+variant is aligned to it by its longest common subsequence (insertions and deletions,
+no substitutions: an action matches only the same action). The next backbone keeps the
+backbone actions and the inserted ones (between two backbone steps) that at least
+``align_min_support`` of the instances do; realigning to it until it stops changing drops
+the medoid's own stray clicks and adds the steps most instances do but the medoid skipped.
+The final backbone's actions are the steps; a step fewer than ``align_required_support`` of
+the instances do is optional.
 Loops (a block of up to ``align_max_block`` actions done several times in a row, such as
 one line item after another) are collapsed to one pass before aligning, so that a
 different number of iterations does not look like missing steps; such steps are marked
@@ -22,21 +26,28 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel, Levenshtein
 from rapidfuzz.process import cdist
 
-from mining.cluster import coarse_action, instance_variants, target_of
+from mining.actions import ACTIVATION
+from mining.cluster import coarse_action, instance_variants
 from mining.config import MiningConfig
 
 #: Variants considered as medoid: the most frequent ones cover nearly every instance.
 MEDOID_CANDIDATES = 50
+#: Re-alignments of every variant to the consensus of the previous pass (it converges in
+#: two or three: the medoid's own rare actions drop out, frequent insertions join).
+REFINE_PASSES = 4
 #: A step's value is an input a bot needs only for these kinds (a copy *reads* a value).
 INPUT_KINDS = ("type", "paste", "insertValue", "editField", "editCell", "select", "pick")
 EXAMPLE_VALUES = 5
+#: Element fields naming the target of an event, most readable first.
+TARGET_COLUMNS = ("element_name", "element_label", "element_id")
 
 STEP_SCHEMA = {
     "step_no": pl.Int32,
@@ -63,13 +74,16 @@ class Alignment:
 
     ``steps``: one row per step (columns of ``process_steps`` without run and process).
     ``event_steps``: ``event_id, instance_id, step_no`` (null: the event is in no step).
-    ``consistency``: instance-weighted mean similarity (1 - normalised edit distance) of
-    the loop-collapsed variants to the medoid; 1.0 when every instance is done alike.
+    ``consistency``: instance-weighted mean similarity (1 - normalised indel distance) of
+    the loop-collapsed variants to the consensus; 1.0 when every instance is done alike.
+    ``exception_share``: share of instances less similar to the consensus than
+    ``align_exception_similarity`` (done mostly otherwise: exceptions a bot must hand back).
     """
 
     steps: pl.DataFrame
     event_steps: pl.DataFrame
     consistency: float
+    exception_share: float
 
 
 def align_cluster(events: pl.DataFrame, config: MiningConfig) -> Alignment:
@@ -84,23 +98,48 @@ def align_cluster(events: pl.DataFrame, config: MiningConfig) -> Alignment:
         alignment = align_cluster(events.filter(pl.col("process_id") == 0), config)
         alignment.steps.select("step_no", "action", "support", "optional")
     """
-    keyed = events.with_columns(key=coarse_action(events.columns))
+    keyed = _acting(events).with_columns(key=coarse_action())
     instances, variants = instance_variants(keyed, column="key")
     collapsed = [collapse_repeats(a, config.align_max_block) for a in variants["actions"].to_list()]
     codebook: dict[str, int] = {}
     coded = [[codebook.setdefault(a, len(codebook)) for a in c.actions] for c in collapsed]
     weights = variants["n_instances"].to_numpy()
-    medoid = _medoid(coded, weights)
-    mapping, similarity = _map_to_medoid(collapsed, coded, medoid, weights, config)
-    event_steps = (
-        events.select("event_id", "instance_id", "position")
+    backbone = coded[_medoid(coded, weights)]
+    for _ in range(REFINE_PASSES):
+        mapping, similarity, consensus = _map_to_backbone(
+            collapsed, coded, backbone, weights, config
+        )
+        if consensus == backbone:
+            break
+        backbone = consensus
+    event_steps = events.select("event_id", "instance_id").join(
+        keyed.select("event_id", "instance_id", "position")
         .join(instances, on="instance_id")
         .join(mapping, on=["variant", "position"], how="left")
-        .select("event_id", "instance_id", "step_no")
+        .select("event_id", "step_no"),
+        on="event_id",
+        how="left",
     )
     steps = _describe_steps(events, event_steps, mapping, instances, config)
-    consistency = float(np.average(similarity, weights=weights))
-    return Alignment(steps=steps, event_steps=event_steps, consistency=consistency)
+    return Alignment(
+        steps=steps,
+        event_steps=event_steps,
+        consistency=float(np.average(similarity, weights=weights)),
+        exception_share=float(
+            weights[similarity < config.align_exception_similarity].sum() / weights.sum()
+        ),
+    )
+
+
+def _acting(events: pl.DataFrame) -> pl.DataFrame:
+    """The events that act, renumbered per instance: window activations (focus changes,
+    alt+tab) are left out of the workflow, since every step names its window and a bot
+    brings it forward anyway; they only split steps by how a user got there."""
+    if not {"kind", "app", "text"} <= set(events.columns):
+        return events
+    return events.filter(~ACTIVATION.fill_null(False)).with_columns(
+        position=pl.int_range(pl.len()).over("instance_id", order_by="position").cast(pl.Int32)
+    )
 
 
 def project_on_steps(events: pl.DataFrame, alignment: Alignment) -> pl.DataFrame:
@@ -169,39 +208,41 @@ def _medoid(coded: list[list[int]], weights: np.ndarray) -> int:
     return int(np.argmin(distances @ weights[:top]))
 
 
-def _map_to_medoid(
+def _map_to_backbone(
     collapsed: list[Collapsed],
     coded: list[list[int]],
-    medoid: int,
+    backbone: list[int],
     weights: np.ndarray,
     config: MiningConfig,
-) -> tuple[pl.DataFrame, np.ndarray]:
-    """Map every (variant, position) to a step number; return it and each similarity."""
-    backbone = coded[medoid]
+) -> tuple[pl.DataFrame, np.ndarray, list[int]]:
+    """Map every (variant, position) to a step; return the mapping, each variant's
+    similarity to the backbone, and the consensus: the backbone's actions and the inserted
+    ones that at least ``align_min_support`` of the instances do, in workflow order."""
     slots: list[tuple[int, int, tuple]] = []  # (variant, collapsed index, step key)
-    inserted: Counter = Counter()
+    support: Counter = Counter()
     offset: dict[tuple, int] = {}  # smallest offset of an inserted action within its gap
     similarity = np.empty(len(coded))
     for v, seq in enumerate(coded):
-        similarity[v] = 1.0 - Levenshtein.normalized_distance(seq, backbone)
+        similarity[v] = 1.0 - Indel.normalized_distance(seq, backbone)
         seen: set = set()
-        for op in Levenshtein.opcodes(seq, backbone):
+        for op in Indel.opcodes(seq, backbone):
             for k in range(op.src_start, op.src_end):
                 if op.tag == "equal":
-                    key = ("m", op.dest_start + k - op.src_start, "")
-                else:  # an insertion (or substitution) between medoid steps
-                    key = ("i", op.dest_start - 1, collapsed[v].actions[k])
+                    at = op.dest_start + k - op.src_start
+                    key = ("m", at, backbone[at])
+                else:  # an action the backbone lacks, between two backbone steps
+                    key = ("i", op.dest_start - 1, seq[k])
                     offset[key] = min(offset.get(key, k), k - op.src_start)
-                    if key not in seen:
-                        inserted[key] += weights[v]
-                        seen.add(key)
+                if key not in seen:
+                    support[key] += weights[v]
+                    seen.add(key)
                 slots.append((v, k, key))
     total = weights.sum()
-    keep = {k for k, w in inserted.items() if w / total >= config.align_min_support}
     order = sorted(
-        {key for _, _, key in slots if key[0] == "m" or key in keep},
+        (key for key, w in support.items() if w / total >= config.align_min_support),
         key=lambda key: (key[1] + (0.5 if key[0] == "i" else 0.0), offset.get(key, 0), key[2]),
     )
+    consensus = [key[2] for key in order]
     step_of = {key: no for no, key in enumerate(order, start=1)}
     step_rows = [(v, k, step_of.get(key)) for v, k, key in slots]
     per_collapsed = pl.DataFrame(
@@ -220,7 +261,8 @@ def _map_to_medoid(
         },
         schema={"variant": pl.Int64, "position": pl.Int32, "index": pl.Int64, "loop": pl.Boolean},
     )
-    return positions.join(per_collapsed, on=["variant", "index"]).drop("index"), similarity
+    mapping = positions.join(per_collapsed, on=["variant", "index"]).drop("index")
+    return mapping, similarity, consensus
 
 
 def _describe_steps(
@@ -265,7 +307,7 @@ def _describe_steps(
         .sort("step_no")
     )
     return steps.with_columns(
-        optional=pl.col("support") < 1.0,
+        optional=pl.col("support") < config.align_required_support,
         repeated=pl.col("repeat_share").fill_null(0.0) >= config.align_repeat_share,
         varies=pl.col("n_values") > 1,
         input_slot=pl.when(
@@ -277,6 +319,13 @@ def _describe_steps(
         .then(pl.struct(value="constant").struct.json_encode())
         .otherwise(pl.lit("{}")),
     ).select([pl.col(c).cast(t) for c, t in STEP_SCHEMA.items()])
+
+
+def target_of(columns: Sequence[str]) -> pl.Expr:
+    """The element an event acted on: its name, else its label (which may show a value,
+    such as a date in a PDF), else its id; null if none."""
+    present = [pl.col(c) for c in TARGET_COLUMNS if c in columns]
+    return pl.coalesce(*present, pl.lit(None, pl.String))
 
 
 def _mode(column: str) -> pl.Expr:

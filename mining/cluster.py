@@ -19,8 +19,6 @@ Variants in no cluster stay unassigned (process -1).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import polars as pl
 from rapidfuzz.distance import Levenshtein
@@ -29,8 +27,6 @@ from scipy.sparse.csgraph import connected_components
 
 from mining.config import MiningConfig
 
-#: Element fields naming the target of an event, most readable first.
-TARGET_COLUMNS = ("element_label", "element_name", "element_id")
 #: Variants assigned to their nearest sampled variant per batch (bounds memory).
 ASSIGN_CHUNK = 2000
 
@@ -44,24 +40,21 @@ ASSIGNMENT_SCHEMA = {
 }
 
 
-def target_of(columns: Sequence[str]) -> pl.Expr:
-    """The element an event acted on: its label, else name, else id (null if none)."""
-    present = [pl.col(c) for c in TARGET_COLUMNS if c in columns]
-    return pl.coalesce(*present, pl.lit(None, pl.String))
-
-
-def coarse_action(columns: Sequence[str]) -> pl.Expr:
-    """``kind|app|target``: the action without its window title, when the target is known.
+def coarse_action() -> pl.Expr:
+    """``kind|app|target``: an `action` label without its window title, when it names a
+    target element.
 
     Window-title templates split one step into several labels when a title keeps a
-    variable part (a vendor name); kind, app and element stay the same across instances.
-    Events without a known element keep their full label, the title being all there is.
+    variable part (a vendor name, a subject line); kind, app and the element's templated
+    name stay the same across instances. Actions without a target keep their full label,
+    the title being all there is.
     """
-    if "kind" not in columns or not any(c in columns for c in TARGET_COLUMNS):
-        return pl.col("action")
-    target = target_of(columns)
-    coarse = pl.concat_str([pl.col("kind"), pl.col("app").fill_null(""), target], separator="|")
-    return pl.when(target.is_not_null()).then(coarse).otherwise(pl.col("action"))
+    fields = pl.col("action").str.splitn("|", 4)
+    target = fields.struct.field("field_2")
+    coarse = pl.concat_str(
+        [fields.struct.field("field_0"), fields.struct.field("field_1"), target], separator="|"
+    )
+    return pl.when(target.fill_null("") != "").then(coarse).otherwise(pl.col("action"))
 
 
 def instance_variants(
@@ -107,7 +100,7 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
 
         assignment = cluster_instances(steps, MiningConfig())
     """
-    keyed = steps.with_columns(coarse=coarse_action(steps.columns))
+    keyed = steps.with_columns(coarse=coarse_action())
     instances, variants = instance_variants(keyed, column="coarse")
     if instances.is_empty():
         return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)

@@ -64,16 +64,19 @@ class MiningConfig:
         0.6, "hdbscan cluster_selection_epsilon (normalised edit distance): closer merge"
     )
     align_min_support: float = setting(
-        0.2, "share of instances an action not in the medoid needs to become an optional step"
+        0.2, "share of instances an action needs to be a step of the consensus workflow"
+    )
+    align_required_support: float = setting(
+        0.8, "share of instances a step needs to be required (part of the rule), not optional"
     )
     align_max_block: int = setting(4, "longest block of actions detected as a repeated loop")
     align_repeat_share: float = setting(
         0.2, "share of its instances in which a step must repeat to be marked repeated"
     )
+    align_exception_similarity: float = setting(
+        0.5, "an instance sharing less than this with the consensus is an exception"
+    )
     discover_noise: float = setting(0.2, "noise threshold of pm4py's inductive miner (IMf)")
     discover_max_instances: int = setting(
         100, "instances per candidate sampled for discovery, fitness and precision"
-    )
-    score_exception_share: float = setting(
-        0.05, "variants rarer than this share of a candidate's instances count as exceptions"
     )

@@ -77,11 +77,17 @@ def mine_events(
     )
     total = STAGES + len(candidates)
     report(STAGES, total)
-    parts: dict[str, list[pl.DataFrame]] = {"steps": [], "variants": [], "of": [], "quality": []}
+    parts: dict[str, list[pl.DataFrame]] = {
+        "steps": [],
+        "variants": [],
+        "of": [],
+        "alignment": [],
+        "quality": [],
+    }
     for done, ((cluster,), group) in enumerate(sorted(candidates.items()), start=STAGES + 1):
         _mine_candidate(int(cluster), group, assignment, config, parts)
         report(done, total)
-    return _tables(located, assignment, parts, config)
+    return _tables(located, assignment, parts)
 
 
 def _mine_candidate(
@@ -99,6 +105,16 @@ def _mine_candidate(
     parts["steps"].append(alignment.steps.with_columns(process))
     parts["variants"].append(model.variants.with_columns(process))
     parts["of"].append(model.instance_variants)
+    parts["alignment"].append(
+        pl.DataFrame(
+            {
+                "process_id": [cluster],
+                "consistency": [alignment.consistency],
+                "exception_share": [alignment.exception_share],
+            },
+            schema_overrides={"process_id": pl.Int32},
+        )
+    )
     confidence = confidence_of(
         members["membership"].mean(), members["persistence"][0], alignment.consistency
     )
@@ -121,7 +137,6 @@ def _tables(
     located: pl.DataFrame,
     assignment: pl.DataFrame,
     parts: dict[str, list[pl.DataFrame]],
-    config: MiningConfig,
 ) -> dict[str, pl.DataFrame]:
     """Assemble the result tables from the per-candidate parts (empty ones are left out)."""
     of = pl.concat(
@@ -153,7 +168,9 @@ def _tables(
         steps, variants = pl.concat(parts["steps"]), pl.concat(parts["variants"])
         in_candidates = located.filter(pl.col("cluster") >= 0).select("instance_id", "kind")
         tables["processes"] = (
-            score_processes(instances, in_candidates, steps, variants, config)
+            score_processes(
+                instances, in_candidates, steps, variants, pl.concat(parts["alignment"])
+            )
             .join(pl.concat(parts["quality"]), on="process_id")
             .sort("process_id")
         )

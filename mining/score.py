@@ -7,11 +7,13 @@ rule-like the work is: ``score = hours_saved_per_month × automatability``.
   (52/12 weeks). A week is five recorded days, so a log of ten working days is two weeks.
 - ``automatability`` (0..1) is a weighted mean of factors, each stored by name in
   ``factors`` so the analyst sees why a candidate ranks where it does (`WEIGHTS`):
-  ``rule_like_share`` (steps every instance does), ``regularity`` (1 - normalised
-  entropy of the variants), ``1 - exception_share`` (instances in rare variants),
-  ``keyboard_share`` (typing and copy/paste rather than pointing) and ``transfer_share``
-  (inputs that come from a copy elsewhere, the classic swivel-chair work). The number
-  of apps, inputs, transfers, fitness and precision are shown alongside.
+  ``rule_like_share`` (required steps, see ``align_required_support``), ``regularity``
+  (the alignment's consistency: how alike instances are), ``no_exception_share`` (1 - the
+  share of instances done mostly otherwise), ``keyboard_share`` (typing and copy/paste
+  rather than pointing) and ``transfer_share`` (inputs that come from a copy elsewhere, the
+  classic swivel-chair work). Each factor is a share, not a count, so a long routine is not
+  marked down for having more steps and hence more distinct variants. The variant entropy,
+  the number of apps, inputs, transfers, fitness and precision are shown alongside.
 """
 
 from __future__ import annotations
@@ -21,20 +23,16 @@ import json
 
 import polars as pl
 
-from mining.config import MiningConfig
-
 WORKDAYS_PER_WEEK = 5
 WEEKS_PER_MONTH = 52 / 12
 #: Weights of the automatability factors (they sum to 1).
 WEIGHTS = {
     "rule_like_share": 0.3,
-    "regularity": 0.25,
-    "no_exception_share": 0.25,
+    "regularity": 0.3,
+    "no_exception_share": 0.2,
     "keyboard_share": 0.1,
     "transfer_share": 0.1,
 }
-#: A step done by at least this share of instances is part of the rule, not an option.
-RULE_SUPPORT = 0.8
 KEYBOARD_KINDS = r"(?i)type|key|copy|paste|cut|insert|edit"
 
 
@@ -43,7 +41,7 @@ def score_processes(
     events: pl.DataFrame,
     steps: pl.DataFrame,
     variants: pl.DataFrame,
-    config: MiningConfig,
+    alignment: pl.DataFrame,
 ) -> pl.DataFrame:
     """Statistics, factors, score, name and signature of every candidate.
 
@@ -51,11 +49,12 @@ def score_processes(
     instances, unassigned ones with process -1: they give the observed days).
     ``events``: ``instance_id, kind`` of the candidates' events. ``steps`` and
     ``variants``: the ``process_steps`` and ``variants`` rows (with ``process_id``).
+    ``alignment``: ``process_id, consistency, exception_share`` (`mining.align.Alignment`).
     Returns one row per candidate with the ``processes`` columns this step owns.
 
     Example::
 
-        ranked = score_processes(instances, events, steps, variants, config)
+        ranked = score_processes(instances, events, steps, variants, alignment)
         ranked.sort("score", descending=True).select("name", "score")
     """
     weeks = max(instances["start_ts"].dt.date().n_unique(), 1) / WORKDAYS_PER_WEEK
@@ -78,7 +77,17 @@ def score_processes(
     )
     factors = (
         stats.join(_step_factors(steps), on="process_id", how="left")
-        .join(_variant_factors(variants, config), on="process_id", how="left")
+        .join(_variant_factors(variants), on="process_id", how="left")
+        .join(
+            alignment.select(
+                "process_id",
+                regularity="consistency",
+                exception_share="exception_share",
+                no_exception_share=1 - pl.col("exception_share"),
+            ),
+            on="process_id",
+            how="left",
+        )
         .join(keyboard, on="process_id", how="left")
         .with_columns(pl.exclude("process_id", "apps").fill_null(0.0))
     )
@@ -118,7 +127,7 @@ def _step_factors(steps: pl.DataFrame) -> pl.DataFrame:
     """Rule-like share, inputs, transfers and apps from the consensus steps."""
     return steps.group_by("process_id").agg(
         n_steps=pl.len(),
-        rule_like_share=(pl.col("support") >= RULE_SUPPORT).mean(),
+        rule_like_share=1 - pl.col("optional").mean(),
         n_inputs=pl.col("input_slot").is_not_null().sum(),
         n_transfers=pl.col("transfer_from_step").is_not_null().sum(),
         transfer_share=pl.col("transfer_from_step").is_not_null().sum()
@@ -130,29 +139,20 @@ def _step_factors(steps: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _variant_factors(variants: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """Normalised variant entropy and the share of instances in rare variants."""
+def _variant_factors(variants: pl.DataFrame) -> pl.DataFrame:
+    """The number of variants and their normalised entropy (0: one way, 1: every instance
+    its own way)."""
     share = pl.col("share")
     n = pl.col("n_instances").sum()
     return (
         variants.group_by("process_id")
-        .agg(
-            n_variants=pl.len(),
-            entropy=-(share * share.log()).sum(),
-            log_n=n.log(),
-            exception_share=share.filter(share < config.score_exception_share).sum(),
-        )
+        .agg(n_variants=pl.len(), entropy=-(share * share.log()).sum(), log_n=n.log())
         .select(
             "process_id",
             "n_variants",
-            "exception_share",
             variant_entropy=pl.when(pl.col("log_n") > 0)
             .then(pl.col("entropy") / pl.col("log_n"))
             .otherwise(0.0),
-        )
-        .with_columns(
-            regularity=1 - pl.col("variant_entropy"),
-            no_exception_share=1 - pl.col("exception_share"),
         )
     )
 

@@ -36,6 +36,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from mining.actions import ACTIVATION
 from mining.config import MiningConfig
 
 OUTPUT_SCHEMA = {
@@ -55,13 +56,6 @@ _NO_DATA_KINDS = ("hotkey", "focus", "idle", "scroll", "pressKey")
 _FILE_NAME = r"\.[A-Za-z][A-Za-z0-9]{1,4}$"
 #: Separators between the parts of a window title.
 _TITLE_PARTS = r"\s+[-|·–—]\s+|:\s+"
-_SWITCH_KEYS = r"(?i)^(alt|cmd|win)\+(shift\+)?tab$"
-#: Events that only bring a window forward (a focus change, a window-switching hotkey
-#: such as alt+tab): they belong with the event after them.
-_ACTIVATION = (pl.col("kind") == "focus") | (
-    (pl.col("kind") == "hotkey")
-    & (pl.col("app").is_null() | pl.col("text").str.contains(_SWITCH_KEYS).fill_null(False))
-)
 
 
 def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
@@ -467,7 +461,7 @@ def _trim_foreign(
     grows over its edges (`_extend`).
     """
     template = pl.concat_str(pl.col("app").fill_null(""), pl.col("title_template"), separator="|")
-    activation = _ACTIVATION.fill_null(False)
+    activation = ACTIVATION.fill_null(False)
     events = frame.select("i", "window_title", template=template, activation=activation).join(
         owner, on="i", how="left", maintain_order="left"
     )

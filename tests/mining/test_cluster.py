@@ -91,5 +91,5 @@ def test_coarse_action_drops_the_title_when_the_element_is_known():
             "element_name": ["Post", None],
         }
     )
-    coarse = events.select(coarse=coarse_action(events.columns))["coarse"].to_list()
+    coarse = events.select(coarse=coarse_action())["coarse"].to_list()
     assert coarse == ["click|SAP|Post", "focus|SAP||Invoice 4711 - SAP"]

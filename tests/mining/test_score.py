@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from mining.config import MiningConfig
 from mining.score import WEIGHTS, confidence_of, score_processes, signature_of
 
 MONDAY = datetime(2026, 3, 2, 9)
@@ -65,7 +64,16 @@ def steps() -> pl.DataFrame:
         "transfer_from_step": pl.Int32,
     }
     return pl.DataFrame(rows, schema=schema, orient="row").with_columns(
-        target=pl.col("action").str.split("|").list.last()
+        target=pl.col("action").str.split("|").list.last(), optional=pl.col("support") < 0.8
+    )
+
+
+def alignment() -> pl.DataFrame:
+    """P0 is always done alike; P1's two instances share half their actions, one is an
+    exception."""
+    return pl.DataFrame(
+        {"process_id": [0, 1], "consistency": [1.0, 0.5], "exception_share": [0.0, 0.5]},
+        schema_overrides={"process_id": pl.Int32},
     )
 
 
@@ -83,7 +91,7 @@ def variants() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def scored() -> dict[int, dict]:
-    frame = score_processes(instances(), events(), steps(), variants(), MiningConfig())
+    frame = score_processes(instances(), events(), steps(), variants(), alignment())
     return {row["process_id"]: row for row in frame.iter_rows(named=True)}
 
 
@@ -101,13 +109,16 @@ def test_every_factor_is_stored_by_name_and_explains_the_score(scored):
     factors = json.loads(scored[0]["factors"])
     assert set(WEIGHTS) <= set(factors)
     assert factors["rule_like_share"] == 1.0 and factors["regularity"] == 1.0
+    assert factors["no_exception_share"] == 1.0 and factors["variant_entropy"] == 0.0
     assert factors["keyboard_share"] == pytest.approx(0.75)
     assert factors["n_transfers"] == 1 and factors["n_inputs"] == 1
     assert factors["transfer_share"] == pytest.approx(0.5)
     automatability = sum(factors[name] * w for name, w in WEIGHTS.items())
     assert factors["automatability"] == pytest.approx(automatability)
     assert scored[0]["score"] == pytest.approx(52 / 12 * automatability)
-    assert json.loads(scored[1]["factors"])["rule_like_share"] == 0.5
+    p1 = json.loads(scored[1]["factors"])
+    assert p1["rule_like_share"] == 0.5 and p1["regularity"] == 0.5
+    assert p1["no_exception_share"] == 0.5 and p1["variant_entropy"] == 1.0
 
 
 def test_frequent_regular_work_ranks_above_rare_irregular_work(scored):
@@ -130,7 +141,7 @@ def test_signature_depends_on_the_main_actions_only():
 def test_two_candidates_with_the_same_actions_get_distinct_names_and_signatures():
     twin = steps().filter(pl.col("process_id") == 0).with_columns(process_id=pl.lit(1, pl.Int32))
     both = pl.concat([steps().filter(pl.col("process_id") == 0), twin])
-    frame = score_processes(instances(), events(), both, variants(), MiningConfig())
+    frame = score_processes(instances(), events(), both, variants(), alignment())
     assert frame["name"].n_unique() == 2 and frame["signature"].n_unique() == 2
 
 
