@@ -116,7 +116,10 @@ def _mine_candidate(
         )
     )
     confidence = confidence_of(
-        members["membership"].mean(), members["persistence"][0], alignment.consistency
+        members["membership"].mean(),
+        members["persistence"][0],
+        alignment.consistency,
+        alignment.exception_share,
     )
     parts["quality"].append(
         pl.DataFrame(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numpy as np
 import polars as pl
 
 WORKDAYS_PER_WEEK = 5
@@ -183,11 +184,16 @@ def _deduplicated(column: str, pattern: str) -> pl.Expr:
     return pl.when(nth > 0).then(pl.format(pattern, column, nth + 1)).otherwise(column)
 
 
-def confidence_of(membership: float, persistence: float, consistency: float) -> float:
+def confidence_of(
+    membership: float, persistence: float, consistency: float, exception_share: float
+) -> float:
     """How sure mining is that a candidate is one routine: the geometric mean of hdbscan's
-    mean membership probability, the cluster's persistence and the alignment consistency
-    (a candidate whose instances do not align is a mixture, however dense)."""
-    return float((max(membership, 0.0) * max(persistence, 0.0) * max(consistency, 0.0)) ** (1 / 3))
+    mean membership probability, the cluster's persistence, the alignment's consistency
+    and the share of instances that fit the consensus. A dense cluster can still be a
+    mixture; its instances then neither align nor fit one workflow, which the last two
+    see. On the simulator it tracks purity (bench/RESULTS.md, mining_accuracy)."""
+    parts = (membership, persistence, consistency, 1.0 - exception_share)
+    return float(np.prod(np.clip(parts, 0.0, 1.0)) ** (1 / len(parts)))
 
 
 def _subject(steps: pl.DataFrame) -> str:

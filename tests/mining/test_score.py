@@ -146,6 +146,7 @@ def test_two_candidates_with_the_same_actions_get_distinct_names_and_signatures(
 
 
 def test_confidence_is_low_when_any_evidence_is_weak():
-    assert confidence_of(1.0, 1.0, 1.0) == pytest.approx(1.0)
-    assert confidence_of(1.0, 1.0, 0.125) == pytest.approx(0.5)
-    assert confidence_of(0.0, 1.0, 1.0) == 0.0
+    assert confidence_of(1.0, 1.0, 1.0, 0.0) == pytest.approx(1.0)
+    assert confidence_of(1.0, 1.0, 0.5, 0.875) == pytest.approx(0.5)
+    assert confidence_of(0.0, 1.0, 1.0, 0.0) == 0.0
+    assert confidence_of(1.0, 1.0, 1.0, 1.0) == 0.0
