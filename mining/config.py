@@ -13,7 +13,7 @@ from storage.settings import setting
 @dataclass(frozen=True)
 class MiningConfig:
     seed: int = setting(0, "seed of every random choice; same input + config = same result")
-    # -- actions and segmentation (mining/actions.py, mining/segment.py) -----------------
+    # -- actions and segmentation (mining/actions.py, segment.py, context.py, structure.py)
     title_similarity: float = setting(
         0.5, "share of equal tokens for two window titles to share a template (Drain)"
     )
