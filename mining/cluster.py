@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel, Levenshtein
 from rapidfuzz.process import cdist
 from scipy.sparse.csgraph import connected_components
 
@@ -195,7 +195,9 @@ def _hdbscan(
 def _merge_close(
     labels: np.ndarray, persistence: np.ndarray, coded: list[list[int]], epsilon: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Merge clusters whose most frequent variants are within ``epsilon`` of each other.
+    """Merge clusters whose most frequent variants are within ``epsilon`` of each other,
+    by indel distance (the share of actions not on their longest common subsequence: a
+    branch that leaves the main path for a few steps stays close to it).
 
     ``cluster_selection_epsilon`` merges close sub-clusters everywhere in hdbscan's tree
     but at its root, which it never selects; two branches of one routine that are the
@@ -206,7 +208,7 @@ def _merge_close(
     if len(raw) < 2:
         return labels, persistence
     tops = [coded[int(np.flatnonzero(labels == r)[0])] for r in raw]  # variants by frequency
-    close = cdist(tops, tops, scorer=Levenshtein.normalized_distance, workers=1) <= epsilon
+    close = cdist(tops, tops, scorer=Indel.normalized_distance, workers=1) <= epsilon
     _, component = connected_components(close, directed=False)
     merged = np.full(len(persistence), -1)
     merged[raw] = component

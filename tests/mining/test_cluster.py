@@ -70,6 +70,14 @@ def test_a_log_of_one_routine_is_one_candidate():
         assert assignment["persistence"].is_between(0.0, 1.0).all()
 
 
+def test_two_branches_of_one_routine_are_one_candidate():
+    """Saving or cancelling the same form: hdbscan splits the two branches at its root,
+    where its epsilon never merges; they share most of their actions, so they merge."""
+    cancelled = ENTRY[:3] + ["click cancel", "confirm cancel", "close form"]
+    assignment = cluster_instances(steps_of([ENTRY] * 10 + [cancelled] * 10), MiningConfig())
+    assert assignment["cluster"].to_list() == [0] * 20
+
+
 def test_too_few_instances_are_all_noise():
     assignment = cluster_instances(steps_of([ENTRY, ENTRY]), MiningConfig())
     assert assignment["cluster"].to_list() == [-1, -1]
