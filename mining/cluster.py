@@ -104,7 +104,18 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
     instances, variants = instance_variants(keyed, column="coarse")
     if instances.is_empty():
         return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)
-    labels, membership, persistence = _hdbscan(variants, config)
+    # one instance's full actions (window titles included) per variant, for merging
+    exemplars = (
+        keyed.sort("instance_id", "position")
+        .group_by("instance_id", maintain_order=True)
+        .agg(pl.col("action"))
+        .join(instances, on="instance_id")
+        .group_by("variant")
+        .agg(pl.col("action").first())
+        .sort("variant")["action"]
+        .to_list()
+    )
+    labels, membership, persistence = _hdbscan(variants, exemplars, config)
     per_variant = variants.select(
         "variant",
         "n_instances",
@@ -144,9 +155,10 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
 
 
 def _hdbscan(
-    variants: pl.DataFrame, config: MiningConfig
+    variants: pl.DataFrame, exemplars: list[list[str]], config: MiningConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """hdbscan labels and probabilities per variant, and persistence per raw label."""
+    """hdbscan labels and probabilities per variant, and persistence per raw label;
+    ``exemplars``: the full actions of one instance of each variant."""
     n = variants.height
     counts = variants["n_instances"].to_numpy()
     if counts.sum() < config.cluster_min_size:
@@ -188,16 +200,18 @@ def _hdbscan(
         labels[chunk] = np.where(near, labels[sample][nearest], -1)
         membership[chunk] = np.where(near, membership[sample][nearest], 0.0)
     persistence = np.asarray(clusterer.cluster_persistence_, dtype=np.float64)
-    labels, persistence = _merge_close(labels, persistence, coded, config.cluster_epsilon)
+    labels, persistence = _merge_close(labels, persistence, exemplars, config.cluster_epsilon)
     return labels, membership, persistence
 
 
 def _merge_close(
-    labels: np.ndarray, persistence: np.ndarray, coded: list[list[int]], epsilon: float
+    labels: np.ndarray, persistence: np.ndarray, exemplars: list[list[str]], epsilon: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Merge clusters whose most frequent variants are within ``epsilon`` of each other,
     by indel distance (the share of actions not on their longest common subsequence: a
-    branch that leaves the main path for a few steps stays close to it).
+    branch that leaves the main path for a few steps stays close to it) between the full
+    actions of an instance of each: two routines that fill the same fields in different
+    windows (an order form, a returns form) differ in their window titles.
 
     ``cluster_selection_epsilon`` merges close sub-clusters everywhere in hdbscan's tree
     but at its root, which it never selects; two branches of one routine that are the
@@ -207,7 +221,7 @@ def _merge_close(
     raw = np.unique(labels[labels >= 0])
     if len(raw) < 2:
         return labels, persistence
-    tops = [coded[int(np.flatnonzero(labels == r)[0])] for r in raw]  # variants by frequency
+    tops = [exemplars[int(np.flatnonzero(labels == r)[0])] for r in raw]  # by frequency
     close = cdist(tops, tops, scorer=Indel.normalized_distance, workers=1) <= epsilon
     _, component = connected_components(close, directed=False)
     merged = np.full(len(persistence), -1)

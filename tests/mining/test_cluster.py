@@ -78,6 +78,18 @@ def test_two_branches_of_one_routine_are_one_candidate():
     assert assignment["cluster"].to_list() == [0] * 20
 
 
+def test_the_same_fields_in_two_windows_are_two_candidates():
+    """An order form (customer, amount, save) and a returns form (amount, save): the
+    actions without titles nearly coincide; the windows tell the routines apart."""
+    orders = [f"{a}|Orders form" for a in ("click|Form|Customer", "type|Form|Customer")]
+    orders += [f"{a}|Orders form" for a in ("click|Form|Amount", "type|Form|Amount")]
+    orders += ["hotkey|Form||Orders form"]
+    returns = [f"{a}|Returns form" for a in ("click|Form|Amount", "type|Form|Amount")]
+    returns += ["hotkey|Form||Returns form"]
+    cluster = cluster_instances(steps_of([orders] * 10 + [returns] * 10), MiningConfig())
+    assert cluster["cluster"].n_unique() == 2 and (cluster["cluster"] >= 0).all()
+
+
 def test_too_few_instances_are_all_noise():
     assignment = cluster_instances(steps_of([ENTRY, ENTRY]), MiningConfig())
     assert assignment["cluster"].to_list() == [-1, -1]
