@@ -66,11 +66,15 @@ def serve(db: Path, host: str, port: int, config: ExplorerConfig) -> None:
 
 
 def _warm_up(db: Path, config: ExplorerConfig) -> None:
-    """Compute the cached aggregates while the analyst opens the browser."""
+    """Compute the cached aggregates while the analyst opens the browser.
+
+    Quick reads first: a page opened meanwhile waits for the shared reader at most for
+    the one read under way, and the slowest (the overview's, over every event) comes last.
+    """
     try:
-        queries.read_overview(db)
         queries.read_user_days(db)
         queries.read_opportunities(db, queries.Filters(), config.review_confidence)
+        queries.read_overview(db)
     except TaskmineError:
         pass  # the pages explain it when asked
 

@@ -44,6 +44,11 @@ ACTIVATION = (pl.col("kind") == "focus") | (
     (pl.col("kind") == "hotkey")
     & (pl.col("app").is_null() | pl.col("text").str.contains(_SWITCH_KEYS).fill_null(False))
 )
+#: `ACTIVATION` as a SQL condition on an events table aliased ``e``.
+ACTIVATION_SQL = (
+    "(e.kind = 'focus' OR (e.kind = 'hotkey' AND (e.app IS NULL OR "
+    f"coalesce(regexp_matches(e.text, '{_SWITCH_KEYS}'), false))))"
+)
 
 
 def mask_text(expr: pl.Expr) -> pl.Expr:

@@ -48,6 +48,16 @@ def notice(title: str, message: str, fix: str = "", kind: str = "info") -> html.
     )
 
 
+def no_recordings(title: str, fix: str) -> html.Div:
+    """A page's content when the database holds no events: its title, and how to get some."""
+    return html.Div(
+        [
+            page_header(title),
+            notice("No recordings yet", "This database holds no events.", fix, kind="warning"),
+        ]
+    )
+
+
 def problem(error: TaskmineError) -> html.Div:
     """The notice for a storage or explorer error: never a traceback."""
     message = str(error.args[0]) if error.args else str(error)

@@ -25,10 +25,12 @@ def _frame(number: str, caption: str, detail: str, screenshot_id: int | None) ->
     )
 
 
-def step_filmstrip(steps: pl.DataFrame) -> html.Div:
+def _strip(frames: list[html.Figure], empty: str) -> html.Div | html.P:
+    return html.Div(frames, className="filmstrip") if frames else html.P(empty, className="muted")
+
+
+def step_filmstrip(steps: pl.DataFrame) -> html.Div | html.P:
     """A representative screenshot per step of the consensus workflow."""
-    if steps.is_empty():
-        return html.P("Mining recorded no consensus steps for this candidate.", className="muted")
     frames = [
         _frame(
             f"{s['step_no']}.",
@@ -38,13 +40,11 @@ def step_filmstrip(steps: pl.DataFrame) -> html.Div:
         )
         for s in steps.iter_rows(named=True)
     ]
-    return html.Div(frames, className="filmstrip")
+    return _strip(frames, "Mining recorded no consensus steps for this candidate.")
 
 
-def replay(events: pl.DataFrame) -> html.Div:
+def replay(events: pl.DataFrame) -> html.Div | html.P:
     """Every event of one instance, in order, each with its screenshot when one was taken."""
-    if events.is_empty():
-        return html.P("This instance has no events.", className="muted")
     frames = [
         _frame(
             f"{e['position'] + 1}.",
@@ -54,7 +54,7 @@ def replay(events: pl.DataFrame) -> html.Div:
         )
         for e in events.iter_rows(named=True)
     ]
-    return html.Div(frames, className="filmstrip")
+    return _strip(frames, "This instance has no events.")
 
 
 def describe_step(step: dict) -> str:

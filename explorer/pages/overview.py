@@ -11,6 +11,7 @@ from explorer.components.common import (
     fmt_number,
     fmt_share,
     kpi_row,
+    no_recordings,
     notice,
     page_header,
     problem,
@@ -31,17 +32,10 @@ def layout(**_: object) -> html.Div:
         return html.Div([page_header(TITLE), problem(exc)])
     t = overview.totals
     if not t["events"]:
-        return html.Div(
-            [
-                page_header(TITLE),
-                notice(
-                    "No recordings yet",
-                    "This database holds no events.",
-                    "record with `taskmine record --db FILE`, import logs with "
-                    "`taskmine import FILE… --db FILE`, or try `taskmine demo`",
-                    kind="warning",
-                ),
-            ]
+        return no_recordings(
+            TITLE,
+            "record with `taskmine record --db FILE`, import logs with "
+            "`taskmine import FILE… --db FILE`, or try `taskmine demo`",
         )
     span = f"{t['first']:%Y-%m-%d} → {t['last']:%Y-%m-%d}"
     routine_hint = (

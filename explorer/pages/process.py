@@ -44,8 +44,6 @@ EXPORT_BUTTONS = {
     "process-export-xes": ("xes", "XES log"),
     "process-export-csv": ("csv", "CSV of instances"),
 }
-#: The map first shows the variants covering this share of instances: rare paths clutter it.
-DEFAULT_COVERAGE = 80
 DECISION_BUTTONS = (
     "process-rename",
     "process-dismiss",
@@ -86,7 +84,7 @@ def layout(key: str | None = None, **_: object) -> html.Div:
                 ]
             ),
             html.Div([_decisions_card(detail), _exports_card()], className="grid-2"),
-            _map_card(),
+            _map_card(str(row["key"])),
             html.Div(
                 [
                     card("Why it ranks here: score factors", factor_table(factors)),
@@ -101,32 +99,52 @@ def layout(key: str | None = None, **_: object) -> html.Div:
                 html.H3("Screens, step by step"),
                 step_filmstrip(detail.steps),
             ),
-            _instances_card(),
+            _instances_card(str(row["key"])),
         ]
     )
 
 
-def _map_card() -> html.Section:
+def _map_card(key: str) -> html.Section:
+    """The map over the main path, drawn with the page so it needs no second round trip."""
     return card(
         "Process map",
-        html.Label("Show the most frequent variants covering this share of instances"),
+        html.Label("Show the steps and transitions at least this share of instances go through"),
         dcc.Slider(
             id="process-coverage",
-            min=10,
+            min=0,
             max=100,
             step=5,
-            value=DEFAULT_COVERAGE,
-            marks={10: "10%", 50: "50%", 80: "80%", 100: "100%"},
+            value=queries.MAIN_PATH_SHARE,
+            marks={0: "all", 20: "20%", 50: "50%", 80: "80%", 100: "100%"},
         ),
-        dcc.Loading(dcc.Graph(id="process-map", config={"displaylogo": False})),
+        dcc.Loading(
+            html.Div(
+                dcc.Graph(
+                    id="process-map",
+                    figure=update_map(queries.MAIN_PATH_SHARE, key),
+                    config={"displaylogo": False, "responsive": False},
+                ),
+                className="map-scroll",
+            )
+        ),
+        html.P(
+            "Left to right from start to end; darker boxes and wider arrows are more "
+            "frequent; dashed orange arcs go back (loops). Hover an arrow for its count "
+            "and median time.",
+            className="muted",
+        ),
     )
 
 
-def _instances_card() -> html.Section:
+def _instances_card(key: str) -> html.Section:
+    ctx = current()
+    found = queries.read_instances(ctx.db, key, ctx.config.max_rows)
+    # AG Grid wants string row ids; the click handler reads the instance back from it
+    rows = records(found.with_columns(rid=pl.col("instance_id").cast(pl.String)))
     return card(
         "Instances",
         html.P("Click an instance to replay its events.", className="muted"),
-        grid("process-instances", _INSTANCE_COLUMNS, [], row_id="rid", height=300),
+        grid("process-instances", _INSTANCE_COLUMNS, rows, row_id="rid", height=300),
         html.Div(id="process-replay"),
     )
 
@@ -292,18 +310,12 @@ _INSTANCE_COLUMNS = [
     Output("process-map", "figure"),
     Input("process-coverage", "value"),
     State("process-key", "data"),
+    prevent_initial_call=True,
 )
-def update_map(coverage: int, key: str) -> dict:
-    """The map over the most frequent variants that together cover ``coverage`` %."""
-    return process_map_figure(queries.read_process_map(current().db, key, coverage))
-
-
-@dash.callback(Output("process-instances", "rowData"), Input("process-key", "data"))
-def load_instances(key: str) -> list[dict]:
-    ctx = current()
-    found = queries.read_instances(ctx.db, key, ctx.config.max_rows)
-    # AG Grid wants string row ids; the click handler reads the instance back from it
-    return records(found.with_columns(rid=pl.col("instance_id").cast(pl.String)))
+def update_map(min_share: int, key: str) -> dict:
+    """The map over the steps and transitions at least ``min_share`` % of instances take."""
+    edges = queries.read_process_map(current().db, key, min_share)
+    return process_map_figure(edges, min_share)
 
 
 @dash.callback(

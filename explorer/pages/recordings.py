@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import dash
+import polars as pl
 from dash import Input, Output, dcc, html
 
 from explorer import queries
-from explorer.components.common import card, notice, page_header, problem
+from explorer.components.common import card, no_recordings, page_header, problem
 from explorer.components.figures import day_timeline
 from explorer.components.filmstrip import replay
 from explorer.context import current
@@ -27,18 +28,9 @@ def layout(**_: object) -> html.Div:
     except TaskmineError as exc:
         return html.Div([page_header(TITLE), problem(exc)])
     if days.is_empty():
-        return html.Div(
-            [
-                page_header(TITLE),
-                notice(
-                    "No recordings yet",
-                    "This database holds no events.",
-                    "taskmine import FILE… --db FILE",
-                    kind="warning",
-                ),
-            ]
-        )
+        return no_recordings(TITLE, "taskmine import FILE… --db FILE")
     users = days["user_id"].unique(maintain_order=True).to_list()
+    options, day = day_options(days, users[0])
     return html.Div(
         [
             page_header(
@@ -58,7 +50,12 @@ def layout(**_: object) -> html.Div:
                         className="filter",
                     ),
                     html.Div(
-                        [html.Label("Day"), dcc.Dropdown(id="recordings-day", clearable=False)],
+                        [
+                            html.Label("Day"),
+                            dcc.Dropdown(
+                                id="recordings-day", options=options, value=day, clearable=False
+                            ),
+                        ],
                         className="filter",
                     ),
                 ],
@@ -66,7 +63,14 @@ def layout(**_: object) -> html.Div:
             ),
             card(
                 "Timeline",
-                dcc.Loading(dcc.Graph(id="recordings-timeline", config={"displaylogo": False})),
+                dcc.Loading(
+                    dcc.Graph(
+                        id="recordings-timeline",
+                        # the first user's first day comes with the page: no callback chain
+                        figure=draw_timeline(users[0], day),
+                        config={"displaylogo": False},
+                    )
+                ),
             ),
             card(
                 "Instance",
@@ -79,24 +83,30 @@ def layout(**_: object) -> html.Div:
     )
 
 
+def day_options(days: pl.DataFrame, user: str) -> tuple[list[dict], str | None]:
+    """The day picker's choices for ``user`` (from `read_user_days`) and the first day."""
+    options = [
+        {"label": f"{d:%a %Y-%m-%d} · {n:,} events", "value": d.isoformat()}
+        for d, n in days.filter(user_id=user).select("day", "events").iter_rows()
+    ]
+    return options, options[0]["value"] if options else None
+
+
 @dash.callback(
     Output("recordings-day", "options"),
     Output("recordings-day", "value"),
     Input("recordings-user", "value"),
+    prevent_initial_call=True,
 )
 def list_days(user: str) -> tuple[list[dict], str | None]:
-    days = queries.read_user_days(current().db).filter(user_id=user)
-    options = [
-        {"label": f"{d:%a %Y-%m-%d} · {n:,} events", "value": d.isoformat()}
-        for d, n in days.select("day", "events").iter_rows()
-    ]
-    return options, options[0]["value"] if options else None
+    return day_options(queries.read_user_days(current().db), user)
 
 
 @dash.callback(
     Output("recordings-timeline", "figure"),
     Input("recordings-user", "value"),
     Input("recordings-day", "value"),
+    prevent_initial_call=True,
 )
 def draw_timeline(user: str, day: str | None) -> object:
     if not user or not day:

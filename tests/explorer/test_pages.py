@@ -128,17 +128,19 @@ def test_export_callback_downloads_the_asked_format(pages, dev_db: Path, monkeyp
     assert json.loads(base64.b64decode(sent["content"]))["schema_version"] == 1
 
 
-def test_map_coverage_keeps_the_main_variant(pages, dev_db: Path) -> None:
+def test_map_slider_keeps_the_main_path(pages, dev_db: Path) -> None:
     with serving_context(dev_db, ExplorerConfig()):
-        full = pages["process"].update_map(100, "2")
-        main = pages["process"].update_map(50, "2")
-    labels = lambda fig: {a["text"] for a in fig["layout"]["annotations"] if a["text"]}  # noqa: E731
-    assert "6×" not in " ".join(labels(main)) and len(labels(main)) < len(labels(full))
+        every = pages["process"].update_map(0, "2")
+        main = pages["process"].update_map(80, "2")
+    boxes = lambda fig: " ".join(fig["data"][-1]["text"])  # noqa: E731
+    assert "hotkey ctrl+s" in boxes(every) and "hotkey" not in boxes(main)
+    assert "<b>click Export</b><br>Excel · 18×" in boxes(main)
 
 
-def test_recordings_callbacks(pages, dev_db: Path) -> None:
+def test_recordings_page_and_callbacks(pages, dev_db: Path) -> None:
     recordings = pages["recordings"]
     with serving_context(dev_db):
+        page = recordings.layout()
         options, first = recordings.list_days("u2")
         assert [o["value"] for o in options] == ["2026-11-16", "2026-11-17"]
         assert first == "2026-11-16"
@@ -150,6 +152,10 @@ def test_recordings_callbacks(pages, dev_db: Path) -> None:
         assert f"Instance {instance}" in text_of(shown)
         # a session bar carries no instance: nothing changes
         assert recordings.show_instance({"points": [{"customdata": None}]}) is dash.no_update
+    # the page comes with the first user's first day drawn, no callback needed
+    day = next(c for c in page._traverse() if getattr(c, "id", None) == "recordings-day")
+    drawn = next(c for c in page._traverse() if getattr(c, "id", None) == "recordings-timeline")
+    assert day.value == "2026-11-16" and {t.name for t in drawn.figure.data} >= {"Enter invoice"}
 
 
 def test_user_groups_from_config_filter_as_their_members(pages, dev_db: Path, tmp_path) -> None:
