@@ -238,8 +238,10 @@ def _map_to_backbone(
                     seen.add(key)
                 slots.append((v, k, key))
     total = weights.sum()
+    frequent = [key for key, w in support.items() if w / total >= config.align_min_support]
+    # instances that agree on nothing (a mixture) keep the backbone rather than no steps
     order = sorted(
-        (key for key, w in support.items() if w / total >= config.align_min_support),
+        frequent or [key for key in support if key[0] == "m"],
         key=lambda key: (key[1] + (0.5 if key[0] == "i" else 0.0), offset.get(key, 0), key[2]),
     )
     consensus = [key[2] for key in order]

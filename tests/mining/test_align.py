@@ -147,3 +147,23 @@ def test_the_consensus_drops_the_medoids_stray_actions():
     assert alignment.steps["action"].to_list() == ["A", "B", "C", "D"]
     assert alignment.steps["support"].to_list() == [N / (N + 2)] * 4
     assert alignment.exception_share == pytest.approx(2 / (N + 2))
+
+
+def test_instances_that_agree_on_nothing_keep_the_medoids_steps():
+    rows = [
+        {"event_id": i * 10 + p, "instance_id": i, "position": p, "action": f"{a}{i}"}
+        for i in range(6)
+        for p, a in enumerate("abc")
+    ]
+    events = pl.DataFrame(rows).with_columns(
+        pl.col("position").cast(pl.Int32),
+        kind=pl.lit("click"),
+        app=pl.lit("App"),
+        title_template=pl.lit("App"),
+        text=pl.lit(None, pl.String),
+        screenshot_id=pl.lit(None, pl.Int64),
+        ts=pl.lit(datetime(2026, 3, 2, 9)),
+    )
+    alignment = align_cluster(events, MiningConfig())
+    assert alignment.steps.height == 3  # the medoid: one of the six
+    assert alignment.exception_share == pytest.approx(5 / 6)
