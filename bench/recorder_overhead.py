@@ -31,10 +31,9 @@ from pathlib import Path
 import psutil
 
 from storage.store import open_store
-from tests.recorder.recorder_harness import start_xvfb
+from tests.recorder.recorder_harness import Desktop, start_form, start_xvfb
 
 REPO = Path(__file__).resolve().parent.parent
-FORM_APP = REPO / "tests" / "recorder" / "form_app.py"
 STEADY_S = 60
 ACTIONS_PER_S = 10
 BURST_KEYS = 2000
@@ -47,12 +46,12 @@ def main() -> None:
         env = {**os.environ, "DISPLAY": display}
         app = None
         try:
-            app, layout = _start_form(folder, env)
-            _steady(folder / "steady", env, layout)
-            _burst(folder / "burst", env, layout)
+            app = start_form(Desktop(display), folder, "form", "Orders - Form", "360x220+40+40")
+            _steady(folder / "steady", env, app.layout)
+            _burst(folder / "burst", env, app.layout)
         finally:
             if app is not None:
-                app.terminate()
+                app.process.terminate()
             xvfb.terminate()
             xvfb.wait(timeout=10)
 
@@ -130,17 +129,6 @@ def _burst(folder: Path, env: dict, layout: dict) -> None:
     )
 
 
-def _start_form(folder: Path, env: dict) -> tuple[subprocess.Popen, dict]:
-    layout = folder / "layout.json"
-    app = subprocess.Popen(
-        [sys.executable, str(FORM_APP), "--title", "Orders - Form", "--out",
-         str(folder / "saved.jsonl"), "--layout", str(layout)],
-        env=env,
-    )  # fmt: skip
-    _wait(layout.exists)
-    return app, json.loads(layout.read_text())
-
-
 def _start_recorder(folder: Path, env: dict) -> tuple[subprocess.Popen, Path]:
     folder.mkdir(parents=True)
     config = folder / "recorder.toml"
@@ -162,11 +150,6 @@ def _stop(recorder: subprocess.Popen, status: Path) -> dict:
     recorder.send_signal(signal.SIGTERM)
     recorder.wait(timeout=60)
     return json.loads(status.read_text())
-
-
-def _empty_db_bytes(folder: Path) -> int:
-    open_store(folder / "empty.duckdb").close()
-    return (folder / "empty.duckdb").stat().st_size
 
 
 def _empty_db_bytes(folder: Path) -> int:

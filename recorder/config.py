@@ -53,7 +53,7 @@ class RecorderConfig:
     screenshot_quality: int = setting(50, "WebP quality, 1-100")
     screenshot_crop_to_window: bool = setting(False, "crop screenshots to the active window")
     screenshot_dedup_distance: int = setting(
-        2, "reuse the previous screenshot when 256-bit perceptual hashes differ in <= N bits"
+        3, "reuse the previous screenshot when at most N cells of 8x8 pixels changed visibly"
     )
     queue_size: int = setting(20000, "raw input queue length; inputs beyond it are counted drops")
     batch_size: int = setting(500, "events per write transaction at most")

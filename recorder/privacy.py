@@ -122,7 +122,7 @@ class PrivacyPolicy:
                 attrs=json.dumps({"private": True}),
             )
             return placeholder, False
-        attrs = dict(action.attrs)
+        attrs = dict(action.attrs) | window_attrs(window, action.x, action.y)
         text = self._text(action, attrs)
         title = window.title if window else None
         event = Event(
@@ -161,6 +161,18 @@ class PrivacyPolicy:
         if text is None:
             return None
         return redact_pii(text) if self.config.redact_pii else text
+
+
+def window_attrs(window: WindowInfo | None, x: int | None, y: int | None) -> dict[str, int]:
+    """The window's screen rectangle (``win_x``, ``win_y``, ``win_w``, ``win_h``) and a
+    pointer position relative to it (``rel_x``, ``rel_y``): replay clicks that offset in
+    the window when the element cannot be found, wherever the window is then."""
+    if window is None or window.width <= 0 or window.height <= 0:
+        return {}  # the OS reported no geometry
+    attrs = {"win_x": window.x, "win_y": window.y, "win_w": window.width, "win_h": window.height}
+    if x is not None and y is not None:
+        attrs["rel_x"], attrs["rel_y"] = x - window.x, y - window.y
+    return attrs
 
 
 def _names(window: WindowInfo) -> set[str]:

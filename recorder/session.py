@@ -202,7 +202,9 @@ class Recorder:
     def _status(self) -> dict[str, Any]:
         """Called by the writer after each flush (its thread): cheap reads only."""
         # While running, recent samples (cheap, once a second); the final status: all.
-        samples = self.listeners.latencies_ms(RECENT_SAMPLES if self.capture.is_alive() else None)
+        samples = sorted(
+            self.listeners.latencies_ms(RECENT_SAMPLES if self.capture.is_alive() else None)
+        )
         return {
             "state": "paused" if self.reducer.paused else "recording",
             "pid": os.getpid(),
@@ -215,14 +217,13 @@ class Recorder:
             "enqueue_samples": len(samples),
             "enqueue_p50_ms": _percentile(samples, 0.50),
             "enqueue_p99_ms": _percentile(samples, 0.99),
-            "enqueue_max_ms": max(samples, default=None),
+            "enqueue_max_ms": samples[-1] if samples else None,
         }
 
 
-def _percentile(samples: list[float], q: float) -> float | None:
-    if not samples:
+def _percentile(ordered: list[float], q: float) -> float | None:
+    if not ordered:
         return None
-    ordered = sorted(samples)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 4)
 
 

@@ -145,24 +145,31 @@ class Writer(threading.Thread):
             if self.spool.exists():
                 self._drain()
             self._write(batch)
-            return True
         except (TaskmineError, OSError) as exc:
             self._failed(exc)
             return False
+        if self.last_error:  # not when it opened: a full disk opens and then fails to write
+            log.info("database %s is writable again", self.db_path)
+            self.last_error = None
+        return True
 
     def _write(self, batch: Batch) -> None:
+        """The batch in one transaction: its events never point at screenshots that a
+        crash kept out, and one commit a second costs less than three."""
         assert self.store is not None
-        if batch.sessions:
-            self.store.append_rows("sessions", batch.sessions)
-        if batch.shots:
-            self._write_shots(batch.shots)
-        if batch.events:
-            rows = [
-                {**row, "screenshot_id": self._shot_ids.get(key) if key else None}
-                for row, key in batch.events
-            ]
-            self.store.append_rows("events", rows)
-            self.counts["events_written"] += len(rows)
+        with self.store.transaction():
+            if batch.sessions:
+                self.store.append_rows("sessions", batch.sessions)
+            if batch.shots:
+                self._write_shots(batch.shots)
+            if batch.events:
+                rows = [
+                    {**row, "screenshot_id": self._shot_ids.get(key) if key else None}
+                    for row, key in batch.events
+                ]
+                self.store.append_rows("events", rows)
+        self.counts["events_written"] += len(batch.events)
+        self.counts["screenshots_written"] += len(batch.shots)
 
     def _write_shots(self, shots: list[Shot]) -> None:
         assert self.store is not None
@@ -171,7 +178,6 @@ class Writer(threading.Thread):
             self._shot_ids[shot.key] = shot_id
         while len(self._shot_ids) > KEYS_KEPT:
             del self._shot_ids[next(iter(self._shot_ids))]
-        self.counts["screenshots_written"] += len(shots)
 
     # -- the database being away ---------------------------------------------------
 
@@ -183,9 +189,6 @@ class Writer(threading.Thread):
                 f"SET threads TO 1; SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'"
             ).fetchall()
             close_stale_sessions(self.store, self._session["session_id"] if self._session else "")
-            if self.last_error:
-                log.info("database %s is writable again", self.db_path)
-            self.last_error = None
         except (TaskmineError, OSError) as exc:
             self._failed(exc)
 

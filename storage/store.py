@@ -63,6 +63,7 @@ class Store:
         self.path = Path(path)
         self.read_only = read_only
         self.con = _connect(self.path, read_only)
+        self._in_transaction = False
         try:
             if read_only:
                 self._check_version()
@@ -85,8 +86,16 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Run the block in one transaction; on any error roll back and re-raise."""
+        """Run the block in one transaction; on any error roll back and re-raise.
+
+        Nested blocks join the outer transaction, so several writes (a recorder batch's
+        screenshots and events) commit together or not at all.
+        """
+        if self._in_transaction:
+            yield self.con
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
         try:
             yield self.con
             self.con.execute("COMMIT")
@@ -98,6 +107,8 @@ class Store:
             if isinstance(exc, duckdb.Error):
                 raise _translate(exc, self.path) from exc
             raise
+        finally:
+            self._in_transaction = False
 
     @property
     def schema_version(self) -> int:

@@ -18,6 +18,9 @@ from recorder.errors import BackendUnavailableError
 
 #: GTK's and Qt's default; X11 itself has no desktop-wide double-click setting.
 X11_DOUBLE_CLICK_S = 0.4
+#: Windows whose class and process are remembered; beyond this the memory starts afresh
+#: (closed windows' ids are not reported, and the server may reuse them eventually).
+WINDOWS_REMEMBERED = 256
 
 
 class X11Backend:
@@ -33,7 +36,9 @@ class X11Backend:
             name: self.display.intern_atom(name)
             for name in ("_NET_ACTIVE_WINDOW", "_NET_WM_NAME", "_NET_WM_PID", "UTF8_STRING")
         }
-        self._process_names: dict[int, str | None] = {}
+        # window id -> (WM class, pid, process name): fixed for a window's life, and
+        # three of the ~ten round trips of a lookup, which runs on every click.
+        self._facts: dict[int, tuple[str | None, int | None, str | None]] = {}
         self._has_xres = self.display.has_extension("X-Resource")
         self._clipboard_changes: int | None = None
         if self.display.has_extension("XFIXES"):
@@ -173,25 +178,36 @@ class X11Backend:
 
     def _describe(self, window) -> WindowInfo:
         title = self._text_property(window, "_NET_WM_NAME") or window.get_wm_name()
-        wm_class = window.get_wm_class()
-        pid_prop = window.get_full_property(self._atoms["_NET_WM_PID"], Xatom.CARDINAL)
-        if pid_prop is not None and len(pid_prop.value):
-            pid = int(pid_prop.value[0])
-        else:
-            pid = self._client_pid(window)
+        wm_class, pid, app = self._window_facts(window)
         geometry = window.get_geometry()
         origin = self.root.translate_coords(window, 0, 0)
         return WindowInfo(
             window_id=window.id,
-            app=self._process_name(pid),
+            app=app,
             title=title if isinstance(title, str) else None,
-            wm_class=wm_class[1] if wm_class else None,
+            wm_class=wm_class,
             pid=pid,
             x=origin.x,
             y=origin.y,
             width=geometry.width,
             height=geometry.height,
         )
+
+    def _window_facts(self, window) -> tuple[str | None, int | None, str | None]:
+        """WM class, process id and process name of a client window, asked once."""
+        facts = self._facts.get(window.id)
+        if facts is None:
+            wm_class = window.get_wm_class()
+            pid_prop = window.get_full_property(self._atoms["_NET_WM_PID"], Xatom.CARDINAL)
+            if pid_prop is not None and len(pid_prop.value):
+                pid = int(pid_prop.value[0])
+            else:
+                pid = self._client_pid(window)
+            facts = (wm_class[1] if wm_class else None, pid, _process_name(pid))
+            if len(self._facts) >= WINDOWS_REMEMBERED:
+                self._facts.clear()
+            self._facts[window.id] = facts
+        return facts
 
     def _text_property(self, window, name: str) -> str | None:
         prop = window.get_full_property(self._atoms[name], self._atoms["UTF8_STRING"])
@@ -212,12 +228,11 @@ class X11Backend:
                 return int(client.value[0])
         return None
 
-    def _process_name(self, pid: int | None) -> str | None:
-        if pid is None:
-            return None
-        if pid not in self._process_names:
-            try:
-                self._process_names[pid] = psutil.Process(pid).name()
-            except psutil.Error:
-                self._process_names[pid] = None
-        return self._process_names[pid]
+
+def _process_name(pid: int | None) -> str | None:
+    if pid is None:
+        return None
+    try:
+        return psutil.Process(pid).name()
+    except psutil.Error:
+        return None

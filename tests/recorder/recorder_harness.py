@@ -102,25 +102,26 @@ def desktop() -> Iterator[Desktop]:
     xvfb.wait(timeout=10)
 
 
+def start_form(desktop: Desktop, folder: Path, name: str, title: str, geometry: str) -> FormApp:
+    """The Tk form app in a window of ``geometry`` (``WxH+X+Y``); returns once it is mapped."""
+    layout = folder / f"{name}.layout.json"
+    process = subprocess.Popen(
+        [sys.executable, str(FORM_APP), "--title", title, "--geometry", geometry,
+         "--out", str(folder / f"{name}.saved.jsonl"), "--layout", str(layout)],
+        env=desktop.env,
+    )  # fmt: skip
+    wait_for(layout.exists, what=f"the {name} form window")
+    return FormApp(title, json.loads(layout.read_text()), folder / f"{name}.saved.jsonl", process)
+
+
 @pytest.fixture(scope="module")
 def apps(desktop: Desktop, tmp_path_factory) -> Iterator[dict[str, FormApp]]:
     """Two form windows side by side: an ordinary one and one the policy denies."""
     folder = tmp_path_factory.mktemp("apps")
-    started = {}
-    for name, title, geometry in (
-        ("orders", "Orders - Form", "360x220+40+40"),
-        ("private", "Private Notes - Form", "360x220+500+40"),
-    ):
-        layout = folder / f"{name}.layout.json"
-        process = subprocess.Popen(
-            [sys.executable, str(FORM_APP), "--title", title, "--geometry", geometry,
-             "--out", str(folder / f"{name}.saved.jsonl"), "--layout", str(layout)],
-            env=desktop.env,
-        )  # fmt: skip
-        wait_for(layout.exists, what=f"the {name} form window")
-        started[name] = FormApp(
-            title, json.loads(layout.read_text()), folder / f"{name}.saved.jsonl", process
-        )
+    started = {
+        "orders": start_form(desktop, folder, "orders", "Orders - Form", "360x220+40+40"),
+        "private": start_form(desktop, folder, "private", "Private Notes - Form", "360x220+500+40"),
+    }
     yield started
     for app in started.values():
         app.process.terminate()
@@ -168,11 +169,14 @@ def write_config(path: Path, **settings) -> Path:
     return path
 
 
-def start_recorder(desktop: Desktop, folder: Path, **settings) -> RecorderProcess:
-    """``taskmine record`` in a subprocess; returns once it is listening."""
+def start_recorder(
+    desktop: Desktop, folder: Path, db: Path | None = None, **settings
+) -> RecorderProcess:
+    """``taskmine record`` into ``db`` (default ``folder/rec.duckdb``) in a subprocess;
+    returns once it is listening."""
     state = folder / "state"
     config = write_config(folder / "recorder.toml", state_dir=str(state), **settings)
-    db = folder / "rec.duckdb"
+    db = db or folder / "rec.duckdb"
     log = folder / "recorder.log"
     desktop.xdotool("mousemove", "1200", "700")  # away from every window: no initial focus
     with log.open("w") as out:

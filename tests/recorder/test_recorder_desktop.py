@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import duckdb
 import psutil
 import pytest
-from recorder_harness import run_cli, start_recorder, wait_for
+from recorder_harness import run_cli, start_form, start_recorder, wait_for
 from Xlib import X, display
 
 from storage.store import open_store
@@ -24,11 +24,18 @@ PASSWORD = "hunter2-Secret"
 PRIVATE_TEXT = "diary entry"
 PAUSED_TEXT = "while paused"
 ORDERS = "Orders - Form"
+GEOMETRY_KEYS = {"win_x", "win_y", "win_w", "win_h", "rel_x", "rel_y"}
 
 
 def _events(db) -> list[dict]:
     with open_store(db, read_only=True) as store:
         return store.query("SELECT * FROM events ORDER BY event_id").to_dicts()
+
+
+def _attrs(event: dict) -> dict:
+    """An event's attrs without the window geometry every windowed event has."""
+    attrs = json.loads(event["attrs"] or "{}")
+    return {k: v for k, v in attrs.items() if k not in GEOMETRY_KEYS}
 
 
 def _all_strings(db) -> str:
@@ -110,9 +117,8 @@ def test_records_exactly_the_allowed_actions(desktop, apps, tmp_path):
     placeholder = events[11]
     assert placeholder["app"] == "[private]" and placeholder["screenshot_id"] is None
     assert json.loads(placeholder["attrs"]) == {"private": True}
-    assert json.loads(events[6]["attrs"]) == {"ended_by": "click", "keys": len(PASSWORD),
-                                              "secret": True}  # fmt: skip
-    assert json.loads(events[18]["attrs"])["classes"] == ["digit"]
+    assert _attrs(events[6]) == {"ended_by": "click", "keys": len(PASSWORD), "secret": True}
+    assert _attrs(events[18])["classes"] == ["digit"]
     assert json.loads(events[14]["attrs"]) == {"by": "hotkey"}
     assert (events[1]["x"], events[1]["y"]) == orders.at("Customer")
     assert orders.saved_rows()[-1] == {
@@ -215,6 +221,81 @@ def test_locked_database_spools_then_drains(desktop, apps, tmp_path):
     assert not (tmp_path / "rec.duckdb.spool.jsonl").exists()
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 6 MB file system (tmpfs): writes on it fail with ENOSPC as on a full disk."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def _fill(disk) -> None:
+    """Write a filler file until the disk is full."""
+    with (disk / "filler").open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+
+
+def test_full_disk_spools_elsewhere_then_nothing_is_lost(desktop, apps, tmp_path, small_disk):
+    orders = apps["orders"]
+    spool_dir = tmp_path / "spool"
+    rec = start_recorder(
+        desktop, tmp_path, db=small_disk / "rec.duckdb", spool_dir=str(spool_dir), retry_s=0.5
+    )
+    desktop.click(*orders.at("Customer"))
+    wait_for(lambda: rec.status()["events_written"] >= 2, what="the first events written")
+    _fill(small_disk)
+    clicked = []
+    for field in ("Amount", "password") * 5:  # the last pages of the WAL may still take some
+        desktop.click(*orders.at(field))
+        clicked.append(field)
+        if (status := rec.status())["spooled_events"]:
+            break
+        time.sleep(1.0)
+    for field in ("Customer", "Amount"):
+        desktop.click(*orders.at(field))
+        clicked.append(field)
+    status = wait_for(
+        lambda: (s := rec.status()) and s["spooled_events"] >= 2 and s, what="events in the spool"
+    )
+    assert status["state"] == "spooling" and "is full" in status["last_error"]
+    assert status["spool"] == str(spool_dir / "rec.duckdb.spool.jsonl")
+    shown = rec.cli("recorder", "status").stdout
+    assert shown.startswith("recorder: spooling") and "is full" in shown
+    assert rec.process.poll() is None  # still recording
+
+    (small_disk / "filler").unlink()
+    wait_for(lambda: rec.status()["spooled_events"] == 0, what="the spool to drain")
+    desktop.click(*orders.at("password"))
+    time.sleep(0.6)
+    log = rec.stop()
+    assert rec.process.returncode == 0, log
+    assert "spooling to" in log and "drained" in log and log.count("writable again") == 1
+
+    events = _events(rec.db)
+    assert [(e["kind"], e["element_name"]) for e in events] == [
+        ("focus", None),
+        ("click", "Customer"),
+        *[("click", field) for field in clicked],
+        ("click", "password"),
+    ]
+    with open_store(rec.db, read_only=True) as store:
+        shot_ids = set(store.query("SELECT screenshot_id FROM screenshots")["screenshot_id"])
+        (dropped,) = store.query("SELECT dropped_events FROM sessions")["dropped_events"]
+    assert {e["screenshot_id"] for e in events} <= shot_ids and dropped == 0
+    assert not (spool_dir / "rec.duckdb.spool.jsonl").exists()
+
+
 def test_pause_and_resume_from_the_cli(desktop, apps, tmp_path):
     orders = apps["orders"]
     rec = start_recorder(desktop, tmp_path, screenshots=False)
@@ -240,7 +321,7 @@ def test_pause_and_resume_from_the_cli(desktop, apps, tmp_path):
         ("copy", None),
     ]
     assert json.loads(events[2]["attrs"]) == {"by": "cli"}
-    assert json.loads(events[5]["attrs"]) == {"via": "clipboard"}
+    assert _attrs(events[5]) == {"via": "clipboard"}
     assert events[5]["window_title"] == ORDERS
 
 
@@ -255,6 +336,13 @@ def _clipboard_owner(desktop):
         yield
     finally:
         x.close()
+
+
+def _focus_follows_pointer(desktop) -> None:
+    """Give the keyboard back to the window under the pointer (X's PointerRoot)."""
+    x = display.Display(desktop.display)
+    x.set_input_focus(X.PointerRoot, X.RevertToPointerRoot, X.CurrentTime)
+    x.close()
 
 
 def test_ship_through_the_running_recorder(desktop, apps, tmp_path):
@@ -291,9 +379,7 @@ def test_focus_switches_by_keyboard_focus_and_scrolls_merge(desktop, apps, tmp_p
         desktop.click(*orders.at("Amount"), repeat=3, button=5)
         time.sleep(0.7)
     finally:
-        x = display.Display(desktop.display)
-        x.set_input_focus(X.PointerRoot, X.RevertToPointerRoot, X.CurrentTime)
-        x.close()
+        _focus_follows_pointer(desktop)
     rec.stop()
     events = _events(rec.db)
     assert [(e["kind"], e["app"] == "[private]", e["window_title"]) for e in events] == [
@@ -301,5 +387,38 @@ def test_focus_switches_by_keyboard_focus_and_scrolls_merge(desktop, apps, tmp_p
         ("focus", False, ORDERS),
         ("scroll", False, ORDERS),
     ]
-    assert json.loads(events[2]["attrs"]) == {"dx": 0, "dy": -2}  # one up, three down
+    assert _attrs(events[2]) == {"dx": 0, "dy": -2}  # one up, three down
     assert "secret plans" not in _all_strings(rec.db)
+
+
+def test_events_carry_the_window_geometry_and_the_click_inside_it(desktop, tmp_path):
+    form = start_form(desktop, tmp_path, "moved", "Moved - Form", "300x210+610+330")
+    try:
+        rec = start_recorder(desktop, tmp_path, screenshots=False)
+        desktop.xdotool("windowfocus", "--sync", str(form.layout["window_id"]))
+        desktop.click(*form.at("Amount"))
+        desktop.type("12")
+        desktop.click(*form.at("Save"), button=3)
+        rec.stop()
+        shell = subprocess.run(
+            ["xdotool", "getwindowgeometry", "--shell", str(form.layout["window_id"])],
+            env=desktop.env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        _focus_follows_pointer(desktop)
+        form.process.terminate()
+        form.process.wait(timeout=10)
+    real = dict(line.split("=") for line in shell.split())
+    window = {k: int(real[v]) for k, v in (("win_x", "X"), ("win_y", "Y"), ("win_w", "WIDTH"),
+                                           ("win_h", "HEIGHT"))}  # fmt: skip
+    assert window == {"win_x": 610, "win_y": 330, "win_w": 300, "win_h": 210}
+    events = _events(rec.db)
+    assert [e["kind"] for e in events] == ["focus", "click", "type", "right_click"]
+    for event in events:
+        attrs = json.loads(event["attrs"])
+        assert {k: attrs[k] for k in window} == window, event["kind"]
+        if event["x"] is not None:  # pointer events: the offset replay falls back on
+            assert (attrs["rel_x"], attrs["rel_y"]) == (event["x"] - 610, event["y"] - 330)
+        else:
+            assert "rel_x" not in attrs
+    assert (events[1]["x"], events[1]["y"]) == form.at("Amount")

@@ -11,11 +11,11 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from recorder.backends.base import WindowInfo
 from recorder.backends.fake import FakeBackend
-from recorder.capture import as_int64, dhash, downscale, hamming
+from recorder.capture import as_int64, changed_cells, dhash, downscale, fingerprint
 from recorder.config import RecorderConfig
 from recorder.listeners import InputListeners
 from recorder.privacy import PLACEHOLDER_APP, PrivacyPolicy, pseudonymize, redact_pii
@@ -204,6 +204,18 @@ def test_denied_apps_leave_only_a_placeholder():
     assert policy.to_event(Action("click", 1.0, incognito, 1, 1), "s", "u") is None
 
 
+def test_events_carry_the_window_rectangle_and_the_pointer_inside_it():
+    window = WindowInfo(1, "crm.exe", "Customers - CRM", x=100, y=50, width=800, height=600)
+    click, _ = _policy().to_event(Action("click", 1.0, window, 130, 95), "s", "u")
+    assert json.loads(click.attrs) == {
+        "win_x": 100, "win_y": 50, "win_w": 800, "win_h": 600, "rel_x": 30, "rel_y": 45,
+    }  # fmt: skip
+    hotkey, _ = _policy().to_event(Action("hotkey", 1.0, window, text="ctrl+s"), "s", "u")
+    assert json.loads(hotkey.attrs) == {"win_x": 100, "win_y": 50, "win_w": 800, "win_h": 600}
+    unknown, _ = _policy().to_event(Action("click", 1.0, CRM, 3, 4), "s", "u")
+    assert unknown.attrs is None  # the OS reported no geometry: nothing made up
+
+
 def test_titles_and_urls_are_redacted():
     window = WindowInfo(1, "firefox", "https://crm.example/c?mail=ann@corp.example - Firefox")
     event, _ = _policy().to_event(Action("focus", 1.0, window), "s", "u")
@@ -284,6 +296,10 @@ def test_writer_spools_when_the_database_is_unusable(tmp_path):
 # -- capture -------------------------------------------------------------------------------
 
 
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
 def test_downscale_and_perceptual_hash():
     image = Image.new("RGB", (2560, 1440), "white")
     image.paste((0, 0, 0), (1280, 0, 2560, 1440))
@@ -296,6 +312,19 @@ def test_downscale_and_perceptual_hash():
     assert hamming(dhash(small), dhash(stripes)) > 3
     assert dhash(stripes, 16).bit_length() <= 256
     assert -(1 << 63) <= as_int64(dhash(stripes)) < 1 << 63  # fits the BIGINT column
+
+
+def test_a_word_typed_into_a_field_is_a_new_screen_a_caret_is_not():
+    form = Image.new("RGB", (1280, 800), (40, 40, 40))
+    form.paste((255, 255, 255), (300, 200, 600, 224))  # an empty text field
+    typed, caret = form.copy(), form.copy()
+    ImageDraw.Draw(typed).text((306, 206), "Acme", fill=(0, 0, 0))
+    ImageDraw.Draw(caret).line((306, 204, 306, 219), fill=(0, 0, 0))
+    config = RecorderConfig()
+    assert hamming(dhash(form, 16), dhash(typed, 16)) <= 3  # why hashes do not decide
+    assert changed_cells(fingerprint(form), fingerprint(typed)) > config.screenshot_dedup_distance
+    assert changed_cells(fingerprint(form), fingerprint(caret)) <= config.screenshot_dedup_distance
+    assert changed_cells(fingerprint(form), fingerprint(form.crop((0, 0, 640, 400)))) == 80 * 50
 
 
 def test_writer_ships_on_schedule(db_path, tmp_path):

@@ -95,3 +95,19 @@ def test_failed_write_rolls_back(db_path):
         with pytest.raises(Exception, match="NOT NULL"):
             store.append_events(bad)
         assert store.count("events") == 2
+
+
+def test_nested_writes_commit_together_or_not_at_all(db_path):
+    """A recorder batch writes screenshots and events in one transaction: an event that
+    fails takes the batch's screenshot with it, and the store stays usable."""
+    shot = {"ts": datetime(2024, 3, 1, 9), "format": "webp", "width": 1, "height": 1, "image": b"x"}
+    event = {"user_id": "u1", "ts": datetime(2024, 3, 1, 9), "kind": "click"}
+    with open_store(db_path) as store:
+        with pytest.raises(Exception, match="NOT NULL"), store.transaction():
+            store.append_rows("screenshots", [shot])
+            store.append_rows("events", [{**event, "ts": None}])
+        assert (store.count("screenshots"), store.count("events")) == (0, 0)
+        with store.transaction():
+            store.append_rows("screenshots", [shot])
+            store.append_rows("events", [event])
+        assert (store.count("screenshots"), store.count("events")) == (1, 1)
