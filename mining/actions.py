@@ -63,12 +63,21 @@ def attr_field(key: str) -> pl.Expr:
     return pl.col("attrs").str.json_path_match(f"$['{key}']")
 
 
+def app_family(config: MiningConfig) -> pl.Expr:
+    """The app as action labels name it: its family (``browser``, ``mail``) when
+    ``config.app_families`` lists it, else the app itself ("" when unknown)."""
+    families = dict(pair.lower().split("=", 1) for pair in config.app_families)
+    app = pl.col("app").fill_null("")
+    return app.str.to_lowercase().replace_strict(families, default=app, return_dtype=pl.String)
+
+
 def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     """Add ``title_template`` and ``action`` to events, keeping rows and order.
 
     ``events`` is what `Store.read_events` returns (without the ``truth_*`` columns).
-    The action label is ``kind|app|target|title template|url template``: equal for two
-    events that did the same thing in different instances of a routine.
+    The action label is ``kind|app|target|title template|url template`` (the app by its
+    family, `app_family`): equal for two events that did the same thing in different
+    instances of a routine.
 
     Example::
 
@@ -76,7 +85,7 @@ def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
         actions.group_by("action").len()
     """
     masked = events.select(
-        app=pl.col("app").fill_null(""),
+        app=app_family(config),
         title=mask_text(pl.col("window_title").fill_null("").str.strip_chars()),
         # the element's name is stable; its visible label may be a value (a subject line)
         target=mask_text(
@@ -101,7 +110,7 @@ def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
         action=pl.concat_str(
             [
                 pl.col("kind").fill_null(""),
-                pl.col("app").fill_null(""),
+                app_family(config),
                 target_template,
                 pl.col("title_template"),
                 url,

@@ -9,6 +9,27 @@ from dataclasses import dataclass
 
 from storage.settings import setting
 
+#: Apps people use interchangeably for the same routine (process names on Windows, names
+#: on macOS and Linux), matched without regard to case. Their events share action labels,
+#: so one routine done in Chrome by one user and in Edge by another is one candidate.
+APP_FAMILIES = [
+    *(
+        f"{app}=browser"
+        for app in (
+            "chrome.exe", "msedge.exe", "firefox.exe", "brave.exe", "opera.exe",
+            "iexplore.exe", "google chrome", "google-chrome", "chromium", "firefox",
+            "microsoft edge", "safari",
+        )
+    ),
+    *(
+        f"{app}=mail"
+        for app in (
+            "outlook.exe", "olk.exe", "thunderbird.exe", "thunderbird", "microsoft outlook",
+            "mail",
+        )
+    ),
+]  # fmt: skip
+
 
 @dataclass(frozen=True)
 class MiningConfig:
@@ -19,6 +40,10 @@ class MiningConfig:
     )
     title_min_distinct: int = setting(
         4, "distinct values at a title position that make it a placeholder <*>"
+    )
+    app_families: list[str] = setting(
+        APP_FAMILIES,
+        "APP=FAMILY pairs: apps that do one job (two browsers, two mail clients) share labels",
     )
     action_attrs: list[str] = setting(
         [], "attrs keys used as an action's target when it has no element field"

@@ -152,3 +152,19 @@ def test_a_spreadsheet_cell_keeps_its_column_not_its_row() -> None:
         "paste|excel|A<row>||",
         "paste|excel|C<row>||",
     ]
+
+
+def test_apps_that_do_one_job_share_labels():
+    """The same click in Chrome and in Edge is one action; an app in no family keeps its
+    own name, and the events keep their real app."""
+    click = {"kind": "click", "element_name": "Search", "window_title": "Orders"}
+    events = make_events(
+        [{**click, "app": "chrome.exe"}, {**click, "app": "MSEdge.exe"}, {**click, "app": "SAP"}]
+    )
+    actions = label_actions(events, MiningConfig())
+    labels = actions["action"].to_list()
+    assert labels[0] == labels[1] and labels[0].startswith("click|browser|Search|")
+    assert labels[2].startswith("click|SAP|Search|")
+    assert actions["app"].to_list() == ["chrome.exe", "MSEdge.exe", "SAP"]
+    own = label_actions(events, MiningConfig(app_families=[]))["action"].to_list()
+    assert own[0] != own[1]
