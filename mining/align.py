@@ -280,7 +280,7 @@ def _describe_steps(
     per_event = (
         events.join(event_steps.select("event_id", "step_no"), on="event_id")
         .filter(pl.col("step_no").is_not_null())
-        .with_columns(target=target, value=pl.col("text"))
+        .with_columns(target=target, value=pl.col("text"), **_offsets(events.columns))
     )
     loops = (
         mapping.join(instances.group_by("variant").len("n"), on="variant")
@@ -302,6 +302,8 @@ def _describe_steps(
             n_values=pl.col("value").drop_nulls().n_unique(),
             constant=pl.col("value").drop_nulls().first(),
             screenshot_id=pl.col("screenshot_id").drop_nulls().first(),
+            rel_x=pl.col("rel_x").median(),
+            rel_y=pl.col("rel_y").median(),
         )
         .join(loops, on="step_no", how="left")
         .join(_examples(per_event), on="step_no", how="left")
@@ -317,10 +319,31 @@ def _describe_steps(
             & pl.col("kind").is_in(INPUT_KINDS)
             & pl.col("transfer_from_step").is_null()
         ).then(_slot_name()),
-        attrs=pl.when(pl.col("n_values") == 1)
-        .then(pl.struct(value="constant").struct.json_encode())
-        .otherwise(pl.lit("{}")),
+        attrs=_step_attrs(steps),
     ).select([pl.col(c).cast(t) for c, t in STEP_SCHEMA.items()])
+
+
+def _offsets(columns: Sequence[str]) -> dict[str, pl.Expr]:
+    """``rel_x, rel_y``: where in its window a click landed (the recorder's attrs), so a
+    bot can click there when it cannot find the element by name."""
+    if "attrs" not in columns:
+        return {"rel_x": pl.lit(None, pl.Float64), "rel_y": pl.lit(None, pl.Float64)}
+    return {
+        axis: pl.col("attrs").str.json_path_match(f"$.{axis}").cast(pl.Float64, strict=False)
+        for axis in ("rel_x", "rel_y")
+    }
+
+
+def _step_attrs(steps: pl.DataFrame) -> pl.Series:
+    """Per step, JSON of what a bot can reuse: the constant value, the median click
+    offset in the window; keys without a value are left out."""
+    rows = steps.select(
+        value=pl.when(pl.col("n_values") == 1).then("constant"), rel_x="rel_x", rel_y="rel_y"
+    ).iter_rows(named=True)
+    return pl.Series(
+        [json.dumps({k: v for k, v in row.items() if v is not None}) for row in rows],
+        dtype=pl.String,
+    )
 
 
 def target_of(columns: Sequence[str]) -> pl.Expr:

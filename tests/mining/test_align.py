@@ -43,6 +43,8 @@ def invoice_instance(i: int) -> list[dict]:
             "text": text,
             "screenshot_id": None if shot is None else shot + 1000 * i,
             "action": f"{kind}|{app}|{element or ''}",
+            # where in the window the recorder saw the click (Post moves a little)
+            "attrs": json.dumps({"rel_x": 100 + i % 3, "rel_y": 50}) if element == "Post" else "{}",
         }
         for p, (kind, app, element, text, shot) in enumerate(events)
     ]
@@ -167,3 +169,9 @@ def test_instances_that_agree_on_nothing_keep_the_medoids_steps():
     alignment = align_cluster(events, MiningConfig())
     assert alignment.steps.height == 3  # the medoid: one of the six
     assert alignment.exception_share == pytest.approx(5 / 6)
+
+
+def test_a_click_step_keeps_its_median_offset_in_the_window():
+    by = steps_by_action(align_cluster(invoice_events(), MiningConfig()).steps)
+    assert json.loads(by["click|SAP|Post"]["attrs"]) == {"rel_x": 101.0, "rel_y": 50.0}
+    assert json.loads(by["click|SAP|Check"]["attrs"]) == {}
