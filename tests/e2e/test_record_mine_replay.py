@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 
 import pytest
-from recorder_harness import FORM_APP, REPO, FormApp, start_recorder, wait_for
 
 import mining
 from explorer.workflow import load_workflow
 from storage.store import open_store
+from tests.recorder.recorder_harness import FORM_APP, REPO, FormApp, start_recorder, wait_for
 
 pytestmark = pytest.mark.x11
 

@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from explorer_devdata import build_dev_db
-from explorer_support import REPO, TASKMINE
 
 from explorer.config import ExplorerConfig
+from tests.explorer.explorer_devdata import build_dev_db
+from tests.explorer.explorer_support import REPO, TASKMINE
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from explorer_support import CHROMIUM_ARGS, REPO, Server
 
 from explorer.workflow import validate_workflow
 from storage.store import open_store
+from tests.explorer.explorer_support import CHROMIUM_ARGS, REPO, Server
 
 pytestmark = pytest.mark.browser
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from explorer_devdata import DAYS, PER_DAY, USERS
 
 from explorer.export import FORMATS, export
 from explorer.workflow import validate_workflow
+from tests.explorer.explorer_devdata import DAYS, PER_DAY, USERS
 
 PER_PROCESS = len(USERS) * DAYS * PER_DAY
 

@@ -11,11 +11,11 @@ from types import ModuleType
 import dash
 import pytest
 from dash.development.base_component import Component
-from explorer_support import serving_context
 
 from explorer.config import ExplorerConfig
 from storage.schema import MIGRATIONS
 from storage.store import open_store
+from tests.explorer.explorer_support import serving_context
 
 
 @pytest.fixture

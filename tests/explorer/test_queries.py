@@ -7,12 +7,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from explorer_devdata import DAYS, PER_DAY, ROUTINES, USERS
 
 from explorer import queries
 from explorer.errors import UnknownProcessError
 from storage.errors import NoMiningRunError, StorageError
 from storage.store import open_store
+from tests.explorer.explorer_devdata import DAYS, PER_DAY, ROUTINES, USERS
 
 PER_PROCESS = len(USERS) * DAYS * PER_DAY
 

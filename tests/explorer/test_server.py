@@ -9,11 +9,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from explorer_support import REPO, TASKMINE, Server
 
 from explorer.config import ExplorerConfig
 from explorer.errors import InsecureBindError
 from explorer.server import check_bind, create_app, is_loopback
+from tests.explorer.explorer_support import REPO, TASKMINE, Server
 
 
 @pytest.mark.parametrize(

@@ -1,3 +1,3 @@
 """Fixtures of the recorder suite: see `recorder_harness`."""
 
-from recorder_harness import apps, desktop  # noqa: F401 - pytest finds fixtures by name
+from tests.recorder.recorder_harness import apps, desktop  # noqa: F401 - pytest finds fixtures by name

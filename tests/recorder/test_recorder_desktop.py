@@ -13,10 +13,10 @@ from contextlib import contextmanager
 import duckdb
 import psutil
 import pytest
-from recorder_harness import run_cli, start_form, start_recorder, wait_for
 from Xlib import X, display
 
 from storage.store import open_store
+from tests.recorder.recorder_harness import run_cli, start_form, start_recorder, wait_for
 
 pytestmark = pytest.mark.x11
 

@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from recorder_harness import run_cli
 
 from recorder.config import RecorderConfig, load_recorder_config
 from recorder.service import (
@@ -26,6 +25,7 @@ from recorder.service import (
 )
 from storage.settings import describe
 from taskmine.commands.record import RECORDER_ACTIONS
+from tests.recorder.recorder_harness import run_cli
 
 TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 

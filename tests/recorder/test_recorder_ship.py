@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-from recorder_harness import run_cli, write_config
 
 from storage.store import open_store
+from tests.recorder.recorder_harness import run_cli, write_config
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)
 
