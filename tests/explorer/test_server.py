@@ -103,3 +103,16 @@ def test_readme_documents_every_setting_and_command() -> None:
         assert f"| `{name}` |" in readme
     for command in ("taskmine explore", "taskmine export process", "taskmine demo"):
         assert command in readme
+
+
+def test_plotly_js_is_the_cartesian_bundle_of_the_same_version(dash_app) -> None:
+    """The renderer's request for plotly.js gets the partial bundle (a third of the size),
+    of the plotly.js version plotly.py writes figures for."""
+    from plotly.offline import get_plotlyjs_version
+
+    from explorer.app import PLOTLY_PATH
+
+    answer = dash_app.server.test_client().get(PLOTLY_PATH)
+    assert answer.status_code == 200
+    head = answer.get_data(as_text=True)[:200]
+    assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in head
