@@ -51,7 +51,9 @@ class RecorderConfig:
     screenshots: bool = setting(True, "take a screenshot on each action")
     screenshot_max_width: int = setting(1280, "downscale screenshots to at most this width")
     screenshot_quality: int = setting(50, "WebP quality, 1-100")
-    screenshot_crop_to_window: bool = setting(False, "crop screenshots to the active window")
+    screenshot_crop_to_window: bool = setting(
+        True, "crop screenshots to the active window (other windows are never captured)"
+    )
     screenshot_dedup_distance: int = setting(
         3, "reuse the previous screenshot when at most N cells of 8x8 pixels changed visibly"
     )

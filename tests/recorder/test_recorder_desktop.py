@@ -62,7 +62,6 @@ def test_records_exactly_the_allowed_actions(desktop, apps, tmp_path):
         tmp_path,
         keep_text_apps=["formapp"],
         deny_title_patterns=["private notes"],
-        screenshot_crop_to_window=True,
     )
     desktop.click(*orders.at("Customer"))
     desktop.type("Acme bob@example.com")
@@ -141,7 +140,8 @@ def test_records_exactly_the_allowed_actions(desktop, apps, tmp_path):
     assert all(e["screenshot_id"] is None for e in events if e["kind"] in ("type", "paused"))
     assert len(shots) < len([e for e in events if e["screenshot_id"]])  # unchanged: reused
     assert events[3]["screenshot_id"] != events[0]["screenshot_id"]  # Customer filled in
-    for shot in shots:  # WebP, cropped to the orders window: the private one never shows
+    # WebP, cropped (the default) to the orders window: the private one never shows
+    for shot in shots:
         assert shot["image"][:4] == b"RIFF" and shot["image"][8:12] == b"WEBP"
         assert (shot["width"], shot["height"]) == (360, 220)
         assert shot["size_bytes"] == len(shot["image"])
