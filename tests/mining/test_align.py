@@ -124,19 +124,14 @@ def test_every_event_but_window_activations_gets_its_step():
     assert 0.8 < alignment.consistency < 1.0
 
 
-def test_the_consensus_drops_the_medoids_stray_actions():
-    """Every instance does A B C D plus one stray click of its own, so every variant (the
-    medoid too) has a stray step; realigning to the consensus leaves exactly A B C D.
-    Two more instances do something else entirely: they are the exceptions."""
-    rows = []
-    for i in range(N + 2):
-        sequence = ["A", "B", "C", "D"] if i < N else ["W", "X", "Y", "Z"]
-        sequence.insert(i % 5, f"stray {i}")
-        rows += [
-            {"event_id": i * 10 + p, "instance_id": i, "position": p, "action": a}
-            for p, a in enumerate(sequence)
-        ]
-    events = pl.DataFrame(rows).with_columns(
+def clicks(sequences: list[list[str]]) -> pl.DataFrame:
+    """One instance per sequence of click actions, in one app."""
+    rows = [
+        {"event_id": i * 10 + p, "instance_id": i, "position": p, "action": action}
+        for i, sequence in enumerate(sequences)
+        for p, action in enumerate(sequence)
+    ]
+    return pl.DataFrame(rows).with_columns(
         pl.col("position").cast(pl.Int32),
         kind=pl.lit("click"),
         app=pl.lit("App"),
@@ -145,28 +140,26 @@ def test_the_consensus_drops_the_medoids_stray_actions():
         screenshot_id=pl.lit(None, pl.Int64),
         ts=pl.lit(datetime(2026, 3, 2, 9)),
     )
-    alignment = align_cluster(events, MiningConfig())
+
+
+def test_the_consensus_drops_the_medoids_stray_actions():
+    """Every instance does A B C D plus one stray click of its own, so every variant (the
+    medoid too) has a stray step; realigning to the consensus leaves exactly A B C D.
+    Two more instances do something else entirely: they are the exceptions."""
+    sequences = []
+    for i in range(N + 2):
+        sequence = ["A", "B", "C", "D"] if i < N else ["W", "X", "Y", "Z"]
+        sequence.insert(i % 5, f"stray {i}")
+        sequences.append(sequence)
+    alignment = align_cluster(clicks(sequences), MiningConfig())
     assert alignment.steps["action"].to_list() == ["A", "B", "C", "D"]
     assert alignment.steps["support"].to_list() == [N / (N + 2)] * 4
     assert alignment.exception_share == pytest.approx(2 / (N + 2))
 
 
 def test_instances_that_agree_on_nothing_keep_the_medoids_steps():
-    rows = [
-        {"event_id": i * 10 + p, "instance_id": i, "position": p, "action": f"{a}{i}"}
-        for i in range(6)
-        for p, a in enumerate("abc")
-    ]
-    events = pl.DataFrame(rows).with_columns(
-        pl.col("position").cast(pl.Int32),
-        kind=pl.lit("click"),
-        app=pl.lit("App"),
-        title_template=pl.lit("App"),
-        text=pl.lit(None, pl.String),
-        screenshot_id=pl.lit(None, pl.Int64),
-        ts=pl.lit(datetime(2026, 3, 2, 9)),
-    )
-    alignment = align_cluster(events, MiningConfig())
+    sequences = [[f"{a}{i}" for a in "abc"] for i in range(6)]
+    alignment = align_cluster(clicks(sequences), MiningConfig())
     assert alignment.steps.height == 3  # the medoid: one of the six
     assert alignment.exception_share == pytest.approx(5 / 6)
 
