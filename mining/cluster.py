@@ -111,7 +111,7 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
         .agg(pl.col("action"))
         .join(instances, on="instance_id")
         .group_by("variant")
-        .agg(pl.col("action").first())
+        .agg(pl.col("action").sort_by("instance_id").first())
         .sort("variant")["action"]
         .to_list()
     )
