@@ -49,7 +49,11 @@ def serve_partial_plotly(server: Flask) -> None:
     """
     from plotly.offline import get_plotlyjs_version
 
-    head = PARTIAL_PLOTLY.read_text(encoding="utf-8")[:200]
+    try:
+        with PARTIAL_PLOTLY.open(encoding="utf-8") as bundle:
+            head = bundle.read(200)
+    except OSError:
+        head = ""  # not installed with the package: the full bundle still works
     if f" v{get_plotlyjs_version()}\n" not in head:
         log.warning("%s is not plotly.js %s: serving the full bundle", PARTIAL_PLOTLY.name,
                     get_plotlyjs_version())  # fmt: skip

@@ -116,3 +116,15 @@ def test_plotly_js_is_the_cartesian_bundle_of_the_same_version(dash_app) -> None
     assert answer.status_code == 200
     head = answer.get_data(as_text=True)[:200]
     assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in head
+
+
+def test_without_the_partial_bundle_the_full_one_is_served(tmp_path, monkeypatch) -> None:
+    """A missing (or other-version) partial bundle is a warning, not a broken app."""
+    from flask import Flask
+
+    import explorer.app
+
+    monkeypatch.setattr(explorer.app, "PARTIAL_PLOTLY", tmp_path / "missing.js")
+    server = Flask("bare")
+    explorer.app.serve_partial_plotly(server)
+    assert server.test_client().get(explorer.app.PLOTLY_PATH).status_code == 404
