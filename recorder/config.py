@@ -51,6 +51,7 @@ class RecorderConfig:
     screenshots: bool = setting(True, "take a screenshot on each action")
     screenshot_max_width: int = setting(1280, "downscale screenshots to at most this width")
     screenshot_quality: int = setting(50, "WebP quality, 1-100")
+    tray_icon: bool = setting(True, "show the state in the system tray, where there is one")
     screenshot_crop_to_window: bool = setting(
         True, "crop screenshots to the active window (other windows are never captured)"
     )

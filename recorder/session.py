@@ -31,6 +31,7 @@ from recorder.errors import RecorderError
 from recorder.listeners import InputListeners
 from recorder.privacy import PrivacyPolicy, pseudonymize
 from recorder.reduce import Action, Reducer
+from recorder.tray import start_tray
 from recorder.writer import Writer
 from storage.store import utcnow
 
@@ -84,9 +85,12 @@ class Recorder:
         self._new_session()
         self.listeners.start()
         self._set_paused(control.is_paused(self.state_dir), "cli")
+        stop_tray = start_tray(self.state_dir) if self.config.tray_icon else None
         try:
             self._loop(stop)
         finally:
+            if stop_tray:
+                stop_tray()
             self._shutdown()
 
     # -- the loop ------------------------------------------------------------------

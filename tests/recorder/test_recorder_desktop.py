@@ -11,12 +11,16 @@ import time
 from contextlib import contextmanager
 
 import duckdb
+import mss
 import psutil
 import pytest
+from PIL import ImageColor
 from Xlib import X, display
 
+from recorder.tray import COLOURS
 from storage.store import open_store
 from tests.recorder.recorder_harness import run_cli, start_form, start_recorder, wait_for
+from tests.recorder.tray_manager import ICON_SIZE, TrayManager
 
 pytestmark = pytest.mark.x11
 
@@ -422,3 +426,36 @@ def test_events_carry_the_window_geometry_and_the_click_inside_it(desktop, tmp_p
         else:
             assert "rel_x" not in attrs
     assert (events[1]["x"], events[1]["y"]) == form.at("Amount")
+
+
+def test_the_tray_icon_shows_the_state(desktop, tmp_path):
+    """In a desktop with a system tray the recorder docks an icon: green while recording,
+    grey once paused. (A click toggles the pause where pystray passes clicks on: Windows,
+    macOS, AppIndicator; its plain-X11 backend, the one here, does not.)"""
+    tray = TrayManager(desktop.display)
+    tray.start()
+    rec = start_recorder(desktop, tmp_path)
+    try:
+        wait_for(lambda: tray.docked, what="the recorder's icon in the tray")
+        centre = {"left": ICON_SIZE // 2, "top": ICON_SIZE // 2, "width": 1, "height": 1}
+        for command, colour in (("resume", COLOURS["recording"]), ("pause", COLOURS["paused"])):
+            assert rec.cli("recorder", command).returncode == 0
+            expected = ImageColor.getrgb(colour)
+            wait_for(lambda e=expected: grab(desktop, centre) == e, what=f"a {command}d icon")
+    finally:
+        log = rec.stop()
+        tray.stop()
+    assert rec.process.returncode == 0, log
+
+
+def grab(desktop, region: dict) -> tuple[int, int, int]:
+    """The colour of the first pixel of ``region`` of the screen."""
+    with mss.MSS(display=desktop.display) as screen:
+        return screen.grab(region).pixel(0, 0)
+
+
+def test_without_a_tray_the_recorder_runs_as_usual(desktop, tmp_path):
+    rec = start_recorder(desktop, tmp_path)
+    wait_for(lambda: (rec.status() or {}).get("state") == "recording", what="recording")
+    log = rec.stop()
+    assert rec.process.returncode == 0 and "Traceback" not in log, log

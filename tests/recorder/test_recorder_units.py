@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageColor, ImageDraw
 
 from recorder.backends.base import WindowInfo
 from recorder.backends.fake import FakeBackend
@@ -429,3 +429,17 @@ def test_recording_loop_with_a_fake_desktop(db_path, tmp_path):
         "keys": 4,
         "length": 4,
     }
+
+
+def test_the_tray_reads_the_published_state_and_toggles_the_pause_flag(tmp_path):
+    from recorder import control
+    from recorder.tray import COLOURS, icon_image, state_of, toggle
+
+    assert state_of(tmp_path) == "recording"  # nothing published yet
+    control.write_status(tmp_path, {"state": "spooling"})
+    assert state_of(tmp_path) == "spooling"
+    toggle(tmp_path)
+    assert control.is_paused(tmp_path)
+    toggle(tmp_path)
+    assert not control.is_paused(tmp_path)
+    assert icon_image("paused").getpixel((32, 32))[:3] == ImageColor.getrgb(COLOURS["paused"])
