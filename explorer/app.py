@@ -55,8 +55,8 @@ def serve_partial_plotly(server: Flask) -> None:
     except OSError:
         head = ""  # not installed with the package: the full bundle still works
     if f" v{get_plotlyjs_version()}\n" not in head:
-        log.warning("%s is not plotly.js %s: serving the full bundle", PARTIAL_PLOTLY.name,
-                    get_plotlyjs_version())  # fmt: skip
+        log.warning("%s is missing or not plotly.js %s: serving the full bundle",
+                    PARTIAL_PLOTLY, get_plotlyjs_version())  # fmt: skip
         return
 
     @server.before_request

@@ -64,21 +64,9 @@ def layout(**_: object) -> html.Div:
             routine_hint,
             html.Div(
                 [
-                    card(
-                        "Active time per app",
-                        dcc.Graph(
-                            id="overview-apps",
-                            figure=app_hours_bar(overview.per_app),
-                            config={"displayModeBar": False},
-                        ),
-                    ),
-                    card(
-                        "Activity over the week",
-                        dcc.Graph(
-                            id="overview-heatmap",
-                            figure=week_heatmap(overview.heatmap),
-                            config={"displayModeBar": False},
-                        ),
+                    _chart("Active time per app", "overview-apps", app_hours_bar(overview.per_app)),
+                    _chart(
+                        "Activity over the week", "overview-heatmap", week_heatmap(overview.heatmap)
                     ),
                 ],
                 className="grid-2",
@@ -90,3 +78,8 @@ def layout(**_: object) -> html.Div:
             ),
         ]
     )
+
+
+def _chart(title: str, graph_id: str, figure: object) -> html.Section:
+    """A card holding one static chart (no plotly toolbar: nothing to zoom into)."""
+    return card(title, dcc.Graph(id=graph_id, figure=figure, config={"displayModeBar": False}))
