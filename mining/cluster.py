@@ -116,16 +116,23 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
         .to_list()
     )
     labels, membership, persistence = _hdbscan(variants, exemplars, config)
-    per_variant = variants.select(
-        "variant",
-        "n_instances",
-        raw=pl.Series(labels, dtype=pl.Int32),
-        membership=pl.Series(membership, dtype=pl.Float64),
+    per_instance = instances.join(
+        variants.select(
+            "variant",
+            raw=pl.Series(labels, dtype=pl.Int32),
+            membership=pl.Series(membership, dtype=pl.Float64),
+        ),
+        on="variant",
     )
+    if "routine" in steps.columns:
+        routine = steps.group_by("instance_id").agg(pl.col("routine").drop_nulls().first())
+        per_instance, persistence = _by_routine(
+            per_instance.join(routine, on="instance_id", how="left"), persistence
+        )
     order = (
-        per_variant.filter(pl.col("raw") >= 0)
+        per_instance.filter(pl.col("raw") >= 0)
         .group_by("raw")
-        .agg(size=pl.col("n_instances").sum(), first=pl.col("variant").min())
+        .agg(size=pl.len(), first=pl.col("variant").min())
         .sort(["size", "first"], descending=[True, False])
         .with_row_index("cluster")
         .with_columns(pl.col("cluster").cast(pl.Int32))
@@ -136,11 +143,8 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
             on="raw",
         )
     )
-    per_variant = per_variant.join(
-        order.select("raw", "cluster", "persistence"), on="raw", how="left"
-    )
     return (
-        instances.join(per_variant, on="variant")
+        per_instance.join(order.select("raw", "cluster", "persistence"), on="raw", how="left")
         .with_columns(
             pl.col("cluster").fill_null(-1),
             pl.when(pl.col("cluster").is_null())
@@ -151,6 +155,45 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
         .select(list(ASSIGNMENT_SCHEMA))
         .sort("instance_id")
         .cast(ASSIGNMENT_SCHEMA)
+    )
+
+
+def _by_routine(
+    instances: pl.DataFrame, persistence: np.ndarray
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """Candidates of one routine become one: clusters whose instances come (nine in ten)
+    from one structural routine merge, and unclustered instances of that routine join it.
+
+    Structure (`mining.routines`) saw these instances advance in lockstep or one inside
+    the other in the stream; their differences (a branch, a retried step, an optional
+    block) are variants of one routine, not separate candidates. Instances segmented by
+    context carry no routine and are left as hdbscan placed them.
+    """
+    dominant = (
+        instances.filter((pl.col("raw") >= 0) & pl.col("routine").is_not_null())
+        .group_by("raw", "routine")
+        .len()
+        .with_columns(share=pl.col("len") / pl.col("len").sum().over("raw"))
+        .filter(pl.col("share") >= 0.9)
+        .group_by("routine")
+        .agg(target=pl.col("raw").min(), raws=pl.col("raw"))
+    )
+    if dominant.is_empty():
+        return instances, persistence
+    merged = dominant.explode("raws").select(raw="raws", target="target")
+    kept = persistence.copy()
+    for raw, target in merged.iter_rows():
+        kept[target] = max(kept[target], persistence[raw])
+    joined = instances.join(merged, on="raw", how="left").join(
+        dominant.select("routine", home="target"), on="routine", how="left"
+    )
+    rescued = (pl.col("raw") < 0) & pl.col("home").is_not_null()
+    return (
+        joined.with_columns(
+            raw=pl.when(rescued).then("home").otherwise(pl.coalesce("target", "raw")),
+            membership=pl.when(rescued).then(0.5).otherwise("membership"),
+        ).drop("target", "home", "routine"),
+        kept,
     )
 
 
@@ -184,6 +227,7 @@ def _hdbscan(
     first = np.cumsum(copies[sample]) - copies[sample]
     labels, membership = np.full(n, -1), np.zeros(n)
     labels[sample], membership[sample] = clusterer.labels_[first], clusterer.probabilities_[first]
+    _join_nearest(labels, membership, sample, distances, config.cluster_join)
     rest = np.setdiff1d(np.arange(n), sample)
     for chunk in np.array_split(rest, max(1, len(rest) // ASSIGN_CHUNK)):
         if len(chunk) == 0:
@@ -202,6 +246,34 @@ def _hdbscan(
     persistence = np.asarray(clusterer.cluster_persistence_, dtype=np.float64)
     labels, persistence = _merge_close(labels, persistence, exemplars, config.cluster_epsilon)
     return labels, membership, persistence
+
+
+def _join_nearest(
+    labels: np.ndarray,
+    membership: np.ndarray,
+    sample: np.ndarray,
+    distances: np.ndarray,
+    limit: float,
+) -> None:
+    """Sampled variants hdbscan left out join the cluster of their nearest clustered
+    variant when it is within ``limit`` (in place).
+
+    hdbscan calls a variant noise when too few others sit near it, and a routine with
+    several optional steps has many variants that occur once each, a step or two from
+    its main one; they are instances of it.
+    """
+    own = labels[sample]
+    clustered = np.flatnonzero(own >= 0)
+    lonely = np.flatnonzero(own < 0)
+    if len(clustered) == 0 or len(lonely) == 0:
+        return
+    near = distances[np.ix_(lonely, clustered)]
+    nearest = near.argmin(axis=1)
+    close = near[np.arange(len(lonely)), nearest] <= limit
+    joining = sample[lonely[close]]
+    source = sample[clustered[nearest[close]]]
+    labels[joining] = labels[source]
+    membership[joining] = membership[source] * 0.5
 
 
 def _merge_close(

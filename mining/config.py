@@ -48,18 +48,21 @@ class MiningConfig:
     action_attrs: list[str] = setting(
         [], "attrs keys used as an action's target when it has no element field"
     )
-    segment_pause: float = setting(
-        1.0, "a pause is a gap longer than this many times the user's median gap"
-    )
-    segment_pause_quantile: float = setting(
-        0.1, "an action is a start (end) when this quantile of its gaps before (after) is a pause"
-    )
     segment_idle_s: float = setting(
         600.0, "a gap of this many seconds always ends a task instance (idle)"
     )
     segment_min_events: int = setting(3, "fewest events of a task instance; shorter is noise")
-    segment_tail_support: float = setting(
-        0.2, "actions in fewer of a routine's segments than this share are trimmed off their end"
+    routine_lockstep: float = setting(
+        0.6, "chunks of actions are one routine below this KS distance x sqrt(n) of their anchors"
+    )
+    routine_part_share: float = setting(
+        0.8, "share of a community's runs inside another routine's instances that joins it to it"
+    )
+    routine_attached: float = setting(
+        0.6, "an action with fewer of its neighbours in its own community is shared by routines"
+    )
+    routine_link: float = setting(
+        0.2, "directly-follows probability that ties a shared action's event to its neighbour"
     )
     segment_token_chars: int = setting(
         4, "shortest value token (in texts, labels, titles, URLs) that can link events"
@@ -77,7 +80,7 @@ class MiningConfig:
         10, "context instances a user needs to be segmented by context rather than structure"
     )
     segment_context_disagree: float = setting(
-        0.5, "share of context instances that structure splits or merges that makes context win"
+        0.5, "share of context instances that structure cuts that makes context win"
     )
     # -- clustering, alignment, discovery, scoring (mining/cluster.py … score.py) --------
     cluster_max_variants: int = setting(
@@ -87,6 +90,9 @@ class MiningConfig:
     cluster_min_samples: int = setting(3, "hdbscan min_samples: higher = more noise")
     cluster_epsilon: float = setting(
         0.6, "hdbscan cluster_selection_epsilon (normalised edit distance): closer merge"
+    )
+    cluster_join: float = setting(
+        0.3, "an instance hdbscan leaves out joins the nearest candidate within this edit distance"
     )
     align_min_support: float = setting(
         0.2, "share of instances an action needs to be a step of the consensus workflow"

@@ -66,7 +66,7 @@ def mine_events(
     actions = label_actions(events.drop("truth_process", "truth_instance", strict=False), config)
     report(1, STAGES)
     segments = segment_stream(actions, config)
-    located = segments.select("event_id", "instance_id", "position").join(
+    located = segments.select("event_id", "instance_id", "position", "routine").join(
         actions, on="event_id", how="left"
     )
     report(2, STAGES)

@@ -3,12 +3,14 @@
 A recorder sees one long stream per user; routines are hidden in it, back to back,
 interrupted, and surrounded by unrelated work. Two views of the stream are combined:
 business context (`mining.context`: the values an instance works on link its events) and
-structure (`mining.structure`: idle gaps and recurring start and end actions cut the
-stream).
+structure (`mining.structure`: which routine each action belongs to, and where each
+routine starts).
 
-A user is segmented by context when the stream yields at least ``segment_min_contexts``
-context instances and structure contradicts them (they straddle its cuts because noise
-fills the pauses, or share its segments), by structure otherwise.
+Each view fragments the other where it is wrong: context cuts a form filled from a
+spreadsheet into one instance per copied value; structure cuts a desktop full of mail,
+chat and browsing into pieces wherever the noise breaks a routine's vocabulary. A user
+is segmented by context where context explains the stream better (`_context_users`),
+by structure otherwise.
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ import polars as pl
 
 from mining.config import MiningConfig
 from mining.context import context_segments
-from mining.structure import boundaries, structural_segments
+from mining.structure import structural_segments
 
 OUTPUT_SCHEMA = {
     "event_id": pl.Int64,
     "user_id": pl.String,
     "instance_id": pl.Int64,
     "position": pl.Int32,
+    "routine": pl.Int64,
 }
 
 
 def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """One row per event in a task instance: ``event_id, user_id, instance_id, position``.
+    """One row per event in a task instance: ``event_id, user_id, instance_id, position,
+    routine`` (the structural routine, `mining.routines`; null where context segmented).
 
     ``actions`` is the output of `label_actions`, ordered by user, time and event id.
     Instance ids are unique across users and numbered in order of (user, first event);
@@ -41,19 +45,16 @@ def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     if actions.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     frame = actions.with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
-    cuts = boundaries(frame, config).select(
-        "i", "user_id", "action", "start", segment=pl.col("boundary").cum_sum().cast(pl.Int64)
-    )
+    structure = structural_segments(frame, config).with_columns(user_id=frame["user_id"])
     context = context_segments(frame, config).with_columns(user_id=frame["user_id"])
-    by_context = _context_users(context, cuts["segment"], config)
+    by_context = _context_users(context, structure["segment"], config)
     in_context = pl.col("user_id").is_in(by_context.implode())
-    structure = structural_segments(cuts.filter(~in_context), config)
     offset = int(context["segment"].max() or 0) + 1  # keep the two kinds of ids apart
     chosen = (
         pl.concat(
             [
-                context.filter(in_context).select("i", "segment"),
-                structure.select("i", segment=pl.col("segment") + offset),
+                context.filter(in_context).select("i", "segment", routine=pl.lit(None, pl.Int64)),
+                structure.filter(~in_context).select("i", pl.col("segment") + offset, "routine"),
             ]
         )
         .drop_nulls("segment")
@@ -73,33 +74,54 @@ def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
             pl.col("user_id").cast(pl.String),
             "instance_id",
             position=pl.int_range(pl.len()).over("instance_id").cast(pl.Int32),
+            routine="routine",
         )
     )
 
 
 def _context_users(context: pl.DataFrame, cuts: pl.Series, config: MiningConfig) -> pl.Series:
-    """Users whose context instances structure cannot explain.
+    """Users whose context instances are the better explanation of their stream.
 
-    Where structure works (a routine repeated with pauses between instances), each
-    instance's few linked values sit inside one segment of its own; where noise fills
-    every pause, context instances straddle structural cuts, or share a segment when
-    there are no cuts to speak of, and structure is not to be trusted.
+    ``cuts`` is each event's structural instance. Context wins, given at least
+    ``segment_min_contexts`` context instances, when structure cuts no fewer of them than
+    they cut of its instances (an instance is cut when its events fall into two or more
+    of the other's), and either structure cuts at least ``segment_context_disagree`` of
+    them (noise breaks the routines' vocabulary) or they refine structure's instances:
+    on average the largest context instance inside a structural one holds that share of
+    its events (the chat between two invoices is left out). One context instance per
+    copied value is not a refinement: each holds a small share.
     """
+    both = context.with_columns(structure=cuts)
     pairs = (
-        context.with_columns(structure=cuts)
-        .drop_nulls("segment")
-        .select("user_id", "segment", "structure")
-        .unique()
-        .with_columns(hosted=pl.len().over("structure"))
+        both.drop_nulls("segment")
+        .drop_nulls("structure")
+        .group_by("user_id", "segment", "structure")
+        .len("shared")
     )
-    spans = pairs.group_by("user_id", "segment").agg(
-        disagree=(pl.len() > 1) | (pl.col("hosted").max() > 1)
+    context_cut = pairs.group_by("user_id", "segment").agg(cut=pl.len() > 1)
+    structure_cut = pairs.group_by("user_id", "structure").agg(
+        cut=pl.len() > 1, largest=pl.col("shared").max()
     )
-    return (
-        spans.group_by("user_id")
-        .agg(contexts=pl.len(), disagreeing=pl.col("disagree").mean())
-        .filter(
-            (pl.col("contexts") >= config.segment_min_contexts)
-            & (pl.col("disagreeing") >= config.segment_context_disagree)
-        )["user_id"]
+    sizes = both.drop_nulls("structure").group_by("user_id", "structure").len("size")
+    refinement = (
+        sizes.join(structure_cut, on=["user_id", "structure"], how="left")
+        .group_by("user_id")
+        .agg(
+            structure_cut=pl.col("cut").fill_null(False).mean(),
+            refined=(pl.col("largest").fill_null(0) / pl.col("size")).mean(),
+        )
     )
+    rates = (
+        context_cut.group_by("user_id")
+        .agg(contexts=pl.len(), context_cut=pl.col("cut").mean())
+        .join(refinement, on="user_id", how="left")
+        .fill_null(0.0)
+    )
+    return rates.filter(
+        (pl.col("contexts") >= config.segment_min_contexts)
+        & (pl.col("context_cut") >= pl.col("structure_cut"))
+        & (
+            (pl.col("context_cut") >= config.segment_context_disagree)
+            | (pl.col("refined") >= config.segment_context_disagree)
+        )
+    )["user_id"]

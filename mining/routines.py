@@ -1,0 +1,278 @@
+"""Which actions make up which routine, and where each routine starts.
+
+A user's stream holds several routines back to back (and noise between them). Without
+window titles or business values, the repetition itself tells them apart:
+
+1. *Communities*: actions that directly follow each other often belong together.
+   Louvain communities of the undirected directly-follows graph group them, but they
+   cut a long routine into chunks (a ring of 30 actions has no single dense core).
+2. *Lockstep*: two chunks of one routine advance together: after the k-th instance each
+   chunk has occurred about k times, so the occurrence positions of their anchors (the
+   action each occurs once per instance) have nearly the same distribution. Two routines
+   done in random order drift apart like a random walk. Chunks whose anchors' two-sample
+   Kolmogorov-Smirnov distance is below ``routine_lockstep / sqrt(n)`` merge.
+3. *Phase*: where an instance of a community starts. A cut the stream surely has (the
+   start of a user's recording, a session, an idle gap) is the best evidence; without
+   one, the action that most often opens a run of the community after another one.
+4. *Parts*: a community that occurs inside another's instances (an optional block, a
+   branch, a retried login) is part of that routine: its runs follow a run of the host
+   that has not reached an end (an action directly followed by the host's start), or
+   precede a run of the host that continues rather than starts.
+
+Actions used by several routines ("OK", "Save") join no routine for good: an event of a
+weakly attached action takes the routine its strongest directly-follows link points to
+(`event_routines`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import polars as pl
+
+from mining.config import MiningConfig
+
+
+@dataclass(frozen=True)
+class Routines:
+    """The vocabulary of a log: ``community[a]`` for action code ``a`` and each
+    community's start action code ``start[c]``; ``event`` is each event's routine."""
+
+    community: np.ndarray
+    start: dict[int, int]
+    event: np.ndarray
+
+
+def find_routines(
+    codes: np.ndarray, hard: np.ndarray, seconds: np.ndarray, config: MiningConfig
+) -> Routines:
+    """Routines of a stream of action codes (0..n-1) ordered by user and time.
+
+    ``hard`` marks events that surely start a stretch of work (a new user, session or an
+    idle gap); ``seconds`` is each event's time, for the pause before it.
+
+    Example::
+
+        routines = find_routines(np.array([0, 1, 2, 0, 1, 2]), hard, seconds, config)
+    """
+    n_actions = int(codes.max()) + 1 if len(codes) else 0
+    community = _louvain(codes, hard, n_actions, config.seed)
+    community = _lockstep(codes, community, config.routine_lockstep)
+    pause = _pause_score(codes, hard, seconds, n_actions)
+    while True:
+        event = event_routines(codes, hard, community, config)
+        start = _phases(codes, hard, event, community, pause)
+        part = _part_of(codes, hard, event, start, config.routine_part_share)
+        if part is None:
+            return Routines(community, start, event)
+        child, host = part
+        community = np.where(community == child, host, community)
+
+
+def _louvain(codes: np.ndarray, hard: np.ndarray, n_actions: int, seed: int) -> np.ndarray:
+    """Louvain communities of the undirected directly-follows graph, one id per action."""
+    prev, nxt = codes[:-1], codes[1:]
+    keep = ~hard[1:] & (prev != nxt)
+    pairs = pl.DataFrame({"a": np.minimum(prev, nxt)[keep], "b": np.maximum(prev, nxt)[keep]})
+    edges = pairs.group_by("a", "b").len().sort("a", "b")
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n_actions))
+    graph.add_weighted_edges_from(edges.iter_rows())
+    found = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    community = np.empty(n_actions, dtype=np.int64)
+    for k, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c)))):
+        community[list(members)] = k
+    return community
+
+
+def _anchors(codes: np.ndarray, community: np.ndarray) -> dict[int, int]:
+    """Each community's anchor: of its actions with the most common count (most occur
+    once per instance), the one with the smallest code."""
+    counts = np.bincount(codes, minlength=len(community))
+    frame = pl.DataFrame({"action": np.arange(len(community)), "c": community, "n": counts})
+    modes = (
+        frame.filter(pl.col("n") > 0)
+        .group_by("c", "n")
+        .agg(members=pl.len(), action=pl.col("action").min())
+        .sort("c", "members", "n", "action", descending=[False, True, True, False])
+        .group_by("c", maintain_order=True)
+        .first()
+    )
+    return dict(zip(modes["c"].to_list(), modes["action"].to_list(), strict=True))
+
+
+def _lockstep(codes: np.ndarray, community: np.ndarray, tau: float) -> np.ndarray:
+    """Merge communities whose anchors advance in lockstep (see the module docstring)."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(community) + 1))
+    while True:
+        anchors = _anchors(codes, community)
+        where = {c: order[bounds[a] : bounds[a + 1]] for c, a in anchors.items()}
+        keys = sorted(c for c, pos in where.items() if len(pos) >= 3)
+        best = None
+        for i, x in enumerate(keys):
+            for y in keys[i + 1 :]:
+                d = _ks(where[x], where[y]) * np.sqrt(min(len(where[x]), len(where[y])))
+                if d <= tau and (best is None or d < best[0]):
+                    best = (d, x, y)
+        if best is None:
+            return community
+        _, x, y = best
+        community = np.where(community == y, x, community)
+
+
+def _ks(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov distance of sorted positions."""
+    points = np.concatenate([a, b])
+    fa = np.searchsorted(a, points, side="right") / len(a)
+    fb = np.searchsorted(b, points, side="right") / len(b)
+    return float(np.abs(fa - fb).max())
+
+
+def _pause_score(
+    codes: np.ndarray, hard: np.ndarray, seconds: np.ndarray, n_actions: int
+) -> np.ndarray:
+    """Median log ratio of the gap before an action to the stream's median gap: a
+    routine's start usually follows a longer pause than its other steps."""
+    gap = np.diff(seconds, prepend=seconds[:1])
+    usable = ~hard & (gap > 0)
+    typical = np.median(gap[usable]) if usable.any() else 1.0
+    ratio = np.log(np.maximum(gap, 1e-3) / typical)
+    frame = pl.DataFrame({"a": codes[~hard], "r": ratio[~hard]})
+    medians = frame.group_by("a").agg(pl.col("r").median())
+    score = np.zeros(n_actions)
+    score[medians["a"].to_numpy()] = medians["r"].to_numpy()
+    return score
+
+
+def event_routines(
+    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, config: MiningConfig
+) -> np.ndarray:
+    """Each event's routine: its action's community, unless the action is weakly attached
+    to it (fewer than ``routine_attached`` of its neighbours are in it, as for an "OK"
+    every routine clicks). Such an event follows its stronger directly-follows link when
+    that is at least ``routine_link``: to the event before (P(this | previous action)) or
+    to the event after (P(previous action is this | next action))."""
+    own = community[codes]
+    n_actions = len(community)
+    joined = np.zeros(len(codes), dtype=bool)  # the event before is in the same stretch
+    joined[1:] = ~hard[1:]
+    next_joined = np.append(joined[1:], False)
+    prev_code = np.roll(codes, 1)
+    next_code = np.roll(codes, -1)
+    same = np.bincount(codes[joined], (own[joined] == np.roll(own, 1)[joined]), n_actions)
+    same += np.bincount(
+        codes[next_joined], (own[next_joined] == np.roll(own, -1)[next_joined]), n_actions
+    )
+    seen = np.bincount(codes[joined], minlength=n_actions) + np.bincount(
+        codes[next_joined], minlength=n_actions
+    )
+    weak = same < config.routine_attached * np.maximum(seen, 1)
+    pair = prev_code.astype(np.int64) * n_actions + codes
+    keys, counts = np.unique(pair[joined], return_counts=True)
+    df = np.zeros(len(codes))
+    df[joined] = counts[np.searchsorted(keys, pair[joined])]
+    out_n = np.bincount(prev_code[joined], minlength=n_actions).astype(float)
+    in_n = np.bincount(codes[joined], minlength=n_actions).astype(float)
+    forward = np.where(joined, df / np.maximum(out_n[prev_code], 1), 0.0)
+    backward = np.where(next_joined, np.roll(df, -1) / np.maximum(in_n[next_code], 1), 0.0)
+    moves = weak[codes] & (np.maximum(forward, backward) >= config.routine_link)
+    inherit = moves & (forward >= backward)
+    routine = np.where(moves & ~inherit, np.roll(own, -1), own).astype(float)
+    routine[inherit] = np.nan
+    return pl.Series(routine).fill_nan(None).forward_fill().cast(pl.Int64).to_numpy()
+
+
+def _runs(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
+    """Index of the first event of each run: a stretch of one routine within a stretch."""
+    change = np.ones(len(event), dtype=bool)
+    change[1:] = (event[1:] != event[:-1]) | hard[1:]
+    return np.flatnonzero(change)
+
+
+def _phases(
+    codes: np.ndarray,
+    hard: np.ndarray,
+    event: np.ndarray,
+    community: np.ndarray,
+    pause: np.ndarray,
+) -> dict[int, int]:
+    """Each community's start action: the one most often first after a sure cut; without
+    such evidence, the one that most often opens a run; the longer pause breaks ties."""
+    runs = _runs(event, hard)
+    n_actions = len(community)
+    after_cut = np.bincount(codes[hard], minlength=n_actions)
+    opens = np.bincount(codes[runs[~hard[runs]]], minlength=n_actions)
+    frame = pl.DataFrame(
+        {
+            "action": np.arange(n_actions),
+            "c": community,
+            "cut": after_cut,
+            "opens": opens,
+            "pause": pause,
+            "n": np.bincount(codes, minlength=n_actions),
+        }
+    ).filter(pl.col("n") > 0)
+    best = (
+        frame.sort(
+            "c", "cut", "opens", "pause", "action", descending=[False, True, True, True, False]
+        )
+        .group_by("c", maintain_order=True)
+        .first()
+    )
+    return dict(zip(best["c"].to_list(), best["action"].to_list(), strict=True))
+
+
+def _part_of(
+    codes: np.ndarray,
+    hard: np.ndarray,
+    event: np.ndarray,
+    start: dict[int, int],
+    share: float,
+) -> tuple[int, int] | None:
+    """The community most clearly part of another (see the module docstring), as
+    ``(part, host)``, or None.
+
+    An end action is one directly followed by its routine's start in more than a tenth
+    of its occurrences. A run is inside its host when the run before it belongs to the
+    host and ends on no end action, or the run after it belongs to the host and does
+    not open with the host's start.
+    """
+    n = len(codes)
+    starts = np.full(int(event.max()) + 1, -1)
+    for c, a in start.items():
+        starts[c] = a
+    followed = np.zeros(n, dtype=bool)
+    followed[:-1] = ~hard[1:] & (codes[1:] == starts[event[:-1]])
+    has_next = np.append(~hard[1:], False)
+    n_actions = int(codes.max()) + 1
+    end_share = np.bincount(codes[has_next], followed[has_next], n_actions) / np.maximum(
+        np.bincount(codes[has_next], minlength=n_actions), 1
+    )
+    runs = _runs(event, hard)
+    last = np.append(runs[1:], n) - 1
+    routine = event[runs]
+    prev_ok = np.zeros(len(runs), dtype=bool)
+    prev_ok[1:] = ~hard[runs[1:]] & (end_share[codes[last[:-1]]] <= 0.1)
+    next_ok = np.zeros(len(runs), dtype=bool)
+    next_ok[:-1] = ~hard[runs[1:]] & (codes[runs[1:]] != starts[routine[1:]])
+    host = np.full(len(runs), -1)
+    host[1:] = np.where(prev_ok[1:], routine[:-1], -1)
+    host[:-1] = np.where((host[:-1] < 0) & next_ok[:-1], routine[1:], host[:-1])
+    frame = pl.DataFrame({"part": routine, "host": host})
+    inside = (
+        frame.group_by("part")
+        .agg(
+            runs=pl.len(),
+            host=pl.col("host").filter(pl.col("host") >= 0).mode().min(),
+        )
+        .join(frame.group_by("part", "host").len("with_host"), on=["part", "host"], how="left")
+        .with_columns(share=pl.col("with_host") / pl.col("runs"))
+        .filter((pl.col("share") >= share) & (pl.col("host") != pl.col("part")))
+        .sort("share", "part", descending=[True, False])
+    )
+    if inside.is_empty():
+        return None
+    return int(inside["part"][0]), int(inside["host"][0])
