@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import polars as pl
 
 from mining.config import MiningConfig
@@ -77,57 +78,154 @@ def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     ``events`` is what `Store.read_events` returns (without the ``truth_*`` columns).
     The action label is ``kind|app|target|title template|url template`` (the app by its
     family, `app_family`): equal for two events that did the same thing in different
-    instances of a routine.
+    instances of a routine. The title includes the sheet of a workbook event; a click
+    with no element at all is told by where it landed (`position_targets`).
 
     Example::
 
         actions = label_actions(store.read_events(), MiningConfig())
         actions.group_by("action").len()
     """
+    sheet = pl.coalesce([attr_field(k) for k in SHEET_ATTRS])
     masked = events.select(
         app=app_family(config),
-        title=mask_text(pl.col("window_title").fill_null("").str.strip_chars()),
-        # the element's name is stable; its visible label may be a value (a subject line)
-        target=mask_text(
-            pl.coalesce(
-                pl.col("element_name"),
-                pl.col("element_label"),
-                # a spreadsheet cell id keeps its column, not its row (the record)
-                pl.col("element_id").str.replace(r"^([A-Z]{1,3})\d+$", "${1}<row>"),
-                pl.col("element_role"),
-                *[attr_field(k) for k in config.action_attrs],
+        title=mask_text(
+            pl.concat_str(
+                [pl.col("window_title").fill_null("").str.strip_chars(), sheet],
+                separator=" | ",
+                ignore_nulls=True,
             )
-            .fill_null("")
-            .str.strip_chars()
         ),
+        target=mask_text(element_key(config).fill_null("").str.strip_chars()),
     )
-    title_template = _templated(masked, "title", ["app"], config)
-    target_template = _templated(masked, "target", ["app"], config)
+    title_template = _templated(masked, "title", ["app"], config, config.title_similarity)
+    target_template = _templated(masked, "target", ["app"], config, config.target_similarity)
     url = mask_text(
         pl.col("url").fill_null("").str.replace(r"^[a-z]+://", "").str.replace(r"[?#].*$", "")
     )
-    return events.with_columns(title_template=title_template).with_columns(
-        action=pl.concat_str(
-            [
-                pl.col("kind").fill_null(""),
-                app_family(config),
-                target_template,
-                pl.col("title_template"),
-                url,
-            ],
-            separator="|",
+    labelled = events.with_columns(title_template=title_template, _target=target_template, _url=url)
+    return (
+        labelled.with_columns(_target=position_targets(labelled, config))
+        .with_columns(
+            action=pl.concat_str(
+                [
+                    pl.col("kind").fill_null(""),
+                    app_family(config),
+                    "_target",
+                    "title_template",
+                    "_url",
+                ],
+                separator="|",
+            )
         )
+        .drop("_target", "_url")
     )
 
 
-def _templated(masked: pl.DataFrame, column: str, by: list[str], config: MiningConfig) -> pl.Series:
+#: attrs keys that name the worksheet of a spreadsheet event (Action Logger, SmartRPA, CPN).
+SHEET_ATTRS = ("target.sheetName", "current_worksheet", "Sheet", "sheet")
+
+
+def element_key(config: MiningConfig) -> pl.Expr:
+    """What an event acted on, as stable across instances as the input allows.
+
+    The element's name first (an accessibility name, an HTML ``name``), then its id, then
+    its visible label (which may be a value: a subject line, a customer), then its role
+    and the ``attrs`` keys of ``config.action_attrs``. Ids lose what
+    changes between records and sessions: a cell keeps its column ("B7" → "B<row>"), a
+    generated id its stem ("__button17" → "__button<n>"); XPath row indices vary by
+    position and become placeholders in the templates of `mine_templates`.
+    """
+    element_id = (
+        pl.col("element_id")
+        .str.replace(_CELL, "${1}<row>${3}")
+        .str.replace(_CELL_END, ":${1}<row>")
+        .str.replace_all(r"(__[A-Za-z]+|clone|-)\d+\b", "${1}<n>")
+    )
+    return pl.coalesce(
+        pl.col("element_name"),
+        element_id,
+        pl.col("element_label"),
+        pl.col("element_role"),
+        *[attr_field(k) for k in config.action_attrs],
+    )
+
+
+#: A cell or the start of a range: "B7", "$B$7", "B7:D9" (the end is `_CELL_END`).
+_CELL = r"^\$?([A-Z]{1,3})\$?(\d+)(:|$)"
+_CELL_END = r":\$?([A-Z]{1,3})\$?\d+$"
+
+
+def position_targets(events: pl.DataFrame, config: MiningConfig) -> pl.Expr:
+    """``_target``, or for an event with none, where it landed: ``@k``, the k-th of the
+    click spots of its window (app, title and URL templates), ordered top to bottom.
+
+    Click streams of some recorders carry only coordinates. Clicks on one button land a
+    few pixels apart; positions within ``action_position_px`` of each other chain into
+    one spot (connected components of a k-d tree's close pairs). The window-relative
+    offset is used when the recorder stored one (``rel_x``, ``rel_y``), so that moving
+    the window does not move the spot.
+    """
+    if not {"x", "y", "attrs"} <= set(events.columns):
+        return pl.col("_target")
+    x = pl.coalesce(attr_field("rel_x").cast(pl.Float64, strict=False), pl.col("x"))
+    y = pl.coalesce(attr_field("rel_y").cast(pl.Float64, strict=False), pl.col("y"))
+    needs = (pl.col("_target") == "") & x.is_not_null() & y.is_not_null()
+    points = events.select(
+        "_target",
+        group=pl.concat_str(["app", "title_template", "_url"], separator="|", ignore_nulls=True),
+        x=x,
+        y=y,
+        needs=needs,
+    )
+    spots = _spots(points.filter("needs").select("group", "x", "y").unique(), config)
+    if spots.is_empty():
+        return pl.col("_target")
+    named = points.join(spots, on=["group", "x", "y"], how="left", maintain_order="left")
+    return pl.coalesce(pl.lit(named["spot"]), pl.col("_target"))
+
+
+def _spots(points: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``group, x, y, spot``: each distinct click position's spot label (see above)."""
+    if points.is_empty():
+        return points.with_columns(spot=pl.lit(None, pl.String))
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    group = points.select(pl.col("group").rank("dense")).to_series().to_numpy()
+    xyz = np.column_stack([points["x"], points["y"], group * 1e7])
+    pairs = cKDTree(xyz).query_pairs(config.action_position_px, output_type="ndarray")
+    n = len(xyz)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    labelled = points.with_columns(component=component)
+    order = (
+        labelled.group_by("group", "component")
+        .agg(cy=pl.col("y").mean(), cx=pl.col("x").mean())
+        .with_columns(
+            spot=pl.concat_str(
+                pl.lit("@"), (pl.struct("cy", "cx").rank("dense").over("group")).cast(pl.String)
+            )
+        )
+    )
+    return labelled.join(
+        order.select("group", "component", "spot"), on=["group", "component"]
+    ).select("group", "x", "y", "spot")
+
+
+def _templated(
+    masked: pl.DataFrame, column: str, by: list[str], config: MiningConfig, similarity: float
+) -> pl.Series:
     """Drain templates of ``column`` mapped back onto every row."""
     frame = masked.select(*by, text=pl.col(column))
-    templates = mine_templates(frame, by, config)
+    templates = mine_templates(frame, by, config, similarity)
     return frame.join(templates, on=[*by, "text"], how="left", maintain_order="left")["template"]
 
 
-def mine_templates(texts: pl.DataFrame, by: list[str], config: MiningConfig) -> pl.DataFrame:
+def mine_templates(
+    texts: pl.DataFrame, by: list[str], config: MiningConfig, similarity: float | None = None
+) -> pl.DataFrame:
     """Drain-style templates of masked texts: ``*by, text`` → ``template``.
 
     Works on distinct texts only, so its cost follows the vocabulary of windows, not the
@@ -140,6 +238,7 @@ def mine_templates(texts: pl.DataFrame, by: list[str], config: MiningConfig) -> 
     specific template of its group that matches it, unless it is more frequent than any
     text of that template (then it is a window of its own).
     """
+    similarity = config.title_similarity if similarity is None else similarity
     distinct = (
         texts.group_by(*by, "text")
         .len()
@@ -153,11 +252,7 @@ def mine_templates(texts: pl.DataFrame, by: list[str], config: MiningConfig) -> 
         key = (*row[:-2], len(tokens))
         group = clusters.setdefault(key, [])
         best = next(
-            (
-                i
-                for i, members in enumerate(group)
-                if _similarity(members[0], tokens) >= config.title_similarity
-            ),
+            (i for i, members in enumerate(group) if _similarity(members[0], tokens) >= similarity),
             -1,
         )
         if best < 0:

@@ -38,6 +38,9 @@ class MiningConfig:
     title_similarity: float = setting(
         0.5, "share of equal tokens for two window titles to share a template (Drain)"
     )
+    target_similarity: float = setting(
+        0.4, "share of equal words for two element names or labels to share a template"
+    )
     title_min_distinct: int = setting(
         4, "distinct values at a title position that make it a placeholder <*>"
     )
@@ -47,6 +50,9 @@ class MiningConfig:
     )
     action_attrs: list[str] = setting(
         [], "attrs keys used as an action's target when it has no element field"
+    )
+    action_position_px: float = setting(
+        12.0, "clicks with no element closer than this many pixels are one spot (one target)"
     )
     segment_idle_s: float = setting(
         600.0, "a gap of this many seconds always ends a task instance (idle)"

@@ -122,6 +122,8 @@ def evaluate_run(store: Store, run_id: int | None = None) -> dict:
         "element_role",
         "element_label",
         "text",
+        "x",
+        "y",
         "attrs",
     ]
     actions = label_actions(store.read_events(columns), config)

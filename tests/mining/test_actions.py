@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -168,3 +169,45 @@ def test_apps_that_do_one_job_share_labels():
     assert actions["app"].to_list() == ["chrome.exe", "MSEdge.exe", "SAP"]
     own = label_actions(events, MiningConfig(app_families=[]))["action"].to_list()
     assert own[0] != own[1]
+
+
+def test_element_ids_lose_rows_and_generated_numbers_but_keep_columns() -> None:
+    ids = ["B7", "$B$12", "B7:D9", "__button17", "__xmlview3--save-inner", "field1", "field2"]
+    events = make_events([{"kind": "click", "app": "ui", "element_id": i} for i in ids])
+    targets = [a.split("|")[2] for a in label_actions(events, MiningConfig())["action"]]
+    assert targets == [
+        "B<row>",
+        "B<row>",
+        "B<row>:D<row>",
+        "__button<n>",
+        "__xmlview<n>--save-inner",
+        "field1",  # a field's number is part of its name
+        "field2",
+    ]
+
+
+def test_the_sheet_of_a_workbook_event_is_part_of_its_window() -> None:
+    rows = [
+        {"kind": "copyCell", "app": "Excel", "window_title": "data.xlsx", "element_id": "A2",
+         "attrs": json.dumps({"target.sheetName": sheet})}
+        for sheet in ("Orders", "Returns")
+    ]  # fmt: skip
+    actions = label_actions(make_events(rows), MiningConfig())["action"].to_list()
+    assert actions == [
+        "copyCell|Excel|A<row>|data.xlsx | Orders|",
+        "copyCell|Excel|A<row>|data.xlsx | Returns|",
+    ]
+
+
+def test_clicks_with_only_a_position_are_told_apart_by_spot() -> None:
+    # two buttons 200 px apart, each clicked a few pixels off every time; the window moves
+    # on the screen, but the recorder's offsets within it (rel_x, rel_y) do not
+    rows = []
+    for k in range(6):
+        for rel_x, rel_y in ((40 + k % 3, 300 + k % 2), (240 - k % 4, 302)):
+            rows.append(
+                {"kind": "click", "app": "fiori", "x": 100 * k + rel_x, "y": 50 + rel_y,
+                 "attrs": json.dumps({"rel_x": rel_x, "rel_y": rel_y})}
+            )  # fmt: skip
+    targets = [a.split("|")[2] for a in label_actions(make_events(rows), MiningConfig())["action"]]
+    assert targets == ["@1", "@2"] * 6
