@@ -64,6 +64,8 @@ def run_import(args: argparse.Namespace, ui: Ui) -> int:
         results = import_logs(store, args.files, args.format, cmap, on_progress)
         total = store.count("events")
     for result in results:
+        for note in result.notes:
+            ui.info(f"warning: {note}")
         if result.already_imported:
             ui.detail(f"{result.path}: imported before, skipped")
         else:
