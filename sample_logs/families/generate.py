@@ -16,6 +16,7 @@ from random import Random
 
 import polars as pl
 
+from sample_logs.errors import SimulationError
 from sample_logs.families import layouts
 from sample_logs.families.logs import NOISE, Disturbance, Played, play_stream
 from sample_logs.families.office import draw_excel_to_web, draw_form_to_spreadsheet, draw_web_form
@@ -51,7 +52,7 @@ class UiLog:
 def draw_routine(family: str, seed: int | str) -> Routine:
     """The routine design of ``family`` for ``seed``."""
     if family not in FAMILIES:
-        raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}")
+        raise SimulationError(f"unknown family {family!r}", f"choose one of {', '.join(FAMILIES)}")
     return FAMILIES[family](Random(f"design/{family}/{seed}"))
 
 
@@ -101,9 +102,14 @@ def _layout(rng: Random, routines: list[Routine], wanted: str | None) -> str:
     needs_smartrpa = any(isinstance(r, Clickstream) and r.encoding != "css" for r in routines)
     if wanted is not None:
         if wanted not in layouts.LAYOUTS:
-            raise ValueError(f"unknown layout {wanted!r}; choose from {', '.join(layouts.LAYOUTS)}")
+            raise SimulationError(
+                f"unknown layout {wanted!r}", f"choose one of {', '.join(layouts.LAYOUTS)}"
+            )
         if wanted == "actionlogger" and needs_smartrpa:
-            raise ValueError("this log's click stream has no element ids: only smartrpa fits")
+            raise SimulationError(
+                "this log's click stream has no element ids for Action Logger's columns",
+                "use the smartrpa layout, or leave the layout out to let the log choose",
+            )
         return wanted
     return "smartrpa" if needs_smartrpa else rng.choice(layouts.LAYOUTS)
 
@@ -169,11 +175,25 @@ def _user_cell(rng: Random, style: str, user: str) -> str:
     return ""
 
 
-def write_uilog(log: UiLog, folder: str | Path) -> tuple[Path, Path]:
-    """Write ``folder/logs/NAME.csv`` (the log) and ``folder/truth/NAME.csv`` (Task, idx).
+#: The event label columns `taskrec_eval.py` compares in its edit distance, and where a
+#: SmartRPA log keeps the same thing.
+EVAL_LABELS = {
+    "eventType": "event_type",
+    "target.id": "id",
+    "target.name": "tag_name",
+    "target.innerText": "tag_innerText",
+    "target.sheetName": "current_worksheet",
+    "url": "browser_url",
+}
 
-    The log is written as its tool does: SmartRPA with a UTF-8 byte-order mark. Returns
-    both paths. The truth file has the format `taskrec_eval.py` reads.
+
+def write_uilog(log: UiLog, folder: str | Path) -> tuple[Path, Path]:
+    """Write ``folder/logs/NAME.csv`` (the log) and ``folder/truth/NAME.csv``.
+
+    The log is written as its tool does: SmartRPA with a UTF-8 byte-order mark. The truth
+    file is what `taskrec_eval.py` reads: ``Task`` and ``idx`` per log row, plus the
+    event label columns its edit distance compares (in Action Logger names, whichever the
+    layout). Returns both paths.
     """
     folder = Path(folder)
     log_path, truth_path = folder / "logs" / f"{log.name}.csv", folder / "truth" / f"{log.name}.csv"
@@ -181,8 +201,15 @@ def write_uilog(log: UiLog, folder: str | Path) -> tuple[Path, Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
     encoding = "utf-8-sig" if log.layout == "smartrpa" else "utf-8"
     _write_csv(log_path, log.table, encoding)
-    _write_csv(truth_path, log.truth, "utf-8")
+    _write_csv(truth_path, log.truth.hstack(_eval_labels(log)), "utf-8")
     return log_path, truth_path
+
+
+def _eval_labels(log: UiLog) -> pl.DataFrame:
+    al = log.layout == "actionlogger"
+    return log.table.select(
+        pl.col(name if al else smart).alias(name) for name, smart in EVAL_LABELS.items()
+    )
 
 
 def _write_csv(path: Path, frame: pl.DataFrame, encoding: str) -> None:

@@ -29,6 +29,7 @@ class Disturbance:
     noise_inside: float = 0.0  # chance of a burst between two steps of an instance
     interrupt: float = 0.0  # chance an instance is paused by the next one
     clicks_only: bool = False  # noise as bare clicks (a click-stream recorder)
+    setup: float = 0.5  # chance the recording starts with opening files and signing in
 
     @classmethod
     def draw(cls, rng: Random, noisy: float, interleaved: float, clicks_only: bool) -> Disturbance:
@@ -68,6 +69,9 @@ def play_stream(
         counts[i] += 1
         queue.append((routine.name, f"{slug(routine.name)}-{n}", routine.perform(rng, n)))
     stream = _Stream(rng, tempo, start)
+    if rng.random() < disturbance.setup:
+        for routine in rng.sample(routines, len(routines)):
+            stream.noise(routine.setup())
     while queue:
         task, idx, steps = queue.popleft()
         stream.pause(tempo.between(rng))

@@ -58,10 +58,15 @@ class ExcelToWeb:
     habits: Habits
     family: str = "excel_to_web"
 
+    def setup(self) -> Step:
+        return [ui.excel(self.workbook, self.sheet, "openWorkbook", "load"), ui.navigate(self.url)]
+
     def perform(self, rng: Random, n: int) -> list[Step]:
         row = n + 2  # the header is row 1
         start: Step = []
-        if self.open_form == "navigate":
+        if rng.random() < 0.15:  # the form is still open from the last submission
+            pass
+        elif self.open_form == "navigate":
             start.append(ui.navigate(self.url))
         elif self.open_form == "link":
             start.append(ui.link(self.url.rsplit("/", 1)[0], "New", self.url))
@@ -149,6 +154,12 @@ class WebForm:
     confirm_page: float
     habits: Habits
     family: str = "web_form"
+
+    def setup(self) -> Step:
+        login = self.url.rsplit("/", 1)[0] + "/login"
+        user = ui.WebField("username", "User name", "username")
+        typed = ui.type_into(Random(0), login, user, "jdoe", 0.0)
+        return [ui.navigate(login), *typed, *ui.button(login, "Sign in", "btn-login", submit=True)]
 
     def perform(self, rng: Random, n: int) -> list[Step]:
         new = f"{self.url}/new"
@@ -248,6 +259,9 @@ class FormToSpreadsheet:
     save_every: int
     habits: Habits
     family: str = "form_to_spreadsheet"
+
+    def setup(self) -> Step:
+        return [ui.excel(self.workbook, self.sheet, "openWorkbook", "load"), ui.navigate(self.url)]
 
     def perform(self, rng: Random, n: int) -> list[Step]:
         record_id = f"{rng.randrange(10**4, 10**5)}"

@@ -24,6 +24,11 @@ class Routine(Protocol):
         """Instance number ``n`` (0-based; an Excel routine's row follows from it)."""
         ...
 
+    def setup(self) -> Step:
+        """What a recording starts with before the first instance: opening the workbook,
+        signing in. It is not part of any instance."""
+        ...
+
 
 @dataclass(frozen=True)
 class Habits:

@@ -49,6 +49,9 @@ class EmailToErp:
     habits: Habits
     family: str = "email_to_erp"
 
+    def setup(self) -> Step:
+        return [ui.navigate(f"{MAIL}/inbox"), ui.navigate(f"{ERP}?sap-client=100")]
+
     def perform(self, rng: Random, n: int) -> list[Step]:
         values = _document(rng)
         subject = self.subject.format(**values)
@@ -146,6 +149,10 @@ class Clickstream:
     optional: dict[str, float]  # target key → chance an instance skips it
     habits: Habits
     family: str = "clickstream"
+
+    def setup(self) -> Step:
+        home = Target("home", 40, 30, "shell-header-logo")
+        return [self._click(Random(0), home, 3, "button")]
 
     def perform(self, rng: Random, n: int) -> list[Step]:
         view = 3 + sum(rng.random() < self.view_shift for _ in range(3))
