@@ -149,6 +149,9 @@ class WebForm:
     header: list[FieldDesign]
     line: list[FieldDesign]  # one repeated section (an expense line); may be empty
     lines: tuple[int, int]  # how many lines an instance has, at least and at most
+    section: list[FieldDesign]  # an optional section, opened by ticking a checkbox
+    section_rate: float
+    radios: bool  # drop-downs shown as radio buttons
     attach: float  # chance of attaching a file
     agree: bool  # a confirmation checkbox before submitting
     confirm_page: float
@@ -159,7 +162,8 @@ class WebForm:
         login = self.url.rsplit("/", 1)[0] + "/login"
         user = ui.WebField("username", "User name", "username")
         typed = ui.type_into(Random(0), login, user, "jdoe", 0.0)
-        return [ui.navigate(login), *typed, *ui.button(login, "Sign in", "btn-login", submit=True)]
+        sign_in = ui.button(login, "Sign in", "btn-login", submit=True)
+        return [ui.web("", "newTab", "load"), ui.navigate(login), *typed, *sign_in]
 
     def perform(self, rng: Random, n: int) -> list[Step]:
         new = f"{self.url}/new"
@@ -169,6 +173,10 @@ class WebForm:
         for _ in range(rng.randint(*self.lines) if self.line else 0):
             steps.append(ui.button(new, "Add line", "btn-add-line"))
             steps += [self._fill(rng, f, new) for f in self.line if rng.random() >= f.optional]
+        if self.section and rng.random() < self.section_rate:
+            opener = ui.WebField("section-toggle", "Accommodation / advance needed", "chk-section")
+            steps.append([ui.tick(new, opener, True)])
+            steps += [self._fill(rng, f, new) for f in self.section]
         if rng.random() < self.attach:
             upload = ui.WebField("attachment", "Attachment", "file-upload", input_type="file")
             path = f"C:\\fakepath\\receipt_{rng.randrange(1000, 9999)}.pdf"
@@ -184,6 +192,9 @@ class WebForm:
 
     def _fill(self, rng: Random, field: FieldDesign, url: str) -> Step:
         value = field.value(rng)
+        if field.kind == "select" and self.radios:
+            choice = ui.WebField(field.field.name, value, f"{field.field.element_id}-{slug(value)}")
+            return [ui.tick(url, choice, True, radio=True)]
         if field.kind == "select":
             return ui.select_option(url, field.field, value)
         if field.kind == "date" and rng.random() < 0.4:  # the date picker instead of typing
@@ -216,12 +227,16 @@ def draw_web_form(rng: Random) -> WebForm:
     header = rng.sample(header_keys, rng.randint(3, len(header_keys)))
     repeated = rng.random() < 0.7
     line = design_fields(rng, line_keys, 0.2, prefix="line-") if repeated else []
+    section_keys = ["merchant", "start_date", "end_date", "amount"][: rng.randint(0, 4)]
     return WebForm(
         name=f"web_form: {theme}",
         url="https://" + rng.choice(sites),
         header=design_fields(rng, header, optional_share=0.35),
         line=line,
         lines=(1, rng.randint(1, 4)),
+        section=design_fields(rng, section_keys, 0.0, prefix="extra-"),
+        section_rate=rng.uniform(0.2, 0.6),
+        radios=rng.random() < 0.3,
         attach=rng.choice((0.0, 0.5, 0.9)),
         agree=rng.random() < 0.5,
         confirm_page=rng.choice((0.0, 0.5, 1.0)),
