@@ -15,7 +15,7 @@ Protocol (issue 10):
   nobody looks at while tuning; it is printed last, for the record.
 
 Corpus: the CPN logs 1-9 and cpn_mixed (``shared/benchmarks/ui_logs``), the simulator (3
-users x 3 days), and the generated families of `sample_logs.families`: 3 single-routine
+users x 3 days), and the generated families of `sample_logs.families`: 5 single-routine
 logs of each of the five families and 5 multi-routine logs (family ``multi``), seeds 0-4;
 held out: two single-routine logs per family and three multi-routine logs, seeds 1000 on.
 
@@ -59,7 +59,7 @@ from storage.store import open_store
 
 TASKREC_EVAL = REPO.parent / "shared" / "tools" / "taskrec_eval.py"
 HELD_OUT_SEED = 1000
-SINGLE_SEEDS, MULTI_SEEDS = 3, 5
+SINGLE_SEEDS, MULTI_SEEDS = 5, 5
 TRUTH_LABELS = {  # taskrec_eval's label columns, from the events table
     "eventType": "kind",
     "target.id": "element_id",
