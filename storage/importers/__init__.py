@@ -10,6 +10,7 @@ leaves the database exactly as it was, and a file imported before adds nothing.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from storage.importers import actionlogger, generic_csv, smartrpa
 from storage.importers.actionlogger import read_actionlogger
 from storage.importers.columns import ColumnMap, column_map, load_column_map
 from storage.importers.csvlog import read_header
+from storage.importers.default_user import DefaultUserWarning
 from storage.importers.generic_csv import read_csv_log
 from storage.importers.parquet import SIDECARS, is_sidecar, read_parquet, sidecar_path
 from storage.importers.smartrpa import read_smartrpa
@@ -29,6 +31,7 @@ from storage.store import Store
 
 __all__ = [
     "ColumnMap",
+    "DefaultUserWarning",
     "ImportedLog",
     "ImportResult",
     "column_map",
@@ -55,12 +58,16 @@ _CSV_SIGNATURES = (
 
 @dataclass(frozen=True)
 class ImportedLog:
-    """One input file read and checked, ready to be written."""
+    """One input file read and checked, ready to be written.
+
+    ``notes`` are one-line warnings about what the import assumed (a default user).
+    """
 
     path: Path
     fmt: str
     events: pl.DataFrame
     sidecars: dict[str, pl.DataFrame] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class ImportResult:
     fmt: str
     n_events: int  # events added; 0 when the same content was imported before
     already_imported: bool
+    notes: tuple[str, ...] = ()  # what the import assumed, for the user to check
 
 
 def detect_format(path: str | Path, cmap: ColumnMap | None = None) -> str:
@@ -114,6 +122,17 @@ def read_log(path: str | Path, fmt: str = "auto", cmap: ColumnMap | None = None)
     if not path.is_file():
         raise ImportFormatError(str(path), "no such file", hint="check the path")
     fmt = detect_format(path, cmap) if fmt == "auto" else fmt
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DefaultUserWarning)
+        events, sidecars = _read_format(path, fmt, cmap)
+    notes = tuple(str(w.message) for w in caught if issubclass(w.category, DefaultUserWarning))
+    events = events.with_columns(source_file=pl.lit(str(path.resolve())))
+    return ImportedLog(path, fmt, events, sidecars, notes)
+
+
+def _read_format(
+    path: Path, fmt: str, cmap: ColumnMap | None
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     sidecars: dict[str, pl.DataFrame] = {}
     if fmt == "actionlogger":
         events = read_actionlogger(path, cmap)
@@ -127,8 +146,7 @@ def read_log(path: str | Path, fmt: str = "auto", cmap: ColumnMap | None = None)
         events, sidecars = read_parquet(path, cmap)
     else:
         raise ImportFormatError(str(path), f"unknown format {fmt!r}; use one of {FORMATS}")
-    events = events.with_columns(source_file=pl.lit(str(path.resolve())))
-    return ImportedLog(path, fmt, events, sidecars)
+    return events, sidecars
 
 
 def import_logs(
@@ -173,7 +191,7 @@ def import_logs(
             sessions=log.sidecars.get("sessions"),
             screenshots=log.sidecars.get("screenshots"),
         )
-        results.append(ImportResult(log.path, log.fmt, added, already_imported=added == 0))
+        results.append(ImportResult(log.path, log.fmt, added, added == 0, log.notes))
         if on_progress:
             on_progress(done, total)
     order = {path: i for i, path in enumerate(files)}

@@ -13,6 +13,7 @@ import polars as pl
 
 from storage.importers.columns import ColumnMap, column_map, map_columns
 from storage.importers.csvlog import data_row_line, read_csv_raw
+from storage.importers.default_user import fill_default_user
 
 ACTIONLOGGER_COLUMNS = (
     "timeStamp",
@@ -37,8 +38,9 @@ ACTIONLOGGER_COLUMNS = (
     "target.innerHTML",
 )
 
-#: Columns whose presence in a header identifies the format.
-SIGNATURE = frozenset({"timeStamp", "userID", "targetApp", "eventType"})
+#: Columns whose presence in a header identifies the format (``userID`` is often left out:
+#: such rows get a default user, see `default_user`).
+SIGNATURE = frozenset({"timeStamp", "targetApp", "eventType"})
 
 ACTIONLOGGER_MAP = column_map(
     {
@@ -62,7 +64,7 @@ def read_actionlogger(path: str | Path, overlay: ColumnMap | None = None) -> pl.
 
     Example: ``read_actionlogger("log.csv", column_map({"truth_process": "Task"}))``.
     """
-    raw = read_csv_raw(path)
+    raw = fill_default_user(read_csv_raw(path), "userID", path, overlay)
     return map_columns(
         raw, ACTIONLOGGER_MAP.overlay(overlay), str(path), lambda row: data_row_line(path, row)
     )

@@ -14,9 +14,11 @@ import polars as pl
 
 from storage.importers.columns import ColumnMap, column_map, map_columns
 from storage.importers.csvlog import data_row_line, read_csv_raw
+from storage.importers.default_user import fill_default_user
 
-#: Columns whose presence in a header identifies the format.
-SIGNATURE = frozenset({"timestamp", "user", "category", "application", "event_type"})
+#: Columns whose presence in a header identifies the format (``user`` may be missing: such
+#: rows get a default user, see `default_user`).
+SIGNATURE = frozenset({"timestamp", "category", "application", "event_type"})
 
 SMARTRPA_MAP = column_map(
     {
@@ -37,7 +39,7 @@ SMARTRPA_MAP = column_map(
 
 def read_smartrpa(path: str | Path, overlay: ColumnMap | None = None) -> pl.DataFrame:
     """Events of a SmartRPA CSV log; ``overlay`` adds or overrides mappings."""
-    raw = read_csv_raw(path)
+    raw = fill_default_user(read_csv_raw(path), "user", path, overlay)
     return map_columns(
         raw, SMARTRPA_MAP.overlay(overlay), str(path), lambda row: data_row_line(path, row)
     )

@@ -54,6 +54,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=run_simulate)
 
+    p = subparsers.add_parser(
+        "simulate-uilog",
+        help="generate an unsegmented Action Logger or SmartRPA log with ground truth",
+    )
+    p.add_argument(
+        "--family",
+        required=True,
+        help="excel_to_web, web_form, form_to_spreadsheet, email_to_erp, clickstream, "
+        "or multi (3-4 families in one log)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="folder: writes logs/NAME.csv and truth/NAME.csv")
+    p.add_argument("--layout", choices=("actionlogger", "smartrpa"), help="default: drawn")
+    p.set_defaults(func=run_simulate_uilog)
+
 
 def run_import(args: argparse.Namespace, ui: Ui) -> int:
     from storage.importers import import_logs, load_column_map
@@ -64,6 +79,8 @@ def run_import(args: argparse.Namespace, ui: Ui) -> int:
         results = import_logs(store, args.files, args.format, cmap, on_progress)
         total = store.count("events")
     for result in results:
+        for note in result.notes:
+            ui.info(f"warning: {note}")
         if result.already_imported:
             ui.detail(f"{result.path}: imported before, skipped")
         else:
@@ -135,5 +152,26 @@ def run_simulate(args: argparse.Namespace, ui: Ui) -> int:
         f"simulated {sim.events.height:,} events ({executions:,} routine executions, "
         f"{sim.screenshots.height:,} screenshots) of {args.users} user(s) over "
         f"{args.days} working day(s); wrote {written:,} events to {args.out}"
+    )
+    return 0
+
+
+def run_simulate_uilog(args: argparse.Namespace, ui: Ui) -> int:
+    from sample_logs import SimulationError
+    from sample_logs.families import FAMILIES, multi_routine_log, single_routine_log, write_uilog
+
+    if args.family != "multi" and args.family not in FAMILIES:
+        raise SimulationError(
+            f"unknown family {args.family!r}", f"choose one of {', '.join(FAMILIES)} or multi"
+        )
+    if args.family == "multi":
+        log = multi_routine_log(args.seed, args.layout)
+    else:
+        log = single_routine_log(args.family, args.seed, args.layout)
+    log_path, truth_path = write_uilog(log, args.out)
+    instances = log.truth.filter(log.truth["Task"] != "__noise__").select("Task", "idx").n_unique()
+    ui.info(
+        f"wrote {log.table.height:,} events ({instances:,} instances of "
+        f"{len(log.routines)} routine(s), {log.layout}) to {log_path}; ground truth in {truth_path}"
     )
     return 0
