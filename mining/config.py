@@ -88,6 +88,9 @@ class MiningConfig:
     segment_context_disagree: float = setting(
         0.5, "share of context instances that structure cuts that makes context win"
     )
+    segment_context_glue: float = setting(
+        0.8, "share of cut context instances holding two of one routine's that makes context lose"
+    )
     # -- clustering, alignment, discovery, scoring (mining/cluster.py … score.py) --------
     cluster_max_variants: int = setting(
         4000, "most variants (copies included) hdbscan clusters; the rest join the nearest"

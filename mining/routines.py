@@ -199,29 +199,50 @@ def _phases(
     community: np.ndarray,
     pause: np.ndarray,
 ) -> dict[int, int]:
-    """Each community's start action: the one most often first after a sure cut; without
-    such evidence, the one that most often opens a run; the longer pause breaks ties."""
-    runs = _runs(event, hard)
+    """Each community's start action.
+
+    Candidates recur: at least half as often as the community's anchor (a step done once
+    per instance), which leaves out one-off set-up such as opening the workbook when the
+    recording starts. The start is the candidate that most often comes first among the
+    community's candidates after a sure cut; without such evidence, the one that most
+    often opens a run of the community after another; the longer pause breaks ties.
+    """
     n_actions = len(community)
-    after_cut = np.bincount(codes[hard], minlength=n_actions)
+    counts = np.bincount(codes, minlength=n_actions)
+    anchors = _anchors(codes, community)
+    anchor_count = np.zeros(int(community.max()) + 1)
+    for c, a in anchors.items():
+        anchor_count[c] = counts[a]
+    candidate = (counts >= 2) & (counts >= 0.5 * anchor_count[community])
+    runs = _runs(event, hard)
     opens = np.bincount(codes[runs[~hard[runs]]], minlength=n_actions)
-    frame = pl.DataFrame(
+    ok = candidate[codes] & (event == community[codes])
+    firsts = (
+        pl.DataFrame({"stretch": np.cumsum(hard), "c": event, "a": codes})
+        .filter(pl.Series(ok))
+        .group_by("stretch", "c", maintain_order=True)
+        .first()
+    )
+    after_cut = np.bincount(firsts["a"].to_numpy(), minlength=n_actions)
+    actions = pl.DataFrame(
         {
             "action": np.arange(n_actions),
             "c": community,
             "cut": after_cut,
             "opens": opens,
             "pause": pause,
-            "n": np.bincount(codes, minlength=n_actions),
+            "rank": np.where(candidate, 0, 1),
+            "n": counts,
         }
     ).filter(pl.col("n") > 0)
     best = (
-        frame.sort(
-            "c", "cut", "opens", "pause", "action", descending=[False, True, True, True, False]
+        actions.sort(
+            "c", "rank", "cut", "opens", "pause", "action",
+            descending=[False, False, True, True, True, False],
         )
         .group_by("c", maintain_order=True)
         .first()
-    )
+    )  # fmt: skip
     return dict(zip(best["c"].to_list(), best["action"].to_list(), strict=True))
 
 

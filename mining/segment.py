@@ -47,7 +47,7 @@ def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     frame = actions.with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
     structure = structural_segments(frame, config).with_columns(user_id=frame["user_id"])
     context = context_segments(frame, config).with_columns(user_id=frame["user_id"])
-    by_context = _context_users(context, structure["segment"], config)
+    by_context = _context_users(structure, context, config)
     in_context = pl.col("user_id").is_in(by_context.implode())
     offset = int(context["segment"].max() or 0) + 1  # keep the two kinds of ids apart
     chosen = (
@@ -79,26 +79,40 @@ def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     )
 
 
-def _context_users(context: pl.DataFrame, cuts: pl.Series, config: MiningConfig) -> pl.Series:
+def _context_users(
+    structure: pl.DataFrame, context: pl.DataFrame, config: MiningConfig
+) -> pl.Series:
     """Users whose context instances are the better explanation of their stream.
 
-    ``cuts`` is each event's structural instance. Context wins, given at least
-    ``segment_min_contexts`` context instances, when structure cuts no fewer of them than
-    they cut of its instances (an instance is cut when its events fall into two or more
-    of the other's), and either structure cuts at least ``segment_context_disagree`` of
-    them (noise breaks the routines' vocabulary) or they refine structure's instances:
-    on average the largest context instance inside a structural one holds that share of
-    its events (the chat between two invoices is left out). One context instance per
-    copied value is not a refinement: each holds a small share.
+    ``structure`` and ``context`` hold each event's instance (``segment``), ``user_id``,
+    and for structure its ``routine``. An instance is cut by the other view when its
+    events fall into two or more of the other's. Given ``segment_min_contexts`` context
+    instances, context wins when
+
+    - structure cuts at least ``segment_context_disagree`` of them (noise breaks the
+      routines' vocabulary), or they refine structure's instances: on average the
+      largest context instance inside a structural one holds that share of its events
+      (the chat between two invoices is left out; one context instance per copied
+      value holds a small share each);
+    - structure cuts no fewer of them than they cut of its instances;
+    - they do not glue: fewer than ``segment_context_glue`` of the context instances
+      that structure cuts hold two instances of one routine (a value seen in two
+      consecutive instances links them; noise breaks one instance into several
+      routines' pieces).
     """
-    both = context.with_columns(structure=cuts)
+    both = context.select("user_id", "segment").with_columns(
+        structure=structure["segment"], routine=structure["routine"]
+    )
     pairs = (
         both.drop_nulls("segment")
         .drop_nulls("structure")
-        .group_by("user_id", "segment", "structure")
+        .group_by("user_id", "segment", "structure", "routine")
         .len("shared")
     )
-    context_cut = pairs.group_by("user_id", "segment").agg(cut=pl.len() > 1)
+    context_cut = pairs.group_by("user_id", "segment").agg(
+        cut=pl.col("structure").n_unique() > 1,
+        glued=pl.col("routine").value_counts().struct.field("count").max() > 1,
+    )
     structure_cut = pairs.group_by("user_id", "structure").agg(
         cut=pl.len() > 1, largest=pl.col("shared").max()
     )
@@ -113,15 +127,18 @@ def _context_users(context: pl.DataFrame, cuts: pl.Series, config: MiningConfig)
     )
     rates = (
         context_cut.group_by("user_id")
-        .agg(contexts=pl.len(), context_cut=pl.col("cut").mean())
+        .agg(
+            contexts=pl.len(),
+            context_cut=pl.col("cut").mean(),
+            glued=pl.col("glued").filter("cut").mean(),
+        )
         .join(refinement, on="user_id", how="left")
         .fill_null(0.0)
     )
+    disagree = config.segment_context_disagree
     return rates.filter(
         (pl.col("contexts") >= config.segment_min_contexts)
+        & ((pl.col("context_cut") >= disagree) | (pl.col("refined") >= disagree))
         & (pl.col("context_cut") >= pl.col("structure_cut"))
-        & (
-            (pl.col("context_cut") >= config.segment_context_disagree)
-            | (pl.col("refined") >= config.segment_context_disagree)
-        )
+        & (pl.col("glued") < config.segment_context_glue)
     )["user_id"]
