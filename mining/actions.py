@@ -96,10 +96,12 @@ def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
                 ignore_nulls=True,
             )
         ),
-        target=mask_text(element_key(config).fill_null("").str.strip_chars()),
+        key=mask_text(element_key().fill_null("").str.strip_chars()),
+        label=mask_text(element_label(config).fill_null("").str.strip_chars()),
     )
     title_template = _templated(masked, "title", ["app"], config, config.title_similarity)
-    target_template = _templated(masked, "target", ["app"], config, config.target_similarity)
+    label_template = _templated(masked, "label", ["app"], config, config.target_similarity)
+    target_template = pl.when(masked["key"] != "").then(masked["key"]).otherwise(label_template)
     url = mask_text(
         pl.col("url").fill_null("").str.replace(r"^[a-z]+://", "").str.replace(r"[?#].*$", "")
     )
@@ -126,25 +128,31 @@ def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
 SHEET_ATTRS = ("target.sheetName", "current_worksheet", "Sheet", "sheet")
 
 
-def element_key(config: MiningConfig) -> pl.Expr:
-    """What an event acted on, as stable across instances as the input allows.
-
-    The element's name first (an accessibility name, an HTML ``name``), then its id, then
-    its visible label (which may be a value: a subject line, a customer), then its role
-    and the ``attrs`` keys of ``config.action_attrs``. Ids lose what
-    changes between records and sessions: a cell keeps its column ("B7" → "B<row>"), a
-    generated id its stem ("__button17" → "__button<n>"); XPath row indices vary by
-    position and become placeholders in the templates of `mine_templates`.
+def element_key() -> pl.Expr:
+    """The element an event acted on, when it has an identifier: an HTML ``name`` or an
+    id (a word without spaces), with what changes between records and sessions taken
+    out: a cell keeps its column ("B7" → "B<row>"), a generated id its stem
+    ("__button17" → "__button<n>"), an XPath row its table ("tr[5]" → "tr[*]"). An
+    identifier is never templated, so "input_city" and "input_company" stay two fields;
+    names in words ("Procurement User") may hold values and go to `element_label`.
     """
     element_id = (
         pl.col("element_id")
         .str.replace(_CELL, "${1}<row>${3}")
         .str.replace(_CELL_END, ":${1}<row>")
         .str.replace_all(r"(__[A-Za-z]+|clone|-)\d+\b", "${1}<n>")
+        .str.replace_all(r"\b(tr|li|option|row)\[\d+\]", "${1}[*]")
     )
+    key = pl.coalesce(pl.col("element_name"), element_id)
+    return pl.when(~key.str.contains(r"\s")).then(key)
+
+
+def element_label(config: MiningConfig) -> pl.Expr:
+    """For an element with no identifier (`element_key`): its name or visible label in
+    words (which may hold a value, a subject line or a customer, and is templated like a
+    title), its role, or the ``attrs`` keys of ``config.action_attrs``."""
     return pl.coalesce(
         pl.col("element_name"),
-        element_id,
         pl.col("element_label"),
         pl.col("element_role"),
         *[attr_field(k) for k in config.action_attrs],
@@ -158,7 +166,9 @@ _CELL_END = r":\$?([A-Z]{1,3})\$?\d+$"
 
 def position_targets(events: pl.DataFrame, config: MiningConfig) -> pl.Expr:
     """``_target``, or for an event with none, where it landed: ``@k``, the k-th of the
-    click spots of its window (app, title and URL templates), ordered top to bottom.
+    click spots of its window (app, title and URL templates), ordered top to bottom. A
+    generated id that lost its number ("__input<n>") gets its spot appended, which tells
+    the inputs of one form apart again.
 
     Click streams of some recorders carry only coordinates. Clicks on one button land a
     few pixels apart; positions within ``action_position_px`` of each other chain into
@@ -170,7 +180,8 @@ def position_targets(events: pl.DataFrame, config: MiningConfig) -> pl.Expr:
         return pl.col("_target")
     x = pl.coalesce(attr_field("rel_x").cast(pl.Float64, strict=False), pl.col("x"))
     y = pl.coalesce(attr_field("rel_y").cast(pl.Float64, strict=False), pl.col("y"))
-    needs = (pl.col("_target") == "") & x.is_not_null() & y.is_not_null()
+    generated = pl.col("_target").str.contains("<n>")
+    needs = ((pl.col("_target") == "") | generated) & x.is_not_null() & y.is_not_null()
     points = events.select(
         "_target",
         group=pl.concat_str(["app", "title_template", "_url"], separator="|", ignore_nulls=True),
@@ -182,7 +193,10 @@ def position_targets(events: pl.DataFrame, config: MiningConfig) -> pl.Expr:
     if spots.is_empty():
         return pl.col("_target")
     named = points.join(spots, on=["group", "x", "y"], how="left", maintain_order="left")
-    return pl.coalesce(pl.lit(named["spot"]), pl.col("_target"))
+    spot = pl.lit(named["spot"])
+    return (
+        pl.when(spot.is_null()).then("_target").otherwise(pl.concat_str([pl.col("_target"), spot]))
+    )
 
 
 def _spots(points: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:

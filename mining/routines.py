@@ -19,9 +19,9 @@ window titles or business values, the repetition itself tells them apart:
    that has not reached an end (an action directly followed by the host's start), or
    precede a run of the host that continues rather than starts.
 
-Actions used by several routines ("OK", "Save") join no routine for good: an event of a
-weakly attached action takes the routine its strongest directly-follows link points to
-(`event_routines`).
+Actions used by several routines ("OK", "Save") join no routine for good: they are left
+out while routines take shape, and then an event of a weakly attached action takes the
+routine its strongest directly-follows link points to (`event_routines`).
 """
 
 from __future__ import annotations
@@ -62,11 +62,18 @@ def find_routines(
     community = _lockstep(codes, community, config.routine_lockstep)
     pause = _pause_score(codes, hard, seconds, n_actions)
     while True:
-        event = event_routines(codes, hard, community, config)
-        start = _phases(codes, hard, event, community, pause)
-        part = _part_of(codes, hard, event, start, config.routine_part_share)
+        # shared actions are transparent while the routines take shape
+        core = ~_weak(codes, hard, community, config)[codes]
+        stretch = np.cumsum(hard)[core]
+        core_hard = np.ones(len(stretch), dtype=bool)
+        core_hard[1:] = stretch[1:] != stretch[:-1]
+        core_codes = codes[core]
+        core_event = community[core_codes]
+        start = _phases(core_codes, core_hard, core_event, community, pause)
+        part = _part_of(core_codes, core_hard, core_event, start, config.routine_part_share)
         if part is None:
-            return Routines(community, start, event)
+            event = event_routines(codes, hard, community, config)
+            return Routines(community, _phases(codes, hard, event, community, pause), event)
         child, host = part
         community = np.where(community == child, host, community)
 
@@ -147,6 +154,26 @@ def _pause_score(
     return score
 
 
+def _weak(
+    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, config: MiningConfig
+) -> np.ndarray:
+    """Per action: fewer than ``routine_attached`` of its events' neighbours (before and
+    after, in the same stretch) are in its own community."""
+    own = community[codes]
+    n_actions = len(community)
+    joined = np.zeros(len(codes), dtype=bool)
+    joined[1:] = ~hard[1:]
+    next_joined = np.append(joined[1:], False)
+    same = np.bincount(codes[joined], (own[joined] == np.roll(own, 1)[joined]), n_actions)
+    same += np.bincount(
+        codes[next_joined], (own[next_joined] == np.roll(own, -1)[next_joined]), n_actions
+    )
+    seen = np.bincount(codes[joined], minlength=n_actions) + np.bincount(
+        codes[next_joined], minlength=n_actions
+    )
+    return same < config.routine_attached * np.maximum(seen, 1)
+
+
 def event_routines(
     codes: np.ndarray, hard: np.ndarray, community: np.ndarray, config: MiningConfig
 ) -> np.ndarray:
@@ -162,14 +189,7 @@ def event_routines(
     next_joined = np.append(joined[1:], False)
     prev_code = np.roll(codes, 1)
     next_code = np.roll(codes, -1)
-    same = np.bincount(codes[joined], (own[joined] == np.roll(own, 1)[joined]), n_actions)
-    same += np.bincount(
-        codes[next_joined], (own[next_joined] == np.roll(own, -1)[next_joined]), n_actions
-    )
-    seen = np.bincount(codes[joined], minlength=n_actions) + np.bincount(
-        codes[next_joined], minlength=n_actions
-    )
-    weak = same < config.routine_attached * np.maximum(seen, 1)
+    weak = _weak(codes, hard, community, config)
     pair = prev_code.astype(np.int64) * n_actions + codes
     keys, counts = np.unique(pair[joined], return_counts=True)
     df = np.zeros(len(codes))
@@ -201,24 +221,28 @@ def _phases(
 ) -> dict[int, int]:
     """Each community's start action.
 
-    Candidates recur: at least half as often as the community's anchor (a step done once
-    per instance), which leaves out one-off set-up such as opening the workbook when the
+    Candidates recur within a stretch of work (on average at least 1.5 times in each
+    stretch they occur in), which leaves out set-up such as opening the workbook when a
     recording starts. The start is the candidate that most often comes first among the
     community's candidates after a sure cut; without such evidence, the one that most
     often opens a run of the community after another; the longer pause breaks ties.
     """
     n_actions = len(community)
     counts = np.bincount(codes, minlength=n_actions)
-    anchors = _anchors(codes, community)
-    anchor_count = np.zeros(int(community.max()) + 1)
-    for c, a in anchors.items():
-        anchor_count[c] = counts[a]
-    candidate = (counts >= 2) & (counts >= 0.5 * anchor_count[community])
+    stretch = np.cumsum(hard)
+    spread = (
+        pl.DataFrame({"a": codes, "stretch": stretch})
+        .group_by("a")
+        .agg(pl.col("stretch").n_unique())
+    )
+    stretches = np.zeros(n_actions)
+    stretches[spread["a"].to_numpy()] = spread["stretch"].to_numpy()
+    candidate = (counts >= 2) & (counts >= 1.5 * stretches)
     runs = _runs(event, hard)
     opens = np.bincount(codes[runs[~hard[runs]]], minlength=n_actions)
     ok = candidate[codes] & (event == community[codes])
     firsts = (
-        pl.DataFrame({"stretch": np.cumsum(hard), "c": event, "a": codes})
+        pl.DataFrame({"stretch": stretch, "c": event, "a": codes})
         .filter(pl.Series(ok))
         .group_by("stretch", "c", maintain_order=True)
         .first()

@@ -20,6 +20,7 @@ from storage.importers import (
     read_log,
 )
 from storage.importers.actionlogger import ACTIONLOGGER_COLUMNS
+from storage.importers.smartrpa import read_smartrpa
 from storage.store import open_store
 from taskmine.cli import main
 from tests.paths import REPO, UI_LOGS
@@ -404,3 +405,18 @@ def test_structural_csv_problems_are_named(tmp_path, text, line, words):
         read_log(path, "csv", load_column_map(cmap))
     assert caught.value.line == line
     assert words in str(caught.value)
+
+
+def test_smartrpa_element_is_its_html_id_and_the_click_lands_at_mouse_coord(tmp_path):
+    path = tmp_path / "fiori.csv"
+    path.write_text(
+        "\ufefftimestamp,user,category,application,event_type,mouse_coord,id,xpath,cell_range\n"
+        '2020-02-12 17:11:14:465,u1,Browser,Chrome,clickButton,"412,233",__button17,/html/body,\n'
+        "2020-02-12 17:11:15:000,u1,MicrosoftOffice,Microsoft Excel,getCell,,,,B7\n",
+        encoding="utf-8",
+    )
+    events = read_smartrpa(path)
+    assert events["element_id"].to_list() == ["__button17", "B7"]
+    assert events["x"].to_list() == [412, None]
+    assert events["y"].to_list() == [233, None]
+    assert "412,233" in events["attrs"][0]  # the original column is kept
