@@ -6,11 +6,11 @@ window titles or business values, the repetition itself tells them apart:
 1. *Communities*: actions that directly follow each other often belong together.
    Louvain communities of the undirected directly-follows graph group them, but they
    cut a long routine into chunks (a ring of 30 actions has no single dense core).
-2. *Lockstep*: two chunks of one routine advance together: after the k-th instance each
-   chunk has occurred about k times, so the occurrence positions of their anchors (the
-   action each occurs once per instance) have nearly the same distribution. Two routines
-   done in random order drift apart like a random walk. Chunks whose anchors' two-sample
-   Kolmogorov-Smirnov distance is below ``routine_lockstep / sqrt(n)`` merge.
+2. *Lockstep*: two chunks of one routine take turns: between two occurrences of one
+   chunk's anchor (the action it does once per instance) the other's occurs exactly
+   once. Two routines done in random order do not: another instance of the first, or two
+   of the second, often come between. Chunks that take turns in at least
+   ``routine_lockstep`` of the gaps, each way, merge.
 3. *Phase*: where an instance of a community starts. A cut the stream surely has (the
    start of a user's recording, a session, an idle gap) is the best evidence; without
    one, the action that most often opens a run of the community after another one.
@@ -59,7 +59,7 @@ def find_routines(
     """
     n_actions = int(codes.max()) + 1 if len(codes) else 0
     community = _louvain(codes, hard, n_actions, config.seed)
-    community = _lockstep(codes, community, config.routine_lockstep)
+    community = _lockstep(codes, hard, community, config.routine_lockstep)
     pause = _pause_score(codes, hard, seconds, n_actions)
     while True:
         # shared actions are transparent while the routines take shape
@@ -110,10 +110,13 @@ def _anchors(codes: np.ndarray, community: np.ndarray) -> dict[int, int]:
     return dict(zip(modes["c"].to_list(), modes["action"].to_list(), strict=True))
 
 
-def _lockstep(codes: np.ndarray, community: np.ndarray, tau: float) -> np.ndarray:
-    """Merge communities whose anchors advance in lockstep (see the module docstring)."""
+def _lockstep(
+    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, share: float
+) -> np.ndarray:
+    """Merge communities whose anchors take turns (see the module docstring)."""
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(community) + 1))
+    stretch = np.cumsum(hard)
     while True:
         anchors = _anchors(codes, community)
         where = {c: order[bounds[a] : bounds[a + 1]] for c, a in anchors.items()}
@@ -121,21 +124,26 @@ def _lockstep(codes: np.ndarray, community: np.ndarray, tau: float) -> np.ndarra
         best = None
         for i, x in enumerate(keys):
             for y in keys[i + 1 :]:
-                d = _ks(where[x], where[y]) * np.sqrt(min(len(where[x]), len(where[y])))
-                if d <= tau and (best is None or d < best[0]):
-                    best = (d, x, y)
+                turns = min(
+                    _turns(where[x], where[y], stretch), _turns(where[y], where[x], stretch)
+                )
+                if turns >= share and (best is None or turns > best[0]):
+                    best = (turns, x, y)
         if best is None:
             return community
         _, x, y = best
         community = np.where(community == y, x, community)
 
 
-def _ks(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sample Kolmogorov-Smirnov distance of sorted positions."""
-    points = np.concatenate([a, b])
-    fa = np.searchsorted(a, points, side="right") / len(a)
-    fb = np.searchsorted(b, points, side="right") / len(b)
-    return float(np.abs(fa - fb).max())
+def _turns(a: np.ndarray, b: np.ndarray, stretch: np.ndarray) -> float:
+    """Share of the gaps between consecutive ``a`` positions (in one stretch) that hold
+    exactly one ``b``: near 1 for two steps of one routine, about 1/k or less for two
+    routines done in random order (k: how many routines)."""
+    same = stretch[a[1:]] == stretch[a[:-1]]
+    if not same.any():
+        return 0.0
+    between = np.searchsorted(b, a[1:]) - np.searchsorted(b, a[:-1])
+    return float(np.mean(between[same] == 1))
 
 
 def _pause_score(

@@ -90,10 +90,10 @@ def _context_users(
     instances, context wins when
 
     - structure cuts at least ``segment_context_disagree`` of them (noise breaks the
-      routines' vocabulary), or they refine structure's instances: on average the
-      largest context instance inside a structural one holds that share of its events
-      (the chat between two invoices is left out; one context instance per copied
-      value holds a small share each);
+      routines' vocabulary), or they refine structure's instances: they hardly ever cut
+      one (at most one in twenty) and on average the largest context instance inside a
+      structural one holds that share of its events (the chat between two invoices is
+      left out; one context instance per copied value holds a small share each);
     - structure cuts no fewer of them than they cut of its instances;
     - they do not glue: fewer than ``segment_context_glue`` of the context instances
       that structure cuts hold two instances of one routine (a value seen in two
@@ -138,7 +138,10 @@ def _context_users(
     disagree = config.segment_context_disagree
     return rates.filter(
         (pl.col("contexts") >= config.segment_min_contexts)
-        & ((pl.col("context_cut") >= disagree) | (pl.col("refined") >= disagree))
+        & (
+            (pl.col("context_cut") >= disagree)
+            | ((pl.col("refined") >= disagree) & (pl.col("structure_cut") <= 0.05))
+        )
         & (pl.col("context_cut") >= pl.col("structure_cut"))
         & (pl.col("glued") < config.segment_context_glue)
     )["user_id"]
