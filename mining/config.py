@@ -59,7 +59,7 @@ class MiningConfig:
     )
     segment_min_events: int = setting(3, "fewest events of a task instance; shorter is noise")
     routine_lockstep: float = setting(
-        0.7, "chunks of actions are one routine when their anchors take turns in this share"
+        0.45, "chunks of actions are one routine when their anchors take turns in this share"
     )
     routine_part_share: float = setting(
         0.8, "share of a community's runs inside another routine's instances that joins it to it"
