@@ -89,7 +89,7 @@ class MiningConfig:
         0.5, "share of context instances that structure cuts that makes context win"
     )
     segment_context_glue: float = setting(
-        0.8, "share of cut context instances holding two of one routine's that makes context lose"
+        0.9, "share of cut context instances holding two of one routine's that makes context lose"
     )
     # -- clustering, alignment, discovery, scoring (mining/cluster.py … score.py) --------
     cluster_max_variants: int = setting(
