@@ -58,6 +58,9 @@ class MiningConfig:
         600.0, "a gap of this many seconds always ends a task instance (idle)"
     )
     segment_min_events: int = setting(3, "fewest events of a task instance; shorter is noise")
+    segment_stray_support: float = setting(
+        0.1, "an action in fewer of its routine's instances than this share is noise there"
+    )
     routine_lockstep: float = setting(
         0.45, "chunks of actions are one routine when their anchors take turns in this share"
     )

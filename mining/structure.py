@@ -52,7 +52,63 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     ).with_columns(
         id=pl.when(pl.col("id") >= 0).then("id").forward_fill().over("stretch", "routine")
     )
-    size = pl.len().over("id")
-    return segments.select(
-        "i", segment=pl.when(size >= config.segment_min_events).then("id"), routine="routine"
+    kept = _without_strays(
+        segments.with_columns(code=pl.Series(codes), action=frame["action"]), config
     )
+    size = pl.len().over("id")
+    return kept.select(
+        "i", segment=pl.when(size >= config.segment_min_events).then("id"), routine="routine"
+    ).sort("i")
+
+
+def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """Events of an action few instances of their routine do (below
+    ``segment_stray_support``), in a window most of its instances do not use, and either
+    done mostly elsewhere or in a window entered from anywhere, are noise, not steps: a
+    glance at the news in the middle of a form, a chat between two orders. A rare branch
+    of the routine (its window always entered from the same step) stays. Counted where
+    the routine has ``cluster_min_size`` instances or more."""
+    parts = pl.col("action").str.splitn("|", 5)
+    window = pl.concat_str(
+        [parts.struct.field(f) for f in ("field_1", "field_3", "field_4")], separator="|"
+    )
+    placed = segments.drop_nulls("id").with_columns(
+        window=window,
+        instances=pl.col("id").n_unique().over("routine"),
+        everywhere=pl.len().over("code"),
+    )
+    windows = placed.group_by("routine", "window").agg(
+        window_share=pl.col("id").n_unique() / pl.col("instances").first()
+    )
+    entered = segments.with_columns(window=window, before=pl.col("code").shift(1)).filter(
+        pl.col("window") != pl.col("window").shift(1)
+    )
+    # a window always entered from the same step is a branch of the flow; one entered
+    # from anywhere is an interruption
+    fixed = (
+        entered.group_by("window", "before")
+        .len()
+        .group_by("window")
+        .agg(fixed=pl.col("len").max() / pl.col("len").sum())
+    )
+    support = (
+        placed.group_by("routine", "code")
+        .agg(
+            pl.col("window").first(),
+            share=pl.col("id").n_unique() / pl.col("instances").first(),
+            here=pl.len() / pl.col("everywhere").first(),
+            counted=pl.col("instances").first() >= config.cluster_min_size,
+        )
+        .join(windows, on=["routine", "window"])
+        .join(fixed, on="window", how="left")
+    )
+    rare = config.segment_stray_support
+    stray = (
+        (pl.col("share") < rare)
+        & (pl.col("window_share") < 0.5)
+        & ((pl.col("here") < 0.5) | (pl.col("fixed").fill_null(1.0) < 0.5))
+        & pl.col("counted")
+    )
+    return segments.join(
+        support.select("routine", "code", stray=stray), on=["routine", "code"], how="left"
+    ).with_columns(id=pl.when(pl.col("stray").fill_null(False)).then(None).otherwise("id"))
