@@ -83,7 +83,9 @@ def run_import(args: argparse.Namespace, ui: Ui) -> int:
 
     cmap = load_column_map(args.column_map) if args.column_map else None
     with open_store(args.db) as store, ui.progress("importing") as on_progress:
-        results = import_logs(store, args.files, args.format, cmap, on_progress)
+        results = import_logs(
+            store, args.files, args.format, cmap, on_progress, lambda w: ui.info(f"warning: {w}")
+        )
         total = store.count("events")
     for result in results:
         for note in result.notes:
