@@ -46,9 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("process_id", type=int, metavar="ID")
     q.add_argument("--db", required=True)
     q.add_argument("--format", required=True, choices=PROCESS_EXPORT_FORMATS)
-    q.add_argument("--out", required=True)
+    q.add_argument("--out", required=True, help="file, or folder for a file named after it")
     q.add_argument("--run", type=int, help="mining run id (default: latest)")
     q.add_argument("--raw-csv", action="store_true", help=RAW_CSV_HELP)
+    q.add_argument("--force", action="store_true", help="replace an existing file")
     q.set_defaults(func=run_export_process)
 
     p = subparsers.add_parser("simulate", help="simulate multi-user desktop work with ground truth")
@@ -125,15 +126,19 @@ def run_export_events(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def run_export_process(args: argparse.Namespace, ui: Ui) -> int:
+    """Write one candidate; an existing file only with --force, never through a link."""
     from pathlib import Path
 
     from explorer.export import export
+    from storage.exporters.files import check_destination, write_atomically
 
+    given = Path(args.out)
+    into_folder = given.is_dir() and not given.is_symlink()
+    if not into_folder:
+        check_destination(given, args.force)  # before the (slow) rendering
     done = export(Path(args.db), str(args.process_id), args.format, args.run, args.raw_csv)
-    out = Path(args.out)
-    if out.is_dir():
-        out = out / done.filename
-    out.write_bytes(done.content)
+    out = given / done.filename if into_folder else given
+    write_atomically(out, lambda tmp: tmp.write_bytes(done.content), overwrite=args.force)
     ui.info(f"wrote {out} ({args.format}, {len(done.content):,} bytes)")
     return 0
 
