@@ -225,6 +225,24 @@ def test_xes_that_is_not_xes_is_one_line(tmp_path, used_db, name, data, words):
     assert str(path) in str(error) and words in str(error)
 
 
+@pytest.mark.parametrize(
+    "entity",
+    [
+        # a billion laughs: each entity ten of the one before
+        '<!ENTITY l0 "haha">'
+        + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+        + '<!ENTITY ext "&l9;">',
+        '<!ENTITY ext SYSTEM "file:///etc/passwd">',
+    ],
+)
+def test_xes_entities_are_never_expanded_into_the_database(tmp_path, used_db, entity):
+    path = _xes(tmp_path)
+    text = path.read_text().replace("<log ", f"<!DOCTYPE log [{entity}]>\n<log ", 1)
+    path.write_text(text.replace('value="u1"', 'value="u1&ext;"', 1))
+    error = _refused(used_db, path)
+    assert str(path) in str(error)
+
+
 def test_an_xes_list_attribute_is_kept_as_json(tmp_path, used_db):
     path = _xes(tmp_path)
     nested = '<list key="tags"><string key="a" value="1"/></list>'
