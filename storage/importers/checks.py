@@ -56,3 +56,9 @@ def first_invalid_json_object(values: pl.Series) -> int | None:
     finally:
         con.close()
     return None if bad is None else int(bad)
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters: an error line quotes input, not all of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

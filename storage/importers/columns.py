@@ -38,6 +38,7 @@ from storage.importers.checks import (
     check_width,
     first_invalid_json_object,
     first_outside_time_window,
+    shown,
 )
 from storage.models import EVENT_SCHEMA, REQUIRED_EVENT_COLUMNS
 
@@ -234,7 +235,7 @@ def _parse(frame: pl.DataFrame, name: str, cmap: ColumnMap, where: _Where) -> pl
     bad = values.is_not_null() & parsed.is_null()
     if bad.any():
         row = int(bad.arg_max())  # type: ignore[arg-type]
-        raise where.error(row, f"{name} value {values[row]!r} is not valid; {expected}")
+        raise where.error(row, f"{name} value {shown(values[row])} is not valid; {expected}")
     return parsed.alias(name)
 
 
@@ -297,7 +298,8 @@ def _check_sane(events: pl.DataFrame, where: _Where) -> None:
     if "attrs" in events.columns:
         row = first_invalid_json_object(events["attrs"])
         if row is not None:
-            raise where.error(row, f"attrs value {events['attrs'][row]!r} is not a JSON object")
+            value = shown(events["attrs"][row])
+            raise where.error(row, f"attrs value {value} is not a JSON object")
 
 
 def _attrs(raw: pl.DataFrame, cmap: ColumnMap, events: pl.DataFrame) -> pl.Series:

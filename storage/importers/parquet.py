@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from storage.errors import ImportFormatError
-from storage.importers.checks import check_width
+from storage.importers.checks import check_width, shown
 from storage.importers.columns import MAPPABLE_FIELDS, ColumnMap, column_map, map_columns
 from storage.models import SCREENSHOT_FORMATS, SCREENSHOT_SCHEMA, SESSION_SCHEMA
 
@@ -100,7 +100,7 @@ def _check_screenshots(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
         path,
         ~formats.is_in(SCREENSHOT_FORMATS),
         lambda row: (
-            f"format {frame['format'][row]!r} is not one of {', '.join(SCREENSHOT_FORMATS)}"
+            f"format {shown(frame['format'][row])} is not one of {', '.join(SCREENSHOT_FORMATS)}"
         ),
     )
     return frame.with_columns(format=formats)

@@ -286,6 +286,13 @@ def test_boundary_timestamps_import(tmp_path, used_db):
     assert _import(used_db, path)[0].n_events == 2
 
 
+def test_an_error_quotes_only_the_start_of_a_huge_bad_value(tmp_path, used_db):
+    path = tmp_path / "huge.csv"
+    path.write_text(f"user_id,ts,kind\nu1,{'9' * 100_000},click\n")
+    error = _refused(used_db, path)
+    assert "ts value '9999" in str(error) and len(str(error)) < 400
+
+
 # -- 10. control characters -------------------------------------------------------------------
 
 
