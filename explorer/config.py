@@ -11,11 +11,14 @@ from storage.settings import setting
 class ExplorerConfig:
     token: str = setting(
         "",
-        "access token; when set, every request needs `?token=…` once (it becomes a cookie) or "
-        "an `Authorization: Bearer …` header. Required (or basic auth) to bind a non-loopback host",
+        "access token; when set, every request needs `?token=…` once (it moves to a cookie) or "
+        "an `Authorization: Bearer …` header. Required (or basic auth) to bind a non-loopback "
+        "host, then at least 16 characters",
     )
     username: str = setting("", "basic-auth user name (with `password`), an alternative to token")
-    password: str = setting("", "basic-auth password (with `username`)")
+    password: str = setting(
+        "", "basic-auth password (with `username`); at least 16 characters for a non-loopback host"
+    )
     review_confidence: float = setting(
         0.5, "candidates whose confidence is below this go to the review queue, not the ranking"
     )
@@ -28,4 +31,5 @@ class ExplorerConfig:
 
     @property
     def has_credentials(self) -> bool:
-        return bool(self.token or (self.username and self.password))
+        """A token, or a user and password, that are more than blanks."""
+        return bool(self.token.strip() or (self.username.strip() and self.password.strip()))

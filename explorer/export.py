@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +25,7 @@ from explorer.components.common import fmt_duration, fmt_share
 from explorer.components.filmstrip import describe_step
 from explorer.components.process_map import process_map_svg
 from explorer.errors import ExplorerError
+from storage.exporters import csv_bytes
 from taskmine import __version__
 
 
@@ -46,8 +47,12 @@ FORMATS = {
 }
 
 
-def export(db: Path, key: str, fmt: str, run_id: int | None = None) -> Exported:
+def export(
+    db: Path, key: str, fmt: str, run_id: int | None = None, raw_csv: bool = False
+) -> Exported:
     """Render candidate ``key`` of ``db`` in ``fmt`` (one of `FORMATS`).
+
+    CSV has formulas neutralised for spreadsheets unless ``raw_csv`` (`storage.formulas`).
 
     Example::
 
@@ -62,7 +67,7 @@ def export(db: Path, key: str, fmt: str, run_id: int | None = None) -> Exported:
         "pdd": to_pdd_html,
         "workflow": to_workflow_json,
         "xes": to_xes,
-        "csv": to_csv,
+        "csv": partial(to_csv, raw=raw_csv),
         "pdd-md": to_pdd_markdown,
         "skeleton": to_skeleton,
     }[fmt]
@@ -198,15 +203,16 @@ def _place(model, order: list) -> None:
 # -- event logs ----------------------------------------------------------------------------
 
 
-def to_csv(bundle: queries.ProcessBundle) -> bytes:
-    """One row per event of every instance, traceable to its input file and row."""
+def to_csv(bundle: queries.ProcessBundle, raw: bool = False) -> bytes:
+    """One row per event of every instance, traceable to its input file and row.
+
+    For spreadsheets unless ``raw``: formulas neutralised (see `storage.formulas`).
+    """
     frame = bundle.events.with_columns(
         pl.lit(bundle.detail.row["key"]).alias("process_key"),
         pl.lit(bundle.detail.row["name"]).alias("process_name"),
     )
-    buffer = io.BytesIO()
-    frame.write_csv(buffer)
-    return buffer.getvalue()
+    return csv_bytes(frame, raw)
 
 
 def to_xes(bundle: queries.ProcessBundle) -> bytes:

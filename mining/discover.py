@@ -24,6 +24,7 @@ import polars as pl
 
 from mining.cluster import instance_variants
 from mining.config import MiningConfig
+from storage.models import strip_control_characters
 
 UUID = re.compile(r"(?:id)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -188,13 +189,17 @@ def _sample(events: pl.DataFrame, limit: int) -> pl.DataFrame:
 
 
 def _pm4py_log(events: pl.DataFrame):
-    """A pandas event log in pm4py's column names."""
+    """A pandas event log in pm4py's column names.
+
+    Activity names lose characters XML cannot hold: a database written before imports
+    dropped them could otherwise hold a BEL that breaks the BPMN writer.
+    """
     return (
         events.sort("instance_id", "position")
         .select(
             **{
                 "case:concept:name": pl.col("instance_id").cast(pl.String),
-                "concept:name": pl.col("action"),
+                "concept:name": strip_control_characters(pl.col("action")),
                 "time:timestamp": pl.col("ts").dt.replace_time_zone("UTC"),
             }
         )

@@ -57,6 +57,13 @@ mining never reads them, only evaluation does."""
 
 REQUIRED_EVENT_COLUMNS = ("user_id", "ts", "kind")
 
+#: Characters XML 1.0 cannot hold (tab, newline and carriage return it can). No event
+#: string keeps them: a BEL in a window title would break every BPMN and XES writer.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+
+#: Image formats a screenshot may have; anything else is refused on import.
+SCREENSHOT_FORMATS = ("webp", "png", "jpeg")
+
 SESSION_SCHEMA: dict[str, pl.DataType] = {
     "session_id": pl.String,
     "user_id": pl.String,
@@ -106,6 +113,11 @@ class Event:
 
     def as_row(self) -> dict:
         return asdict(self)
+
+
+def strip_control_characters(text: pl.Expr) -> pl.Expr:
+    """``text`` without `CONTROL_CHARACTERS` (BEL, ESC, NUL and the like)."""
+    return text.str.replace_all(CONTROL_CHARACTERS, "")
 
 
 def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -6,7 +6,8 @@ gets `DatabaseLockedError` naming the file and the process that holds it. Within
 process, share one `Store`; the recorder funnels all writes through one thread.
 
 Every write runs in a transaction and goes through Arrow in bulk; a failed write rolls
-back and leaves the file as it was.
+back and leaves the file as it was. Event text never keeps a control character that XML
+cannot hold (`storage.models.CONTROL_CHARACTERS`): they are dropped on the way in.
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ from storage.errors import (
     SchemaTooNewError,
     StorageError,
 )
-from storage.models import EVENT_SCHEMA, SCREENSHOT_SCHEMA, SESSION_SCHEMA, conform
+from storage.models import (
+    CONTROL_CHARACTERS,
+    EVENT_SCHEMA,
+    SCREENSHOT_SCHEMA,
+    SESSION_SCHEMA,
+    conform,
+    strip_control_characters,
+)
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 #: Mining result tables, in the order a run writes them.
@@ -49,6 +57,10 @@ _ROW_TABLES: dict[str, tuple[dict[str, pl.DataType], str | None, str]] = {
 }
 #: Rows per INSERT statement in `Store.append_rows` (a drained spool can be long).
 _ROWS_PER_STATEMENT = 500
+#: Event columns of text that no control character may enter (``attrs`` is JSON, which
+#: escapes them).
+_TEXT_COLUMNS = tuple(n for n, t in EVENT_SCHEMA.items() if t == pl.String and n != "attrs")
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 def utcnow() -> datetime:
@@ -92,7 +104,10 @@ class Store:
         screenshots and events) commit together or not at all.
         """
         if self._in_transaction:
-            yield self.con
+            try:
+                yield self.con
+            except duckdb.Error as exc:
+                raise _translate(exc, self.path) from exc
             return
         self.con.execute("BEGIN TRANSACTION")
         self._in_transaction = True
@@ -172,7 +187,8 @@ class Store:
     def _insert_events(self, con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> pl.DataFrame:
         start = _scalar(con, "SELECT coalesce(max(event_id), 0) + 1 FROM events")
         frame = conform(events.drop("event_id", strict=False), EVENT_SCHEMA).with_columns(
-            event_id=pl.int_range(start, start + events.height, dtype=pl.Int64)
+            *(strip_control_characters(pl.col(name)) for name in _TEXT_COLUMNS),
+            event_id=pl.int_range(start, start + events.height, dtype=pl.Int64),
         )
         _insert(con, "events", frame)
         return frame
@@ -214,6 +230,8 @@ class Store:
         unknown = {name for row in rows for name in row} - set(schema)
         if unknown:
             raise ValueError(f"unknown columns {sorted(unknown)}")
+        if table == "events":
+            rows = [_without_control_characters(row) for row in rows]
         columns = [c for c in schema if c != id_column and any(c in row for row in rows)]
         names = ([id_column] if id_column else []) + columns
         marks = "(" + ", ".join("?" * len(names)) + ")"
@@ -424,6 +442,13 @@ class _ArrowStream:
 
     def __arrow_c_stream__(self, requested_schema: object = None) -> object:
         return self.frame.__arrow_c_stream__(requested_schema)
+
+
+def _without_control_characters(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: _CONTROL.sub("", v) if isinstance(v, str) and k in _TEXT_COLUMNS else v
+        for k, v in row.items()
+    }
 
 
 def _upsert_sessions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, on_conflict: str) -> None:

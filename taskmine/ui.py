@@ -2,10 +2,15 @@
 
 Library code never prints; it takes an optional ``on_progress(done, total)`` callback and
 the CLI passes `Ui.progress`'s callback in. In CI and pipes the bars stay silent.
+
+Messages carry file names and recorded strings, which may hold terminal escape sequences
+(a file named ``\x1b]0;…`` retitles the terminal, ``\x1b[2J`` clears it): every message
+is printed with control characters escaped, and on one line.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +27,14 @@ from rich.progress import (
 
 ProgressFn = Callable[[int, int], None]
 
+#: C0 and C1 controls, DEL, and the marks that reorder text on screen (bidi overrides).
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character written as its Python escape (``\\x1b``)."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
 
 @dataclass
 class Ui:
@@ -29,7 +42,7 @@ class Ui:
     debug: bool = False
 
     def __post_init__(self) -> None:
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
     @property
     def interactive(self) -> bool:
@@ -37,14 +50,14 @@ class Ui:
 
     def info(self, message: str) -> None:
         if self.verbosity >= 1:
-            self.err.print(message, markup=False)
+            self.err.print(terminal_safe(message), markup=False)
 
     def detail(self, message: str) -> None:
         if self.verbosity >= 2:
-            self.err.print(message, markup=False, style="dim")
+            self.err.print(terminal_safe(message), markup=False, style="dim")
 
     def error(self, message: str) -> None:
-        self.err.print(f"error: {message}", markup=False, style="bold red")
+        self.err.print(f"error: {terminal_safe(message)}", markup=False, style="bold red")
 
     @contextmanager
     def progress(self, description: str) -> Iterator[ProgressFn]:

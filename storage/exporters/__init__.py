@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from storage.errors import ExportError, NoMiningRunError
-from storage.exporters.csvfile import write_csv
+from storage.exporters.csvfile import csv_bytes, write_csv
 from storage.exporters.files import write_atomically
 from storage.exporters.parquet import write_parquet
 from storage.exporters.xes import write_xes
@@ -19,6 +19,7 @@ from storage.store import Store
 
 __all__ = [
     "EVENT_EXPORT_FORMATS",
+    "csv_bytes",
     "export_events",
     "export_instances",
     "read_instance_events",
@@ -31,12 +32,13 @@ EVENT_EXPORT_FORMATS = ("parquet", "csv", "xes")
 _SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".xes": "xes"}
 
 
-def export_events(store: Store, path: str | Path, fmt: str = "auto") -> int:
+def export_events(store: Store, path: str | Path, fmt: str = "auto", raw_csv: bool = False) -> int:
     """Write every event of ``store`` to ``path``; return the number written.
 
     Parquet also writes the sessions and screenshots sidecars, so the file imports into
     another database complete. XES has one trace per mined task instance when a mining
-    run exists, else one per user and day. Example: ``export_events(store, "all.xes")``.
+    run exists, else one per user and day. CSV has formulas neutralised unless
+    ``raw_csv`` (see `storage.formulas`). Example: ``export_events(store, "all.xes")``.
     """
     fmt = _format(path, fmt, EVENT_EXPORT_FORMATS)
     events = store.read_events()
@@ -48,7 +50,7 @@ def export_events(store: Store, path: str | Path, fmt: str = "auto") -> int:
             screenshots=store.query("SELECT * FROM screenshots ORDER BY screenshot_id"),
         )
     elif fmt == "csv":
-        write_csv(path, events)
+        write_csv(path, events, raw=raw_csv)
     else:
         write_xes(path, _with_case(store, events), case="case")
     return events.height
@@ -78,13 +80,18 @@ def read_instance_events(store: Store, run_id: int | None = None) -> pl.DataFram
     )
 
 
-def export_instances(store: Store, path: str | Path, run_id: int | None = None) -> int:
-    """Write `read_instance_events` to CSV (or Parquet by suffix); return the row count."""
+def export_instances(
+    store: Store, path: str | Path, run_id: int | None = None, raw_csv: bool = False
+) -> int:
+    """Write `read_instance_events` to CSV (or Parquet by suffix); return the row count.
+
+    CSV has formulas neutralised unless ``raw_csv`` (see `storage.formulas`).
+    """
     rows = read_instance_events(store, run_id)
     if _format(path, "auto", ("csv", "parquet")) == "parquet":
         write_atomically(path, rows.write_parquet)
     else:
-        write_csv(path, rows)
+        write_csv(path, rows, raw=raw_csv)
     return rows.height
 
 

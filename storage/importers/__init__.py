@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from storage.errors import ImportFormatError
+from storage.errors import ImportFormatError, StorageError
 from storage.importers import actionlogger, generic_csv, smartrpa
 from storage.importers.actionlogger import read_actionlogger
 from storage.importers.columns import ColumnMap, column_map, load_column_map
@@ -155,20 +155,22 @@ def import_logs(
     fmt: str = "auto",
     cmap: ColumnMap | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> list[ImportResult]:
     """Import files (folders are searched for .csv, .xes(.gz), .parquet) into ``store``.
 
     Every file is read and checked before the first write, so one bad file imports
-    nothing. Each file is then written in its own transaction. A file whose content (and
-    column map) was imported before is skipped without being read. ``on_progress(done,
-    total)`` counts files read and written.
+    nothing; then all are written in one transaction, so a failed write imports nothing
+    either. A file whose content (and column map) was imported before is skipped without
+    being read. ``on_progress(done, total)`` counts files read and written;
+    ``on_warning(message)`` hears of links skipped in folders.
 
     Example::
 
         with open_store("work.duckdb") as store:
             import_logs(store, ["spool/"])  # a recorder's Parquet files, any already there
     """
-    files = expand_paths(paths)
+    files = expand_paths(paths, on_warning)
     total = 2 * len(files)
     pending: list[tuple[str, ImportedLog]] = []
     skipped: list[ImportResult] = []
@@ -181,32 +183,65 @@ def import_logs(
             pending.append((digest, read_log(path, fmt, cmap)))
         if on_progress:
             on_progress(done, total)
-    results = []
-    for done, (digest, log) in enumerate(pending, start=len(files) + 1):
-        added = store.import_batch(
-            log.events,
-            sha256=digest,
-            source_file=str(log.path.resolve()),
-            fmt=log.fmt,
-            sessions=log.sidecars.get("sessions"),
-            screenshots=log.sidecars.get("screenshots"),
-        )
-        results.append(ImportResult(log.path, log.fmt, added, added == 0, log.notes))
-        if on_progress:
-            on_progress(done, total)
+    results = _write_logs(store, pending, on_progress, len(files), total)
     order = {path: i for i, path in enumerate(files)}
     return sorted(results + skipped, key=lambda r: order[r.path])
 
 
-def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
-    """Files as given, and the importable files of folders in name order (no sidecars)."""
+def _write_logs(
+    store: Store,
+    pending: list[tuple[str, ImportedLog]],
+    on_progress: Callable[[int, int], None] | None,
+    counted: int,
+    total: int,
+) -> list[ImportResult]:
+    """Write every file read, all in one transaction; an error names the file it hit.
+
+    Progress goes on from ``counted`` of ``total`` steps (the files read).
+    """
+    results = []
+    with store.transaction():
+        for done, (digest, log) in enumerate(pending, start=counted + 1):
+            try:
+                added = store.import_batch(
+                    log.events,
+                    sha256=digest,
+                    source_file=str(log.path.resolve()),
+                    fmt=log.fmt,
+                    sessions=log.sidecars.get("sessions"),
+                    screenshots=log.sidecars.get("screenshots"),
+                )
+            except StorageError as exc:
+                raise _while_writing(exc, log.path) from exc
+            results.append(ImportResult(log.path, log.fmt, added, added == 0, log.notes))
+            if on_progress:
+                on_progress(done, total)
+    return results
+
+
+def _while_writing(exc: StorageError, path: Path) -> StorageError:
+    """The same error (a full disk stays a `DiskFullError`), saying which file it hit."""
+    message = f"writing {path} failed, so nothing was imported: {exc.args[0]}"
+    return type(exc)(message, exc.hint or None)  # store errors all take (message, hint)
+
+
+def expand_paths(
+    paths: Sequence[str | Path], on_warning: Callable[[str], None] | None = None
+) -> list[Path]:
+    """Files as given, and the importable files of folders in name order (no sidecars).
+
+    A link inside a folder that leads out of it is skipped with a warning: importing a
+    folder must not read ``/etc/passwd`` because someone put a link to it there.
+    """
     files: list[Path] = []
     for given in map(Path, paths):
         if given.is_dir():
+            inside, leaving = _folder_entries(given)
+            for link in leaving:
+                if on_warning:
+                    on_warning(f"skipped {link}: the link leaves the folder {given}")
             found = sorted(
-                p
-                for p in given.rglob("*")
-                if p.is_file() and _suffix(p) in _SUFFIXES and not is_sidecar(p)
+                p for p in inside if p.is_file() and _suffix(p) in _SUFFIXES and not is_sidecar(p)
             )
             if not found:
                 raise ImportFormatError(str(given), "the folder has no file of a known format")
@@ -214,6 +249,24 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
         else:
             files.append(given)
     return files
+
+
+def _folder_entries(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Everything under ``folder``, split into what stays inside it and links that leave."""
+    root = folder.resolve()
+    inside, leaving = [], []
+    for entry in folder.rglob("*"):
+        (inside if _stays_inside(entry, root) else leaving).append(entry)
+    return inside, sorted(leaving)
+
+
+def _stays_inside(entry: Path, root: Path) -> bool:
+    if not entry.is_symlink():
+        return True
+    try:
+        return entry.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links leads nowhere
+        return False
 
 
 def content_digest(path: str | Path, cmap: ColumnMap | None = None) -> str:

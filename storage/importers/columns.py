@@ -33,6 +33,13 @@ from pathlib import Path
 import polars as pl
 
 from storage.errors import ConfigError, ImportFormatError
+from storage.importers.checks import (
+    TIME_WINDOW,
+    check_width,
+    first_invalid_json_object,
+    first_outside_time_window,
+    shown,
+)
 from storage.models import EVENT_SCHEMA, REQUIRED_EVENT_COLUMNS
 
 #: Event fields an input column can be mapped to (ids and provenance are ours to assign).
@@ -132,8 +139,10 @@ def map_columns(
     Raises `ImportFormatError` naming the file, the line and the problem when a required
     field has no column or no value, or a value does not parse. ``locate`` gives the line
     of a data row, called only on error; when it gives None the row number is named.
-    ``header_line`` is where a missing column is reported (None: a format without lines).
+    ``header_line`` is where a missing column or too wide a header is reported (None: a
+    format without lines).
     """
+    check_width(raw.width, path, header_line)
     where = _Where(path, locate)
     # Provenance is this file's now; an earlier origin (an export re-imported) goes to
     # attrs. Event ids belong to the database that wrote them.
@@ -160,6 +169,7 @@ def map_columns(
         ]
     )
     _check_values(events, cmap, where)
+    _check_sane(events, where)
     return events.with_columns(
         source_row=pl.int_range(raw.height, dtype=pl.Int64),
         attrs=_attrs(raw, cmap, events),
@@ -196,13 +206,14 @@ def _check_required(raw: pl.DataFrame, cmap: ColumnMap, path: str, header_line: 
 
 
 def _field_expr(raw: pl.DataFrame, name: str, sources: tuple[str, ...]) -> pl.Expr:
-    present = [s for s in sources if s in raw.columns]
-    return pl.coalesce([_blank_to_null(raw, s) for s in present]).alias(name)
+    schema = raw.schema
+    present = [s for s in sources if s in schema]
+    return pl.coalesce([_blank_to_null(s, schema[s]) for s in present]).alias(name)
 
 
-def _blank_to_null(raw: pl.DataFrame, column: str) -> pl.Expr:
+def _blank_to_null(column: str, dtype: pl.DataType) -> pl.Expr:
     col = pl.col(column)
-    if raw.schema[column] == pl.String:
+    if dtype == pl.String:
         return pl.when(col.str.strip_chars() == "").then(None).otherwise(col)
     return col
 
@@ -224,7 +235,7 @@ def _parse(frame: pl.DataFrame, name: str, cmap: ColumnMap, where: _Where) -> pl
     bad = values.is_not_null() & parsed.is_null()
     if bad.any():
         row = int(bad.arg_max())  # type: ignore[arg-type]
-        raise where.error(row, f"{name} value {values[row]!r} is not valid; {expected}")
+        raise where.error(row, f"{name} value {shown(values[row])} is not valid; {expected}")
     return parsed.alias(name)
 
 
@@ -279,6 +290,18 @@ def _check_values(events: pl.DataFrame, cmap: ColumnMap, where: _Where) -> None:
             raise where.error(row, f"{name} is empty (no valid value in {sources})")
 
 
+def _check_sane(events: pl.DataFrame, where: _Where) -> None:
+    """Timestamps inside the time window; a mapped ``attrs`` is a JSON object."""
+    row = first_outside_time_window(events["ts"])
+    if row is not None:
+        raise where.error(row, f"ts {events['ts'].cast(pl.String)[row]} is outside {TIME_WINDOW}")
+    if "attrs" in events.columns:
+        row = first_invalid_json_object(events["attrs"])
+        if row is not None:
+            value = shown(events["attrs"][row])
+            raise where.error(row, f"attrs value {value} is not a JSON object")
+
+
 def _attrs(raw: pl.DataFrame, cmap: ColumnMap, events: pl.DataFrame) -> pl.Series:
     """JSON of the non-empty values of input columns that no field took first.
 
@@ -286,9 +309,10 @@ def _attrs(raw: pl.DataFrame, cmap: ColumnMap, events: pl.DataFrame) -> pl.Serie
     """
     taken = {sources[0] for sources in cmap.columns.values()}
     # One '"name":value' member per non-empty value; the encoder escapes names and values.
+    schema = raw.schema
     members = [
-        pl.when(_blank_to_null(raw, c).is_not_null()).then(_json_member(pl.col(c)))
-        for c in raw.columns
+        pl.when(_blank_to_null(c, dtype).is_not_null()).then(_json_member(pl.col(c)))
+        for c, dtype in schema.items()
         if c not in taken
     ]
     frame = raw.select(members) if members else pl.DataFrame(height=raw.height)

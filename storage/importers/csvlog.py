@@ -8,13 +8,16 @@ its line. Every value stays a string here; `columns.map_columns` parses what it 
 from __future__ import annotations
 
 import csv
+import mmap
 import re
+from collections import Counter
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from storage.errors import ImportFormatError
+from storage.importers.checks import check_width
 
 _LINE = re.compile(r"CSV Error on Line: (\d+)")
 
@@ -34,10 +37,11 @@ def read_header(path: str | Path) -> list[str]:
         raise ImportFormatError(str(path), f"the header is not valid CSV ({exc})", line=1) from exc
     if not header or not any(name.strip() for name in header):
         raise ImportFormatError(str(path), "the file is empty (no header line)")
+    check_width(len(header), str(path), line=1)
     blank = [i + 1 for i, name in enumerate(header) if not name.strip()]
     if blank:
         raise ImportFormatError(str(path), f"header column {blank[0]} has no name", line=1)
-    dupes = sorted({n for n in header if header.count(n) > 1})
+    dupes = sorted(name for name, n in Counter(header).items() if n > 1)
     if dupes:
         raise ImportFormatError(str(path), f"the header repeats the columns {dupes}", line=1)
     return header
@@ -103,5 +107,38 @@ def _csv_error(path: Path, exc: duckdb.Error) -> ImportFormatError:
         if int(got) < int(expected):
             problem += " (a truncated file ends this way)"
         return ImportFormatError(str(path), problem, line)
+    if line is None and (mixed := _mixed_line_endings(path)) is not None:
+        return mixed
     detail = next((ln for ln in message.splitlines() if ln.strip()), "unreadable CSV")
     return ImportFormatError(str(path), f"not readable as CSV ({detail.strip()})", line)
+
+
+_SPECIAL = re.compile(rb'"|\r\n|\r|\n')
+_ENDINGS = {b"\r\n": "\\r\\n (Windows)", b"\n": "\\n (Unix)", b"\r": "\\r (old Mac)"}
+
+
+def _mixed_line_endings(path: Path) -> ImportFormatError | None:
+    """The line where the line ending first differs from the header's, if it does.
+
+    DuckDB's parser stops at such a line without naming it ("state machine reached an
+    invalid state"). Only line ends outside quoted values count; only called on error.
+    """
+    first, line, quoted = None, 1, False
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for match in _SPECIAL.finditer(data):
+            token = match.group()
+            if token == b'"':
+                quoted = not quoted
+                continue
+            if not quoted and first is None:
+                first = token
+            elif not quoted and token != first:
+                return ImportFormatError(
+                    str(path),
+                    f"the line ends with {_ENDINGS[token]}, but line 1 with {_ENDINGS[first]}",
+                    line,
+                    hint="give the file one kind of line ending (for example with `dos2unix`) "
+                    "and import it again; the database was left unchanged",
+                )
+            line += 1
+    return None

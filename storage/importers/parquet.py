@@ -7,15 +7,22 @@ screenshots (see `storage.exporters.parquet`). Columns we do not know go to ``at
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 from storage.errors import ImportFormatError
+from storage.importers.checks import check_width, shown
 from storage.importers.columns import MAPPABLE_FIELDS, ColumnMap, column_map, map_columns
-from storage.models import SCREENSHOT_SCHEMA, SESSION_SCHEMA
+from storage.models import SCREENSHOT_FORMATS, SCREENSHOT_SCHEMA, SESSION_SCHEMA
 
 SIDECARS = {"sessions": SESSION_SCHEMA, "screenshots": SCREENSHOT_SCHEMA}
+#: Sidecar columns that need a value on every row (the tables' NOT NULL columns).
+_REQUIRED = {
+    "sessions": ("session_id", "user_id"),
+    "screenshots": ("screenshot_id", "ts", "format", "image"),
+}
 
 PARQUET_MAP = column_map({name: name for name in MAPPABLE_FIELDS})
 
@@ -42,10 +49,10 @@ def read_parquet(
         raw, PARQUET_MAP.overlay(overlay), str(path), locate=lambda row: None, header_line=None
     )
     sidecars = {}
-    for kind, schema in SIDECARS.items():
+    for kind in SIDECARS:
         side = sidecar_path(path, kind)
         if side.exists():
-            sidecars[kind] = _conform_sidecar(_read_frame(side), schema, side)
+            sidecars[kind] = _conform_sidecar(_read_frame(side), kind, side)
     return events, sidecars
 
 
@@ -53,6 +60,7 @@ def _read_frame(path: Path) -> pl.DataFrame:
     if path.stat().st_size == 0:
         raise ImportFormatError(str(path), "the file is empty")
     try:
+        check_width(len(pl.read_parquet_schema(path)), str(path), line=None)
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -61,14 +69,46 @@ def _read_frame(path: Path) -> pl.DataFrame:
         ) from exc
 
 
-def _conform_sidecar(frame: pl.DataFrame, schema: dict, path: Path) -> pl.DataFrame:
+def _conform_sidecar(frame: pl.DataFrame, kind: str, path: Path) -> pl.DataFrame:
+    """The sidecar in the table's columns and types, every row with what the table needs."""
+    schema = SIDECARS[kind]
     unknown = sorted(set(frame.columns) - set(schema))
     if unknown:
         raise ImportFormatError(str(path), f"unexpected columns {unknown}")
     try:
-        return frame.select(
+        frame = frame.select(
             (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t, strict=True).alias(c)
             for c, t in schema.items()
         )
     except pl.exceptions.PolarsError as exc:
         raise ImportFormatError(str(path), f"a column has the wrong type ({exc})") from exc
+    for name in _REQUIRED[kind]:
+        _refuse_first(path, frame[name].is_null(), f"{name} is empty")
+    if kind == "screenshots":
+        frame = _check_screenshots(frame, path)
+    return frame
+
+
+def _check_screenshots(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """Ids are unique (a repeated id would multiply the events pointing at it) and the
+    format is one of `SCREENSHOT_FORMATS` (it ends up in an ``<img>`` and a MIME type)."""
+    ids = frame["screenshot_id"]
+    repeated = ~ids.is_first_distinct()
+    _refuse_first(path, repeated, lambda row: f"screenshot_id {ids[row]} appears twice")
+    formats = frame["format"].str.to_lowercase()
+    _refuse_first(
+        path,
+        ~formats.is_in(SCREENSHOT_FORMATS),
+        lambda row: (
+            f"format {shown(frame['format'][row])} is not one of {', '.join(SCREENSHOT_FORMATS)}"
+        ),
+    )
+    return frame.with_columns(format=formats)
+
+
+def _refuse_first(path: Path, bad: pl.Series, problem: str | Callable[[int], str]) -> None:
+    """Raise for the first row where ``bad`` holds, naming that row."""
+    if bad.any():
+        row = int(bad.arg_max())  # type: ignore[arg-type]
+        text = problem(row) if callable(problem) else problem
+        raise ImportFormatError(str(path), f"data row {row}: {text}")

@@ -9,6 +9,10 @@ from taskmine.ui import Ui
 IMPORT_FORMATS = ("auto", "actionlogger", "smartrpa", "csv", "xes", "parquet")
 PROCESS_EXPORT_FORMATS = ("bpmn", "pdd", "workflow", "xes", "csv", "pdd-md", "skeleton")
 EVENT_EXPORT_FORMATS = ("parquet", "csv", "xes")
+RAW_CSV_HELP = (
+    "write CSV values as they are, for programs; by default text a spreadsheet would run "
+    "as a formula (=, +, -, @ first) gets a ' in front"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,18 +34,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--db", required=True)
     q.add_argument("--out", required=True, help="CSV (or .parquet) file to write")
     q.add_argument("--run", type=int, help="mining run id (default: latest)")
+    q.add_argument("--raw-csv", action="store_true", help=RAW_CSV_HELP)
     q.set_defaults(func=run_export_instances)
     q = what.add_parser("events", help="every event, as Parquet (with screenshots), CSV or XES")
     q.add_argument("--db", required=True)
     q.add_argument("--out", required=True, help="file to write; the suffix gives the format")
     q.add_argument("--format", default="auto", choices=("auto", *EVENT_EXPORT_FORMATS))
+    q.add_argument("--raw-csv", action="store_true", help=RAW_CSV_HELP)
     q.set_defaults(func=run_export_events)
     q = what.add_parser("process", help="a candidate process as BPMN, PDD, workflow, XES or CSV")
     q.add_argument("process_id", type=int, metavar="ID")
     q.add_argument("--db", required=True)
     q.add_argument("--format", required=True, choices=PROCESS_EXPORT_FORMATS)
-    q.add_argument("--out", required=True)
+    q.add_argument("--out", required=True, help="file, or folder for a file named after it")
     q.add_argument("--run", type=int, help="mining run id (default: latest)")
+    q.add_argument("--raw-csv", action="store_true", help=RAW_CSV_HELP)
+    q.add_argument("--force", action="store_true", help="replace an existing file")
     q.set_defaults(func=run_export_process)
 
     p = subparsers.add_parser("simulate", help="simulate multi-user desktop work with ground truth")
@@ -76,7 +84,9 @@ def run_import(args: argparse.Namespace, ui: Ui) -> int:
 
     cmap = load_column_map(args.column_map) if args.column_map else None
     with open_store(args.db) as store, ui.progress("importing") as on_progress:
-        results = import_logs(store, args.files, args.format, cmap, on_progress)
+        results = import_logs(
+            store, args.files, args.format, cmap, on_progress, lambda w: ui.info(f"warning: {w}")
+        )
         total = store.count("events")
     for result in results:
         for note in result.notes:
@@ -100,7 +110,7 @@ def run_export_instances(args: argparse.Namespace, ui: Ui) -> int:
     from storage.store import open_store
 
     with open_store(args.db, read_only=True) as store:
-        n = export_instances(store, args.out, args.run)
+        n = export_instances(store, args.out, args.run, raw_csv=args.raw_csv)
     ui.info(f"wrote {n:,} events of mined instances to {args.out}")
     return 0
 
@@ -110,21 +120,25 @@ def run_export_events(args: argparse.Namespace, ui: Ui) -> int:
     from storage.store import open_store
 
     with open_store(args.db, read_only=True) as store, ui.progress("exporting"):
-        n = export_events(store, args.out, args.format)
+        n = export_events(store, args.out, args.format, raw_csv=args.raw_csv)
     ui.info(f"wrote {n:,} events to {args.out}")
     return 0
 
 
 def run_export_process(args: argparse.Namespace, ui: Ui) -> int:
+    """Write one candidate; an existing file only with --force, never through a link."""
     from pathlib import Path
 
     from explorer.export import export
+    from storage.exporters.files import check_destination, write_atomically
 
-    done = export(Path(args.db), str(args.process_id), args.format, args.run)
-    out = Path(args.out)
-    if out.is_dir():
-        out = out / done.filename
-    out.write_bytes(done.content)
+    given = Path(args.out)
+    into_folder = given.is_dir() and not given.is_symlink()
+    if not into_folder:
+        check_destination(given, args.force)  # before the (slow) rendering
+    done = export(Path(args.db), str(args.process_id), args.format, args.run, args.raw_csv)
+    out = given / done.filename if into_folder else given
+    write_atomically(out, lambda tmp: tmp.write_bytes(done.content), overwrite=args.force)
     ui.info(f"wrote {out} ({args.format}, {len(done.content):,} bytes)")
     return 0
 

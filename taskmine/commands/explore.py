@@ -49,8 +49,9 @@ def run_explore(args: argparse.Namespace, ui: Ui) -> int:
 def _serve(db: Path, host: str, port: int, config: object, ui: Ui) -> None:
     from explorer import serve
 
-    token = f"?token={config.token}" if config.token else ""
-    ui.info(f"explorer for {db} at http://{host}:{port}/{token}  (Ctrl+C stops it)")
+    # The token itself is never printed: terminals keep scroll-back, logs keep lines.
+    how = "; open it once with ?token=<your token>" if config.token.strip() else ""
+    ui.info(f"explorer for {db} at http://{host}:{port}/{how}  (Ctrl+C stops it)")
     serve(db, host, port, config)
 
 

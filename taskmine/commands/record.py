@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from taskmine.ui import Ui
+from taskmine.ui import Ui, terminal_safe
 
 RECORDER_ACTIONS = (
     ("install", "install and start the service"),
@@ -85,5 +85,5 @@ def run_recorder(args: argparse.Namespace, ui: Ui) -> int:
 
 def _show(lines: list[str], ui: Ui) -> int:
     for line in lines:
-        print(line)
+        print(terminal_safe(line))  # the last error can quote a path or a title
     return 0

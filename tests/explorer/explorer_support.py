@@ -76,7 +76,9 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError("explorer did not start within 60 s")
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stop the server; return what it printed."""
         self.proc.terminate()
         self.proc.wait(timeout=20)
-        self.proc.stdout.close()
+        with self.proc.stdout:
+            return self.proc.stdout.read()

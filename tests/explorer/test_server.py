@@ -32,13 +32,32 @@ def test_loopback_detection(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
+STRONG = "k3Q-v9x_7LmT2pRw"  # 16 characters, the shortest secret a public bind accepts
+
+
 def test_non_loopback_bind_needs_credentials() -> None:
     with pytest.raises(InsecureBindError, match="refusing to serve"):
         check_bind("0.0.0.0", ExplorerConfig())
-    check_bind("0.0.0.0", ExplorerConfig(token="t"))
-    check_bind("0.0.0.0", ExplorerConfig(username="ana", password="pw"))
+    check_bind("0.0.0.0", ExplorerConfig(token=STRONG))
+    check_bind("0.0.0.0", ExplorerConfig(username="ana", password=STRONG))
     with pytest.raises(InsecureBindError):
         check_bind("0.0.0.0", ExplorerConfig(username="ana"))  # a user without password
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        ExplorerConfig(token=" "),
+        ExplorerConfig(token="\t \n"),
+        ExplorerConfig(token="short"),
+        ExplorerConfig(token=STRONG[:-1]),
+        ExplorerConfig(username="ana", password="pw"),
+        ExplorerConfig(username=" ", password=STRONG),
+    ],
+)
+def test_a_public_bind_refuses_blank_or_short_secrets(config: ExplorerConfig) -> None:
+    with pytest.raises(InsecureBindError, match="refusing to serve"):
+        check_bind("0.0.0.0", config)
 
 
 def test_cli_refuses_a_public_bind_without_credentials(dev_db: Path) -> None:
@@ -64,6 +83,11 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, by
         return exc.code, dict(exc.headers), exc.read()
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the test looks at the redirect itself
+
+
 def test_live_server_with_a_token_answers_401_without_it(dev_db: Path) -> None:
     server = Server(dev_db, env={"TASKMINE_EXPLORER_TOKEN": "s3cret"})
     try:
@@ -71,13 +95,52 @@ def test_live_server_with_a_token_answers_401_without_it(dev_db: Path) -> None:
         assert status == 401 and b"credentials required" in body
         assert headers["WWW-Authenticate"].startswith("Bearer")
         assert _get(server.url + "/screenshot/1")[0] == 401
-        status, headers, _ = _get(server.url + "/opportunities?token=s3cret")
-        assert status == 200 and "taskmine_token=s3cret" in headers["Set-Cookie"]
+        opener = urllib.request.build_opener(_NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as moved:
+            opener.open(server.url + "/opportunities?token=s3cret&tab=2", timeout=20)
+        assert moved.value.code == 303  # the token leaves the URL (and the history) at once
+        assert moved.value.headers["Location"] == "/opportunities?tab=2"
+        assert "taskmine_token=s3cret" in moved.value.headers["Set-Cookie"]
         assert _get(server.url + "/screenshot/1", {"Cookie": "taskmine_token=s3cret"})[0] == 200
         assert _get(server.url + "/", {"Authorization": "Bearer s3cret"})[0] == 200
         assert _get(server.url + "/", {"Authorization": "Bearer wrong"})[0] == 401
     finally:
-        server.stop()
+        output = server.stop()
+    assert "s3cret" not in output  # the start-up line names no secret
+
+
+@pytest.fixture(scope="module")
+def token_client(dev_db_master: Path):
+    """A test client of an app whose token is not ASCII."""
+    app = create_app(dev_db_master, ExplorerConfig(token="Schlüssel-ßecret-Ω"))
+    return app.server.test_client()
+
+
+@pytest.mark.parametrize("offered", ["wrong", "ünïcödé", "Schlüssel-ßecret-Ω!", "\u202e"])
+def test_a_wrong_token_of_any_alphabet_is_401_not_500(token_client, offered: str) -> None:
+    assert token_client.get("/", headers={"Authorization": f"Bearer {offered}"}).status_code == 401
+    assert token_client.get("/", query_string={"token": offered}).status_code == 401
+
+
+def test_a_token_that_is_not_ascii_works(token_client) -> None:
+    answer = token_client.get("/", headers={"Authorization": "Bearer Schlüssel-ßecret-Ω"})
+    assert answer.status_code == 200
+
+
+def test_basic_auth_with_a_password_that_is_not_ascii(dev_db_master: Path) -> None:
+    app = create_app(dev_db_master, ExplorerConfig(username="zoë", password="pässwörd"))
+    client = app.server.test_client()
+    good = base64.b64encode("zoë:pässwörd".encode()).decode()
+    bad = base64.b64encode("zoë:passwörd".encode()).decode()
+    assert client.get("/", headers={"Authorization": f"Basic {good}"}).status_code == 200
+    assert client.get("/", headers={"Authorization": f"Basic {bad}"}).status_code == 401
+
+
+@pytest.mark.parametrize("prefix", ["", "/anything", "/screenshot/1"])
+def test_the_plotly_bundle_needs_credentials_too(token_client, prefix: str) -> None:
+    from explorer.app import PLOTLY_PATH
+
+    assert token_client.get(prefix + PLOTLY_PATH).status_code == 401
 
 
 def test_basic_auth(dash_app, dev_db: Path) -> None:

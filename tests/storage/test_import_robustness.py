@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from storage.exporters import write_parquet
 from storage.store import open_store
@@ -88,18 +87,6 @@ def test_import_into_a_corrupt_file_refuses_and_leaves_it_untouched(tmp_path, ca
     assert main(["import", str(spool), "--db", str(db)]) == 1
     assert "is not a readable taskmine database" in capsys.readouterr().err
     assert db.read_bytes() == garbage
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    """A real 6 MB file system (tmpfs), so writes hit ENOSPC like on a full disk."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], check=True)
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def test_import_onto_a_full_disk_says_so_and_keeps_the_database(tmp_path, small_disk, capsys):
