@@ -32,7 +32,8 @@ OUTPUT_SCHEMA = {
 
 def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     """One row per event in a task instance: ``event_id, user_id, instance_id, position,
-    routine`` (the structural routine, `mining.routines`; null where context segmented).
+    routine`` (the structural routine of the event, `mining.routines`, whichever view
+    segmented it).
 
     ``actions`` is the output of `label_actions`, ordered by user, time and event id.
     Instance ids are unique across users and numbered in order of (user, first event);
@@ -53,7 +54,9 @@ def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     chosen = (
         pl.concat(
             [
-                context.filter(in_context).select("i", "segment", routine=pl.lit(None, pl.Int64)),
+                context.filter(in_context)
+                .select("i", "segment")
+                .join(structure.select("i", "routine"), on="i", how="left"),
                 structure.filter(~in_context).select("i", pl.col("segment") + offset, "routine"),
             ]
         )
@@ -90,10 +93,7 @@ def _context_users(
     instances, context wins when
 
     - structure cuts at least ``segment_context_disagree`` of them (noise breaks the
-      routines' vocabulary), or they refine structure's instances: they hardly ever cut
-      one (at most one in twenty) and on average the largest context instance inside a
-      structural one holds that share of its events (the chat between two invoices is
-      left out; one context instance per copied value holds a small share each);
+      routines' vocabulary);
     - structure cuts no fewer of them than they cut of its instances;
     - they do not glue: fewer than ``segment_context_glue`` of the context instances
       that structure cuts hold two instances of one routine (a value seen in two
@@ -106,24 +106,18 @@ def _context_users(
     pairs = (
         both.drop_nulls("segment")
         .drop_nulls("structure")
-        .group_by("user_id", "segment", "structure", "routine")
-        .len("shared")
+        .select("user_id", "segment", "structure", "routine")
+        .unique()
     )
     context_cut = pairs.group_by("user_id", "segment").agg(
         cut=pl.col("structure").n_unique() > 1,
         glued=pl.col("routine").value_counts().struct.field("count").max() > 1,
     )
-    structure_cut = pairs.group_by("user_id", "structure").agg(
-        cut=pl.len() > 1, largest=pl.col("shared").max()
-    )
-    sizes = both.drop_nulls("structure").group_by("user_id", "structure").len("size")
-    refinement = (
-        sizes.join(structure_cut, on=["user_id", "structure"], how="left")
+    structure_cut = (
+        pairs.group_by("user_id", "structure")
+        .agg(cut=pl.len() > 1)
         .group_by("user_id")
-        .agg(
-            structure_cut=pl.col("cut").fill_null(False).mean(),
-            refined=(pl.col("largest").fill_null(0) / pl.col("size")).mean(),
-        )
+        .agg(structure_cut=pl.col("cut").mean())
     )
     rates = (
         context_cut.group_by("user_id")
@@ -132,16 +126,13 @@ def _context_users(
             context_cut=pl.col("cut").mean(),
             glued=pl.col("glued").filter("cut").mean(),
         )
-        .join(refinement, on="user_id", how="left")
+        .join(structure_cut, on="user_id", how="left")
         .fill_null(0.0)
     )
     disagree = config.segment_context_disagree
     return rates.filter(
         (pl.col("contexts") >= config.segment_min_contexts)
-        & (
-            (pl.col("context_cut") >= disagree)
-            | ((pl.col("refined") >= disagree) & (pl.col("structure_cut") <= 0.05))
-        )
+        & (pl.col("context_cut") >= disagree)
         & (pl.col("context_cut") >= pl.col("structure_cut"))
         & (pl.col("glued") < config.segment_context_glue)
     )["user_id"]

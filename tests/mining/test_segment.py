@@ -8,6 +8,7 @@ import polars as pl
 
 from mining.actions import label_actions
 from mining.config import MiningConfig
+from mining.context import context_segments
 from mining.segment import OUTPUT_SCHEMA, segment_stream
 from storage.models import EVENT_SCHEMA
 
@@ -240,8 +241,9 @@ def test_structure_wins_where_it_explains_the_linked_values() -> None:
     assert groups(found) == [[4 * k + 1, 4 * k + 2, 4 * k + 3, 4 * k + 4] for k in range(12)]
 
 
-def test_context_wins_where_noise_leaves_structure_nothing_to_cut() -> None:
-    # twelve invoices keyed from mail into SAP, chat in between, all at the same pace
+def invoices(chat_after: set[int]) -> list[dict]:
+    """Twelve invoices keyed from mail into SAP, a chat after those in ``chat_after``,
+    all at the same pace."""
     rows: list[dict] = []
     for k in range(12):
         number, subject = str(5000 + k), f"Invoice {5000 + k} from Acme"
@@ -256,13 +258,37 @@ def test_context_wins_where_noise_leaves_structure_nothing_to_cut() -> None:
              "element_name": "Reference", "text": number},
             {"kind": "click", "app": "sap", "window_title": "Enter Invoice",
              "element_name": "Post"},
-            {"kind": "focus", "app": "teams", "window_title": "Chat | Bob | Teams"},
-            {"kind": "type", "app": "teams", "window_title": "Chat | Bob | Teams", "text": "ok"},
         ]  # fmt: skip
-    rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
-    # the log lasts minutes, not a day: scale "a short stretch of time" down to match
-    config = MiningConfig(segment_context_s=60.0)
-    assert groups(segment(rows, config)) == [list(range(8 * k + 1, 8 * k + 7)) for k in range(12)]
+        if k in chat_after:
+            rows += [
+                {"kind": "focus", "app": "teams", "window_title": "Chat | Bob | Teams"},
+                {"kind": "type", "app": "teams", "window_title": "Chat | Bob | Teams",
+                 "text": "ok"},
+            ]  # fmt: skip
+    return [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
+
+
+def test_a_chat_between_some_instances_stays_out() -> None:
+    rows = invoices(chat_after={k for k in range(12) if k % 3 == 1})
+    found = groups(segment(rows))
+    chat = {i + 1 for i, row in enumerate(rows) if row["app"] == "teams"}
+    assert len(found) == 12
+    assert all(len(instance) == 6 and not set(instance) & chat for instance in found)
+
+
+def test_context_links_each_invoice_even_where_a_chat_follows_every_one() -> None:
+    # a chat after every invoice takes turns with it, so structure sees one routine;
+    # the invoice's own values still link its events, and the chat is not one of them
+    rows = invoices(chat_after=set(range(12)))
+    config = MiningConfig(segment_context_s=60.0)  # minutes of log: scale time down
+    frame = label_actions(stream(rows), config).with_row_index("i")
+    found = context_segments(frame.with_columns(pl.col("i").cast(pl.Int64)), config)
+    members = (
+        found.drop_nulls("segment")
+        .group_by("segment", maintain_order=True)
+        .agg(event=pl.col("i") + 1)
+    )
+    assert members["event"].to_list() == [list(range(8 * k + 1, 8 * k + 7)) for k in range(12)]
 
 
 def test_looking_a_record_up_without_keying_anything_is_not_an_instance() -> None:
@@ -284,4 +310,11 @@ def test_looking_a_record_up_without_keying_anything_is_not_an_instance() -> Non
         ]  # fmt: skip
     rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
     config = MiningConfig(segment_context_s=60.0)  # minutes of log: scale time down
-    assert groups(segment(rows, config)) == [list(range(7 * k + 4, 7 * k + 8)) for k in range(12)]
+    frame = label_actions(stream(rows), config).with_row_index("i")
+    found = context_segments(frame.with_columns(pl.col("i").cast(pl.Int64)), config)
+    members = (
+        found.drop_nulls("segment")
+        .group_by("segment", maintain_order=True)
+        .agg(event=pl.col("i") + 1)
+    )
+    assert members["event"].to_list() == [list(range(7 * k + 4, 7 * k + 8)) for k in range(12)]
