@@ -232,11 +232,21 @@ def to_xes(bundle: queries.ProcessBundle) -> bytes:
 # -- process definition document -------------------------------------------------------
 
 
-def _data_uri(shot: tuple[str, bytes] | None) -> str | None:
+#: Screenshot formats an export embeds; a format from an imported file is recorded text,
+#: so anything else is left out rather than written into a ``src`` attribute.
+IMAGE_FORMATS = {"webp": "webp", "png": "png", "jpeg": "jpeg", "jpg": "jpeg", "gif": "gif"}
+
+
+def image_data_uri(shot: tuple[str, bytes] | None) -> str | None:
+    """A ``data:`` URI of a screenshot, or None when there is none or its format is not
+    one of `IMAGE_FORMATS` (the URI holds only that fixed name and base64)."""
     if shot is None:
         return None
     fmt, data = shot
-    return f"data:image/{fmt.lower()};base64,{base64.b64encode(data).decode()}"
+    mime = IMAGE_FORMATS.get(str(fmt).strip().lower())
+    if mime is None:
+        return None
+    return f"data:image/{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -251,8 +261,9 @@ def to_pdd_html(bundle: queries.ProcessBundle) -> bytes:
     e = html.escape
     step_rows = []
     for s in detail.steps.iter_rows(named=True):
-        uri = _data_uri(bundle.screenshots.get(s["screenshot_id"]))
-        image = f'<img src="{uri}" alt="step {s["step_no"]}">' if uri else "—"
+        uri = image_data_uri(bundle.screenshots.get(s["screenshot_id"]))
+        alt = e(f"step {s['step_no']}", quote=True)
+        image = f'<img src="{e(uri, quote=True)}" alt="{alt}">' if uri else "—"
         flags = [f for f, on in (("optional", s["optional"]), ("repeated", s["repeated"])) if on]
         step_rows.append(
             [

@@ -174,7 +174,8 @@ def test_recorded_routine_is_mined_exported_and_replayed(desktop, forms, tmp_pat
 
     inputs = write_inputs(tmp_path / "inputs.csv", columns, REPLAYED)
     orders.saved.unlink()
-    done = cli("replay", str(flow), "--inputs", str(inputs), env=desktop.env, cwd=tmp_path)
+    done = cli("replay", str(flow), "--inputs", str(inputs), "--yes", env=desktop.env,
+               cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert orders.saved_rows() == [{**r, "password": ""} for r in REPLAYED]
 
@@ -186,7 +187,7 @@ def test_recorded_routine_is_mined_exported_and_replayed(desktop, forms, tmp_pat
     orders.saved.unlink()
     run = subprocess.run(
         [sys.executable, str(script), str(write_inputs(tmp_path / "two.csv", columns,
-                                                       REPLAYED[:2]))],
+                                                       REPLAYED[:2])), "--yes"],
         env=desktop.env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
