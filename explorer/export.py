@@ -22,9 +22,9 @@ import polars as pl
 
 from explorer import queries
 from explorer.components.common import fmt_duration, fmt_share
-from explorer.components.filmstrip import describe_step
 from explorer.components.process_map import process_map_svg
 from explorer.errors import ExplorerError
+from explorer.step_words import describe_steps
 from taskmine import __version__
 
 
@@ -122,8 +122,9 @@ def to_bpmn(bundle: queries.ProcessBundle) -> bytes:
     previous = BPMN.StartEvent(id="start", name="start")
     model.add_node(previous)
     order.append(previous)
-    for s in steps.iter_rows(named=True):
-        task = BPMN.Task(id=f"step_{s['step_no']}", name=f"{s['step_no']}. {describe_step(s)}")
+    rows = steps.to_dicts()
+    for s, words in zip(rows, describe_steps(rows), strict=True):
+        task = BPMN.Task(id=f"step_{s['step_no']}", name=f"{s['step_no']}. {words}")
         model.add_node(task)
         if s["optional"]:
             split = BPMN.ExclusiveGateway(
@@ -260,7 +261,8 @@ def to_pdd_html(bundle: queries.ProcessBundle) -> bytes:
     detail, row = bundle.detail, bundle.detail.row
     e = html.escape
     step_rows = []
-    for s in detail.steps.iter_rows(named=True):
+    rows = detail.steps.to_dicts()
+    for s, words in zip(rows, describe_steps(rows), strict=True):
         uri = image_data_uri(bundle.screenshots.get(s["screenshot_id"]))
         alt = e(f"step {s['step_no']}", quote=True)
         image = f'<img src="{e(uri, quote=True)}" alt="{alt}">' if uri else "—"
@@ -268,7 +270,7 @@ def to_pdd_html(bundle: queries.ProcessBundle) -> bytes:
         step_rows.append(
             [
                 str(s["step_no"]),
-                e(describe_step(s)),
+                e(words),
                 e(s["window_template"] or ""),
                 fmt_share(s["support"]),
                 e(", ".join(flags)),

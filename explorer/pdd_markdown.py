@@ -18,8 +18,8 @@ import polars as pl
 
 from explorer import queries
 from explorer.components.common import fmt_duration, fmt_share
-from explorer.components.filmstrip import describe_step
 from explorer.export import image_data_uri
+from explorer.step_words import describe_steps
 from taskmine import __version__
 
 #: Characters that start Markdown syntax within a line (emphasis, links, images, code,
@@ -30,7 +30,8 @@ _MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_{}\[\]#+!|~]")
 def to_pdd_markdown(bundle: queries.ProcessBundle) -> bytes:
     """A process definition document an RPA developer can work from, in one Markdown file."""
     detail, row = bundle.detail, bundle.detail.row
-    steps = list(detail.steps.iter_rows(named=True))
+    steps = detail.steps.to_dicts()
+    words = describe_steps(steps)
     sections = [
         f"# {_inline(row['name'])}",
         _inline(
@@ -43,7 +44,7 @@ def to_pdd_markdown(bundle: queries.ProcessBundle) -> bytes:
         "## Steps",
         _table(
             ["#", "Step", "Window", "Support", "Flags", "Input", "Data transfer"],
-            [_step_row(s) for s in steps],
+            [_step_row(s, w) for s, w in zip(steps, words, strict=True)],
         ),  # fmt: skip
         "## Inputs",
         _inputs(detail.steps),
@@ -62,7 +63,10 @@ def to_pdd_markdown(bundle: queries.ProcessBundle) -> bytes:
             ],
         ),  # fmt: skip
         "## Screens, step by step",
-        *[_screen(s, bundle.screenshots.get(s["screenshot_id"])) for s in steps],
+        *[
+            _screen(s, w, bundle.screenshots.get(s["screenshot_id"]))
+            for s, w in zip(steps, words, strict=True)
+        ],
     ]
     return ("\n\n".join(sections) + "\n").encode("utf-8")
 
@@ -80,11 +84,11 @@ def _statistics(bundle: queries.ProcessBundle) -> list[list[str]]:
     ]  # fmt: skip
 
 
-def _step_row(step: dict) -> list[str]:
+def _step_row(step: dict, words: str) -> list[str]:
     flags = [f for f, on in (("optional", step["optional"]), ("repeated", step["repeated"])) if on]
     transfer = step["transfer_from_step"]
     return [
-        str(step["step_no"]), describe_step(step), step["window_template"] or "",
+        str(step["step_no"]), words, step["window_template"] or "",
         fmt_share(step["support"]), ", ".join(flags),
         step["input_slot"] or ("varies" if step["varies"] else ""),
         "" if transfer is None else f"from step {transfer}",
@@ -100,8 +104,8 @@ def _inputs(steps: pl.DataFrame) -> str:
     return _table(["Input", "Step", "Example values"], rows) if rows else "None."
 
 
-def _screen(step: dict, shot: tuple[str, bytes] | None) -> str:
-    title = f"### {step['step_no']}. {_inline(describe_step(step))}"
+def _screen(step: dict, words: str, shot: tuple[str, bytes] | None) -> str:
+    title = f"### {step['step_no']}. {_inline(words)}"
     if shot is None:
         return f"{title}\n\nNo screenshot."
     uri = image_data_uri(shot)
