@@ -43,6 +43,7 @@ FORMATS = {
     "csv": ("csv", "text/csv"),
     "pdd-md": ("md", "text/markdown"),
     "skeleton": ("py", "text/x-python"),
+    "robot": ("robot", "text/plain"),
 }
 
 
@@ -65,6 +66,7 @@ def export(db: Path, key: str, fmt: str, run_id: int | None = None) -> Exported:
         "csv": to_csv,
         "pdd-md": to_pdd_markdown,
         "skeleton": to_skeleton,
+        "robot": to_robot,
     }[fmt]
     extension, mimetype = FORMATS[fmt]
     return Exported(f"{_slug(bundle.detail.row['name'])}.{extension}", mimetype, render(bundle))
@@ -96,6 +98,13 @@ def to_skeleton(bundle: queries.ProcessBundle) -> bytes:
     from explorer.skeleton import render_skeleton
 
     return render_skeleton(workflow(bundle)).encode("utf-8")
+
+
+def to_robot(bundle: queries.ProcessBundle) -> bytes:
+    """A Robot Framework suite, one keyword per step (see ``explorer.robot_suite``)."""
+    from explorer.robot_suite import render_robot
+
+    return render_robot(workflow(bundle)).encode("utf-8")
 
 
 def to_pdd_markdown(bundle: queries.ProcessBundle) -> bytes:

@@ -181,25 +181,25 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 def plan_run(workflow: dict[str, Any], row: dict[str, str], timeout_s: float) -> list[Action]:
     """The actions of one run: values taken from ``row``, optional steps decided by it."""
-    actions = []
-    for step in workflow["steps"]:
-        target, position = step["target"], step["target"]["relative_position"]
-        scroll = step.get("scroll") or ({"dx": 0, "dy": -3} if step["kind"] == "scroll" else None)
-        actions.append(
-            Action(
-                step=step["id"],
-                kind=step["kind"],
-                window=target["window_pattern"],
-                element=target["element"],
-                offset=(position["x"], position["y"]) if position else None,
-                text=_text(step, row),
-                keys=step["keys"],
-                timeout_s=step.get("timeout_s", timeout_s),
-                skip=_skip_reason(step, row),
-                scroll=(scroll["dx"], scroll["dy"]) if scroll else None,
-            )
-        )
-    return actions
+    return [action_of(step, row, timeout_s) for step in workflow["steps"]]
+
+
+def action_of(step: dict[str, Any], row: dict[str, str], timeout_s: float) -> Action:
+    """One step of the workflow as an `Action`, its value and skip decided by ``row``."""
+    target, position = step["target"], step["target"]["relative_position"]
+    scroll = step.get("scroll") or ({"dx": 0, "dy": -3} if step["kind"] == "scroll" else None)
+    return Action(
+        step=step["id"],
+        kind=step["kind"],
+        window=target["window_pattern"],
+        element=target["element"],
+        offset=(position["x"], position["y"]) if position else None,
+        text=_text(step, row),
+        keys=step["keys"],
+        timeout_s=step.get("timeout_s", timeout_s),
+        skip=skip_reason(step, row),
+        scroll=(scroll["dx"], scroll["dy"]) if scroll else None,
+    )
 
 
 def _text(step: dict, row: dict[str, str]) -> str | None:
@@ -214,7 +214,7 @@ def _pasted_text(step: dict) -> bool:
     return step["kind"] == "paste" and bool({"input", "constant"} & set(step["value"] or {}))
 
 
-def _skip_reason(step: dict, row: dict[str, str]) -> str | None:
+def skip_reason(step: dict, row: dict[str, str]) -> str | None:
     decision = step["decision"]
     if not step["optional"] or decision is None:
         return None
@@ -306,23 +306,25 @@ def replay(
     plans = [plan_run(workflow, row, options.timeout_s) for row in rows]
     for run, actions in enumerate(plans, start=1):
         for action in actions:
-            if action.skip:
-                continue
-            try:
-                _perform_with_retries(desktop, action, options.retries)
-            except TargetNotFoundError as exc:
-                shot = desktop.screenshot(
-                    options.failure_dir / f"replay-failure-run{run}-step{action.step}.png"
-                )
-                raise TargetNotFoundError(
-                    f"run {run}, step {action.step}: {exc.args[0]}; screenshot: {shot}"
-                ) from exc
-            except ReplayStopped as exc:
-                raise ReplayStopped(f"{exc.args[0]} at run {run}, step {action.step}") from exc
-            time.sleep(options.step_delay_s)
+            if not action.skip:
+                run_action(desktop, action, options, f"run {run}, step {action.step}")
         if on_run:
             on_run(run, len(rows))
     return len(rows)
+
+
+def run_action(desktop: Desktop, action: Action, options: ReplayOptions, where: str) -> None:
+    """Perform one action as replay does: retried when its target did not appear, then a
+    screenshot and an error naming ``where``; a pause after it for the application."""
+    try:
+        _perform_with_retries(desktop, action, options.retries)
+    except TargetNotFoundError as exc:
+        name = where.replace(", ", "-").replace(" ", "")
+        shot = desktop.screenshot(options.failure_dir / f"replay-failure-{name}.png")
+        raise TargetNotFoundError(f"{where}: {exc.args[0]}; screenshot: {shot}") from exc
+    except ReplayStopped as exc:
+        raise ReplayStopped(f"{exc.args[0]} at {where}") from exc
+    time.sleep(options.step_delay_s)
 
 
 def _perform_with_retries(desktop: Desktop, action: Action, retries: int) -> None:

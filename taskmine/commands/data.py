@@ -7,7 +7,7 @@ import argparse
 from taskmine.ui import Ui
 
 IMPORT_FORMATS = ("auto", "actionlogger", "smartrpa", "csv", "xes", "parquet")
-PROCESS_EXPORT_FORMATS = ("bpmn", "pdd", "workflow", "xes", "csv", "pdd-md", "skeleton")
+PROCESS_EXPORT_FORMATS = ("bpmn", "pdd", "workflow", "xes", "csv", "pdd-md", "skeleton", "robot")
 EVENT_EXPORT_FORMATS = ("parquet", "csv", "xes")
 
 
@@ -36,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--out", required=True, help="file to write; the suffix gives the format")
     q.add_argument("--format", default="auto", choices=("auto", *EVENT_EXPORT_FORMATS))
     q.set_defaults(func=run_export_events)
-    q = what.add_parser("process", help="a candidate process as BPMN, PDD, workflow, XES or CSV")
+    q = what.add_parser(
+        "process", help="a candidate process as BPMN, PDD, workflow, script, XES or CSV"
+    )
     q.add_argument("process_id", type=int, metavar="ID")
     q.add_argument("--db", required=True)
     q.add_argument("--format", required=True, choices=PROCESS_EXPORT_FORMATS)
