@@ -142,7 +142,7 @@ def check_replayable(workflow: dict[str, Any], timeout_s: float = 10.0) -> None:
 def _step_problem(step: dict) -> str | None:
     kind, target = step["kind"], step["target"]
     if kind not in PERFORMED:
-        return f"{shown(kind)!r} is not something replay can perform"
+        return f"{quoted(kind)} is not something replay can perform"
     pattern = target["window_pattern"]
     try:
         _check_timeout(step.get("timeout_s", 10.0), "timeout_s")
@@ -175,7 +175,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
         return re.compile(pattern)
     except (re.error, RecursionError, OverflowError) as exc:
         raise ReplayError(
-            f"window_pattern {shown(pattern)!r} is not a regular expression ({exc})"
+            f"window_pattern {quoted(pattern)} is not a regular expression ({exc})"
         ) from exc
 
 
@@ -245,6 +245,11 @@ def describe(action: Action) -> str:
     return f"step {action.step:>3}: {what}{where}"
 
 
+def quoted(text: str) -> str:
+    """``'text'`` for a message, escaped as `shown` (repr would double the backslashes)."""
+    return f"'{shown(text)}'"
+
+
 def shown(text: str) -> str:
     """Text safe for a terminal: control and other unprintable characters as escapes."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
@@ -264,7 +269,8 @@ def parse_keys(keys: str) -> tuple[list[str], str]:
     key = KEY_ALIASES.get(key, key)
     bad = [m for m in mods if m not in MODIFIER_KEYS]
     if not key or bad or (len(key) > 1 and key not in NAMED_KEYS):
-        raise ReplayError(f"cannot press {shown(keys)!r}: unknown key {shown((bad or [key])[0])!r}")
+        unknown = quoted((bad or [key])[0])
+        raise ReplayError(f"cannot press {quoted(keys)}: unknown key {unknown}")
     return mods, key
 
 
@@ -272,7 +278,7 @@ def ask_to_proceed(name: str, steps: int, runs: int, stdin: TextIO | None, out: 
     """Ask the person at the terminal before replay touches the desktop; refuse when
     nobody can answer (no terminal), and when the answer is not yes."""
     out.write(
-        f"replay will act on this desktop: {steps} steps of {shown(name)!r}, {runs} time(s). "
+        f"replay will act on this desktop: {steps} steps of {quoted(name)}, {runs} time(s). "
         f"Stop it at any time with {KILL_HOTKEY} or by pushing the mouse into a corner of "
         "the screen.\nGo ahead? [y/N] "
     )
@@ -383,7 +389,7 @@ def _click_point(desktop: Desktop, action: Action, window: WindowInfo | None) ->
     if action.offset and window is not None:
         return int(window.x + action.offset[0]), int(window.y + action.offset[1])
     raise TargetNotFoundError(
-        f"element {shown(action.element)!r} was not found in the window"
+        f"element {quoted(action.element)} was not found in the window"
         if action.element
         else "the click has no window to be relative to"
     )

@@ -119,8 +119,8 @@ def run_replay(args: argparse.Namespace, ui: Ui) -> int:
         replay.ask_to_proceed(name, steps, len(rows), sys.stdin, sys.stderr)
     from recorder.replay_desktop import LiveDesktop
 
-    name = replay.shown(workflow["process"]["name"])
-    with LiveDesktop() as desktop, ui.progress(f"replaying {name!r}") as on_progress:
+    name = replay.quoted(workflow["process"]["name"])
+    with LiveDesktop() as desktop, ui.progress(f"replaying {name}") as on_progress:
         done = replay.replay(workflow, rows, options, desktop, on_progress)
-    ui.info(f"replayed {name!r} {done} time(s)")
+    ui.info(f"replayed {name} {done} time(s)")
     return 0

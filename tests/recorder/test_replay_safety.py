@@ -9,6 +9,7 @@ use a desktop that only records what replay asks of it (the X11 tests are in
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -227,3 +228,39 @@ def test_scroll_steps_are_performed_at_their_element(tmp_path):
 def test_inputs_file_path_is_named_when_missing(tmp_path):
     with pytest.raises(ReplayError, match="does not exist"):
         read_inputs(Path(tmp_path / "nope.csv"), simple())
+
+
+def test_recorded_text_reaches_the_terminal_escaped():
+    from recorder.replay import Action, describe
+
+    line = describe(Action(step=1, kind="click", window="^Evil\x1b[2J\x07$", element="a\x1b]0;x"))
+    assert "\x1b" not in line and "\x07" not in line
+    assert "\\x1b[2J" in line
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stdin", "refused"),
+    [
+        (None, "no terminal to ask"),
+        (io.StringIO("yes\n"), "no terminal to ask"),  # a pipe is not a person
+        (_Terminal("n\n"), "replay cancelled"),
+        (_Terminal(""), "replay cancelled"),  # end of input
+        (_Terminal("y\n"), None),
+    ],
+)
+def test_replay_asks_a_person_before_acting(stdin, refused):
+    from recorder.replay import ask_to_proceed
+
+    out = io.StringIO()
+    if refused is None:
+        ask_to_proceed("Enter \x1b[31morder", 8, 2, stdin, out)
+    else:
+        with pytest.raises(ReplayError, match=refused):
+            ask_to_proceed("Enter \x1b[31morder", 8, 2, stdin, out)
+    assert "8 steps of 'Enter \\x1b[31morder', 2 time(s)" in out.getvalue()
+    assert "ctrl+alt+shift+k" in out.getvalue()
