@@ -83,20 +83,7 @@ def build_workflow(
     rows = [s for s in steps if (s.get("kind") or _kind_of(s["action"])) not in NOT_ACTIONS]
     if not rows:
         raise ExplorerError(f"candidate {process.get('name')!r} has no steps to export")
-    built = [(row, _step(row)) for row in rows]
-    omitted = [
-        {"id": step["id"], "kind": step["kind"], "reason": reason}
-        for _, step in built
-        if (reason := unreplayable(step))
-    ]
-    left_out = {o["id"] for o in omitted}
-    kept = [(row, _unlink(step, left_out)) for row, step in built if step["id"] not in left_out]
-    if not kept:
-        reasons = "; ".join(f"step {o['id']} {o['reason']}" for o in omitted[:5])
-        raise ExplorerError(
-            f"candidate {process.get('name')!r} has no step replay can perform ({reasons})",
-            "export it as bpmn, pdd or pdd-md to document it instead",
-        )
+    kept, omitted = _replayable_steps(process, rows)
     out_steps, inputs, constants, transfers = [], [], [], []
     for row, step in kept:
         out_steps.append(step)
@@ -123,6 +110,28 @@ def build_workflow(
         "omitted": omitted,
     }
     return json.loads(json.dumps(document, default=_plain))
+
+
+def _replayable_steps(
+    process: dict[str, Any], rows: list[dict[str, Any]]
+) -> tuple[list[tuple[dict, dict]], list[dict[str, Any]]]:
+    """(row, step) pairs of the steps replay can perform, and the others as ``omitted``
+    entries; a candidate with none is refused, with the reasons."""
+    built = [(row, _step(row)) for row in rows]
+    omitted = [
+        {"id": step["id"], "kind": step["kind"], "reason": reason}
+        for _, step in built
+        if (reason := unreplayable(step))
+    ]
+    left_out = {o["id"] for o in omitted}
+    kept = [(row, _unlink(step, left_out)) for row, step in built if step["id"] not in left_out]
+    if not kept:
+        reasons = "; ".join(f"step {o['id']} {o['reason']}" for o in omitted[:5])
+        raise ExplorerError(
+            f"candidate {process.get('name')!r} has no step replay can perform ({reasons})",
+            "export it as bpmn, pdd or pdd-md to document it instead",
+        )
+    return kept, omitted
 
 
 def unreplayable(step: dict[str, Any]) -> str | None:

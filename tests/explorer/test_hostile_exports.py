@@ -168,3 +168,20 @@ def test_the_markdown_pdd_renders_no_recorded_html(dev_db_master):
     _check_markup(rendered, {"h1", "h2", "h3", "p", "table", "thead", "tbody", "tr", "th",
                              "td", "img"})  # fmt: skip
     assert rendered.count("<img ") == 1
+
+
+@pytest.mark.parametrize("name", ["class", "desktop", "YES", "step_1_focus", "None", "do"])
+def test_input_names_that_are_keywords_or_taken_become_safe_parameters(name):
+    steps = [s for s in _steps("Customer") if s["kind"] in ("focus", "type")]
+    document = build_workflow({"name": "Enter order"}, steps)
+    document["inputs"][0]["name"] = name
+    document["steps"][1]["value"] = {"input": name}
+    source = render_skeleton(document)
+    ast.parse(source)
+    namespace: dict = {"__name__": "skeleton"}
+    exec(compile(source, "skeleton.py", "exec"), namespace)
+    done = []
+    namespace["perform"] = lambda desktop, action: done.append(action)
+    namespace["PAUSE_S"] = 0
+    namespace["run"](None, **{namespace["INPUTS"][name]: "Acme"})
+    assert [a.text for a in done if a.kind == "type"][0] == "Acme"
