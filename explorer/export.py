@@ -22,9 +22,9 @@ import polars as pl
 
 from explorer import queries
 from explorer.components.common import fmt_duration, fmt_share
-from explorer.components.filmstrip import describe_step
 from explorer.components.process_map import process_map_svg
 from explorer.errors import ExplorerError
+from explorer.step_words import describe_steps
 from storage.exporters import csv_bytes
 from taskmine import __version__
 
@@ -44,6 +44,7 @@ FORMATS = {
     "csv": ("csv", "text/csv"),
     "pdd-md": ("md", "text/markdown"),
     "skeleton": ("py", "text/x-python"),
+    "robot": ("robot", "text/plain"),
 }
 
 
@@ -70,6 +71,7 @@ def export(
         "csv": partial(to_csv, raw=raw_csv),
         "pdd-md": to_pdd_markdown,
         "skeleton": to_skeleton,
+        "robot": to_robot,
     }[fmt]
     extension, mimetype = FORMATS[fmt]
     return Exported(f"{_slug(bundle.detail.row['name'])}.{extension}", mimetype, render(bundle))
@@ -103,6 +105,13 @@ def to_skeleton(bundle: queries.ProcessBundle) -> bytes:
     return render_skeleton(workflow(bundle)).encode("utf-8")
 
 
+def to_robot(bundle: queries.ProcessBundle) -> bytes:
+    """A Robot Framework suite, one keyword per step (see ``explorer.robot_suite``)."""
+    from explorer.robot_suite import render_robot
+
+    return render_robot(workflow(bundle)).encode("utf-8")
+
+
 def to_pdd_markdown(bundle: queries.ProcessBundle) -> bytes:
     from explorer.pdd_markdown import to_pdd_markdown as render
 
@@ -127,8 +136,9 @@ def to_bpmn(bundle: queries.ProcessBundle) -> bytes:
     previous = BPMN.StartEvent(id="start", name="start")
     model.add_node(previous)
     order.append(previous)
-    for s in steps.iter_rows(named=True):
-        task = BPMN.Task(id=f"step_{s['step_no']}", name=f"{s['step_no']}. {describe_step(s)}")
+    rows = steps.to_dicts()
+    for s, words in zip(rows, describe_steps(rows), strict=True):
+        task = BPMN.Task(id=f"step_{s['step_no']}", name=f"{s['step_no']}. {words}")
         model.add_node(task)
         if s["optional"]:
             split = BPMN.ExclusiveGateway(
@@ -238,11 +248,21 @@ def to_xes(bundle: queries.ProcessBundle) -> bytes:
 # -- process definition document -------------------------------------------------------
 
 
-def _data_uri(shot: tuple[str, bytes] | None) -> str | None:
+#: Screenshot formats an export embeds; a format from an imported file is recorded text,
+#: so anything else is left out rather than written into a ``src`` attribute.
+IMAGE_FORMATS = {"webp": "webp", "png": "png", "jpeg": "jpeg", "jpg": "jpeg", "gif": "gif"}
+
+
+def image_data_uri(shot: tuple[str, bytes] | None) -> str | None:
+    """A ``data:`` URI of a screenshot, or None when there is none or its format is not
+    one of `IMAGE_FORMATS` (the URI holds only that fixed name and base64)."""
     if shot is None:
         return None
     fmt, data = shot
-    return f"data:image/{fmt.lower()};base64,{base64.b64encode(data).decode()}"
+    mime = IMAGE_FORMATS.get(str(fmt).strip().lower())
+    if mime is None:
+        return None
+    return f"data:image/{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -256,14 +276,16 @@ def to_pdd_html(bundle: queries.ProcessBundle) -> bytes:
     detail, row = bundle.detail, bundle.detail.row
     e = html.escape
     step_rows = []
-    for s in detail.steps.iter_rows(named=True):
-        uri = _data_uri(bundle.screenshots.get(s["screenshot_id"]))
-        image = f'<img src="{uri}" alt="step {s["step_no"]}">' if uri else "—"
+    rows = detail.steps.to_dicts()
+    for s, words in zip(rows, describe_steps(rows), strict=True):
+        uri = image_data_uri(bundle.screenshots.get(s["screenshot_id"]))
+        alt = e(f"step {s['step_no']}", quote=True)
+        image = f'<img src="{e(uri, quote=True)}" alt="{alt}">' if uri else "—"
         flags = [f for f, on in (("optional", s["optional"]), ("repeated", s["repeated"])) if on]
         step_rows.append(
             [
                 str(s["step_no"]),
-                e(describe_step(s)),
+                e(words),
                 e(s["window_template"] or ""),
                 fmt_share(s["support"]),
                 e(", ".join(flags)),

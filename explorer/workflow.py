@@ -29,10 +29,10 @@ from taskmine import __version__
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / f"workflow-{SCHEMA_VERSION}.schema.json"
-#: Kinds `taskmine replay` performs; other kinds are kept in the document for the record.
+#: Kinds `taskmine replay` performs; an export leaves steps of other kinds out, with a note.
 REPLAYABLE_KINDS = (
     "focus", "wait_window", "click", "double_click", "right_click", "type", "hotkey",
-    "copy", "cut", "paste",
+    "copy", "cut", "paste", "scroll",
 )  # fmt: skip
 #: Kinds that are states of the recording, not something a bot does.
 NOT_ACTIONS = frozenset({"idle", "paused", "resumed"})
@@ -40,12 +40,25 @@ NOT_ACTIONS = frozenset({"idle", "paused", "resumed"})
 VALUE_KINDS = frozenset({"type", "paste"})
 #: Keys of the clipboard steps when the recording did not say which combination was used.
 CLIPBOARD_KEYS = {"copy": "ctrl+c", "cut": "ctrl+x", "paste": "ctrl+v"}
+#: The combinations a recording may name for each clipboard kind (the recorder's, see
+#: ``recorder.reduce.CLIPBOARD``); any other recorded text of such a step is its value.
+CLIPBOARD_CHORDS = {
+    "copy": {"ctrl+c", "cmd+c", "ctrl+insert"},
+    "cut": {"ctrl+x", "cmd+x", "shift+delete"},
+    "paste": {"ctrl+v", "cmd+v", "shift+insert"},
+}
+#: Key names some recordings spell differently from the workflow schema.
+KEY_ALIASES = {"escape": "esc", "return": "enter", "del": "delete", "super": "cmd",
+               "control": "ctrl", "pgup": "page_up", "pgdn": "page_down"}  # fmt: skip
+#: A scroll step whose recording kept no wheel steps scrolls three down.
+DEFAULT_SCROLL = {"dx": 0, "dy": -3}
+#: Bounds on what `load_workflow` reads: a workflow is a few hundred kilobytes.
+MAX_WORKFLOW_BYTES = 32 * 2**20
 PROCESS_FIELDS = {
     "name": "name", "signature": "signature", "key": "key", "instances": "n_instances",
     "users": "n_users", "score": "score", "confidence": "confidence",
 }  # fmt: skip
 _PLACEHOLDER = re.compile(r"<[^<>\s]*>")
-_KEYS = re.compile(r"^([a-z]+\+)*([a-z0-9_]+|[!-~])$")
 
 
 class WorkflowFormatError(ExplorerError):
@@ -70,9 +83,9 @@ def build_workflow(
     rows = [s for s in steps if (s.get("kind") or _kind_of(s["action"])) not in NOT_ACTIONS]
     if not rows:
         raise ExplorerError(f"candidate {process.get('name')!r} has no steps to export")
+    kept, omitted = _replayable_steps(process, rows)
     out_steps, inputs, constants, transfers = [], [], [], []
-    for row in rows:
-        step = _step(row)
+    for row, step in kept:
         out_steps.append(step)
         value = step["value"] or {}
         if "input" in value:
@@ -94,8 +107,55 @@ def build_workflow(
         "inputs": inputs,
         "constants": constants,
         "transfers": transfers,
+        "omitted": omitted,
     }
     return json.loads(json.dumps(document, default=_plain))
+
+
+def _replayable_steps(
+    process: dict[str, Any], rows: list[dict[str, Any]]
+) -> tuple[list[tuple[dict, dict]], list[dict[str, Any]]]:
+    """(row, step) pairs of the steps replay can perform, and the others as ``omitted``
+    entries; a candidate with none is refused, with the reasons."""
+    built = [(row, _step(row)) for row in rows]
+    omitted = [
+        {"id": step["id"], "kind": step["kind"], "reason": reason}
+        for _, step in built
+        if (reason := unreplayable(step))
+    ]
+    left_out = {o["id"] for o in omitted}
+    kept = [(row, _unlink(step, left_out)) for row, step in built if step["id"] not in left_out]
+    if not kept:
+        reasons = "; ".join(f"step {o['id']} {o['reason']}" for o in omitted[:5])
+        raise ExplorerError(
+            f"candidate {process.get('name')!r} has no step replay can perform ({reasons})",
+            "export it as bpmn, pdd or pdd-md to document it instead",
+        )
+    return kept, omitted
+
+
+def unreplayable(step: dict[str, Any]) -> str | None:
+    """Why replay could not perform ``step`` (its words go into ``omitted``), or None."""
+    kind, target = step["kind"], step["target"]
+    if kind not in REPLAYABLE_KINDS:
+        return f"is a {kind!r}, an action of an imported log that replay cannot perform"
+    if kind in ("focus", "wait_window") and not target["window_pattern"]:
+        return "names no window (the recording kept no title)"
+    if "click" in kind and not target["window_pattern"]:
+        return "has no window to click in (the recording kept no title)"
+    if "click" in kind and not (target["element"] or target["relative_position"]):
+        return "has neither an element nor a position to click"
+    if kind in ("hotkey", *CLIPBOARD_KEYS) and not step["keys"]:
+        return "kept no key combination replay can press"
+    return None
+
+
+def _unlink(step: dict[str, Any], left_out: set[int]) -> dict[str, Any]:
+    """A paste whose copy was left out pastes whatever the clipboard holds."""
+    value = step["value"] or {}
+    if value.get("transfer_from") in left_out:
+        return {**step, "value": None}
+    return step
 
 
 def _step(row: dict[str, Any]) -> dict[str, Any]:
@@ -124,6 +184,7 @@ def _step(row: dict[str, Any]) -> dict[str, Any]:
         "repeated": bool(row.get("repeated")),
         "support": support,
         "screenshot_id": row.get("screenshot_id"),
+        **({"scroll": _scroll(attrs)} if kind == "scroll" else {}),
     }
 
 
@@ -181,11 +242,49 @@ def _flag(step_id: int, name: str) -> dict[str, Any]:
 
 
 def _keys(kind: str, examples: list[str]) -> str | None:
-    """The key combination a hotkey or clipboard step presses, normalised (``ctrl+s``)."""
+    """The key combination a hotkey or clipboard step presses, normalised (``ctrl+s``).
+
+    Only a key chord: a clipboard step's recorded text may be the copied value (imported
+    logs and the simulator keep it there), so it counts only when it is one of that kind's
+    chords; a hotkey's only when it matches the schema's key grammar.
+    """
     if kind not in ("hotkey", *CLIPBOARD_KEYS):
         return None
-    recorded = examples[0].strip().lower().replace(" ", "") if examples else ""
-    return recorded if _KEYS.match(recorded) else CLIPBOARD_KEYS.get(kind)
+    recorded = normalise_keys(examples[0]) if examples else ""
+    if kind in CLIPBOARD_KEYS:
+        return recorded if recorded in CLIPBOARD_CHORDS[kind] else CLIPBOARD_KEYS[kind]
+    return recorded if is_key_chord(recorded) else None
+
+
+def normalise_keys(text: str) -> str:
+    """``Ctrl + Escape`` → ``ctrl+esc``: lower case, no spaces, the schema's key names."""
+    if text.endswith("+ "):  # the recorder writes ctrl+space as "ctrl+ "
+        text = text[:-1] + "space"
+    parts = text.strip().lower().replace(" ", "").split("+")
+    if len(parts) > 1 and parts[-1] == "":  # "ctrl++" presses the + key
+        parts = [*parts[:-2], "+"]
+    return "+".join(KEY_ALIASES.get(p, p) for p in parts)
+
+
+def is_key_chord(keys: str) -> bool:
+    """Whether ``keys`` follows the schema's key grammar (see ``keys`` in the schema)."""
+    return bool(_key_grammar().match(keys))
+
+
+@cache
+def _key_grammar() -> re.Pattern[str]:
+    return re.compile(workflow_schema()["$defs"]["step"]["properties"]["keys"]["pattern"])
+
+
+def _scroll(attrs: dict) -> dict[str, int]:
+    """Wheel steps of a scroll step: mining's median (``dx``, ``dy`` in attrs) or the default."""
+    try:
+        amounts = {axis: round(float(attrs[axis])) for axis in ("dx", "dy")}
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return dict(DEFAULT_SCROLL)
+    if any(abs(v) > 1000 for v in amounts.values()) or amounts == {"dx": 0, "dy": 0}:
+        return dict(DEFAULT_SCROLL)
+    return amounts
 
 
 def _examples(row: dict) -> list[str]:
@@ -250,11 +349,15 @@ def validate_workflow(document: Any) -> None:
             "export the workflow again with this taskmine, or upgrade taskmine",
         )
     validator = Draft202012Validator(workflow_schema())
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    try:
+        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    except RecursionError as exc:
+        raise WorkflowFormatError("workflow is nested too deeply to be a workflow") from exc
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "the document"
-        raise WorkflowFormatError(f"workflow is not valid at {where}: {first.message}")
+        message = first.message if len(first.message) <= 300 else first.message[:300] + "…"
+        raise WorkflowFormatError(f"workflow is not valid at {where}: {message}")
     ids = {s["id"] for s in document["steps"]}
     for ref in [t["from_step"] for t in document["transfers"]] + [
         i["step"] for i in document["inputs"]
@@ -264,18 +367,35 @@ def validate_workflow(document: Any) -> None:
 
 
 def load_workflow(path: Path) -> dict[str, Any]:
-    """Read and validate a workflow file; errors name the file."""
+    """Read and validate a workflow file; errors name the file.
+
+    Bounded before parsing: a file past `MAX_WORKFLOW_BYTES`, JSON nested past Python's
+    recursion limit and the non-JSON numbers NaN and Infinity are refused in one line.
+    """
+    path = Path(path)
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_WORKFLOW_BYTES:
+            raise WorkflowFormatError(
+                f"{path} is larger than a workflow can be ({size:,} bytes; at most "
+                f"{MAX_WORKFLOW_BYTES:,})"
+            )
+        document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except FileNotFoundError as exc:
         raise WorkflowFormatError(f"workflow file {path} does not exist") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
         raise WorkflowFormatError(f"{path} is not JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise WorkflowFormatError(f"{path} is nested too deeply to be a workflow") from exc
     try:
         validate_workflow(document)
     except WorkflowFormatError as exc:
         raise WorkflowFormatError(f"{path}: {exc.args[0]}") from exc
     return document
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def dumps_workflow(document: dict[str, Any]) -> bytes:

@@ -7,7 +7,7 @@ import argparse
 from taskmine.ui import Ui
 
 IMPORT_FORMATS = ("auto", "actionlogger", "smartrpa", "csv", "xes", "parquet")
-PROCESS_EXPORT_FORMATS = ("bpmn", "pdd", "workflow", "xes", "csv", "pdd-md", "skeleton")
+PROCESS_EXPORT_FORMATS = ("bpmn", "pdd", "workflow", "xes", "csv", "pdd-md", "skeleton", "robot")
 EVENT_EXPORT_FORMATS = ("parquet", "csv", "xes")
 RAW_CSV_HELP = (
     "write CSV values as they are, for programs; by default text a spreadsheet would run "
@@ -42,7 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--format", default="auto", choices=("auto", *EVENT_EXPORT_FORMATS))
     q.add_argument("--raw-csv", action="store_true", help=RAW_CSV_HELP)
     q.set_defaults(func=run_export_events)
-    q = what.add_parser("process", help="a candidate process as BPMN, PDD, workflow, XES or CSV")
+    q = what.add_parser(
+        "process", help="a candidate process as BPMN, PDD, workflow, script, XES or CSV"
+    )
     q.add_argument("process_id", type=int, metavar="ID")
     q.add_argument("--db", required=True)
     q.add_argument("--format", required=True, choices=PROCESS_EXPORT_FORMATS)

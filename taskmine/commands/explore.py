@@ -30,6 +30,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("workflow", metavar="WORKFLOW.json")
     p.add_argument("--inputs", required=True, metavar="FILE.csv")
     p.add_argument("--dry-run", action="store_true", help="print the steps, touch nothing")
+    p.add_argument("-y", "--yes", action="store_true", help="act without asking first")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="wait this long for a window or element (default 10, at most 600)",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=1,
+        choices=range(0, 6),
+        metavar="N",
+        help="tries again of a step whose target did not appear (default 1)",
+    )
     p.set_defaults(func=run_replay)
 
 
@@ -81,22 +97,31 @@ def run_demo(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def run_replay(args: argparse.Namespace, ui: Ui) -> int:
-    """Validate the workflow and the inputs first, then print (dry run) or perform each run."""
+    """Validate the workflow and the inputs first, then print (dry run) or, after a yes,
+    perform each run; the kill switch stops it at any moment."""
+    import sys
+
     from explorer.workflow import load_workflow
     from recorder import replay
+    from recorder.replay_inputs import read_inputs
 
     workflow = load_workflow(Path(args.workflow))
-    rows = replay.read_inputs(Path(args.inputs), workflow)
-    replay.check_replayable(workflow)
-    options = replay.ReplayOptions()
+    rows = read_inputs(Path(args.inputs), workflow)
+    replay.check_replayable(workflow, args.timeout)
+    options = replay.ReplayOptions(timeout_s=args.timeout, retries=args.retries)
     if args.dry_run:
         for run, row in enumerate(rows, start=1):
             print(f"run {run} of {len(rows)}")
             for action in replay.plan_run(workflow, row, options.timeout_s):
                 print(f"  {replay.describe(action)}")
         return 0
-    name = workflow["process"]["name"]
-    with ui.progress(f"replaying {name!r}") as on_progress:
-        done = replay.replay(workflow, rows, options, replay.LiveDesktop(), on_progress)
-    ui.info(f"replayed {name!r} {done} time(s)")
+    if not args.yes:
+        name, steps = workflow["process"]["name"], len(workflow["steps"])
+        replay.ask_to_proceed(name, steps, len(rows), sys.stdin, sys.stderr)
+    from recorder.replay_desktop import LiveDesktop
+
+    name = replay.quoted(workflow["process"]["name"])
+    with LiveDesktop() as desktop, ui.progress(f"replaying {name}") as on_progress:
+        done = replay.replay(workflow, rows, options, desktop, on_progress)
+    ui.info(f"replayed {name} {done} time(s)")
     return 0

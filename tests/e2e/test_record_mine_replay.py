@@ -174,7 +174,8 @@ def test_recorded_routine_is_mined_exported_and_replayed(desktop, forms, tmp_pat
 
     inputs = write_inputs(tmp_path / "inputs.csv", columns, REPLAYED)
     orders.saved.unlink()
-    done = cli("replay", str(flow), "--inputs", str(inputs), env=desktop.env, cwd=tmp_path)
+    done = cli("replay", str(flow), "--inputs", str(inputs), "--yes", env=desktop.env,
+               cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert orders.saved_rows() == [{**r, "password": ""} for r in REPLAYED]
 
@@ -186,8 +187,140 @@ def test_recorded_routine_is_mined_exported_and_replayed(desktop, forms, tmp_pat
     orders.saved.unlink()
     run = subprocess.run(
         [sys.executable, str(script), str(write_inputs(tmp_path / "two.csv", columns,
-                                                       REPLAYED[:2]))],
+                                                       REPLAYED[:2])), "--yes"],
         env=desktop.env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert orders.saved_rows() == [{**r, "password": ""} for r in REPLAYED[:2]]
+
+
+# -- a routine with a scroll and a copy/paste between two windows, text capture off -------
+
+REFERENCE_APP = Path(__file__).resolve().parent / "reference_app.py"
+#: Values no export may hold: the recorder keeps no typed or copied text by default.
+REFERENCES = [f"ZQ-{7000 + 37 * n}-K{n:02d}" for n in range(40)]
+AMOUNTS = [f"{4000 + 113 * n}.{n:02d}7" for n in range(40)]
+COPIED_RUNS = 16
+
+
+def start_viewer(desktop, folder: Path, orders: FormApp) -> tuple[subprocess.Popen, dict, Path]:
+    """The reference viewer below the orders form; returns it, its layout and its log."""
+    refs, layout, log = folder / "refs.json", folder / "viewer.layout.json", folder / "viewer.log"
+    refs.write_text(json.dumps(REFERENCES))
+    process = subprocess.Popen(
+        [sys.executable, str(REFERENCE_APP), "--title", "References - Viewer", "--references",
+         str(refs), "--watch", str(orders.saved), "--log", str(log), "--layout", str(layout)],
+        env=desktop.env,
+    )  # fmt: skip
+    wait_for(layout.exists, what="the reference viewer")
+    return process, json.loads(layout.read_text()), log
+
+
+def employee_copies(desktop, viewer: dict, orders: FormApp, amount: str) -> None:
+    """Read the notes (a click, a scroll), copy the reference, paste it into the form's
+    Customer field, type the amount, save."""
+    desktop.click(*viewer["Notes"])
+    desktop.click(*viewer["Notes"], repeat=3, button=5)  # three wheel steps down
+    desktop.click(*viewer["Reference"])
+    desktop.key("ctrl+slash")  # Tk's select-all
+    desktop.key("ctrl+c")
+    desktop.click(*orders.at("Customer"))
+    desktop.key("ctrl+v")
+    desktop.click(*orders.at("Amount"))
+    desktop.xdotool("type", "--delay", "15", amount)
+    desktop.key("ctrl+s")
+    time.sleep(2.0)  # files the paper, takes the next one: the pause between instances
+
+
+def saved_from(log: Path, start: int) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()[start:]]
+
+
+def test_a_copy_paste_routine_with_a_scroll_replays_and_no_value_is_exported(
+    desktop, forms, tmp_path
+):
+    orders, returns = forms
+    viewer_process, viewer, log = start_viewer(desktop, tmp_path, orders)
+    try:
+        rec = start_recorder(desktop, tmp_path)  # default policy: no typed text kept
+        for amount in AMOUNTS[:COPIED_RUNS]:
+            employee_copies(desktop, viewer, orders, amount)
+        for number in range(RETURNS):
+            employee_returns(desktop, returns, AMOUNTS[-1 - number])
+        assert rec.stop() is not None and rec.process.returncode == 0
+        recorded = saved_from(log, 0)
+        assert [r["reference"] for r in recorded] == REFERENCES[:COPIED_RUNS]
+        assert all(r["notes_top"] > 0 for r in recorded)  # every instance scrolled
+
+        db = rec.db
+        # xdotool works at one steady pace, so that some actions are always a little
+        # slower than the median gap; only a gap three times the median is a pause
+        with open_store(db) as store:
+            run_id = mining.mine(store, mining.MiningConfig(segment_pause=3.0))
+            found = store.query(
+                "SELECT p.process_id FROM processes p JOIN process_steps s "
+                "USING (run_id, process_id) WHERE run_id = ? AND s.kind = 'copy' "
+                "ORDER BY p.n_instances DESC",
+                [run_id],
+            ).rows()
+        assert found, "mining found no candidate that copies"
+        process_id = str(found[0][0])
+        assert_no_recorded_value_in_any_export(db, process_id)
+
+        flow = tmp_path / "copy.json"
+        done = cli("export", "process", process_id, "--db", str(db), "--format", "workflow",
+                   "--out", str(flow))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        workflow = load_workflow(flow)
+        kinds = [s["kind"] for s in workflow["steps"]]
+        assert {"scroll", "copy", "paste"} <= set(kinds), kinds
+        amount_column = next(
+            s["value"]["input"] for s in workflow["steps"]
+            if s["kind"] == "type" and s["target"]["element"] == "Amount"
+        )  # fmt: skip
+
+        rows = [{amount_column: a} for a in ("17.25", "980.10")]
+        inputs = write_inputs(tmp_path / "copy.csv", {amount_column: amount_column}, rows)
+        before, start = len(orders.saved_rows()), len(saved_from(log, 0))
+        done = cli("replay", str(flow), "--inputs", str(inputs), "--yes", env=desktop.env,
+                   cwd=tmp_path)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        replayed = wait_for(lambda: len(saved_from(log, start)) == 2 and saved_from(log, start))
+        assert orders.saved_rows()[before:] == [
+            {"Customer": shown["reference"], "Amount": row[amount_column], "password": ""}
+            for shown, row in zip(replayed, rows, strict=True)
+        ]
+        assert [r["reference"] for r in replayed] == REFERENCES[COPIED_RUNS : COPIED_RUNS + 2]
+        assert all(r["notes_top"] > 0 for r in replayed)  # replay scrolled the notes
+
+        # the Robot Framework suite of the same candidate, run by `robot`, does the same
+        suite = tmp_path / "copy.robot"
+        done = cli("export", "process", process_id, "--db", str(db), "--format", "robot",
+                   "--out", str(suite))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        before, start = len(orders.saved_rows()), len(saved_from(log, 0))
+        robot = subprocess.run(
+            [sys.executable, "-m", "robot", "--variable", f"INPUTS:{inputs}", "--outputdir",
+             str(tmp_path / "robot"), str(suite)],
+            cwd=tmp_path, env={**desktop.env, "PYTHONPATH": str(REPO)}, capture_output=True,
+            text=True, timeout=300,
+        )  # fmt: skip
+        assert robot.returncode == 0, robot.stdout + robot.stderr
+        replayed = wait_for(lambda: len(saved_from(log, start)) == 2 and saved_from(log, start))
+        assert [r["Amount"] for r in orders.saved_rows()[before:]] == ["17.25", "980.10"]
+        assert [r["Customer"] for r in orders.saved_rows()[before:]] == [
+            r["reference"] for r in replayed
+        ]
+    finally:
+        viewer_process.terminate()
+        viewer_process.wait(timeout=10)
+
+
+def assert_no_recorded_value_in_any_export(db: Path, process_id: str) -> None:
+    """With text capture off, no typed amount and no copied reference is in any export."""
+    from explorer.export import FORMATS, export
+
+    for fmt in FORMATS:
+        content = export(db, process_id, fmt).content.decode("utf-8", "replace")
+        leaked = [v for v in REFERENCES + AMOUNTS if v in content]
+        assert leaked == [], (fmt, leaked[:3])

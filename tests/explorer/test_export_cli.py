@@ -11,7 +11,9 @@ from explorer.workflow import validate_workflow
 from taskmine.cli import main
 
 
-@pytest.mark.parametrize("fmt", ["bpmn", "pdd", "workflow", "xes", "csv"])
+@pytest.mark.parametrize(
+    "fmt", ["bpmn", "pdd", "workflow", "xes", "csv", "pdd-md", "skeleton", "robot"]
+)
 def test_export_process_writes_each_format(dev_db: Path, tmp_path: Path, fmt: str, capsys) -> None:
     out = tmp_path / f"process.{fmt}"
     assert (

@@ -160,7 +160,8 @@ def test_a_step_most_instances_have_runs_unless_the_row_says_no():
 
 def test_a_decision_mining_found_is_kept():
     rule = {"rule": "when the amount is over 1000", "input": "Needs approval"}
-    steps = [row(1, "click", optional=True, support=0.2, attrs=json.dumps({"decision": rule}))]
+    steps = [row(1, "click", target="Approve", optional=True, support=0.2,
+                 attrs=json.dumps({"decision": rule}))]  # fmt: skip
     step = build_workflow(PROCESS, steps)["steps"][0]
     assert step["decision"] == {
         "kind": "mined",
@@ -255,6 +256,7 @@ def test_the_skeleton_has_one_function_per_step_and_the_inputs_as_parameters(doc
     run = functions["run"].args
     assert [a.arg for a in run.args] == ["desktop", "customer_3", "note_11", "discount_7",
                                          "do_step_8"]  # fmt: skip
+    assert ast.get_docstring(functions["step_3_type_customer"]).startswith("type customer_3")
     assert len(run.defaults) == 2  # the optional ones
 
 
@@ -278,15 +280,64 @@ def test_the_skeleton_performs_the_steps_a_row_asks_for(document):
     assert done[0].window == r"^Invoice\ .+?\ \-\ ERP$"
 
 
-def test_steps_replay_cannot_do_become_functions_that_say_so():
+def test_steps_replay_cannot_do_are_left_out_with_the_reason():
     from explorer.skeleton import render_skeleton
 
-    steps = [row(1, "editField", target='Name "x"\\')]
-    code = render_skeleton(build_workflow(PROCESS, steps))
+    steps = [row(1, "click", target="Name"), row(2, "editField", target='Name "x"\\'),
+             row(3, "hotkey", example_values=json.dumps(["4500004047"]))]  # fmt: skip
+    document = build_workflow(PROCESS, steps)
+    assert [s["id"] for s in document["steps"]] == [1]
+    assert document["omitted"] == [
+        {"id": 2, "kind": "editField",
+         "reason": "is a 'editField', an action of an imported log that replay cannot perform"},
+        {"id": 3, "kind": "hotkey", "reason": "kept no key combination replay can press"},
+    ]  # fmt: skip
+    code = render_skeleton(document)
     namespace: dict = {"__name__": "skeleton"}
     exec(compile(code, "skeleton.py", "exec"), namespace)
-    with pytest.raises(NotImplementedError, match="step 1 .'editField'. cannot be replayed"):
-        namespace["step_1_editfield_name_x"](None)
+    assert set(namespace["OMITTED"]) == {2, 3}
+    assert "    # step 2 was left out: OMITTED says why" in code
+
+
+def test_a_candidate_replay_can_do_nothing_of_is_refused_with_the_reasons():
+    from explorer.errors import ExplorerError
+
+    with pytest.raises(ExplorerError, match="no step replay can perform .step 1 is a 'editField'"):
+        build_workflow(PROCESS, [row(1, "editField", target="x")])
+
+
+@pytest.mark.parametrize(
+    ("kind", "recorded", "keys"),
+    [
+        ("copy", "4500004047", "ctrl+c"),  # a copied value, as imported logs keep it
+        ("paste", "5105600786", "ctrl+v"),
+        ("copy", "cmd+c", "cmd+c"),
+        ("cut", "Shift + Delete", "shift+delete"),
+        ("paste", "ctrl+s", "ctrl+v"),  # a chord, but not a paste's
+        ("hotkey", "Ctrl+Escape", "ctrl+esc"),
+        ("hotkey", "ctrl+ ", "ctrl+space"),
+        ("hotkey", "ctrl++", "ctrl++"),
+        ("hotkey", "enter", "enter"),
+        ("hotkey", "Acme Ltd", None),
+        ("hotkey", "a", None),
+        ("hotkey", "4500004047", None),
+    ],
+)
+def test_no_recorded_value_reaches_keys(kind, recorded, keys):
+    steps = [row(1, "click", target="x"), row(2, kind, example_values=json.dumps([recorded]))]
+    document = build_workflow(PROCESS, steps)
+    by_id = {s["id"]: s for s in document["steps"]}
+    assert (by_id[2]["keys"] if 2 in by_id else None) == keys
+    if len(recorded) > 1 and recorded != keys:
+        assert recorded not in json.dumps(document)
+
+
+def test_a_scroll_step_carries_its_wheel_steps():
+    steps = [row(1, "scroll", target="Sheet", attrs=json.dumps({"dx": 0, "dy": -7.4})),
+             row(2, "scroll", target="Sheet")]  # fmt: skip
+    document = build_workflow(PROCESS, steps)
+    assert [s["scroll"] for s in document["steps"]] == [{"dx": 0, "dy": -7}, {"dx": 0, "dy": -3}]
+    validate_workflow(document)
 
 
 def test_the_markdown_pdd_holds_every_step_and_its_screenshot(dev_db_master):

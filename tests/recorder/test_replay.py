@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,11 +95,22 @@ def write(folder: Path, document: dict, rows: list[dict]) -> tuple[Path, Path]:
     return flow, inputs
 
 
-def replay_cli(desktop, folder: Path, *args: str) -> subprocess.CompletedProcess:
-    """``taskmine replay`` run from ``folder`` (failure screenshots land there)."""
+def replay_cli(desktop, folder: Path, *args: str, yes: bool = True) -> subprocess.CompletedProcess:
+    """``taskmine replay`` run from ``folder`` (failure screenshots land there), with
+    ``--yes`` unless ``yes`` is false; standard input is closed, as in CI."""
     return subprocess.run(
-        [sys.executable, "-m", "taskmine.cli", "replay", *args],
+        [sys.executable, "-m", "taskmine.cli", "replay", *args, *(["--yes"] if yes else [])],
         cwd=folder, env=desktop.env, capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def start_replay(desktop, folder: Path, *args: str) -> subprocess.Popen:
+    """``taskmine replay --yes`` in the background, to stop it while it waits."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "taskmine.cli", "replay", *args, "--yes"],
+        cwd=folder, env=desktop.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
 
@@ -198,15 +211,16 @@ def test_a_missing_target_stops_with_a_screenshot(desktop, orders, tmp_path, ste
 
 def test_steps_replay_cannot_perform_are_refused_up_front():
     document = workflow(
-        [step(1, "editField", element="x"), step(2, "hotkey", keys="ctrl+banana"),
+        [step(1, "editField", element="x"), step(2, "hotkey", keys="ctrl+s"),
          step(3, "click")],
         [],
     )  # fmt: skip
+    document["steps"][1]["keys"] = "ctrl+banana"  # past the schema, as a hand edit may be
     with pytest.raises(ReplayError) as caught:
         check_replayable(document)
     assert str(caught.value).startswith(
-        "step 1 is a 'editField', which replay cannot perform; step 2: cannot press "
-        "'ctrl+banana': unknown key 'banana'; step 3 (click) has neither an element nor a "
+        "step 1: 'editField' is not something replay can perform; step 2: cannot press "
+        "'ctrl+banana': unknown key 'banana'; step 3: click has neither an element nor a "
         "position"
     )
 
@@ -221,3 +235,46 @@ def test_steps_replay_cannot_perform_are_refused_up_front():
 )
 def test_key_combinations_parse(keys, parsed):
     assert parse_keys(keys) == parsed
+
+
+def test_without_yes_and_without_a_terminal_nothing_is_touched(desktop, orders, tmp_path):
+    flow, inputs = write(tmp_path, order_workflow(amount_offset(orders)),
+                         [{"customer": "Acme", "amount": "1", "pin": ""}])  # fmt: skip
+    done = replay_cli(desktop, tmp_path, str(flow), "--inputs", str(inputs), yes=False)
+    assert done.returncode == 1
+    assert "wants a yes before it touches the desktop" in done.stderr
+    assert "--yes" in done.stderr
+    assert orders.saved_rows() == []
+
+
+@pytest.mark.parametrize("stop", ["corner", "hotkey"])
+def test_the_kill_switch_stops_a_waiting_replay(desktop, orders, tmp_path, stop):
+    """Replay waits (up to a minute) for a window that never comes; the person stops it."""
+    document = workflow(
+        [step(1, "click", element="Customer"), step(2, "type", value={"input": "customer"}),
+         step(3, "focus", window=r"^Never\ Opens$", timeout_s=60),
+         step(4, "hotkey", keys="ctrl+s")],
+        [text_input("customer", 2)],
+    )  # fmt: skip
+    flow, inputs = write(tmp_path, document, [{"customer": "Half done"}])
+    running = start_replay(desktop, tmp_path, str(flow), "--inputs", str(inputs))
+    try:
+        time.sleep(5.0)  # it has typed, or nearly, and then waits for the window
+        if stop == "corner":
+            desktop.xdotool("mousemove", "0", "0")
+        else:
+            desktop.key("ctrl+alt+shift+k")
+        _, err = running.communicate(timeout=20)
+    finally:
+        running.kill()
+        desktop.xdotool("mousemove", "640", "400")
+    assert running.returncode == 1, err
+    reason = (
+        "the mouse was pushed into a screen corner"
+        if stop == "corner"
+        else "ctrl+alt+shift+k was pressed"
+    )
+    # at step 3 (waiting), or still typing step 2 when the machine is slow to start replay
+    message = " ".join(err.split())
+    assert re.search(f"kill switch: {re.escape(reason)} at run 1, step [23];", message)
+    assert orders.saved_rows() == []  # ctrl+s never came
