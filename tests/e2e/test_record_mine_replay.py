@@ -253,10 +253,8 @@ def test_a_copy_paste_routine_with_a_scroll_replays_and_no_value_is_exported(
         assert all(r["notes_top"] > 0 for r in recorded)  # every instance scrolled
 
         db = rec.db
-        # xdotool works at one steady pace, so that some actions are always a little
-        # slower than the median gap; only a gap three times the median is a pause
         with open_store(db) as store:
-            run_id = mining.mine(store, mining.MiningConfig(segment_pause=3.0))
+            run_id = mining.mine(store, mining.MiningConfig())
             found = store.query(
                 "SELECT p.process_id FROM processes p JOIN process_steps s "
                 "USING (run_id, process_id) WHERE run_id = ? AND s.kind = 'copy' "
