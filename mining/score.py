@@ -24,6 +24,8 @@ import json
 import numpy as np
 import polars as pl
 
+from mining.names import name_process
+
 WORKDAYS_PER_WEEK = 5
 WEEKS_PER_MONTH = 52 / 12
 #: Weights of the automatability factors (they sum to 1).
@@ -159,19 +161,17 @@ def _variant_factors(variants: pl.DataFrame) -> pl.DataFrame:
 
 
 def _names(steps: pl.DataFrame) -> pl.DataFrame:
-    """A readable name ("Excel → SAP: Invoice <num>") and a stable signature per candidate."""
-    rows = []
-    for (process_id,), group in steps.sort("step_no").group_by("process_id", maintain_order=True):
-        apps = group["app"].drop_nulls().unique(maintain_order=True).to_list()
-        subject = _subject(group)
-        name = " → ".join(apps) or "Unnamed"
-        rows.append(
-            {
-                "process_id": process_id,
-                "name": f"{name}: {subject}" if subject else name,
-                "signature": signature_of(group),
-            }
+    """A readable name (`mining.names`) and a stable signature per candidate."""
+    rows = [
+        {
+            "process_id": process_id,
+            "name": name_process(group),
+            "signature": signature_of(group),
+        }
+        for (process_id,), group in steps.sort("step_no").group_by(
+            "process_id", maintain_order=True
         )
+    ]
     frame = pl.DataFrame(
         rows, schema={"process_id": pl.Int32, "name": pl.String, "signature": pl.String}
     )
@@ -194,28 +194,6 @@ def confidence_of(
     see. On the simulator it tracks purity (bench/RESULTS.md, mining_accuracy)."""
     parts = (membership, persistence, consistency, 1.0 - exception_share)
     return float(np.prod(np.clip(parts, 0.0, 1.0)) ** (1 / len(parts)))
-
-
-def _subject(steps: pl.DataFrame) -> str:
-    """The most frequent window title template (or target) with placeholders stripped;
-    on ties the one seen first in the workflow."""
-    for column in ("window_template", "target"):
-        values = (
-            steps.select(
-                "step_no",
-                pl.col(column)
-                .str.replace_all(r"<[^>]*>", " ")
-                .str.replace_all(r"[\s\-–|:]+", " ")
-                .str.strip_chars(),
-            )
-            .filter(pl.col(column).str.len_chars() > 0)
-            .group_by(column)
-            .agg(n=pl.len(), first=pl.col("step_no").min())
-            .sort(["n", "first"], descending=[True, False])
-        )
-        if values.height:
-            return values[column][0]
-    return ""
 
 
 def signature_of(steps: pl.DataFrame) -> str:

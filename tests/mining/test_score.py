@@ -125,9 +125,9 @@ def test_frequent_regular_work_ranks_above_rare_irregular_work(scored):
     assert scored[0]["score"] > scored[1]["score"]
 
 
-def test_names_come_from_apps_and_window_templates(scored):
-    assert scored[0]["name"] == "Excel → SAP: Invoice"
-    assert scored[1]["name"] == "Web: News"
+def test_names_say_what_moves_where(scored):
+    assert scored[0]["name"] == "Enter invoice from Invoices into SAP"
+    assert scored[1]["name"] == "Work on records in Web"
 
 
 def test_signature_depends_on_the_main_actions_only():
