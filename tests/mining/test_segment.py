@@ -318,3 +318,25 @@ def test_looking_a_record_up_without_keying_anything_is_not_an_instance() -> Non
         .agg(event=pl.col("i") + 1)
     )
     assert members["event"].to_list() == [list(range(7 * k + 4, 7 * k + 8)) for k in range(12)]
+
+
+def test_each_spreadsheet_row_copied_into_a_form_is_one_instance_never_cut_inside() -> None:
+    # the fields are copied in any order and one is sometimes typed: the only boundary
+    # is the next row, opened with "New" and saved with "Save"
+    rows, clock = [], 0.0
+    fields = [("A", "first"), ("B", "last"), ("C", "phone"), ("D", "city")]
+    for r in range(2, 14):
+        order = fields[r % 4 :] + fields[: r % 4]
+        steps = [{"kind": "clickButton", "app": "Chrome", "element_name": "new"}]
+        for column, field in order:
+            value = f"{field}-{r}"
+            steps += [
+                {"kind": "copyCell", "app": "Excel", "element_id": f"{column}{r}", "text": value},
+                {"kind": "paste", "app": "Chrome", "element_name": field, "text": value},
+            ]
+        steps.append({"kind": "clickButton", "app": "Chrome", "element_name": "save"})
+        for step in steps:
+            clock += 1.5
+            rows.append({**step, "at": clock})
+    found = groups(segment(rows))
+    assert found == [list(range(10 * k + 1, 10 * k + 11)) for k in range(12)]

@@ -1,0 +1,88 @@
+"""Which actions make up which routine, and where it starts, on small hand-made streams."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from mining.config import MiningConfig
+from mining.routines import find_routines
+
+CONFIG = MiningConfig()
+
+
+def encode(actions: list[str], cuts: set[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
+    """Action codes (sorted names → 0..n-1) and the sure cuts (the first event, ``cuts``)."""
+    names = sorted(set(actions))
+    codes = np.array([names.index(a) for a in actions], dtype=np.int64)
+    hard = np.zeros(len(actions), dtype=bool)
+    hard[0] = True
+    hard[list(cuts)] = True
+    return codes, hard
+
+
+def routines_of(actions: list[str], cuts: set[int] = frozenset()):
+    codes, hard = encode(actions, cuts)
+    found = find_routines(codes, hard, np.arange(len(actions), dtype=float), CONFIG)
+    names = sorted(set(actions))
+    groups: dict[int, set[str]] = {}
+    for code, community in enumerate(found.community):
+        groups.setdefault(int(community), set()).add(names[code])
+    starts = {frozenset(groups[c]): names[a] for c, a in found.start.items()}
+    return sorted(groups.values(), key=sorted), starts
+
+
+FORM = ["open form", "type name", "type amount", "type date", "click save"]
+MAIL = ["open mail", "copy order", "paste order", "click send"]
+SHEET = ["open sheet", "copy cell", "paste cell", "click check"]
+
+
+def shuffled_routines(instances: int, seed: int = 1) -> list[str]:
+    rng = random.Random(seed)
+    stream: list[str] = []
+    for _ in range(instances):
+        stream += rng.choice([FORM, MAIL, SHEET])
+    return stream
+
+
+def test_routines_done_in_random_order_are_told_apart_and_start_where_they_open():
+    groups, starts = routines_of(shuffled_routines(60))
+    assert {frozenset(g) for g in groups} == {frozenset(FORM), frozenset(MAIL), frozenset(SHEET)}
+    assert starts == {
+        frozenset(FORM): "open form",
+        frozenset(MAIL): "open mail",
+        frozenset(SHEET): "open sheet",
+    }
+
+
+def test_fields_typed_in_any_order_stay_one_routine():
+    rng = random.Random(2)
+    stream: list[str] = []
+    for _ in range(40):
+        fields = FORM[1:4]
+        rng.shuffle(fields)
+        stream += [FORM[0], *fields, FORM[4]]
+    groups, starts = routines_of(stream)
+    assert groups == [set(FORM)]
+    assert list(starts.values()) == ["open form"]
+
+
+def test_an_optional_block_and_a_branch_are_parts_of_their_routine():
+    rng = random.Random(3)
+    stream: list[str] = []
+    for _ in range(50):
+        stream += ["open case", "read case"]
+        stream += ["call customer", "note call"] if rng.random() < 0.4 else []
+        stream += rng.choice([["approve", "sign"], ["reject", "write reason", "send reason"]])
+        stream += ["close case"]
+    groups, starts = routines_of(stream)
+    assert len(groups) == 1
+    assert list(starts.values()) == ["open case"]
+
+
+def test_set_up_at_the_start_of_a_recording_is_no_start():
+    stream = ["open workbook", "log in"] + FORM * 30
+    groups, starts = routines_of(stream)
+    assert len(groups) == 1  # the set-up joins the only routine, as its first run
+    assert list(starts.values()) == ["open form"]
