@@ -2,8 +2,10 @@
 
 Action Logger and SmartRPA logs often come without a user column, or with it empty: one
 person recorded them. Rather than refuse such a file, its rows without a user are
-imported under the file's name (without its suffix), and a `DefaultUserWarning` says how
-many rows that was and how to choose the name. A column map that sets or maps
+imported under the file's name (without its suffix); where every other row names the
+same user, the blank rows are that person's (a recorder that left the field empty now
+and then), so a recording is not split in two. A `DefaultUserWarning` says how many rows
+that was, whose they became, and how to choose. A column map that sets or maps
 ``user_id`` itself is left alone: the map decides.
 """
 
@@ -36,6 +38,9 @@ def fill_default_user(
         value = pl.col(column)
         blank = value.is_null() | (value.str.strip_chars() == "")
         defaulted = int(raw.select(blank.sum()).item())
+        named = raw.filter(~blank)[column].unique()
+        if named.len() == 1:  # one person recorded it: the blank rows are theirs
+            stem = named[0]
         filled = raw.with_columns(pl.when(blank).then(pl.lit(stem)).otherwise(value).alias(column))
         why = f"an empty {column}"
     else:

@@ -59,6 +59,15 @@ def test_only_the_rows_with_an_empty_user_get_the_default(tmp_path, db_path):
     assert "2 of 4 rows have an empty userID" in note
 
 
+def test_blank_rows_of_a_one_person_recording_are_that_persons(tmp_path, db_path):
+    path = _actionlogger(tmp_path, ["u1", "", "u1", "u1"])
+    with open_store(db_path) as store:
+        [result] = import_logs(store, [path])
+    assert _users(db_path) == ["u1"] * 4
+    [note] = result.notes
+    assert "1 of 4 rows have an empty userID; imported under the user 'u1'" in note
+
+
 def test_a_complete_log_imports_without_a_note(tmp_path, db_path):
     path = _actionlogger(tmp_path, ["u1", "u1", "u2", "u2"])
     with open_store(db_path) as store:
