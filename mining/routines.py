@@ -64,6 +64,8 @@ def find_routines(
     while True:
         # shared actions are transparent while the routines take shape
         core = ~_weak(codes, hard, community, config)[codes]
+        if not core.any():  # nothing but shared actions: nothing to leave out
+            core[:] = True
         stretch = np.cumsum(hard)[core]
         core_hard = np.ones(len(stretch), dtype=bool)
         core_hard[1:] = stretch[1:] != stretch[:-1]
