@@ -280,6 +280,10 @@ def _phases(
     return dict(zip(best["c"].to_list(), best["action"].to_list(), strict=True))
 
 
+#: Fewest runs of a community before `_part_of` judges whether it is part of another.
+MIN_PART_RUNS = 3
+
+
 def _part_of(
     codes: np.ndarray,
     hard: np.ndarray,
@@ -293,7 +297,9 @@ def _part_of(
     An end action is one directly followed by its routine's start in more than a tenth
     of its occurrences. A run is inside its host when the run before it belongs to the
     host and ends on no end action, or the run after it belongs to the host and does
-    not open with the host's start.
+    not open with the host's start; a run between two routines' parts (an optional
+    section before a repeated block) counts for both. A community needs
+    `MIN_PART_RUNS` runs for its share to mean anything.
     """
     n = len(codes)
     starts = np.full(int(event.max()) + 1, -1)
@@ -313,20 +319,29 @@ def _part_of(
     prev_ok[1:] = ~hard[runs[1:]] & (end_share[codes[last[:-1]]] <= 0.1)
     next_ok = np.zeros(len(runs), dtype=bool)
     next_ok[:-1] = ~hard[runs[1:]] & (codes[runs[1:]] != starts[routine[1:]])
-    host = np.full(len(runs), -1)
-    host[1:] = np.where(prev_ok[1:], routine[:-1], -1)
-    host[:-1] = np.where((host[:-1] < 0) & next_ok[:-1], routine[1:], host[:-1])
-    frame = pl.DataFrame({"part": routine, "host": host})
+    index = np.arange(len(runs))
+    votes = pl.concat(
+        [  # each run votes for the run before it and the run after it, where inside
+            pl.DataFrame({"run": index[1:], "part": routine[1:], "host": routine[:-1]}).filter(
+                pl.Series(prev_ok[1:])
+            ),
+            pl.DataFrame({"run": index[:-1], "part": routine[:-1], "host": routine[1:]}).filter(
+                pl.Series(next_ok[:-1])
+            ),
+        ]
+    ).unique(["run", "host"])
+    runs_of = pl.DataFrame({"part": routine}).group_by("part").len("runs")
     inside = (
-        frame.group_by("part")
-        .agg(
-            runs=pl.len(),
-            host=pl.col("host").filter(pl.col("host") >= 0).mode().min(),
-        )
-        .join(frame.group_by("part", "host").len("with_host"), on=["part", "host"], how="left")
+        votes.group_by("part", "host")
+        .agg(with_host=pl.len())
+        .join(runs_of, on="part")
         .with_columns(share=pl.col("with_host") / pl.col("runs"))
-        .filter((pl.col("share") >= share) & (pl.col("host") != pl.col("part")))
-        .sort("share", "part", descending=[True, False])
+        .filter(
+            (pl.col("share") >= share)
+            & (pl.col("host") != pl.col("part"))
+            & (pl.col("runs") >= MIN_PART_RUNS)
+        )
+        .sort("share", "runs", "part", descending=[True, True, False])
     )
     if inside.is_empty():
         return None
