@@ -2,10 +2,11 @@
 
 For streams without business context (most public UI logs). Sure cuts come first: a new
 user, a new session, an idle gap. Between them, `mining.routines` says which routine
-each event belongs to and where that routine starts; an instance opens at its routine's
-start action, at a sure cut, or at the routine's first event after a cut, and every
-event of the routine until its next start belongs to it, even when another routine
-interrupts (the interrupted instance then has two parts). Instances shorter than
+each event belongs to and where that routine starts (or, when its start is optional,
+ends); an instance opens at its routine's start action (after its end action), at a
+sure cut, or at the routine's first event after a cut, and every event of the routine
+until its next start belongs to it, even when another routine interrupts (the
+interrupted instance then has two parts). Instances shorter than
 ``segment_min_events`` are noise.
 """
 
@@ -42,11 +43,20 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     event = routines.event
     starts = np.full(int(event.max()) + 1, -1)
     for c, a in routines.start.items():
-        starts[c] = a
+        starts[c] = a if c not in routines.end else -1
+    ends = np.full(int(event.max()) + 1, -1)
+    for c, a in routines.end.items():
+        ends[c] = a
     groups = pl.DataFrame({"i": frame["i"], "stretch": np.cumsum(hard), "routine": event})
-    # a routine's first event after a cut opens an instance even off its start action
-    first = groups.select(pl.int_range(pl.len()).over("stretch", "routine") == 0).to_series()
-    opens = hard | (codes == starts[event]) | first.to_numpy()
+    # a routine's first event after a cut opens an instance even off its start action,
+    # and so does its first event after its end (where it is cut after its end)
+    marks = groups.with_columns(is_end=pl.Series(codes == ends[event])).select(
+        first=pl.int_range(pl.len()).over("stretch", "routine") == 0,
+        after_end=pl.col("is_end").shift(1).over("stretch", "routine").fill_null(False),
+    )
+    opens = (
+        hard | (codes == starts[event]) | marks["first"].to_numpy() | marks["after_end"].to_numpy()
+    )
     segments = groups.with_columns(
         id=pl.Series(np.where(opens, np.cumsum(opens), -1))
     ).with_columns(
