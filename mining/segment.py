@@ -32,8 +32,7 @@ OUTPUT_SCHEMA = {
 
 def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     """One row per event in a task instance: ``event_id, user_id, instance_id, position,
-    routine`` (the structural routine of the event, `mining.routines`, whichever view
-    segmented it).
+    routine`` (the structural routine, `mining.routines`; null where context segmented).
 
     ``actions`` is the output of `label_actions`, ordered by user, time and event id.
     Instance ids are unique across users and numbered in order of (user, first event);
@@ -54,9 +53,8 @@ def segment_stream(actions: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     chosen = (
         pl.concat(
             [
-                context.filter(in_context)
-                .select("i", "segment")
-                .join(structure.select("i", "routine"), on="i", how="left"),
+                # structure's routines are what context won against: not trusted here
+                context.filter(in_context).select("i", "segment", routine=pl.lit(None, pl.Int64)),
                 structure.filter(~in_context).select("i", pl.col("segment") + offset, "routine"),
             ]
         )
