@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from explorer.savings import Assumptions
 from storage.settings import setting
 
 
@@ -23,11 +24,27 @@ class ExplorerConfig:
         0.5, "candidates whose confidence is below this go to the review queue, not the ranking"
     )
     max_rows: int = setting(500, "most instances or events a page lists at once")
+    hourly_cost: float = setting(
+        40.0,
+        "what an hour of the recorded work costs, for savings in money (editable on the pages)",
+    )
+    automation_rate: float = setting(
+        1.0,
+        "share of a routine's recorded time a bot would take over, 0-1 (1: all of it, as "
+        "mining's hours saved; editable on the pages)",
+    )
+    currency: str = setting("€", "the symbol money figures are shown with")
     user_groups: dict = setting(
         {},
         "named groups of (pseudonymous) user ids for the Users filter, a TOML table such as "
         '`user_groups = { finance = ["user-1a2b", "user-3c4d"] }`',
     )
+
+    @property
+    def assumptions(self) -> Assumptions:
+        """The savings assumptions a page starts from."""
+        rate = min(max(self.automation_rate, 0.0), 1.0)
+        return Assumptions(max(self.hourly_cost, 0.0), rate, self.currency)
 
     @property
     def has_credentials(self) -> bool:

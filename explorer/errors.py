@@ -22,3 +22,13 @@ class UnknownProcessError(ExplorerError):
     """The process id asked for is not a candidate of the mining run."""
 
     hint = "list the candidates on the explorer's Opportunities page or with `taskmine explore`"
+
+
+class MovedProcessError(UnknownProcessError):
+    """The candidate asked for was merged into another one, or split into parts."""
+
+    hint = "open the candidate it went into"
+
+    def __init__(self, message: str, holders: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.holders = holders  # (key, name) of the units that hold it now

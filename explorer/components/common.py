@@ -27,16 +27,23 @@ def card(title: str, *children: object, id: str | None = None) -> html.Section: 
     return html.Section([header, *children], className="card", **props)
 
 
-def kpi(label: str, value: str, hint: str = "") -> html.Div:
+def kpi(label: str, value: str, hint: str = "", detail: str = "") -> html.Div:
+    """A figure of merit; ``hint`` (its formula) shows on hover, ``detail`` below it."""
     return html.Div(
-        [html.Div(value, className="kpi-value"), html.Div(label, className="kpi-label")],
+        [
+            html.Div(value, className="kpi-value"),
+            html.Div(label, className="kpi-label"),
+            html.Div(detail, className="kpi-detail") if detail else None,
+        ],
         className="kpi",
         title=hint,
     )
 
 
-def kpi_row(items: list[tuple[str, str]]) -> html.Div:
-    return html.Div([kpi(label, value) for label, value in items], className="kpi-row")
+def kpi_row(items: list[tuple], id: str | None = None) -> html.Div:  # noqa: A002
+    """Figures of merit from ``(label, value[, hint[, detail]])`` tuples."""
+    props = {"id": id} if id else {}
+    return html.Div([kpi(*item) for item in items], className="kpi-row", **props)
 
 
 def notice(title: str, message: str, fix: str = "", kind: str = "info") -> html.Div:
@@ -102,12 +109,41 @@ def fmt_share(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
 
-def factor_table(factors: dict[str, float]) -> html.Div:
-    """Each scoring factor by name; factors have different units, so no common bar scale."""
+def fmt_rate(value: float | None) -> str:
+    """A count per week: whole numbers from 10 on (``195``, not ``195.0``)."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"
+
+
+def fmt_money(value: float | None, currency: str) -> str:
+    return "—" if value is None or value != value else f"{currency} {value:,.0f}"
+
+
+def fmt_range(low: float | None, high: float | None, unit: str = "") -> str:
+    """An interval as ``52–71 h`` (en dash), or ``—`` when there is none."""
+    if low is None or high is None or low != low or high != high:
+        return "—"
+    return f"{low:,.0f}–{high:,.0f}{unit}"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 candidate``, ``2 candidates``."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def factor_table(factors: dict[str, float], formulas: dict[str, str]) -> html.Div:
+    """Each scoring factor with its value and, beside it, its formula."""
     if not factors:
         return html.P("Mining reported no factors.", className="muted")
     rows = [
-        html.Tr([html.Td(name.replace("_", " ")), html.Td(f"{value:,.3g}", className="num")])
-        for name, value in sorted(factors.items())
+        html.Tr(
+            [
+                html.Td(name.replace("_", " ")),
+                html.Td(f"{value:,.3g}", className="num"),
+                html.Td(formulas.get(name, ""), className="formula"),
+            ]
+        )
+        for name, value in factors.items()
     ]
     return html.Table(html.Tbody(rows), className="factors")

@@ -1,4 +1,5 @@
-"""Screenshot strips: one frame per consensus step, or per event of an instance (replay)."""
+"""Screenshot strips and the large view: one frame per consensus step, or per event of an
+instance (replay); a click opens the frame large, with the click position marked."""
 
 from __future__ import annotations
 
@@ -8,15 +9,46 @@ from dash import html
 from explorer.components.common import screenshot_src
 
 
-def _frame(number: str, caption: str, detail: str, screenshot_id: int | None) -> html.Figure:
+def _marker(x: float | None, y: float | None) -> html.Div | None:
+    """A ring at the click position, given as fractions of the image's width and height."""
+    if x is None or y is None:
+        return None
+    return html.Div(
+        className="click-marker", style={"left": f"{100 * x:.2f}%", "top": f"{100 * y:.2f}%"}
+    )
+
+
+def shot_view(screenshot_id: int, caption: str, x: float | None, y: float | None) -> html.Div:
+    """An image with its click marker, positioned over it (thumbnail or large)."""
+    return html.Div(
+        [html.Img(src=screenshot_src(screenshot_id), alt=caption), _marker(x, y)],
+        className="shot",
+    )
+
+
+def _frame(
+    strip: str,
+    index: int,
+    number: str,
+    caption: str,
+    detail: str,
+    shot: dict | None,
+) -> html.Figure:
     image = (
-        html.Img(src=screenshot_src(screenshot_id), alt=caption)
-        if screenshot_id is not None
+        shot_view(shot["shot"], caption, shot.get("x"), shot.get("y"))
+        if shot
         else html.Div("no screenshot", className="frame-missing")
     )
     return html.Figure(
         [
-            image,
+            html.Button(
+                image,
+                id={"type": strip, "index": index},
+                className="frame-open",
+                title="open large",
+                disabled=shot is None,
+                n_clicks=0,
+            ),
             html.Figcaption(
                 [html.B(number), " ", caption, html.Br(), html.Span(detail, className="muted")]
             ),
@@ -25,36 +57,67 @@ def _frame(number: str, caption: str, detail: str, screenshot_id: int | None) ->
     )
 
 
-def _strip(frames: list[html.Figure], empty: str) -> html.Div | html.P:
-    return html.Div(frames, className="filmstrip") if frames else html.P(empty, className="muted")
+def _strip(frames: list, empty: str, id: str | None = None) -> html.Div | html.P:  # noqa: A002
+    props = {"id": id} if id else {}
+    if not frames:
+        return html.P(empty, className="muted", **props)
+    return html.Div(frames, className="filmstrip", **props)
 
 
-def step_filmstrip(steps: pl.DataFrame) -> html.Div | html.P:
-    """A representative screenshot per step of the consensus workflow."""
-    frames = [
-        _frame(
-            f"{s['step_no']}.",
-            describe_step(s),
-            f"support {100 * s['support']:.0f}%",
-            s.get("screenshot_id"),
-        )
-        for s in steps.iter_rows(named=True)
+def shots_of(frame: pl.DataFrame, caption: str) -> list[dict | None]:
+    """The large view's data per frame: screenshot, click position, caption column."""
+    return [
+        None
+        if r["screenshot_id"] is None
+        else {
+            "shot": int(r["screenshot_id"]),
+            "x": r["mark_x"],
+            "y": r["mark_y"],
+            "caption": r[caption],
+        }
+        for r in frame.iter_rows(named=True)
     ]
-    return _strip(frames, "Mining recorded no consensus steps for this candidate.")
 
 
-def replay(events: pl.DataFrame) -> html.Div | html.P:
-    """Every event of one instance, in order, each with its screenshot when one was taken."""
+def step_filmstrip(steps: pl.DataFrame, strip: str, id: str) -> html.Div | html.P:  # noqa: A002
+    """A screenshot per step of the consensus workflow (``steps`` with ``caption``)."""
+    shots = shots_of(steps, "caption")
     frames = [
         _frame(
-            f"{e['position'] + 1}.",
-            f"{e['kind']} · {e['app'] or '?'}",
-            " · ".join(str(v) for v in (e["element"], e["text"]) if v) or (e["window_title"] or ""),
-            e["screenshot_id"],
+            strip, i, f"{s['step_no']}.", s["caption"], f"support {100 * s['support']:.0f}%", shot
         )
-        for e in events.iter_rows(named=True)
+        for i, (s, shot) in enumerate(zip(steps.iter_rows(named=True), shots, strict=True))
+    ]
+    return _strip(frames, "Mining recorded no consensus steps for this candidate.", id)
+
+
+def replay(events: pl.DataFrame, strip: str) -> html.Div | html.P:
+    """Every event of one instance, in order, each with the screen it was done on."""
+    events = events.with_columns(caption=describe_events(events))
+    shots = shots_of(events, "caption")
+    frames = [
+        _frame(
+            strip,
+            i,
+            f"{e['position'] + 1}.",
+            e["caption"],
+            " · ".join(str(v) for v in (e["element"], e["text"]) if v) or (e["window_title"] or ""),
+            shot,
+        )
+        for i, (e, shot) in enumerate(zip(events.iter_rows(named=True), shots, strict=True))
     ]
     return _strip(frames, "This instance has no events.")
+
+
+def replay_shots(events: pl.DataFrame) -> list[dict | None]:
+    """The large view's data for each frame of `replay`."""
+    return shots_of(events.with_columns(caption=describe_events(events)), "caption")
+
+
+def describe_events(events: pl.DataFrame) -> pl.Series:
+    return pl.Series(
+        [f"{e['kind']} · {e['app'] or '?'}" for e in events.iter_rows(named=True)], dtype=pl.String
+    )
 
 
 def describe_step(step: dict) -> str:
@@ -62,3 +125,44 @@ def describe_step(step: dict) -> str:
     target = f" “{step['target']}”" if step.get("target") else ""
     app = f" in {step['app']}" if step.get("app") else ""
     return f"{step.get('kind') or step['action']}{target}{app}"
+
+
+def lightbox_frame(id: str) -> html.Div:  # noqa: A002
+    """The large view, hidden until a frame is opened; Esc or × closes it."""
+    return html.Div(
+        html.Div(
+            [
+                html.Div(
+                    [
+                        html.Span(id=f"{id}-caption", className="lightbox-caption"),
+                        html.Button(
+                            "×",
+                            id=f"{id}-close",
+                            className="lightbox-close",
+                            title="close (Esc)",
+                            n_clicks=0,
+                        ),
+                    ],
+                    className="lightbox-bar",
+                ),
+                html.Div(id=f"{id}-content"),
+            ],
+            className="lightbox-panel",
+        ),
+        id=id,
+        className="lightbox",
+        hidden=True,
+    )
+
+
+def lightbox_content(shot: dict) -> list:
+    """The screenshot at full width with its click marked, and what the mark means."""
+    return [
+        shot_view(shot["shot"], shot.get("caption") or "", shot.get("x"), shot.get("y")),
+        html.P(
+            "The ring marks where the click landed."
+            if shot.get("x") is not None
+            else "No click on this screen (typing, or the screen as it was before).",
+            className="muted",
+        ),
+    ]

@@ -1,11 +1,11 @@
 """The process map drawn from its layout (`map_layout`): a plotly figure and an SVG.
 
 Both show the same picture, interactively in the explorer and statically in the process
-definition document: boxes with a short step name, its app and how often it occurs,
-shaded by frequency; edges as wide as they are frequent; loops as dashed arcs going back
-below the flow, repeats of one step as an arch above its box. Counts and median times of
-the transitions show on hover (in the SVG as tooltips, and on the busiest edges as text)
-rather than as labels that hide the map.
+definition document. The map runs top to bottom, as Disco's and Celonis's do: a page
+scrolls down naturally, so box names can be long enough to read, and a routine of twenty
+steps needs no sideways scrolling. Boxes show a step's number and name, its app and how
+often it is done, shaded by frequency; arrows are as wide as they are frequent; loops
+are dashed arcs going back up on the right, transitions that skip steps arc on the left.
 """
 
 from __future__ import annotations
@@ -27,12 +27,15 @@ from explorer.components.map_layout import (
 
 ACCENT = "#3451b2"
 LOOP = "#e8590c"
-PX_LAYER, PX_ROW = 175, 78  # pixels per layer (x) and per row (y)
-BOX_W, BOX_H = 0.37, 0.3  # half a box, in layers and rows
+PX_COL, PX_LAYER = 250, 80  # pixels per column (x) and per layer (y)
+BOX_W, BOX_H = 0.42, 0.3  # half a box, in columns and layers
+CAPTION_CHARS = 32  # what fits on a box's first line
 LABELLED_EDGES = 12  # the SVG writes counts on this many of the busiest edges
 SHADES = ((0.66, ACCENT, "white"), (0.33, "#7186d6", "white"), (0.0, "#e3e8fa", "#1d2b5c"))
 
 Point = tuple[float, float]
+#: node -> (box text, app, full description for hovers)
+Captions = dict[str, tuple[str, str, str]]
 
 
 def step_caption(action: str, width: int = 22) -> tuple[str, str]:
@@ -40,6 +43,7 @@ def step_caption(action: str, width: int = 22) -> tuple[str, str]:
     done to what, and in which app, e.g. ``("click Invoice date", "AcroRd32")``."""
     if action in (START, END):
         return action, ""
+    action = re.sub(r" #\d+$", "", action)  # mining's suffix of a repeated step
     sep = "|" if "|" in action else ":"
     kind, app, target, rest = [*action.split(sep, 3), "", "", ""][:4]
     title = rest.rsplit(sep, 1)[0]  # a title may hold the separator, the URL after it not
@@ -56,24 +60,43 @@ def _gist(title: str) -> str:
     return ""
 
 
+def default_captions(nodes: list[str]) -> Captions:
+    """Captions from the action labels alone (no step numbers)."""
+    out = {}
+    for node in nodes:
+        head, app = step_caption(node, CAPTION_CHARS)
+        out[node] = (head, app, " ".join(step_caption(node, 200)))
+    return out
+
+
 def edge_hover(edge: dict) -> str:
-    median = "" if edge["median_s"] is None else f" · median {edge['median_s']:.1f} s"
-    return f"{edge['count']:,}×{median}"
+    median = "" if edge.get("median_s") is None else f" · median {edge['median_s']:.1f} s"
+    return f"{edge['count']:,} instances{median}"
+
+
+def _half_width(node: str) -> float:
+    return BOX_W * (0.55 if node in (START, END) else 1.0)
+
+
+def _xy(lay: MapLayout, node: str) -> Point:
+    """A node's centre: x the column (the layout's row), y the layer (down the page)."""
+    layer, row = lay.positions[node]
+    return row, layer
 
 
 def edge_curve(lay: MapLayout, edge: dict) -> tuple[Point, Point, Point]:
     """Start, control and end point of the edge as a quadratic Bézier, in layout units."""
-    (x0, y0), (x1, y1) = lay.positions[edge["source"]], lay.positions[edge["target"]]
+    (x0, y0), (x1, y1) = _xy(lay, edge["source"]), _xy(lay, edge["target"])
+    w0, w1 = _half_width(edge["source"]), _half_width(edge["target"])
     if edge["kind"] == "self":
-        return (x0 - 0.12, y0 - BOX_H), (x0, y0 - BOX_H - 0.7), (x0 + 0.12, y0 - BOX_H)
-    if edge["kind"] == "back":  # an arc below both boxes, deeper the further it reaches
-        low = max(y0, y1) + BOX_H + 0.5 + 0.2 * abs(x0 - x1)
-        return (x0, y0 + BOX_H), ((x0 + x1) / 2, low), (x1, y1 + BOX_H)
-    start, end = (x0 + _half_width(edge["source"]), y0), (x1 - _half_width(edge["target"]), y1)
-    if x1 - x0 > 1:  # skips layers: arc past the boxes in between, on the outer side
-        side = max(y0, y1) + 1.0 if y0 + y1 > 0 else min(y0, y1) - 1.0
-        return start, ((x0 + x1) / 2, side), end
-    return start, ((start[0] + end[0]) / 2, (y0 + y1) / 2), end
+        return (x0 + w0, y0 - 0.12), (x0 + w0 + 0.4, y0), (x0 + w0, y0 + 0.12)
+    if edge["kind"] == "back":  # up along the right, further out the further it reaches
+        side = max(x0 + w0, x1 + w1) + 0.35 + 0.06 * abs(y0 - y1)
+        return (x0 + w0, y0), (side, (y0 + y1) / 2), (x1 + w1, y1)
+    start, end = (x0, y0 + BOX_H), (x1, y1 - BOX_H)
+    if y1 - y0 > 1:  # skips steps: arc past the boxes in between, on the left
+        return start, (min(x0 - w0, x1 - w1) - 0.25, (y0 + y1) / 2), end
+    return start, ((x0 + x1) / 2, (y0 + y1) / 2), end
 
 
 def _bezier(p0: Point, c: Point, p1: Point, t: float) -> Point:
@@ -89,10 +112,10 @@ def _shade(count: int, top: int) -> tuple[str, str]:
     return next((fill, ink) for floor, fill, ink in SHADES if count >= floor * top)
 
 
-def _look(lay: MapLayout, node: str) -> tuple[str, str, str, str]:
+def _look(lay: MapLayout, node: str, captions: Captions) -> tuple[str, str, str, str]:
     """Fill, text colour and the two text lines of a node's box."""
     count = lay.counts.get(node, 0)
-    head, app = step_caption(node)
+    head, app, _ = captions.get(node) or default_captions([node])[node]
     second = f"{app} · {count:,}×" if app else f"{count:,}×"
     if node == START:
         return "#2f9e44", "white", head, second
@@ -104,56 +127,48 @@ def _look(lay: MapLayout, node: str) -> tuple[str, str, str, str]:
 
 def _size(lay: MapLayout) -> tuple[int, int, list[float], list[float]]:
     """Figure width and height in pixels and the axis ranges that keep boxes their size."""
-    xs = [x for x, _ in lay.positions.values()]
-    ys = [y for _, y in lay.positions.values()]
-    loops = any(e["kind"] == "back" for e in lay.edges)
-    x_range = [min(xs) - 0.5, max(xs) + 0.5]
-    y_range = [max(ys) + (1.6 if loops else 0.6), min(ys) - 1.0]  # reversed: rows go down
-    width = int((x_range[1] - x_range[0]) * PX_LAYER)
-    height = int((y_range[0] - y_range[1]) * PX_ROW)
+    xs = [_xy(lay, n)[0] for n in lay.positions]
+    ys = [_xy(lay, n)[1] for n in lay.positions]
+    kinds = {e["kind"] for e in lay.edges}
+    left = min(xs) - BOX_W - (0.4 if "forward" in kinds else 0.1)
+    right = max(xs) + BOX_W + (0.9 if kinds & {"back", "self"} else 0.1)
+    x_range = [left, right]
+    y_range = [max(ys) + 0.55, min(ys) - 0.55]  # reversed: layers go down
+    width = int((right - left) * PX_COL)
+    height = int((y_range[0] - y_range[1]) * PX_LAYER)
     return width, height, x_range, y_range
 
 
-def process_map_figure(edges: pl.DataFrame, min_share: float = 0) -> dict:
-    """An interactive map of the transitions at least ``min_share`` % of instances take.
+def process_map_figure(
+    edges: pl.DataFrame,
+    min_share: float = 0,
+    captions: Captions | None = None,
+    counts: dict[str, int] | None = None,
+) -> dict:
+    """An interactive map of ``source, target, count`` transitions.
 
-    Returned as a plain figure dict (Dash sends it as is): building hundreds of validated
-    plotly objects costs more than the query. Edges are a few traces, one per kind and
-    width band; boxes are layout shapes; hover targets are two marker traces.
+    ``captions`` name the boxes (default: from the action labels); ``counts`` are the
+    steps' frequencies (default: from ``edges``). Returned as a plain figure dict (Dash
+    sends it as is): building validated plotly objects costs more than the query.
     """
     if edges.is_empty():
-        return _empty_figure("No events for this selection")
+        return _empty_figure("No instance of this candidate in the period and users chosen")
     shown = prune_edges(edges, min_share)
-    lay = layout_map(shown, step_counts(edges))
+    lay = layout_map(shown, counts or step_counts(edges))
+    captions = {**default_captions(list(lay.positions)), **(captions or {})}
     width, height, x_range, y_range = _size(lay)
-    data = [*_edge_traces(lay), _edge_hover_trace(lay), _node_trace(lay)]
-    annotations = []
-    if shown.height < edges.height:
-        annotations.append(
-            {
-                "text": f"{shown.height} of {edges.height} transitions shown",
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 1,
-                "yanchor": "bottom",
-                "showarrow": False,
-                "xanchor": "left",
-                "font": {"size": 11, "color": "#667085"},
-            }
-        )
+    data = [*_edge_traces(lay), _edge_hover_trace(lay, captions), _node_trace(lay, captions)]
     layout = {
         "width": width,
-        "height": height + 30,
-        "margin": {"l": 0, "r": 0, "t": 24, "b": 6},
+        "height": height,
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "hovermode": "closest",
-        "dragmode": "pan",
-        "shapes": _box_shapes(lay),
-        "annotations": annotations,
-        "xaxis": {"visible": False, "range": x_range, "fixedrange": False},
-        "yaxis": {"visible": False, "range": y_range},
+        "dragmode": False,
+        "shapes": [_box_shape(lay, node, captions) for node in lay.positions],
+        "xaxis": {"visible": False, "range": x_range, "fixedrange": True},
+        "yaxis": {"visible": False, "range": y_range, "fixedrange": True},
     }
     return {"data": data, "layout": layout}
 
@@ -193,16 +208,17 @@ def _edge_traces(lay: MapLayout) -> list[dict]:
     ]
 
 
-def _edge_hover_trace(lay: MapLayout) -> dict:
-    """Invisible points halfway along each edge: hovering one tells its count and time."""
+def _edge_hover_trace(lay: MapLayout, captions: Captions) -> dict:
+    """Invisible points halfway along each edge: hovering one tells its count."""
     middles = [_bezier(*edge_curve(lay, e), 0.5) for e in lay.edges]
     texts = [
-        f"{html.escape(' '.join(step_caption(e['source'])))} → "
-        f"{html.escape(' '.join(step_caption(e['target'])))}<br>{edge_hover(e)}"
+        f"{html.escape(captions[e['source']][0])} → {html.escape(captions[e['target']][0])}"
+        f"<br>{edge_hover(e)}"
         for e in lay.edges
     ]
     return {
         "type": "scatter",
+        "name": "transitions",
         "x": [m[0] for m in middles],
         "y": [m[1] for m in middles],
         "mode": "markers",
@@ -213,46 +229,41 @@ def _edge_hover_trace(lay: MapLayout) -> dict:
     }
 
 
-def _node_trace(lay: MapLayout) -> dict:
-    """The boxes' text (step, app, count), also their hover target with the full label."""
+def _node_trace(lay: MapLayout, captions: Captions) -> dict:
+    """The boxes' text (step, app, count), also their hover target with the full name."""
     names = list(lay.positions)
-    looks = [_look(lay, n) for n in names]
+    looks = [_look(lay, n, captions) for n in names]
     return {
         "type": "scatter",
-        "x": [lay.positions[n][0] for n in names],
-        "y": [lay.positions[n][1] for n in names],
+        "name": "steps",
+        "x": [_xy(lay, n)[0] for n in names],
+        "y": [_xy(lay, n)[1] for n in names],
         "mode": "markers+text",
         "text": [f"<b>{html.escape(head)}</b><br>{html.escape(sub)}" for *_, head, sub in looks],
-        "textfont": {"size": 11, "color": [ink for _, ink, *_ in looks]},
-        "marker": {"size": 40, "symbol": "square", "color": "rgba(0,0,0,0)"},
-        "hovertext": [f"{html.escape(n)}<br>{lay.counts.get(n, 0):,} times" for n in names],
+        "textfont": {"size": 12, "color": [ink for _, ink, *_ in looks]},
+        "marker": {"size": 44, "symbol": "square", "color": "rgba(0,0,0,0)"},
+        "hovertext": [
+            f"{html.escape(captions[n][2])}<br>{lay.counts.get(n, 0):,} times" for n in names
+        ],
         "hoverinfo": "text",
         "showlegend": False,
     }
 
 
-def _box_shapes(lay: MapLayout) -> list[dict]:
-    shapes = []
-    for node, (x, y) in lay.positions.items():
-        fill = _look(lay, node)[0]
-        half = _half_width(node)
-        shapes.append(
-            {
-                "type": "rect",
-                "x0": x - half,
-                "x1": x + half,
-                "y0": y - BOX_H,
-                "y1": y + BOX_H,
-                "fillcolor": fill,
-                "line": {"color": ACCENT if node not in (START, END) else fill, "width": 1},
-                "layer": "below",
-            }
-        )
-    return shapes
-
-
-def _half_width(node: str) -> float:
-    return BOX_W * (0.6 if node in (START, END) else 1.0)
+def _box_shape(lay: MapLayout, node: str, captions: Captions) -> dict:
+    x, y = _xy(lay, node)
+    fill = _look(lay, node, captions)[0]
+    half = _half_width(node)
+    return {
+        "type": "rect",
+        "x0": x - half,
+        "x1": x + half,
+        "y0": y - BOX_H,
+        "y1": y + BOX_H,
+        "fillcolor": fill,
+        "line": {"color": ACCENT if node not in (START, END) else fill, "width": 1},
+        "layer": "below",
+    }
 
 
 def _empty_figure(message: str) -> dict:
@@ -271,15 +282,18 @@ def _empty_figure(message: str) -> dict:
     }
 
 
-def process_map_svg(edges: pl.DataFrame, min_share: float = 0) -> str:
+def process_map_svg(
+    edges: pl.DataFrame, min_share: float = 0, captions: Captions | None = None
+) -> str:
     """The same map as a standalone SVG string (for documents without JavaScript)."""
     if edges.is_empty():
         return "<p>No events.</p>"
     lay = layout_map(prune_edges(edges, min_share), step_counts(edges))
-    width, height, (left, _), (_, top_row) = _size(lay)
+    captions = {**default_captions(list(lay.positions)), **(captions or {})}
+    width, height, (left, _), (_, top_layer) = _size(lay)
 
     def px(p: Point) -> str:
-        return f"{(p[0] - left) * PX_LAYER:.0f},{(p[1] - top_row) * PX_ROW:.0f}"
+        return f"{(p[0] - left) * PX_COL:.0f},{(p[1] - top_layer) * PX_LAYER:.0f}"
 
     top = max(e["count"] for e in lay.edges)
     busiest = sorted(lay.edges, key=lambda e: -e["count"])[:LABELLED_EDGES]
@@ -300,7 +314,9 @@ def process_map_svg(edges: pl.DataFrame, min_share: float = 0) -> str:
         forward = edge["kind"] == "forward"
         colour, marker = (ACCENT, "forward") if forward else (LOOP, "loop")
         dash = "" if forward else ' stroke-dasharray="5,4"'
-        tip = html.escape(f"{edge['source']} → {edge['target']}: {edge_hover(edge)}")
+        tip = html.escape(
+            f"{captions[edge['source']][0]} → {captions[edge['target']][0]}: {edge_hover(edge)}"
+        )
         parts.append(
             f'<path d="M{px(p0)} Q{px(c)} {px(p1)}" fill="none" stroke="{colour}" '
             f'stroke-opacity="0.55" stroke-width="{1 + 4 * edge["count"] / top:.1f}"{dash} '
@@ -308,25 +324,22 @@ def process_map_svg(edges: pl.DataFrame, min_share: float = 0) -> str:
         )
         if edge in busiest:
             x, y = px(_bezier(p0, c, p1, 0.5)).split(",")
-            parts.append(
-                f'<text x="{x}" y="{int(y) - 4}" text-anchor="middle" fill="#555">'
-                f"{edge['count']:,}×</text>"
-            )
-    parts.extend(_svg_box(lay, node, px) for node in lay.positions)
+            parts.append(f'<text x="{int(x) + 6}" y="{y}" fill="#555">{edge["count"]:,}×</text>')
+    parts.extend(_svg_box(lay, node, px, captions) for node in lay.positions)
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _svg_box(lay: MapLayout, node: str, px: Callable[[Point], str]) -> str:
-    x, y = lay.positions[node]
-    fill, ink, head, second = _look(lay, node)
+def _svg_box(lay: MapLayout, node: str, px: Callable[[Point], str], captions: Captions) -> str:
+    x, y = _xy(lay, node)
+    fill, ink, head, second = _look(lay, node, captions)
     half = _half_width(node)
     left, upper = (int(v) for v in px((x - half, y - BOX_H)).split(","))
-    w, h = int(2 * half * PX_LAYER), int(2 * BOX_H * PX_ROW)
+    w, h = int(2 * half * PX_COL), int(2 * BOX_H * PX_LAYER)
     centre, middle = left + w // 2, upper + h // 2
     return (
-        f'<g><title>{html.escape(node)}</title><rect x="{left}" y="{upper}" width="{w}" '
-        f'height="{h}" rx="6" fill="{fill}" stroke="{ACCENT}" stroke-width="1"/>'
+        f'<g><title>{html.escape(captions[node][2])}</title><rect x="{left}" y="{upper}" '
+        f'width="{w}" height="{h}" rx="6" fill="{fill}" stroke="{ACCENT}" stroke-width="1"/>'
         f'<text x="{centre}" y="{middle - 3}" text-anchor="middle" fill="{ink}" '
         f'font-weight="bold">{html.escape(head)}</text>'
         f'<text x="{centre}" y="{middle + 11}" text-anchor="middle" fill="{ink}">'

@@ -72,9 +72,13 @@ def grid(
     rows: list[dict],
     row_id: str | None = None,
     height: int = 420,
+    column_size: str = "responsiveSizeToFit",
     **extra,
 ) -> dag.AgGrid:
-    """A themed grid; ``row_id`` names the field that identifies a row in ``cellClicked``."""
+    """A themed grid; ``row_id`` names the field that identifies a row in ``cellClicked``.
+
+    ``column_size="autoSize"`` makes each column as wide as its header and cells (wide
+    tables then scroll sideways rather than cut headers short)."""
     options = {
         "animateRows": False,
         "tooltipShowDelay": 300,
@@ -87,41 +91,103 @@ def grid(
         id=id,
         columnDefs=columns,
         rowData=rows,
-        defaultColDef={"sortable": True, "resizable": True, "minWidth": 80},
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "minWidth": 80,
+            # headers wrap instead of being cut ("Con…"): a column is as wide as its data
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         dashGridOptions=options,
-        columnSize="responsiveSizeToFit",
+        columnSize=column_size,
         style={"height": f"{height}px", "width": "100%"},
         **extra,
     )
 
 
-def opportunity_columns(factor_names: list[str], with_rank: bool = True) -> list[dict]:
-    """Columns of the ranking: the figures of merit, then one column per score factor."""
+def rate_column(field: str, header: str, **extra) -> dict:
+    """A count per week: whole numbers from 10 on, one decimal below."""
+    return {
+        "field": field,
+        "headerName": header,
+        **NUMBER,
+        "valueFormatter": {
+            "function": "params.value == null ? '—' : "
+            "d3.format(Math.abs(params.value) >= 10 ? ',.0f' : ',.1f')(params.value)"
+        },
+        **extra,
+    }
+
+
+def range_column(low: str, high: str, header: str, prefix: str = "", **extra) -> dict:
+    """An interval shown as ``52–71``, sorted by its lower end."""
+    return {
+        "field": low,
+        "headerName": header,
+        **NUMBER,
+        "valueFormatter": {
+            "function": f"params.value == null || params.data.{high} == null ? '—' : "
+            f"'{prefix}' + d3.format(',.0f')(params.value) + '–' + "
+            f"d3.format(',.0f')(params.data.{high})"
+        },
+        **extra,
+    }
+
+
+def opportunity_columns(
+    factor_names: list[str],
+    formulas: dict[str, str],
+    currency: str = "€",
+    with_rank: bool = True,
+) -> list[dict]:
+    """Columns of the ranking: the figures of merit, savings with their 80 % range, then
+    one column per score factor. Every header says how its figure is computed (hover)."""
+
+    def told(column: dict, key: str | None = None) -> dict:
+        return {**column, "headerTooltip": formulas.get(key or column["field"], "")}
+
+    money = f"'{currency} ' + "
     columns = [
-        number_column("rank", "#", maxWidth=70, pinned="left") if with_rank else None,
+        number_column("rank", "#", maxWidth=70, minWidth=60, pinned="left") if with_rank else None,
         text_column(
             "name",
             "Candidate process",
-            minWidth=220,
+            width=320,
+            suppressAutoSize=True,
             pinned="left",
             cellClass="link-cell",
-            tooltipField="note",
+            tooltipField="name",
+            wrapText=True,
+            autoHeight=True,
         ),
-        number_column("score", "Score", 2, sort=None),
-        percent_column("confidence", "Confidence"),
-        number_column("n_instances", "Instances"),
-        number_column("per_week", "Per week", 1),
-        number_column("n_users", "Users"),
-        number_column("mean_duration_s", "Mean duration", 0, " s"),
-        number_column("hours_saved_per_month", "Hours saved / month", 1),
-        number_column("n_variants", "Variants"),
+        told(number_column("score", "Score", 1, sort=None)),
+        told(percent_column("confidence", "Confidence")),
+        told(number_column("hours_saved_per_month", "Hours saved / month", 1)),
+        told(range_column("hours_low", "hours_high", "80 % range (h)"), "hours_range"),
+        told(
+            {
+                **number_column("money_per_month", "Money / month"),
+                "valueFormatter": {
+                    "function": "params.value == null ? '—' : "
+                    + money
+                    + "d3.format(',.0f')(params.value)"
+                },
+            }
+        ),
+        told(range_column("money_low", "money_high", "80 % range", f"{currency} "), "money_range"),
+        told(number_column("n_instances", "Instances")),
+        told(rate_column("per_week", "Per week")),
+        told(number_column("n_users", "Users")),
+        told(number_column("mean_duration_s", "Mean duration", 0, " s")),
+        told(number_column("n_variants", "Variants")),
         text_column("apps", "Apps", minWidth=160),
-        text_column("note", "Note", minWidth=120),
+        text_column("note", "Note", minWidth=140, tooltipField="note"),
     ]
     factors = {
         "headerName": "Score factors",
         "children": [
-            number_column(f"factor_{name}", name.replace("_", " "), 2, columnGroupShow=None)
+            told(number_column(f"factor_{name}", name.replace("_", " "), 2), name)
             for name in factor_names
         ],
     }

@@ -1,16 +1,31 @@
-"""Opportunities: the ranked candidates, a review queue and the dismissed ones."""
+"""Opportunities: the ranked candidates with their savings, a review queue and the
+dismissed ones, every figure recomputed under the filters."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import dash
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from explorer import queries
-from explorer.components.common import card, notice, page_header, problem
+from explorer.components.common import card, notice, page_header, plural, problem
+from explorer.components.filters import (  # noqa: F401 - expand_groups, user_options: API
+    expand_groups,
+    filter_bar,
+    filters_of,
+    filters_query,
+    user_options,
+)
+from explorer.components.savings import (
+    AUTOMATION_RATE,
+    HOURLY_COST,
+    assumptions_editor,
+    how_computed,
+    savings_figures,
+)
 from explorer.components.tables import grid, opportunity_columns, records
 from explorer.context import current
+from explorer.figures import FACTORS, FORMULAS
+from explorer.savings import assumptions_from, explain_interval
 from storage.errors import TaskmineError
 
 dash.register_page(
@@ -18,6 +33,7 @@ dash.register_page(
 )
 
 GRIDS = ("opportunities-table", "opportunities-review", "opportunities-dismissed")
+FILTERS = ("opportunities-dates", "opportunities-users", "opportunities-app")
 
 
 def layout(**_: object) -> html.Div:
@@ -27,115 +43,45 @@ def layout(**_: object) -> html.Div:
     except TaskmineError as exc:
         return html.Div([page_header("Automation opportunities"), problem(exc)])
     threshold = ctx.config.review_confidence
-    filters = html.Div(
-        [
-            _field(
-                "Date range",
-                dcc.DatePickerRange(
-                    id="opportunities-dates",
-                    min_date_allowed=options.first,
-                    max_date_allowed=options.last,
-                    start_date=options.first,
-                    end_date=options.last,
-                    display_format="YYYY-MM-DD",
-                    clearable=True,
-                ),
-            ),
-            _field(
-                "Users",
-                dcc.Dropdown(
-                    id="opportunities-users",
-                    options=user_options(options.users, ctx.config.user_groups),
-                    multi=True,
-                    placeholder="all users",
-                ),
-            ),
-            _field(
-                "App",
-                dcc.Dropdown(id="opportunities-app", options=options.apps, placeholder="any app"),
-            ),
-            _field(
-                "Minimum confidence",
-                dcc.Slider(
-                    id="opportunities-confidence",
-                    min=0,
-                    max=1,
-                    step=0.05,
-                    value=0,
-                    marks={0: "0", threshold: "review", 1: "1"},
-                    tooltip={"placement": "bottom"},
-                ),
-            ),
-        ],
-        className="filters",
-    )
+    assumptions = ctx.config.assumptions
+    columns = opportunity_columns(list(FACTORS), FORMULAS, assumptions.currency)
+    side = opportunity_columns(list(FACTORS), FORMULAS, assumptions.currency, with_rank=False)
     return html.Div(
         [
             page_header(
                 "Automation opportunities",
-                "Candidate processes ranked by mining's score. Click a row to inspect it.",
+                "Candidate processes ranked by score, with what automating them would save. "
+                "Click a row to review it.",
             ),
             dcc.Location(id="opportunities-nav", refresh="callback-nav"),
-            filters,
+            filter_bar("opportunities", options, ctx.config.user_groups, {}, threshold),
+            card(
+                "Savings of the ranked candidates",
+                html.Div(id="opportunities-portfolio"),
+                assumptions_editor(assumptions),
+                how_computed("opportunities-how", FORMULAS),
+            ),
             card(
                 "Ranking",
                 html.Div(id="opportunities-summary", className="muted"),
-                grid("opportunities-table", opportunity_columns([]), [], row_id="key", height=460),
+                _grid("opportunities-table", columns, 460),
             ),
             card(
                 f"Review queue: confidence below {threshold:.0%}",
                 html.P(
-                    "Mining is unsure these are one routine; confirm, split or dismiss them "
-                    "before they enter the ranking.",
+                    "Mining is unsure these are one routine. Open one to review it: confirm "
+                    "it (it joins the ranking), split it or dismiss it.",
                     className="muted",
                 ),
-                grid(
-                    "opportunities-review",
-                    opportunity_columns([], with_rank=False),
-                    [],
-                    row_id="key",
-                    height=220,
-                ),
+                _grid("opportunities-review", side, 240),
             ),
-            card(
-                "Marked “not a process”",
-                grid(
-                    "opportunities-dismissed",
-                    opportunity_columns([], with_rank=False),
-                    [],
-                    row_id="key",
-                    height=180,
-                ),
-            ),
+            card("Marked “not a process”", _grid("opportunities-dismissed", side, 180)),
         ]
     )
 
 
-GROUP = "group:"
-
-
-def user_options(users: list[str], groups: dict[str, list[str]]) -> list[dict]:
-    """Configured user groups first (as ``group:NAME``), then every user."""
-    named = [
-        {"label": f"group {name} ({len(ids)})", "value": GROUP + name}
-        for name, ids in sorted(groups.items())
-    ]
-    return named + [{"label": u, "value": u} for u in users]
-
-
-def expand_groups(values: list[str], groups: dict[str, list[str]]) -> tuple[str, ...]:
-    """The users picked, with each picked group replaced by its members."""
-    users: set[str] = set()
-    for value in values:
-        if value.startswith(GROUP):
-            users.update(groups.get(value.removeprefix(GROUP), []))
-        else:
-            users.add(value)
-    return tuple(sorted(users))
-
-
-def _field(label: str, control: object) -> html.Div:
-    return html.Div([html.Label(label), control], className="filter")
+def _grid(grid_id: str, columns: list[dict], height: int) -> object:
+    return grid(grid_id, columns, [], row_id="key", height=height, column_size="autoSize")
 
 
 @dash.callback(
@@ -144,11 +90,14 @@ def _field(label: str, control: object) -> html.Div:
     Output("opportunities-review", "rowData"),
     Output("opportunities-dismissed", "rowData"),
     Output("opportunities-summary", "children"),
+    Output("opportunities-portfolio", "children"),
     Input("opportunities-dates", "start_date"),
     Input("opportunities-dates", "end_date"),
     Input("opportunities-users", "value"),
     Input("opportunities-app", "value"),
     Input("opportunities-confidence", "value"),
+    Input(HOURLY_COST, "value"),
+    Input(AUTOMATION_RATE, "value"),
 )
 def update_tables(
     start: str | None,
@@ -156,23 +105,24 @@ def update_tables(
     users: list[str] | None,
     app: str | None,
     min_confidence: float | None,
+    cost: float | None = None,
+    rate: float | None = None,
 ) -> tuple:
-    """Re-rank under the filters; the columns follow the score factors mining reported."""
+    """Recompute every figure, the rank and the savings under the filters."""
     ctx = current()
-    filters = queries.Filters(
-        start=date.fromisoformat(start[:10]) if start else None,
-        end=date.fromisoformat(end[:10]) if end else None,
-        users=expand_groups(users or [], ctx.config.user_groups),
-        app=app or None,
-        min_confidence=float(min_confidence or 0),
-    )
+    filters = filters_of(start, end, users, app, min_confidence, ctx.config.user_groups)
+    edited = {"hourly_cost": cost, "automation_rate": rate}
+    assumptions = assumptions_from(edited, ctx.config.assumptions)
+    columns = opportunity_columns(list(FACTORS), FORMULAS, assumptions.currency)
     try:
-        found = queries.read_opportunities(ctx.db, filters, ctx.config.review_confidence)
+        found = queries.read_opportunities(
+            ctx.db, filters, ctx.config.review_confidence, assumptions
+        )
     except TaskmineError as exc:
-        return [], opportunity_columns([]), [], [], problem(exc)
+        return [], columns, [], [], problem(exc), None
     summary = (
-        f"{found.ranking.height} candidates ranked · {found.review.height} to review · "
-        f"{found.dismissed.height} dismissed"
+        f"{plural(found.ranking.height, 'candidate')} ranked · {found.review.height} to "
+        f"review · {found.dismissed.height} dismissed"
     )
     if found.ranking.is_empty() and not found.review.is_empty():
         summary = notice(
@@ -180,23 +130,45 @@ def update_tables(
             "Every candidate left by these filters is in the review queue below.",
         )
     return (
-        records(found.ranking.drop("factors")),
-        opportunity_columns(found.factor_names),
-        records(found.review.drop("factors")),
-        records(found.dismissed.drop("factors")),
+        records(found.ranking),
+        columns,
+        records(found.review),
+        records(found.dismissed),
         summary,
+        portfolio(found, assumptions),
     )
 
 
+def portfolio(found: queries.Opportunities, assumptions) -> list:
+    """The ranked candidates' savings together, with the interval of the total."""
+    keys = found.ranking["key"].to_list()
+    low, high = found.bootstrap.interval(keys)
+    rate = assumptions.automation_rate
+    explanation = explain_interval(low * rate, high * rate, found.n_users, found.n_days)
+    hours = float(found.ranking["hours_saved_per_month"].sum() or 0.0)
+    what = f"The {plural(len(keys), 'ranked candidate')} together"
+    return savings_figures(hours, low * rate, high * rate, assumptions, explanation, what)
+
+
 @dash.callback(
-    Output("opportunities-nav", "pathname"),
+    Output("opportunities-nav", "href"),
     *(Input(g, "cellClicked") for g in GRIDS),
+    State("opportunities-dates", "start_date"),
+    State("opportunities-dates", "end_date"),
+    State("opportunities-users", "value"),
+    State("opportunities-app", "value"),
+    State("opportunities-dates", "min_date_allowed"),
+    State("opportunities-dates", "max_date_allowed"),
     prevent_initial_call=True,
 )
-def open_process(*clicks: dict | None) -> str:
-    """A click on any row of any of the three tables opens that candidate."""
+def open_process(*args: object) -> str:
+    """A click on any row of any of the three tables opens that candidate, under the
+    same filters (dates only when narrowed)."""
+    clicks, (start, end, users, app, first, last) = args[: len(GRIDS)], args[len(GRIDS) :]
     clicked = dash.ctx.triggered_id
     cell = clicks[GRIDS.index(clicked)] if clicked in GRIDS else None
     if not cell or cell.get("rowId") is None:
         return dash.no_update
-    return f"/process/{cell['rowId']}"
+    start = None if (start or "")[:10] == str(first or "")[:10] else start
+    end = None if (end or "")[:10] == str(last or "")[:10] else end
+    return f"/process/{cell['rowId']}{filters_query(start, end, users, app)}"

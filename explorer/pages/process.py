@@ -1,12 +1,15 @@
-"""Process detail: map, variants, consensus steps, instances with replay, decisions, exports."""
+"""The review of one candidate on one page: figures and savings, decisions, the process
+map with its variants, the consensus steps with their screens, exports and instances.
+
+Filters travel in the URL (``/process/3?users=u1&start=2026-03-02``): every figure, the
+map, the variants and the instances are over the instances they keep.
+"""
 
 from __future__ import annotations
 
-import json
-
 import dash
 import polars as pl
-from dash import Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from explorer import export, queries
 from explorer.components.common import (
@@ -14,138 +17,150 @@ from explorer.components.common import (
     factor_table,
     fmt_duration,
     fmt_number,
+    fmt_rate,
     fmt_share,
     kpi_row,
+    notice,
     page_header,
     problem,
 )
-from explorer.components.filmstrip import replay, step_filmstrip
-from explorer.components.process_map import process_map_figure
-from explorer.components.tables import (
-    grid,
-    number_column,
-    percent_column,
-    records,
-    text_column,
+from explorer.components.filmstrip import (
+    lightbox_content,
+    lightbox_frame,
+    replay,
+    replay_shots,
+    shots_of,
+    step_filmstrip,
 )
+from explorer.components.filters import filter_bar, filter_values, filters_of, filters_query
+from explorer.components.process_map import process_map_figure
+from explorer.components.review import (
+    EXPORT_BUTTONS,
+    badges,
+    decisions_card,
+    exports_card,
+    file_name,
+)
+from explorer.components.savings import (
+    AUTOMATION_RATE,
+    HOURLY_COST,
+    assumptions_editor,
+    how_computed,
+    savings_figures,
+)
+from explorer.components.steps import path_text, step_captions, steps_grid, with_captions
+from explorer.components.tables import grid, number_column, percent_column, records, text_column
 from explorer.context import current
+from explorer.errors import MovedProcessError
+from explorer.figures import FACTORS, FORMULAS
+from explorer.process_paths import path_edges, share_for, shown_steps, step_shares
+from explorer.savings import assumptions_from, explain_interval
 from storage.errors import TaskmineError
 
 dash.register_page(
     __name__, path_template="/process/<key>", name="Process", title="Process · taskmine"
 )
 
-EXPORT_BUTTONS = {
-    "process-export-bpmn": ("bpmn", "BPMN 2.0"),
-    "process-export-pdd": ("pdd", "Process document (HTML)"),
-    "process-export-pdd-md": ("pdd-md", "Process document (Markdown)"),
-    "process-export-workflow": ("workflow", "Workflow JSON"),
-    "process-export-skeleton": ("skeleton", "Python script skeleton"),
-    "process-export-xes": ("xes", "XES log"),
-    "process-export-csv": ("csv", "CSV of instances"),
-}
 DECISION_BUTTONS = (
     "process-rename",
+    "process-confirm",
     "process-dismiss",
     "process-split",
     "process-merge",
-    "process-restore",
+    "process-undo",
 )
+STEP_SHOTS, REPLAY_SHOTS = "process-step-shot", "process-replay-shot"
 
 
-def layout(key: str | None = None, **_: object) -> html.Div:
+def layout(key: str | None = None, **query: object) -> html.Div:
     ctx = current()
+    values = filter_values(query)
+    filters = filters_of(values["start"], values["end"], values["users"], values["app"], 0, {})
     try:
-        detail = queries.read_process(ctx.db, str(key), ctx.config.review_confidence)
+        detail = queries.read_process(
+            ctx.db,
+            str(key),
+            ctx.config.review_confidence,
+            filters=filters,
+            assumptions=ctx.config.assumptions,
+        )
+        options = queries.read_filter_options(ctx.db)
+    except MovedProcessError as exc:
+        return _moved(exc)
     except TaskmineError as exc:
         return html.Div([page_header("Candidate process"), problem(exc)])
     row = detail.row
-    factors = {
-        k.removeprefix("factor_"): v
-        for k, v in row.items()
-        if k.startswith("factor_") and v is not None
-    }
+    steps = with_captions(detail.steps.with_columns(label=_labels()))
     return html.Div(
         [
             dcc.Store(id="process-key", data=row["key"]),
             dcc.Store(id="process-signature", data=row["signature"]),
+            dcc.Store(id="process-name", data=row["name"]),
+            dcc.Store(id="process-query", data=filters_query(**values)),
+            dcc.Store(id="process-hours", data=_hours(detail)),
+            dcc.Store(id=STEP_SHOTS, data=shots_of(steps, "caption")),
+            dcc.Store(id=REPLAY_SHOTS, data=[]),
             dcc.Location(id="process-nav", refresh=True),
             page_header(row["name"], _subtitle(detail), _badges(detail)),
-            kpi_row(
-                [
-                    ("score", f"{row['score']:.2f}"),
-                    ("confidence", fmt_share(row["confidence"])),
-                    ("instances", fmt_number(row["n_instances"])),
-                    ("users", fmt_number(row["n_users"])),
-                    ("per week", fmt_number(row["per_week"], 1)),
-                    ("mean duration", fmt_duration(row["mean_duration_s"])),
-                    ("hours saved / month", fmt_number(row["hours_saved_per_month"], 1)),
-                    ("variants", fmt_number(row["n_variants"])),
-                ]
-            ),
-            html.Div([_decisions_card(detail), _exports_card()], className="grid-2"),
-            _map_card(str(row["key"])),
+            filter_bar("process", options, ctx.config.user_groups, values),
+            _figures(detail),
             html.Div(
                 [
-                    card("Why it ranks here: score factors", factor_table(factors)),
-                    card("Variants", _variants_grid(detail)),
+                    _savings_card(detail),
+                    decisions_card(
+                        row,
+                        detail.candidates,
+                        detail.split_preview,
+                        detail.undo,
+                        detail.unit.part is not None,
+                    ),
                 ],
                 className="grid-2",
             ),
+            _map_card(detail, steps, filters_query(**values)),
             card(
                 "Consensus workflow",
-                _steps_grid(detail),
+                steps_grid("process-steps", steps),
                 _transfers(detail),
                 html.H3("Screens, step by step"),
-                step_filmstrip(detail.steps),
+                html.P("Click a screen to see it large, with the click marked.", className="muted"),
+                step_filmstrip(steps, STEP_SHOTS, "process-steps-strip"),
             ),
-            _instances_card(str(row["key"])),
+            html.Div(
+                [
+                    card(
+                        "Why it ranks here: score factors",
+                        factor_table(_factors(row), FORMULAS),
+                        how_computed("process-how", FORMULAS),
+                    ),
+                    exports_card(),
+                ],
+                className="grid-2",
+            ),
+            _instances_card(str(row["key"]), filters),
+            lightbox_frame("process-lightbox"),
         ]
     )
 
 
-def _map_card(key: str) -> html.Section:
-    """The map over the main path, drawn with the page so it needs no second round trip."""
-    return card(
-        "Process map",
-        html.Label("Show the steps and transitions at least this share of instances go through"),
-        dcc.Slider(
-            id="process-coverage",
-            min=0,
-            max=100,
-            step=5,
-            value=queries.MAIN_PATH_SHARE,
-            marks={0: "all", 20: "20%", 50: "50%", 80: "80%", 100: "100%"},
-        ),
-        dcc.Loading(
-            html.Div(
-                dcc.Graph(
-                    id="process-map",
-                    figure=update_map(queries.MAIN_PATH_SHARE, key),
-                    config={"displaylogo": False, "responsive": False},
-                ),
-                className="map-scroll",
-            )
-        ),
-        html.P(
-            "Left to right from start to end; darker boxes and wider arrows are more "
-            "frequent; dashed orange arcs go back (loops). Hover an arrow for its count "
-            "and median time.",
-            className="muted",
-        ),
-    )
+def _labels() -> pl.Expr:
+    from explorer.queries.facts import step_labels
+
+    return step_labels()
 
 
-def _instances_card(key: str) -> html.Section:
-    ctx = current()
-    found = queries.read_instances(ctx.db, key, ctx.config.max_rows)
-    # AG Grid wants string row ids; the click handler reads the instance back from it
-    rows = records(found.with_columns(rid=pl.col("instance_id").cast(pl.String)))
-    return card(
-        "Instances",
-        html.P("Click an instance to replay its events.", className="muted"),
-        grid("process-instances", _INSTANCE_COLUMNS, rows, row_id="rid", height=300),
-        html.Div(id="process-replay"),
+def _moved(exc: MovedProcessError) -> html.Div:
+    """A merged-away or split candidate's page: where it went, with links."""
+    links = [html.Li(dcc.Link(name, href=f"/process/{key}")) for key, name in exc.holders]
+    return html.Div(
+        [
+            page_header("Candidate process", str(exc.args[0])),
+            notice(
+                "Merged or split",
+                f"{exc.args[0]}. Open it below; its undo takes the decision back.",
+            ),
+            html.Ul(links, className="moved-to"),
+        ]
     )
 
 
@@ -156,114 +171,194 @@ def _subtitle(detail: queries.ProcessDetail) -> str:
 
 def _badges(detail: queries.ProcessDetail) -> html.Div:
     row = detail.row
-    badges = []
-    if row["dismissed"]:
-        badges.append(html.Span("not a process", className="badge badge-warn"))
-    if row["note"]:
-        badges.append(html.Span(row["note"], className="badge"))
-    if row["confidence"] < current().config.review_confidence:
-        badges.append(html.Span("in review queue", className="badge badge-warn"))
-    return html.Div(badges)
+    return badges(row, row["confidence"] < current().config.review_confidence)
 
 
-def _decisions_card(detail: queries.ProcessDetail) -> html.Section:
-    split = detail.unit.variant_id is not None
-    return card(
-        "Analyst decisions",
-        html.Div(
-            [
-                dcc.Input(
-                    id="process-name-input",
-                    type="text",
-                    value=detail.row["name"],
-                    debounce=False,
-                    placeholder="a name an analyst would use",
-                ),
-                html.Button("Rename", id="process-rename"),
-            ],
-            className="actions",
-        ),
-        html.Div(
-            [
-                dcc.Dropdown(
-                    id="process-merge-with",
-                    placeholder="merge another candidate into this",
-                    options=[{"label": n, "value": s} for s, n in detail.candidates],
-                    style={"minWidth": "300px"},
-                ),
-                html.Button("Merge", id="process-merge", className="secondary"),
-            ],
-            className="actions",
-            style={"marginTop": "10px"},
-        ),
-        html.Div(
-            [
-                html.Button(
-                    "Split by variant", id="process-split", className="secondary", disabled=split
-                ),
-                html.Button("Not a process", id="process-dismiss", className="danger"),
-                html.Button(
-                    "Undo merge / split / dismissal", id="process-restore", className="secondary"
-                ),
-            ],
-            className="actions",
-            style={"marginTop": "10px"},
-        ),
-        html.Div(id="process-decision-status", className="muted"),
+def _factors(row: dict) -> dict[str, float]:
+    return {f: row[f"factor_{f}"] for f in FACTORS if row.get(f"factor_{f}") is not None}
+
+
+def _figures(detail: queries.ProcessDetail) -> html.Div:
+    row = detail.row
+    period = f"{detail.n_days} working day{'s' * (detail.n_days != 1)}"
+    return kpi_row(
+        [
+            ("score", f"{row['score']:.1f}", FORMULAS["score"]),
+            ("confidence", fmt_share(row["confidence"]), FORMULAS["confidence"]),
+            ("instances", fmt_number(row["n_instances"]), FORMULAS["n_instances"], period),
+            ("users", fmt_number(row["n_users"]), FORMULAS["n_users"]),
+            ("per week", fmt_rate(row["per_week"]), FORMULAS["per_week"]),
+            ("mean duration", fmt_duration(row["mean_duration_s"]), FORMULAS["mean_duration_s"]),
+            ("hours / month", fmt_number(row["hours_per_month"], 1), FORMULAS["hours_per_month"]),
+            ("variants", fmt_number(row["n_variants"]), FORMULAS["n_variants"]),
+        ],
+        id="process-figures",
     )
 
 
-def _exports_card() -> html.Section:
+def _hours(detail: queries.ProcessDetail) -> dict:
+    row = detail.row
+    return {
+        "hours": row["hours_per_month"],
+        "low": row["hours_per_month_low"],
+        "high": row["hours_per_month_high"],
+        "users": detail.n_users,
+        "days": detail.n_days,
+    }
+
+
+def _savings_card(detail: queries.ProcessDetail) -> html.Section:
+    assumptions = current().config.assumptions
     return card(
-        "Export",
+        "What automating it would save",
+        html.Div(savings(_hours(detail), assumptions), id="process-savings"),
+        assumptions_editor(assumptions),
+    )
+
+
+def savings(hours: dict, assumptions) -> list:
+    rate = assumptions.automation_rate
+    low, high = (hours["low"] or float("nan")) * rate, (hours["high"] or float("nan")) * rate
+    explanation = explain_interval(low, high, hours["users"], hours["days"])
+    return savings_figures(
+        hours["hours"] * rate, low, high, assumptions, explanation, "This candidate"
+    )
+
+
+# -- process map and variants ---------------------------------------------------------------
+
+
+def _map_card(detail: queries.ProcessDetail, steps: pl.DataFrame, query: str) -> html.Section:
+    key = str(detail.row["key"])
+    figure, caption = draw_map(0, key, query)
+    return card(
+        "Process map",
+        html.Label("Detail: from the main path to every step any instance goes through"),
+        dcc.Slider(
+            id="process-coverage",
+            min=0,
+            max=100,
+            step=5,
+            value=0,
+            marks={0: "main path", 50: "50%", 100: "every step"},
+        ),
+        html.P(caption, id="process-map-caption", className="map-caption"),
+        dcc.Loading(
+            html.Div(
+                dcc.Graph(
+                    id="process-map",
+                    figure=figure,
+                    config={"displayModeBar": False, "responsive": False},
+                ),
+                className="map-frame",
+            )
+        ),
         html.P(
-            "Hand this candidate to an RPA developer or another process-mining tool.",
+            "Top to bottom from start to end; darker boxes and wider arrows are more "
+            "frequent; dashed orange arcs go back (loops). Click a variant below to draw "
+            "its own path; move the slider to come back to all of them.",
             className="muted",
         ),
-        html.Div(
-            [
-                html.Button(label, id=bid, className="secondary")
-                for bid, (_, label) in EXPORT_BUTTONS.items()
-            ],
-            className="actions",
-        ),
-        dcc.Download(id="process-download"),
+        html.H3("Variants"),
+        _variants_grid(detail, steps),
     )
 
 
-_STEP_COLUMNS = [
-    number_column("step_no", "#", maxWidth=70),
-    text_column("kind", "Kind", maxWidth=110),
-    text_column("app", "App", maxWidth=140),
-    text_column("target", "Target"),
-    text_column("window_template", "Window"),
-    percent_column("support", "Support", maxWidth=110),
-    text_column("flags", "Flags", maxWidth=150),
-    text_column("input_slot", "Input that varies"),
-    text_column("examples", "Example values"),
-    text_column("transfer", "Data transfer"),
-]
-
-
-def _steps_grid(detail: queries.ProcessDetail) -> object:
-    rows = []
-    for s in detail.steps.iter_rows(named=True):
-        flags = [f for f, on in (("optional", s["optional"]), ("repeated", s["repeated"])) if on]
-        rows.append(
-            {
-                **{
-                    k: s[k]
-                    for k in ("step_no", "kind", "app", "target", "window_template", "support")
-                },
-                "flags": ", ".join(flags),
-                "input_slot": s["input_slot"] or ("varies" if s["varies"] else ""),
-                "examples": ", ".join(map(str, json.loads(s["example_values"] or "[]")[:3])),
-                "transfer": ""
-                if s["transfer_from_step"] is None
-                else f"pasted from step {s['transfer_from_step']}",
-            }
+def _variants_grid(detail: queries.ProcessDetail, steps: pl.DataFrame) -> object:
+    captions = step_captions(steps)
+    columns = [
+        number_column("variant_id", "Variant", maxWidth=100),
+        number_column("n_instances", "Instances", maxWidth=120),
+        percent_column("share", "Share", maxWidth=100),
+        number_column("mean_duration_s", "Mean duration", 0, " s", maxWidth=150),
+        text_column("actions", "Path", minWidth=400, tooltipField="actions"),
+    ]
+    variants = detail.variants.head(200)
+    rows = records(
+        variants.with_columns(
+            actions=pl.Series([path_text(a, captions) for a in variants["actions"].to_list()]),
+            rid=pl.format("{}.{}", "process_id", "variant_id"),
         )
-    return grid("process-steps", _STEP_COLUMNS, rows, height=min(480, 60 + 42 * len(rows)))
+    )
+    return grid("process-variants", columns, rows, row_id="rid", height=260)
+
+
+def draw_map(detail_level: float, key: str, query: str) -> tuple[dict, str]:
+    """The map at a detail from 0 (the main path) to 100 (every step), and its caption."""
+    ctx = current()
+    filters = _filters_of_query(query)
+    paths = queries.read_paths(ctx.db, key, filters)
+    captions = _captions_of(key)
+    shares = step_shares(paths)
+    min_share = share_for(detail_level, shares)
+    shown = shown_steps(shares, min_share)
+    edges = path_edges(paths, shown)
+    which = (
+        "every step any instance goes through"
+        if detail_level >= 100
+        else f"the steps at least {min_share:.0f} % of the instances go through"
+        + (" (the main path)" if detail_level <= 0 else "")
+    )
+    caption = f"{len(shown)} of {len(shares)} steps shown: {which}."
+    return process_map_figure(edges, 0, captions, _counts(paths, shown)), caption
+
+
+def _counts(paths: pl.DataFrame, shown: set[str]) -> dict[str, int]:
+    """How many instances go through each step (start and end: all of them)."""
+    total = int(paths["n"].sum() or 0)
+    through = {s: round(share * total) for s, share in step_shares(paths).items() if s in shown}
+    return {**through, "▶ start": total, "■ end": total}
+
+
+def _captions_of(key: str) -> dict:
+    steps = queries.read_process_steps(current().db, key)
+    return step_captions(steps.with_columns(label=_labels()))
+
+
+def _filters_of_query(query: str | None):
+    from urllib.parse import parse_qsl
+
+    values = filter_values(dict(parse_qsl((query or "").lstrip("?"))))
+    return filters_of(values["start"], values["end"], values["users"], values["app"], 0, {})
+
+
+@dash.callback(
+    Output("process-map", "figure"),
+    Output("process-map-caption", "children"),
+    Input("process-coverage", "value"),
+    Input("process-variants", "cellClicked"),
+    State("process-key", "data"),
+    State("process-query", "data"),
+    prevent_initial_call=True,
+)
+def update_map(
+    detail_level: float, clicked: dict | None, key: str, query: str | None = None
+) -> tuple:
+    """The map at the slider's detail, or the path of the variant clicked."""
+    if dash.ctx.triggered_id == "process-variants" and clicked and clicked.get("rowId"):
+        return variant_map(key, clicked["rowId"], query)
+    return draw_map(detail_level or 0, key, query)
+
+
+def variant_map(key: str, rid: str, query: str | None) -> tuple[dict, str]:
+    """One variant's own path through the steps."""
+    pid, vid = (int(v) for v in rid.split("."))
+    paths = queries.read_paths(current().db, key, _filters_of_query(query))
+    chosen = paths.filter((pl.col("process_id") == pid) & (pl.col("variant_id") == vid))
+    if chosen.is_empty():
+        return dash.no_update, dash.no_update
+    actions = chosen["actions"][0].to_list()
+    n = int(chosen["n"][0])
+    edges = path_edges(chosen, set(actions))
+    counts = {**{a: n for a in actions}, "▶ start": n, "■ end": n}
+    caption = (
+        f"Variant {vid}: its own path, {len(actions)} steps, taken by {n:,} "
+        f"instance{'s' * (n != 1)}. Move the slider to see all instances again."
+    )
+    return process_map_figure(edges, 0, _captions_of(key), counts), caption
+
+
+# -- steps, instances, screens -------------------------------------------------------------
 
 
 def _transfers(detail: queries.ProcessDetail) -> html.Div:
@@ -282,20 +377,6 @@ def _transfers(detail: queries.ProcessDetail) -> html.Div:
     return html.Div([html.H3("Data transfers"), html.Ul(items, id="process-transfers")])
 
 
-def _variants_grid(detail: queries.ProcessDetail) -> object:
-    columns = [
-        number_column("variant_id", "Variant", maxWidth=100),
-        number_column("n_instances", "Instances", maxWidth=120),
-        percent_column("share", "Share", maxWidth=100),
-        number_column("mean_duration_s", "Mean duration", 0, " s", maxWidth=150),
-        text_column("actions", "Actions", minWidth=400, tooltipField="actions"),
-    ]
-    rows = records(
-        detail.variants.with_columns(actions=detail.variants["actions"].list.join(" → "))
-    )
-    return grid("process-variants", columns, rows, height=260)
-
-
 _INSTANCE_COLUMNS = [
     number_column("instance_id", "Instance", maxWidth=120),
     text_column("user_id", "User"),
@@ -306,62 +387,147 @@ _INSTANCE_COLUMNS = [
 ]
 
 
-@dash.callback(
-    Output("process-map", "figure"),
-    Input("process-coverage", "value"),
-    State("process-key", "data"),
-    prevent_initial_call=True,
-)
-def update_map(min_share: int, key: str) -> dict:
-    """The map over the steps and transitions at least ``min_share`` % of instances take."""
-    edges = queries.read_process_map(current().db, key, min_share)
-    return process_map_figure(edges, min_share)
-
-
-@dash.callback(
-    Output("process-replay", "children"),
-    Input("process-instances", "cellClicked"),
-    prevent_initial_call=True,
-)
-def show_replay(cell: dict | None) -> object:
-    if not cell or cell.get("rowId") is None:
-        return dash.no_update
+def _instances_card(key: str, filters) -> html.Section:
     ctx = current()
-    events = queries.read_instance_events(ctx.db, int(cell["rowId"]), ctx.config.max_rows)
-    return html.Div(
-        [html.H3(f"Replay of instance {cell['rowId']}"), replay(events)], id="process-replay-view"
+    found = queries.read_instances(ctx.db, key, ctx.config.max_rows, filters)
+    # AG Grid wants string row ids; the click handler reads the instance back from it
+    rows = records(found.with_columns(rid=pl.col("instance_id").cast(pl.String)))
+    return card(
+        "Instances",
+        html.P("Click an instance to replay its events, screen by screen.", className="muted"),
+        grid("process-instances", _INSTANCE_COLUMNS, rows, row_id="rid", height=300),
+        html.Div(id="process-replay"),
     )
 
 
 @dash.callback(
-    Output("process-download", "data"),
-    *(Input(b, "n_clicks") for b in EXPORT_BUTTONS),
-    State("process-key", "data"),
+    Output("process-replay", "children"),
+    Output(REPLAY_SHOTS, "data"),
+    Input("process-instances", "cellClicked"),
     prevent_initial_call=True,
 )
-def download(*args: object) -> dict:
-    """One download per export button, rendered by `explorer.export`."""
-    key = args[-1]
-    fmt = EXPORT_BUTTONS[dash.ctx.triggered_id][0]
-    done = export.export(current().db, str(key), fmt)
-    return dcc.send_bytes(done.content, done.filename, type=done.mimetype)
+def show_replay(cell: dict | None) -> tuple:
+    if not cell or cell.get("rowId") is None:
+        return dash.no_update, dash.no_update
+    ctx = current()
+    events = queries.read_instance_events(ctx.db, int(cell["rowId"]), ctx.config.max_rows)
+    shown = html.Div(
+        [html.H3(f"Replay of instance {cell['rowId']}"), replay(events, REPLAY_SHOTS)],
+        id="process-replay-view",
+    )
+    return shown, replay_shots(events)
 
 
 @dash.callback(
-    Output("process-nav", "href"),
+    Output("process-lightbox", "hidden"),
+    Output("process-lightbox-content", "children"),
+    Output("process-lightbox-caption", "children"),
+    Input({"type": STEP_SHOTS, "index": ALL}, "n_clicks"),
+    Input({"type": REPLAY_SHOTS, "index": ALL}, "n_clicks"),
+    Input("process-lightbox-close", "n_clicks"),
+    State(STEP_SHOTS, "data"),
+    State(REPLAY_SHOTS, "data"),
+    prevent_initial_call=True,
+)
+def open_screen(_steps: list, _replay: list, _close: int, steps: list, replayed: list) -> tuple:
+    """A click on a frame opens it large; × or Esc closes it."""
+    clicked = dash.ctx.triggered_id
+    if not isinstance(clicked, dict) or not (dash.ctx.triggered or [{}])[0].get("value"):
+        return True, [], ""
+    shots = steps if clicked["type"] == STEP_SHOTS else replayed
+    shot = (shots or [])[clicked["index"]] if clicked["index"] < len(shots or []) else None
+    if not shot:
+        return True, [], ""
+    return False, lightbox_content(shot), shot.get("caption") or ""
+
+
+# -- filters and savings assumptions ---------------------------------------------------------
+
+
+@dash.callback(
+    Output("process-nav", "href", allow_duplicate=True),
+    Input("process-dates", "start_date"),
+    Input("process-dates", "end_date"),
+    Input("process-users", "value"),
+    Input("process-app", "value"),
+    State("process-key", "data"),
+    State("process-dates", "min_date_allowed"),
+    State("process-dates", "max_date_allowed"),
+    prevent_initial_call=True,
+)
+def refilter(start, end, users, app, key: str, first, last) -> str:
+    """Reopen the page under the filters chosen (dates only when narrowed)."""
+    start = None if (start or "")[:10] == str(first or "")[:10] else start
+    end = None if (end or "")[:10] == str(last or "")[:10] else end
+    return f"/process/{key}{filters_query(start, end, users, app)}"
+
+
+@dash.callback(
+    Output("process-savings", "children"),
+    Input(HOURLY_COST, "value"),
+    Input(AUTOMATION_RATE, "value"),
+    State("process-hours", "data"),
+)
+def update_savings(cost: float | None, rate: float | None, hours: dict) -> list:
+    """The savings under the hourly cost and automation rate the analyst set."""
+    edited = {"hourly_cost": cost, "automation_rate": rate}
+    return savings(hours, assumptions_from(edited, current().config.assumptions))
+
+
+# -- exports and decisions -------------------------------------------------------------------
+
+
+def _download(fmt: str, label: str):
+    def download(_clicks: int | None, key: str, title: str) -> tuple:
+        """Render the export; the buttons are disabled and say so while it runs."""
+        try:
+            done = export.export(current().db, str(key), fmt)
+        except TaskmineError as exc:
+            return dash.no_update, f"{label} failed: {exc}"
+        name = file_name(title or done.filename, done.filename.rsplit(".", 1)[-1])
+        size = f"{len(done.content) / 1024:,.0f} kB"
+        return dcc.send_bytes(
+            done.content, name, type=done.mimetype
+        ), f"{label} ready: {name} ({size})"
+
+    return download
+
+
+for _button, (_fmt, _label) in EXPORT_BUTTONS.items():
+    dash.callback(
+        Output("process-download", "data", allow_duplicate=True),
+        Output("process-export-done", "children", allow_duplicate=True),
+        Input(_button, "n_clicks"),
+        State("process-key", "data"),
+        State("process-name", "data"),
+        running=[
+            *[(Output(b, "disabled"), True, False) for b in EXPORT_BUTTONS],
+            (Output("process-export-progress", "children"), f"Preparing {_label}…", ""),
+        ],
+        prevent_initial_call=True,
+    )(_download(_fmt, _label))
+
+
+@dash.callback(
+    Output("process-nav", "href", allow_duplicate=True),
     Output("process-decision-status", "children"),
     *(Input(b, "n_clicks") for b in DECISION_BUTTONS),
     State("process-key", "data"),
     State("process-signature", "data"),
     State("process-name-input", "value"),
     State("process-merge-with", "value"),
+    State("process-query", "data"),
     prevent_initial_call=True,
 )
 def decide(*args: object) -> tuple:
-    """Record the decision, then reload (a split changes the key: back to the ranking)."""
-    key, signature, name, other = args[-4:]
-    action = dash.ctx.triggered_id
-    return apply_decision(str(action), str(key), str(signature), name, other)
+    """Record the decision, then reload (a split goes back to the ranking)."""
+    key, signature, name, other, query = args[-5:]
+    href, message = apply_decision(
+        str(dash.ctx.triggered_id), str(key), str(signature), name, other
+    )
+    if href is dash.no_update or not href.startswith("/process/"):
+        return href, message
+    return href + (query or ""), message
 
 
 def apply_decision(
@@ -377,15 +543,29 @@ def apply_decision(
         if not other:
             return dash.no_update, "Choose the candidate to merge into this one."
         queries.record_decision(db, "merge", signature, other=other)
+    elif button == "process-undo":
+        return _undo(db, key)
     else:
         action = {
             "process-dismiss": "not_process",
             "process-split": "split",
-            "process-restore": "restore",
+            "process-confirm": "confirm",
         }[button]
         queries.record_decision(db, action, signature)
         if action == "split":
             return "/opportunities", ""
-        if action == "restore":
-            return f"/process/{key.split('.')[0]}", ""
+    return f"/process/{key}", ""
+
+
+def _undo(db, key: str) -> tuple:
+    """Take back the latest decision on this candidate; a split taken back from one of
+    its parts leads to the whole candidate again."""
+    found = queries.read_units(db)
+    unit = found.by_key(key)
+    target = queries.undo_target(found, unit)
+    if target is None:
+        return dash.no_update, "Nothing to undo."
+    queries.record_decision(db, "undo", target.signature, value=str(target.decision_id))
+    if target.action == "split" and unit.part is not None:
+        return f"/process/{unit.primary}", ""
     return f"/process/{key}", ""

@@ -6,12 +6,12 @@ from datetime import date
 
 import dash
 import polars as pl
-from dash import Input, Output, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from explorer import queries
 from explorer.components.common import card, no_recordings, page_header, problem
 from explorer.components.figures import day_timeline
-from explorer.components.filmstrip import replay
+from explorer.components.filmstrip import lightbox_content, lightbox_frame, replay, replay_shots
 from explorer.context import current
 from storage.errors import TaskmineError
 
@@ -20,6 +20,8 @@ dash.register_page(
 )
 
 TITLE = "Recordings"
+SHOTS = "recordings-shot"
+HINT = html.P("Click an instance bar above to see its screens.", className="muted")
 
 
 def layout(**_: object) -> html.Div:
@@ -72,13 +74,9 @@ def layout(**_: object) -> html.Div:
                     )
                 ),
             ),
-            card(
-                "Instance",
-                html.Div(
-                    html.P("Click an instance bar above.", className="muted"),
-                    id="recordings-instance",
-                ),
-            ),
+            card("Instance", html.Div(HINT, id="recordings-instance")),
+            dcc.Store(id=SHOTS, data=[]),
+            lightbox_frame("recordings-lightbox"),
         ]
     )
 
@@ -117,18 +115,52 @@ def draw_timeline(user: str, day: str | None) -> object:
 
 @dash.callback(
     Output("recordings-instance", "children"),
+    Output(SHOTS, "data"),
     Input("recordings-timeline", "clickData"),
+    Input("recordings-user", "value"),
+    Input("recordings-day", "value"),
     prevent_initial_call=True,
 )
-def show_instance(click: dict | None) -> object:
-    """Screens of the clicked instance (sessions and activity bars carry no instance)."""
+def show_instance(click: dict | None, *_picked: object) -> tuple:
+    """Screens of the clicked instance and the candidate it belongs to; picking another
+    user or day clears the panel (sessions and activity bars carry no instance)."""
+    if dash.ctx.triggered_id != "recordings-timeline":
+        return HINT, []
     points = (click or {}).get("points") or []
     instance = points[0].get("customdata") if points else None
     if instance is None:
-        return dash.no_update
+        return dash.no_update, dash.no_update
     ctx = current()
     try:
         events = queries.read_instance_events(ctx.db, int(instance), ctx.config.max_rows)
+        unit = queries.read_instance_unit(ctx.db, int(instance))
     except TaskmineError as exc:
-        return problem(exc)
-    return html.Div([html.H3(f"Instance {instance}"), replay(events)])
+        return problem(exc), []
+    belongs = (
+        [" of ", dcc.Link(unit[1], href=f"/process/{unit[0]}")]
+        if unit
+        else [" (in no candidate process)"]
+    )
+    shown = html.Div([html.H3([f"Instance {instance}", *belongs]), replay(events, SHOTS)])
+    return shown, replay_shots(events)
+
+
+@dash.callback(
+    Output("recordings-lightbox", "hidden"),
+    Output("recordings-lightbox-content", "children"),
+    Output("recordings-lightbox-caption", "children"),
+    Input({"type": SHOTS, "index": ALL}, "n_clicks"),
+    Input("recordings-lightbox-close", "n_clicks"),
+    State(SHOTS, "data"),
+    prevent_initial_call=True,
+)
+def open_screen(_clicks: list, _close: int, shots: list) -> tuple:
+    """A click on a screen opens it large; × or Esc closes it."""
+    clicked = dash.ctx.triggered_id
+    value = (dash.ctx.triggered or [{}])[0].get("value")
+    if not isinstance(clicked, dict) or not value or clicked["index"] >= len(shots or []):
+        return True, [], ""
+    shot = shots[clicked["index"]]
+    if not shot:
+        return True, [], ""
+    return False, lightbox_content(shot), shot.get("caption") or ""

@@ -1,23 +1,24 @@
-"""The ranking: candidates with decisions applied, their statistics under the filters."""
+"""The ranking: candidates with decisions applied, every figure recomputed under the filters."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from explorer.decisions import Unit
+from explorer.figures import FACTORS, hours_cells, unit_figures
+from explorer.queries.facts import RunFacts, read_run_facts
 from explorer.queries.reader import cached_by_file, reading
-from explorer.queries.units import processes_of, run_of, units_of
-from storage.store import Store
+from explorer.queries.units import Units, processes_of, read_units
+from explorer.savings import Assumptions, Bootstrap, bootstrap_hours
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What the analyst narrowed the ranking to; empty means everything."""
+    """What the analyst narrowed the figures to; empty means everything."""
 
     start: date | None = None
     end: date | None = None
@@ -53,168 +54,148 @@ def read_filter_options(db: Path) -> FilterOptions:
 
 @dataclass(frozen=True)
 class Opportunities:
-    """The ranking, the review queue and the dismissed candidates, each best first."""
+    """The ranking, the review queue and the dismissed candidates, each best first.
+
+    ``bootstrap`` holds the draws behind every hours interval (`explorer.savings`), so a
+    total over any candidates gets its interval too; ``n_users`` and ``n_days`` are the
+    users and working days of the period the figures are over.
+    """
 
     ranking: pl.DataFrame
     review: pl.DataFrame
     dismissed: pl.DataFrame
-    factor_names: list[str] = field(default_factory=list)
+    factor_names: list[str]
+    bootstrap: Bootstrap
+    n_users: int
+    n_days: int
 
 
-@cached_by_file
 def read_opportunities(
-    db: Path, filters: Filters, review_below: float, run_id: int | None = None
+    db: Path,
+    filters: Filters,
+    review_below: float,
+    assumptions: Assumptions | None = None,
+    run_id: int | None = None,
 ) -> Opportunities:
-    """Candidates with the analyst's decisions applied, their statistics over ``filters``.
-
-    Counts, users, durations and variants are recomputed over the instances the filters
-    keep; frequency and hours saved per month are mining's figures scaled by the share of
-    each candidate's instances kept. Score and confidence are mining's (a merge shows the
-    instance-weighted mean score and the lowest confidence; a split variant its parent's).
-    """
-    with reading(db) as store:
-        run_id = run_of(store, run_id)
-        processes = processes_of(store, run_id)
-        units = units_of(store, run_id, processes)
-        stats = _unit_stats(store, run_id, units, filters)
-    frame = _combine(units, processes, stats)
-    if filters.app:
-        frame = frame.filter(pl.col("apps").list.contains(filters.app))
-    frame = frame.filter(pl.col("n_instances") > 0)
-    factor_names = sorted({k for f in frame["factors"].to_list() for k in json.loads(f or "{}")})
-    frame = _with_factor_columns(frame, factor_names)
-    ranked = frame.sort(["score", "hours_saved_per_month"], descending=True, nulls_last=True)
-    live = ranked.filter(~pl.col("dismissed"))
-    ranking = live.filter(
-        (pl.col("confidence") >= review_below) & (pl.col("confidence") >= filters.min_confidence)
-    ).with_row_index("rank", offset=1)
-    review = live.filter(pl.col("confidence") < review_below)
-    return Opportunities(ranking, review, ranked.filter(pl.col("dismissed")), factor_names)
-
-
-def _unit_table(units: list[Unit]) -> pl.DataFrame:
-    rows = [(u.key, pid, u.variant_id) for u in units for pid in u.members]
-    return pl.DataFrame(
-        rows,
-        schema={"key": pl.String, "process_id": pl.Int32, "variant_id": pl.Int32},
-        orient="row",
+    """Candidates with the analyst's decisions applied, every figure over ``filters``,
+    and savings (hours and money) under ``assumptions`` (default: recorded hours)."""
+    found = _rank(db, filters, review_below, run_id)
+    if assumptions is None:
+        assumptions = Assumptions(hourly_cost=0.0, automation_rate=1.0)
+    return Opportunities(
+        *(with_savings(f, assumptions) for f in (found.ranking, found.review, found.dismissed)),
+        found.factor_names,
+        found.bootstrap,
+        found.n_users,
+        found.n_days,
     )
 
 
-def _instance_filter(filters: Filters) -> tuple[str, list]:
-    clauses, params = [], []
+def with_savings(frame: pl.DataFrame, assumptions: Assumptions) -> pl.DataFrame:
+    """Hours saved and money per month, with their intervals, from recorded hours."""
+    rate, cost = assumptions.automation_rate, assumptions.money_per_hour
+    return frame.with_columns(
+        hours_saved_per_month=pl.col("hours_per_month") * rate,
+        hours_low=pl.col("hours_per_month_low") * rate,
+        hours_high=pl.col("hours_per_month_high") * rate,
+        money_per_month=pl.col("hours_per_month") * cost,
+        money_low=pl.col("hours_per_month_low") * cost,
+        money_high=pl.col("hours_per_month_high") * cost,
+    )
+
+
+@cached_by_file
+def _rank(db: Path, filters: Filters, review_below: float, run_id: int | None) -> Opportunities:
+    facts = read_run_facts(db, run_id)
+    found = read_units(db, facts.run_id)
+    with reading(db) as store:
+        processes = processes_of(store, facts.run_id)
+    members, user_days = filtered(facts, found, filters)
+    n_days = user_days["day"].n_unique()
+    figures = unit_figures(facts, members, n_days)
+    bootstrap = bootstrap_hours(hours_cells(facts, members), user_days)
+    frame = _frame(found, processes, figures, bootstrap).filter(pl.col("n_instances") > 0)
+    ranked = frame.sort(["score", "hours_per_month"], descending=True, nulls_last=True)
+    live = ranked.filter(~pl.col("dismissed"))
+    trusted = pl.col("confirmed") | (pl.col("confidence") >= review_below)
+    ranking = live.filter(trusted & (pl.col("confidence") >= filters.min_confidence))
+    return Opportunities(
+        ranking.with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64)),
+        live.filter(~trusted),
+        ranked.filter(pl.col("dismissed")),
+        [f for f in FACTORS],
+        bootstrap,
+        user_days["user_id"].n_unique(),
+        n_days,
+    )
+
+
+def filtered(facts: RunFacts, found: Units, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The units' instances (``key, instance_id``) and the user-days the filters keep."""
+    days = facts.user_days
+    instances = facts.instances
     if filters.start:
-        clauses.append("i.start_ts >= ?")
-        params.append(filters.start)
+        days = days.filter(pl.col("day") >= filters.start)
     if filters.end:
-        clauses.append("i.start_ts < ?")
-        params.append(filters.end + timedelta(days=1))
+        days = days.filter(pl.col("day") <= filters.end)
     if filters.users:
-        clauses.append("i.user_id IN (SELECT unnest(?))")
-        params.append(list(filters.users))
-    return "".join(f" AND {c}" for c in clauses), params
+        days = days.filter(pl.col("user_id").is_in(list(filters.users)))
+    if filters.app:
+        instances = instances.filter(pl.col("apps").list.contains(filters.app))
+    kept = instances.join(days, on=["user_id", "day"], how="semi").select("instance_id")
+    return found.members.join(kept, on="instance_id", how="semi"), days
 
 
-def _unit_stats(store: Store, run_id: int, units: list[Unit], filters: Filters) -> pl.DataFrame:
-    """Per unit and member: instances kept, users, durations, variants (over the filters)."""
-    where, params = _instance_filter(filters)
-    store.con.register("_units", _unit_table(units).to_arrow())
-    try:
-        return store.query(
-            f"""SELECT m.key, i.process_id, count(*) AS n,
-                       list(DISTINCT i.user_id) AS users, sum(i.duration_s) AS duration_s,
-                       list(DISTINCT i.variant_id) AS variants
-                FROM instances i JOIN _units m ON i.process_id = m.process_id
-                     AND (m.variant_id IS NULL OR i.variant_id = m.variant_id)
-                WHERE i.run_id = ?{where} GROUP BY ALL""",
-            [run_id, *params],
-        )
-    finally:
-        store.con.unregister("_units")
-
-
-def _combine(units: list[Unit], processes: pl.DataFrame, stats: pl.DataFrame) -> pl.DataFrame:
-    by_id = {r["process_id"]: r for r in processes.iter_rows(named=True)}
-    by_key: dict[str, list[dict]] = {}
-    for row in stats.iter_rows(named=True):
-        by_key.setdefault(row["key"], []).append(row)
-    rows = []
-    for u in units:
-        parts = by_key.get(u.key, [])
-        n = sum(p["n"] for p in parts)
-        per_week = hours = 0.0
-        for p in parts:
-            proc = by_id[p["process_id"]]
-            share = p["n"] / max(proc["total_instances"] or 0, p["n"], 1)
-            per_week += (proc["per_week"] or 0.0) * share
-            hours += (proc["hours_saved_per_month"] or 0.0) * share
-        members = [by_id[m] for m in u.members]
-        weights = [max(m["total_instances"] or 0, 1) for m in members]
-        score = (
-            members[0]["score"]
-            if len(members) == 1
-            else sum(m["score"] * w for m, w in zip(members, weights, strict=True)) / sum(weights)
-        )
-        users = {x for p in parts for x in p["users"]}
-        apps = sorted({a for m in members for a in (m["apps"] or []) if a})
-        rows.append(
+def _frame(
+    found: Units, processes: pl.DataFrame, figures: pl.DataFrame, bootstrap: Bootstrap
+) -> pl.DataFrame:
+    apps = {r["process_id"]: r["apps"] or [] for r in processes.iter_rows(named=True)}
+    units = pl.DataFrame(
+        [
             {
                 "key": u.key,
                 "process_id": u.primary,
                 "signature": u.signature,
                 "name": u.name,
-                "score": score,
-                "confidence": min(m["confidence"] for m in members),
-                "n_instances": n,
-                "per_week": per_week,
-                "n_users": len(users),
-                "mean_duration_s": (sum(p["duration_s"] for p in parts) / n) if n else None,
-                "hours_saved_per_month": hours,
-                "n_variants": len({(p["process_id"], v) for p in parts for v in p["variants"]}),
-                "apps": apps,
-                "factors": by_id[u.primary]["factors"],
+                "apps": sorted({a for m in u.members for a in apps.get(m, []) if a}),
                 "dismissed": u.dismissed,
-                "note": _note(u),
+                "confirmed": u.confirmed,
+                "note": note(u),
             }
-        )
-    return pl.DataFrame(rows, schema=_OPPORTUNITY_SCHEMA)
+            for u in found.units
+        ],
+        schema=_UNIT_SCHEMA,
+    )
+    intervals = bootstrap.intervals().rename(
+        {"hours_low": "hours_per_month_low", "hours_high": "hours_per_month_high"}
+    )
+    return (
+        units.join(figures, on="key", how="left")
+        .join(intervals, on="key", how="left")
+        .with_columns(pl.col("n_instances").fill_null(0))
+        .rename({f: f"factor_{f}" for f in FACTORS})
+    )
 
 
-_OPPORTUNITY_SCHEMA = {
+_UNIT_SCHEMA = {
     "key": pl.String,
     "process_id": pl.Int32,
     "signature": pl.String,
     "name": pl.String,
-    "score": pl.Float64,
-    "confidence": pl.Float64,
-    "n_instances": pl.Int64,
-    "per_week": pl.Float64,
-    "n_users": pl.Int64,
-    "mean_duration_s": pl.Float64,
-    "hours_saved_per_month": pl.Float64,
-    "n_variants": pl.Int64,
     "apps": pl.List(pl.String),
-    "factors": pl.String,
     "dismissed": pl.Boolean,
+    "confirmed": pl.Boolean,
     "note": pl.String,
 }
 
 
-def _note(unit: Unit) -> str:
+def note(unit: Unit) -> str:
+    """What the analyst did to a candidate, in a few words."""
+    notes = []
     if unit.merged_names:
-        return "merged with " + ", ".join(unit.merged_names)
-    if unit.variant_id is not None:
-        return "split by variant"
-    return ""
-
-
-def _with_factor_columns(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
-    parsed = [json.loads(f or "{}") for f in frame["factors"].to_list()]
-    return frame.with_columns(
-        pl.Series(f"factor_{n}", [_as_float(p.get(n)) for p in parsed], dtype=pl.Float64)
-        for n in names
-    )
-
-
-def _as_float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        notes.append("merged with " + ", ".join(unit.merged_names))
+    if unit.part is not None:
+        notes.append(f"part of a split: {unit.part.label}")
+    if unit.confirmed:
+        notes.append("confirmed")
+    return " · ".join(notes)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from explorer.errors import ExplorerError
 from storage.store import Store, open_store
 
 T = TypeVar("T")
@@ -118,3 +119,16 @@ def clear_caches() -> None:
     for cache in _CACHES:
         cache.cache_clear()
     _READER.close()
+
+
+def run_of(store: Store, run_id: int | None) -> int:
+    """The run asked for, or the latest finished one."""
+    if run_id is None:
+        return store.latest_run_id()
+    status = store.query("SELECT status FROM mining_runs WHERE run_id = ?", [run_id])
+    if status.is_empty() or status.item() != "done":
+        raise ExplorerError(
+            f"mining run {run_id} does not exist or did not finish",
+            "leave out --run to use the latest finished run",
+        )
+    return run_id

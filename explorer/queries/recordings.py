@@ -8,9 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
-from explorer.decisions import Unit
 from explorer.queries.reader import cached_by_file, reading
-from explorer.queries.units import processes_of, units_of
+from explorer.queries.units import Units, read_units
 
 
 @cached_by_file
@@ -48,13 +47,12 @@ def read_timeline(db: Path, user_id: str, day: date) -> Timeline:
         if done is None:
             return Timeline(sessions, _EMPTY_INSTANCES, activity)
         instances = store.query(
-            "SELECT instance_id, process_id, variant_id, start_ts, end_ts, n_events "
+            "SELECT instance_id, start_ts, end_ts, n_events "
             "FROM instances WHERE run_id = ? AND user_id = ? AND start_ts >= ? "
             "AND start_ts < ? AND process_id >= 0 ORDER BY start_ts",
             [done, user_id, start, end],
         )
-        units = units_of(store, done, processes_of(store, done))
-    return Timeline(sessions, _name_instances(instances, units), activity)
+    return Timeline(sessions, _name_instances(instances, read_units(db, done)), activity)
 
 
 _EMPTY_INSTANCES = pl.DataFrame(
@@ -69,20 +67,15 @@ _EMPTY_INSTANCES = pl.DataFrame(
 )
 
 
-def _name_instances(instances: pl.DataFrame, units: list[Unit]) -> pl.DataFrame:
+def _name_instances(instances: pl.DataFrame, found: Units) -> pl.DataFrame:
     """Label each instance with the candidate (after merges and splits) it belongs to."""
     names = pl.DataFrame(
-        [(u.key, pid, u.variant_id, u.name) for u in units for pid in u.members],
-        schema={
-            "key": pl.String,
-            "process_id": pl.Int32,
-            "unit_variant": pl.Int32,
-            "name": pl.String,
-        },
+        [(u.key, u.name) for u in found.units],
+        schema={"key": pl.String, "name": pl.String},
         orient="row",
     )
     return (
-        instances.join(names, on="process_id", how="inner")
-        .filter(pl.col("unit_variant").is_null() | (pl.col("unit_variant") == pl.col("variant_id")))
+        instances.join(found.members, on="instance_id")
+        .join(names, on="key")
         .select(_EMPTY_INSTANCES.columns)
     )

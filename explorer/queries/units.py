@@ -1,33 +1,53 @@
 """Candidates as the analyst sees them: mining's processes with the decisions folded in.
 
-A unit is one candidate after renames, merges, splits and dismissals (see
-`explorer.decisions`); every page addresses candidates by unit key (``"12"``, ``"12.3"``).
-Recording a decision is the explorer's only write.
+A unit is one candidate after renames, merges, splits, confirmations and dismissals (see
+`explorer.decisions`); every page addresses candidates by unit key (``"12"``,
+``"12.1"``, ``"12.rest"``). Recording a decision is the explorer's only write.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from explorer.decisions import ACTIONS, Decision, Unit, build_units
+from explorer.decisions import (
+    ACTIONS,
+    Decision,
+    Unit,
+    assign_instances,
+    build_units,
+    last_decision,
+)
 from explorer.errors import ExplorerError, UnknownProcessError
-from explorer.queries.reader import reader_closed
+from explorer.main_variants import split_parts
+from explorer.queries.facts import RunFacts, read_run_facts
+from explorer.queries.reader import reader_closed, reading
 from storage.store import Store, open_store, utcnow
 
 
-def run_of(store: Store, run_id: int | None) -> int:
-    """The run asked for, or the latest finished one."""
-    if run_id is None:
-        return store.latest_run_id()
-    status = store.query("SELECT status FROM mining_runs WHERE run_id = ?", [run_id])
-    if status.is_empty() or status.item() != "done":
-        raise ExplorerError(
-            f"mining run {run_id} does not exist or did not finish",
-            "leave out --run to use the latest finished run",
-        )
-    return run_id
+@dataclass(frozen=True)
+class Units:
+    """A run's candidates after every decision, and which instances each one holds."""
+
+    run_id: int
+    units: list[Unit]
+    members: pl.DataFrame  # key, instance_id
+    decisions: list[Decision]
+    names: dict[str, str]  # signature -> name shown (mining's, or the analyst's)
+    split_options: dict[int, list]  # process id -> the parts a split would make
+
+    def by_key(self, key: str) -> Unit:
+        for unit in self.units:
+            if unit.key == key:
+                return unit
+        raise UnknownProcessError(f"there is no candidate process {key!r} in the latest run")
+
+    def holders_of(self, process_id: int) -> list[Unit]:
+        """The units holding a process that has no unit of its own key: the one it was
+        merged into, or the parts it was split into (its page points there)."""
+        return [u for u in self.units if process_id in u.members]
 
 
 def processes_of(store: Store, run_id: int) -> pl.DataFrame:
@@ -39,43 +59,40 @@ def processes_of(store: Store, run_id: int) -> pl.DataFrame:
     )
 
 
-def units_of(store: Store, run_id: int, processes: pl.DataFrame) -> list[Unit]:
-    """The run's candidates after every stored decision, in decision order."""
-    decisions = [
-        Decision(r["action"], r["signature"], r["other"], r["value"])
+def read_decisions(store: Store) -> list[Decision]:
+    return [
+        Decision(r["action"], r["signature"], r["other"], r["value"], r["decision_id"])
         for r in store.query(
-            "SELECT action, signature, other, value FROM process_decisions ORDER BY decision_id"
+            "SELECT decision_id, action, signature, other, value FROM process_decisions "
+            "ORDER BY decision_id"
         ).iter_rows(named=True)
     ]
-    split = {d.signature for d in decisions if d.action == "split"}
-    variants: dict[int, list[int]] = {}
-    if split:
-        rows = store.query(
-            "SELECT v.process_id, v.variant_id FROM variants v JOIN processes p "
-            "USING (run_id, process_id) WHERE run_id = ? AND p.signature IN (SELECT unnest(?)) "
-            "ORDER BY v.process_id, v.n_instances DESC, v.variant_id",
-            [run_id, sorted(split)],
-        )
-        for pid, vid in rows.iter_rows():
-            variants.setdefault(pid, []).append(vid)
-    return build_units(list(processes.iter_rows(named=True)), variants, decisions)
 
 
-def unit_by_key(store: Store, run_id: int, key: str) -> Unit:
-    for unit in units_of(store, run_id, processes_of(store, run_id)):
-        if unit.key == key:
-            return unit
-    raise UnknownProcessError(f"there is no candidate process {key!r} in the latest run")
+def read_units(db: Path, run_id: int | None = None) -> Units:
+    """The candidates of a run (the latest by default) after every stored decision."""
+    facts = read_run_facts(db, run_id)
+    with reading(db) as store:
+        processes = processes_of(store, facts.run_id)
+        decisions = read_decisions(store)
+    return fold_units(facts, processes, decisions)
 
 
-def unit_selection(unit: Unit) -> tuple[str, list]:
-    """SQL over ``instances i`` selecting a unit's instances (then ``run_id, *params``)."""
-    sql = "i.run_id = ? AND i.process_id IN (SELECT unnest(?))"
-    params: list = [list(unit.members)]
-    if unit.variant_id is not None:
-        sql += " AND i.variant_id = ?"
-        params.append(unit.variant_id)
-    return sql, params
+def fold_units(facts: RunFacts, processes: pl.DataFrame, decisions: list[Decision]) -> Units:
+    keys = facts.instances.group_by("process_id", "split_key").agg(n=pl.len())
+    options = {pid: split_parts(group) for (pid,), group in keys.group_by("process_id")}
+    rows = list(processes.iter_rows(named=True))
+    units = build_units(rows, options, decisions)
+    names = {r["signature"]: r["name"] for r in rows} | {u.signature: u.name for u in units}
+    members = assign_instances(
+        units, facts.instances.select("instance_id", "process_id", "split_key")
+    )
+    return Units(facts.run_id, units, members, decisions, names, options)
+
+
+def undo_target(found: Units, unit: Unit) -> Decision | None:
+    """The decision the unit's undo takes back: the latest one naming it or a member."""
+    return last_decision(found.decisions, unit.signatures)
 
 
 def record_decision(

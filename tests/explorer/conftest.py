@@ -11,7 +11,7 @@ import pytest
 
 from explorer.config import ExplorerConfig
 from tests.explorer.explorer_devdata import build_dev_db
-from tests.explorer.explorer_support import REPO, TASKMINE
+from tests.explorer.explorer_support import CHROMIUM_ARGS, REPO, TASKMINE
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +56,14 @@ def mined_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert done.returncode == 0, done.stderr
     return db
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -15,11 +15,10 @@ import pytest
 
 from explorer.workflow import validate_workflow
 from storage.store import open_store
-from tests.explorer.explorer_support import CHROMIUM_ARGS, REPO, Server
+from tests.explorer.browser_support import RANKED_ROW, Tab
+from tests.explorer.explorer_support import Server
 
 pytestmark = pytest.mark.browser
-
-SHOTS = REPO / "artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -53,64 +52,11 @@ def server(mined_db: Path, threshold: float) -> Iterator[Server]:
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Tab:
-    """A page that records console errors and uncaught exceptions."""
-
-    def __init__(self, browser, base: str) -> None:
-        self.page = browser.new_page(
-            viewport={"width": 1400, "height": 1000}, accept_downloads=True
-        )
-        self.base = base
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def open(self, path: str, ready: str) -> None:
-        self.page.goto(self.base + path)
-        self.page.wait_for_selector(ready, timeout=60_000)
-        self.page.wait_for_load_state("networkidle")
-
-    def shot(self, name: str) -> None:
-        """A full-page screenshot, after scrolling once so lazily drawn grids render."""
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        self.page.wait_for_timeout(500)
-        self.page.evaluate("window.scrollTo(0, 0)")
-        self.page.wait_for_timeout(300)
-        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-    def column(self, grid: str, col: str) -> list[str]:
-        """A grid column's cells in row order (rows carry their index as an attribute)."""
-        return self.page.evaluate(
-            """([grid, col]) => {
-                const cells = document.querySelectorAll(`#${grid} .ag-row [col-id="${col}"]`);
-                const seen = new Map();
-                cells.forEach(c => seen.set(+c.closest('.ag-row').getAttribute('row-index'),
-                                            c.textContent.trim()));
-                return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(e => e[1]);
-            }""",
-            [grid, col],
-        )
-
-
 @pytest.fixture
 def tab(browser, server: Server) -> Iterator[Tab]:
     opened = Tab(browser, server.url)
     yield opened
     opened.page.close()
-
-
-RANKED_ROW = "#opportunities-table .ag-row"
 
 
 def test_every_page_loads_without_console_errors(tab: Tab, expected_ranking) -> None:

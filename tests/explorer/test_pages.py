@@ -15,6 +15,7 @@ from dash.development.base_component import Component
 from explorer.config import ExplorerConfig
 from storage.schema import MIGRATIONS
 from storage.store import open_store
+from tests.explorer.explorer_devdata import ROUTINES
 from tests.explorer.explorer_support import serving_context
 
 
@@ -98,12 +99,19 @@ def test_pages_render_the_dev_database(pages, dev_db: Path) -> None:
 def test_filters_callback_changes_the_ranking(pages, dev_db: Path) -> None:
     update = pages["opportunities"].update_tables
     with serving_context(dev_db):
-        rows, columns, review, dismissed, _ = update(None, None, None, None, 0)
+        rows, columns, review, dismissed, summary, portfolio = update(None, None, None, None, 0)
         assert [r["name"] for r in rows] == ["Enter invoice", "Look up customer"]
         assert [r["name"] for r in review] == ["Export report"]
         assert any(c.get("headerName") == "Score factors" for c in columns)
-        rows, *_ = update("2026-11-17", "2026-11-17", ["u1"], "CRM", 0)
+        assert summary == "2 candidates ranked · 1 to review · 0 dismissed"
+        total = sum(r["hours_saved_per_month"] for r in rows)
+        assert f"{total:,.0f} h" in text_of(portfolio)
+        rows, _, _, _, summary, _ = update("2026-11-17", "2026-11-17", ["u1"], "CRM", 0)
+        assert summary.startswith("1 candidate ranked")
+        # the analyst's own hourly cost and automation rate
+        rows_50, *_ = update(None, None, None, None, 0, 50, 50)
     assert [(r["name"], r["n_instances"]) for r in rows] == [("Look up customer", 3)]
+    assert rows_50[0]["money_per_month"] == pytest.approx(25 * rows_50[0]["hours_per_month"])
 
 
 def test_rename_button_records_a_decision_that_the_ranking_shows(pages, dev_db: Path) -> None:
@@ -115,26 +123,35 @@ def test_rename_button_records_a_decision_that_the_ranking_shows(pages, dev_db: 
         assert "Find customer" in [r["name"] for r in rows]
         href, message = process.apply_decision("process-merge", "0", "sig-invoice", None, None)
         assert message.startswith("Choose")
-        href, _ = process.apply_decision("process-split", "2", "sig-report", None, None)
-        assert href == "/opportunities"
+        href, _ = process.apply_decision("process-confirm", "2", "sig-report", None, None)
+        assert href == "/process/2"
+        rows, _, review, *_ = pages["opportunities"].update_tables(None, None, None, None, 0)
+        assert "Export report" in [r["name"] for r in rows] and review == []
+        href, _ = process.apply_decision("process-undo", "2", "sig-report", None, None)
+        _, _, review, *_ = pages["opportunities"].update_tables(None, None, None, None, 0)
+        assert [r["name"] for r in review] == ["Export report"]
 
 
-def test_export_callback_downloads_the_asked_format(pages, dev_db: Path, monkeypatch) -> None:
-    process = pages["process"]
-    monkeypatch.setattr(dash, "ctx", type("Ctx", (), {"triggered_id": "process-export-workflow"}))
+def test_export_callback_downloads_the_asked_format(pages, dev_db: Path) -> None:
+    download = pages["process"]._download("workflow", "Workflow JSON")
     with serving_context(dev_db):
-        sent = process.download(1, None, None, None, None, "0")
-    assert sent["filename"] == "enter-invoice.json"
+        sent, message = download(1, "0", "Enter invoice: FB60 – SAP Easy Access -")
+    assert sent["filename"] == "enter-invoice-fb60-sap-easy-access.json"
+    assert message.startswith("Workflow JSON ready: enter-invoice-fb60-sap-easy-access.json")
     assert json.loads(base64.b64decode(sent["content"]))["schema_version"] == 1
 
 
-def test_map_slider_keeps_the_main_path(pages, dev_db: Path) -> None:
+def test_map_slider_goes_from_the_main_path_to_every_step(pages, dev_db: Path) -> None:
     with serving_context(dev_db, ExplorerConfig()):
-        every = pages["process"].update_map(0, "2")
-        main = pages["process"].update_map(80, "2")
+        main, main_caption = pages["process"].draw_map(0, "2", "")
+        every, every_caption = pages["process"].draw_map(100, "2", "")
+        variant, variant_caption = pages["process"].variant_map("2", "2.1", "")
     boxes = lambda fig: " ".join(fig["data"][-1]["text"])  # noqa: E731
-    assert "hotkey ctrl+s" in boxes(every) and "hotkey" not in boxes(main)
-    assert "<b>click Export</b><br>Excel · 18×" in boxes(main)
+    assert "hotkey ctrl+s" in boxes(every)
+    assert "<b>3. click Export</b><br>Excel · 18×" in boxes(main)
+    assert main_caption.startswith("3 of 3 steps shown")  # three steps are the least shown
+    assert every_caption.startswith("3 of 3 steps shown: every step")
+    assert "hotkey" not in boxes(variant) and variant_caption.startswith("Variant 1: its own path")
 
 
 def test_recordings_page_and_callbacks(pages, dev_db: Path) -> None:
@@ -148,10 +165,21 @@ def test_recordings_page_and_callbacks(pages, dev_db: Path) -> None:
         names = {trace.name for trace in figure.data if trace.name}
         assert {"Enter invoice", "Look up customer", "Export report"} <= names
         instance = next(t for t in figure.data if t.name == "Enter invoice").customdata[0]
-        shown = recordings.show_instance({"points": [{"customdata": instance}]})
-        assert f"Instance {instance}" in text_of(shown)
-        # a session bar carries no instance: nothing changes
-        assert recordings.show_instance({"points": [{"customdata": None}]}) is dash.no_update
+        with_ctx = pytest.MonkeyPatch.context()
+        with with_ctx as patch:
+            patch.setattr(dash, "ctx", type("Ctx", (), {"triggered_id": "recordings-timeline"}))
+            shown, shots = recordings.show_instance({"points": [{"customdata": instance}]})
+            heading = shown.children[0]
+            assert text_of(heading).split() == ["Instance", str(instance), "of", "Enter", "invoice"]
+            assert heading.children[-1].href == "/process/0"
+            assert len(shots) == len(ROUTINES[0][4]) and all(shots)
+            # a session bar carries no instance: nothing changes
+            nothing = recordings.show_instance({"points": [{"customdata": None}]})
+            assert nothing == (dash.no_update, dash.no_update)
+            # another user or day clears the panel
+            patch.setattr(dash, "ctx", type("Ctx", (), {"triggered_id": "recordings-user"}))
+            cleared, shots = recordings.show_instance({"points": [{"customdata": instance}]})
+            assert "Click an instance" in text_of(cleared) and shots == []
     # the page comes with the first user's first day drawn, no callback needed
     day = next(c for c in page._traverse() if getattr(c, "id", None) == "recordings-day")
     drawn = next(c for c in page._traverse() if getattr(c, "id", None) == "recordings-timeline")

@@ -77,6 +77,6 @@ def test_figure_and_svg_draw_every_node_and_edge() -> None:
     nodes = figure["data"][-1]
     assert len(nodes["text"]) == 5 and len(figure["layout"]["shapes"]) == 5
     hover = " ".join(figure["data"][-2]["hovertext"])
-    assert "7× · median 2.0 s" in hover
+    assert "7 instances · median 2.0 s" in hover
     svg = process_map_svg(EDGES)
     assert svg.count("<rect") == 5 and svg.count("marker-end=") == EDGES.height

@@ -9,7 +9,9 @@ import polars as pl
 import pytest
 
 from explorer import queries
-from explorer.errors import UnknownProcessError
+from explorer.errors import MovedProcessError, UnknownProcessError
+from explorer.figures import FACTORS
+from explorer.savings import Assumptions
 from storage.errors import NoMiningRunError, StorageError
 from storage.store import open_store
 from tests.explorer.explorer_devdata import DAYS, PER_DAY, ROUTINES, USERS
@@ -29,15 +31,35 @@ def test_overview_counts_what_was_recorded(dev_db: Path) -> None:
     assert found.heatmap["dow"].max() <= 1  # Monday and Tuesday only
 
 
-def test_ranking_follows_mining_score_and_low_confidence_goes_to_review(dev_db: Path) -> None:
+def test_ranking_is_by_score_and_low_confidence_goes_to_review(dev_db: Path) -> None:
     found = queries.read_opportunities(dev_db, queries.Filters(), review_below=0.5)
     assert found.ranking["name"].to_list() == ["Enter invoice", "Look up customer"]
     assert found.ranking["rank"].to_list() == [1, 2]
-    assert found.ranking["score"].to_list() == [0.91, 0.55]
     assert found.review["name"].to_list() == ["Export report"]
     assert found.ranking["n_instances"].to_list() == [PER_PROCESS, PER_PROCESS]
-    assert found.factor_names == ["automatability", "frequency"]
-    assert found.ranking["factor_frequency"].to_list() == [0.91, 0.55]
+    assert found.factor_names == list(FACTORS)
+    invoice = found.ranking.row(0, named=True)
+    # 18 instances of 45 s over 2 recorded days (0.4 working weeks), over 52/12 weeks
+    assert invoice["hours_per_month"] == pytest.approx(18 * 45 / 3600 / 0.4 * 52 / 12)
+    assert invoice["per_week"] == pytest.approx(18 / 0.4)
+    assert invoice["score"] == pytest.approx(
+        invoice["hours_per_month"] * invoice["factor_automatability"]
+    )
+    # with no filter, the confidence is mining's
+    assert found.ranking["confidence"].to_list() == pytest.approx([0.9, 0.8])
+    assert invoice["hours_per_month_low"] <= invoice["hours_per_month"]
+    assert invoice["hours_per_month"] <= invoice["hours_per_month_high"]
+
+
+def test_savings_follow_the_assumptions(dev_db: Path) -> None:
+    plain = queries.read_opportunities(dev_db, queries.Filters(), 0.5).ranking.row(0, named=True)
+    assumptions = Assumptions(hourly_cost=50.0, automation_rate=0.8)
+    found = queries.read_opportunities(dev_db, queries.Filters(), 0.5, assumptions)
+    row = found.ranking.row(0, named=True)
+    assert row["hours_saved_per_month"] == pytest.approx(0.8 * plain["hours_per_month"])
+    assert row["money_per_month"] == pytest.approx(40 * plain["hours_per_month"])
+    assert row["money_low"] == pytest.approx(40 * plain["hours_per_month_low"])
+    assert row["score"] == plain["score"]  # the rank does not depend on money
 
 
 @pytest.mark.parametrize(
@@ -53,6 +75,9 @@ def test_filters_recompute_statistics(
 ) -> None:
     ranking = queries.read_opportunities(dev_db, filters, 0.5).ranking
     assert ranking["n_instances"][0] == expected
+    # rates are per working week of the filtered period: one day is a fifth of a week
+    days = 1 if filters.start else DAYS
+    assert ranking["per_week"][0] == pytest.approx(expected / (days / 5))
     if filters.app:
         assert ranking["name"].to_list() == ["Enter invoice"]
     if filters.users:
@@ -94,14 +119,44 @@ def test_decisions_apply_and_survive_a_new_mining_run(dev_db: Path) -> None:
     assert found.review.is_empty()
 
 
-def test_split_ranks_each_variant_and_restore_undoes_it(dev_db: Path) -> None:
+def test_split_makes_main_variants_with_their_own_figures_and_undo_joins_them(
+    dev_db: Path,
+) -> None:
+    # one app for all: the main variants are with and without the optional hotkey
+    preview = queries.read_process(dev_db, "2").split_preview
+    assert preview == [("with step 2: hotkey ctrl+s", 12), ("without step 2: hotkey ctrl+s", 6)]
     queries.record_decision(dev_db, "split", "sig-report")
-    review = queries.read_opportunities(dev_db, queries.Filters(), 0.5).review
-    assert sorted(review["key"].to_list()) == ["2.0", "2.1"]
-    assert sorted(review["n_instances"].to_list()) == [PER_PROCESS // 3, 2 * PER_PROCESS // 3]
-    queries.record_decision(dev_db, "restore", "sig-report")
+    review = queries.read_opportunities(dev_db, queries.Filters(), 0.5).review.sort("key")
+    assert review["key"].to_list() == ["2.1", "2.2"]
+    assert review["n_instances"].to_list() == [12, 6]
+    assert review["name"].to_list() == [f"Export report · {label}" for label, _ in preview]
+    with_hotkey, without = review.iter_rows(named=True)
+    assert with_hotkey["factor_rule_like_share"] == 1.0  # every step taken by all of them
+    assert without["factor_rule_like_share"] == pytest.approx(2 / 3)
+    assert with_hotkey["score"] != without["score"]
+    with pytest.raises(MovedProcessError):
+        queries.read_process(dev_db, "2")
+    found = queries.read_units(dev_db)
+    target = queries.undo_target(found, found.by_key("2.2"))
+    queries.record_decision(dev_db, "undo", target.signature, value=str(target.decision_id))
     review = queries.read_opportunities(dev_db, queries.Filters(), 0.5).review
     assert review["key"].to_list() == ["2"]
+
+
+def test_undo_takes_back_the_latest_decision_only(dev_db: Path) -> None:
+    queries.record_decision(dev_db, "rename", "sig-invoice", value="Invoices")
+    queries.record_decision(dev_db, "merge", "sig-invoice", other="sig-lookup")
+    detail = queries.read_process(dev_db, "0")
+    assert detail.undo == "merge of “Look up customer”"
+    with pytest.raises(MovedProcessError) as moved:
+        queries.read_process(dev_db, "1")
+    assert moved.value.holders == [("0", "Invoices")]
+    found = queries.read_units(dev_db)
+    target = queries.undo_target(found, found.by_key("0"))
+    queries.record_decision(dev_db, "undo", target.signature, value=str(target.decision_id))
+    ranking = queries.read_opportunities(dev_db, queries.Filters(), 0.5).ranking
+    assert ranking["name"].to_list() == ["Invoices", "Look up customer"]
+    assert queries.read_process(dev_db, "0").undo == "rename to “Invoices”"
 
 
 def test_process_detail_map_and_instances(dev_db: Path) -> None:
@@ -110,19 +165,20 @@ def test_process_detail_map_and_instances(dev_db: Path) -> None:
     assert detail.variants["n_instances"].to_list() == [12, 6]
     edges = queries.read_process_map(dev_db, "2", min_share=0)
     counts = {(s, t): n for s, t, n in edges.select("source", "target", "count").iter_rows()}
-    # the focus change is a window activation, not a step
-    assert not any("focus" in s + t for s, t in counts)
-    assert counts[("▶ start", "click:Excel:Export")] == 6
+    assert counts[("focus:Excel:Report.xlsx", "click:Excel:Export")] == 6
+    assert counts[("focus:Excel:Report.xlsx", "hotkey:Excel:ctrl+s")] == 12
     # the hotkey is done in 2 of 3 instances: above 67% the map steps over it
     main = queries.read_process_map(dev_db, "2", min_share=80)
     counts = {(s, t): n for s, t, n in main.select("source", "target", "count").iter_rows()}
-    assert counts[("▶ start", "click:Excel:Export")] == PER_PROCESS
+    assert counts[("focus:Excel:Report.xlsx", "click:Excel:Export")] == PER_PROCESS
     assert not any("hotkey" in s + t for s, t in counts)
     instances = queries.read_instances(dev_db, "2", limit=5)
     assert instances.height == 5 and instances["start_ts"].is_sorted(descending=True)
     events = queries.read_instance_events(dev_db, int(instances["instance_id"][0]), 100)
     assert events["position"].to_list() == list(range(events.height))
     assert events["screenshot_id"].null_count() == 0
+    # every step shows a screen; a click's own screenshot marks where it clicked
+    assert detail.steps["screenshot_id"].null_count() == 0
 
 
 def test_unknown_process_is_a_clear_error(dev_db: Path) -> None:

@@ -1,0 +1,90 @@
+"""Consensus steps in words: box captions for the map, variant paths, the steps table."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import polars as pl
+
+from explorer.components.map_layout import END, START
+from explorer.components.process_map import CAPTION_CHARS, Captions, step_caption
+from explorer.components.tables import grid, number_column, percent_column, text_column
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def step_captions(steps: pl.DataFrame) -> Captions:
+    """Per step label: ``("3. click Invoice date", "AcroRd32", full description)``.
+
+    ``steps`` has ``label, step_no, action, kind, app, target, window_template``; the
+    step number keeps two steps with the same action apart on the map.
+    """
+    out: Captions = {START: (START, "", "where instances begin"), END: (END, "", "where they end")}
+    for s in steps.iter_rows(named=True):
+        what, app = step_caption(s["action"], 200)
+        kind = (s["kind"] or what.split(" ")[0]).replace("_", " ")
+        target = s["target"] or what.removeprefix(kind).strip()
+        head = _short(f"{s['step_no']}. {kind} {target}".strip(), CAPTION_CHARS)
+        window = re.sub(r"<[^>]*>", "…", s["window_template"] or "")
+        full = f"Step {s['step_no']}: {kind} “{target}”" + (f" in {app}" if app else "")
+        out[s["label"]] = (head, app, full + (f" · window “{window}”" if window else ""))
+    return out
+
+
+def with_captions(steps: pl.DataFrame) -> pl.DataFrame:
+    """``steps`` with a ``caption`` column (the box text without its number)."""
+    captions = step_captions(steps)
+    return steps.with_columns(
+        caption=pl.Series(
+            [
+                captions[label][2].split(": ", 1)[-1].split(" · window")[0]
+                for label in steps["label"].to_list()
+            ],
+            dtype=pl.String,
+        )
+    )
+
+
+def path_text(actions: list[str], captions: Captions) -> str:
+    """A variant's path in words: ``1. click Inbox → 2. open Invoice → …``."""
+    return " → ".join(
+        (captions.get(a) or (step_caption(a, CAPTION_CHARS)[0], "", ""))[0] for a in actions
+    )
+
+
+_STEP_COLUMNS = [
+    number_column("step_no", "#", maxWidth=70),
+    text_column("kind", "Kind", maxWidth=110),
+    text_column("app", "App", maxWidth=140),
+    text_column("target", "Target", tooltipField="target"),
+    text_column("window_template", "Window", tooltipField="window_template"),
+    percent_column("support", "Support", maxWidth=110),
+    text_column("flags", "Flags", maxWidth=150),
+    text_column("input_slot", "Input that varies"),
+    text_column("examples", "Example values", tooltipField="examples"),
+    text_column("transfer", "Data transfer"),
+]
+
+
+def steps_grid(grid_id: str, steps: pl.DataFrame) -> object:
+    rows = []
+    for s in steps.iter_rows(named=True):
+        flags = [f for f, on in (("optional", s["optional"]), ("repeated", s["repeated"])) if on]
+        rows.append(
+            {
+                **{
+                    k: s[k]
+                    for k in ("step_no", "kind", "app", "target", "window_template", "support")
+                },
+                "flags": ", ".join(flags),
+                "input_slot": s["input_slot"] or ("varies" if s["varies"] else ""),
+                "examples": ", ".join(map(str, json.loads(s["example_values"] or "[]")[:3])),
+                "transfer": ""
+                if s["transfer_from_step"] is None
+                else f"pasted from step {s['transfer_from_step']}",
+            }
+        )
+    return grid(grid_id, _STEP_COLUMNS, rows, height=min(480, 60 + 42 * len(rows)))
