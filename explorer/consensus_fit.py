@@ -7,7 +7,11 @@ Mining (`mining.align`) compares each instance's acting events, as coarse action
 similarity; ``regularity`` is the mean over instances and ``exception_share`` the share
 below ``align_exception_similarity``. Mining stores only those two aggregates, so the
 per-instance similarity is recomputed here from ``instance_events`` with mining's own
-definitions (`coarse_action`, `collapse_repeats`, indel similarity).
+definitions (`coarse_action`, `collapse_repeats`, indel similarity), against the
+consensus mining stored. When mining's alignment stopped refining before it converged,
+mining measured against the consensus one pass earlier: the two regularities then differ
+by a little (under 0.01 on the simulator), and the explorer's is the one of the workflow
+it shows.
 """
 
 from __future__ import annotations

@@ -23,8 +23,10 @@ FORMULAS = {
     "n_instances": "instances = executions of the routine found in the recordings kept",
     "per_week": "per week = instances ÷ working weeks recorded (recorded days ÷ 5)",
     "n_users": "users = people who did it at least once",
-    "mean_duration_s": "mean duration = mean time from an instance's first to last event",
-    "hours_per_month": "hours per month = recorded hours ÷ working weeks × 52/12",
+    "mean_duration_s": "mean working time = mean time between an instance's consecutive "
+    "events, interruptions (another task, a chat) left out",
+    "hours_per_month": "hours per month = working hours recorded ÷ working weeks × 52/12 "
+    "(interruptions left out)",
     "hours_saved_per_month": "hours saved / month = hours per month × automation rate",
     "hours_range": "80 % range = the 10th to 90th percentile of hours saved over 1,000 "
     "bootstrap re-draws of the recorded users and days",
@@ -62,8 +64,8 @@ def unit_figures(facts: RunFacts, members: pl.DataFrame, n_days: int) -> pl.Data
         n_instances=pl.len(),
         n_users=pl.col("user_id").n_unique(),
         per_week=pl.len() / weeks,
-        mean_duration_s=pl.col("duration_s").mean(),
-        hours_per_month=per_month(pl.col("duration_s").sum() / 3600, n_days),
+        mean_duration_s=pl.col("work_s").mean(),
+        hours_per_month=per_month(pl.col("work_s").sum() / 3600, n_days),
         n_variants=pl.struct("process_id", "variant_id").n_unique(),
         membership=pl.col("membership").mean(),
         persistence=pl.col("persistence").mean(),
@@ -117,5 +119,5 @@ def hours_cells(facts: RunFacts, members: pl.DataFrame) -> pl.DataFrame:
     return (
         members.join(facts.instances, on="instance_id")
         .group_by("key", "user_id", "day")
-        .agg(hours=pl.col("duration_s").sum() / 3600)
+        .agg(hours=pl.col("work_s").sum() / 3600)
     )

@@ -31,8 +31,8 @@ from storage.store import Store
 class RunFacts:
     run_id: int
     #: one row per instance of a candidate: instance_id, process_id, variant_id, user_id,
-    #: day, start_ts, duration_s, membership, n_events, n_keyboard, apps, similarity,
-    #: app_path, split_key (its main variant: `explorer.main_variants`)
+    #: day, start_ts, duration_s, work_s, membership, n_events, n_keyboard, apps,
+    #: similarity, app_path, split_key (its main variant: `explorer.main_variants`)
     instances: pl.DataFrame
     user_days: pl.DataFrame  # user_id, day: every recorded day of every user
     steps: pl.DataFrame  # process_id, step_no, label (as in `variants.actions`), kind, app, target
@@ -58,7 +58,9 @@ def _read_run_facts(db: Path, run_id: int) -> RunFacts:
             "FROM (SELECT DISTINCT action FROM instance_events WHERE run_id = ?)",
             [run_id],
         )
-        per_instance = _instances(store, run_id)
+        per_instance = _instances(store, run_id).join(
+            working_time(store, run_id), on="instance_id", how="left"
+        )
         user_days = store.query(
             "SELECT DISTINCT user_id, start_ts::DATE AS day FROM instances WHERE run_id = ?",
             [run_id],
@@ -87,6 +89,7 @@ def _read_run_facts(db: Path, run_id: int) -> RunFacts:
     fit = similarities(acting, labels, steps, config.align_max_block)
     instances = (
         per_instance.drop("acting")
+        .with_columns(pl.col("work_s").fill_null(0.0))
         .join(fit, on="instance_id", how="left")
         .join(app_paths(acting, labels), on="instance_id", how="left")
         .with_columns(pl.col("similarity").fill_null(0.0), pl.col("app_path").fill_null("—"))
@@ -149,6 +152,29 @@ def _instances(store: Store, run_id: int) -> pl.DataFrame:
               ON lab.action = ie.action
             WHERE i.run_id = ? AND i.process_id >= 0 GROUP BY i.instance_id""",
         [KEYBOARD_KINDS, run_id, run_id],
+    )
+
+
+def working_time(store: Store, run_id: int) -> pl.DataFrame:
+    """``instance_id, work_s``: the time spent on each instance, interruptions left out.
+
+    Mining's duration runs from an instance's first event to its last, so a chat or a
+    short routine done in the middle counts twice, once in each. Working time adds up
+    only the gaps between consecutive events of a session that both belong to the
+    instance, as the simulator measures the truth (`sample_logs.measure_routines`): the
+    time a bot doing the routine would take off someone's hands.
+    """
+    return store.query(
+        """WITH stream AS (
+             SELECT ie.instance_id, epoch(e.ts - lag(e.ts) OVER w) AS gap,
+                    lag(ie.instance_id) OVER w AS previous
+             FROM events e LEFT JOIN instance_events ie
+               ON ie.event_id = e.event_id AND ie.run_id = ?
+             WINDOW w AS (PARTITION BY e.user_id, e.session_id ORDER BY e.ts, e.event_id))
+           SELECT instance_id, coalesce(sum(gap) FILTER (WHERE previous = instance_id), 0.0)
+                  AS work_s
+           FROM stream WHERE instance_id IS NOT NULL GROUP BY instance_id""",
+        [run_id],
     )
 
 

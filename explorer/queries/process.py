@@ -134,7 +134,7 @@ def read_paths(
     counts = (
         facts.instances.filter(pl.col("instance_id").is_in(ids))
         .group_by("process_id", "variant_id")
-        .agg(n=pl.len(), mean_duration_s=pl.col("duration_s").mean())
+        .agg(n=pl.len(), mean_duration_s=pl.col("work_s").mean())
     )
     with reading(db) as store:
         variants = store.query(

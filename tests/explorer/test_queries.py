@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -11,6 +11,7 @@ import pytest
 from explorer import queries
 from explorer.errors import MovedProcessError, UnknownProcessError
 from explorer.figures import FACTORS
+from explorer.queries.facts import working_time
 from explorer.savings import Assumptions
 from storage.errors import NoMiningRunError, StorageError
 from storage.store import open_store
@@ -39,8 +40,11 @@ def test_ranking_is_by_score_and_low_confidence_goes_to_review(dev_db: Path) -> 
     assert found.ranking["n_instances"].to_list() == [PER_PROCESS, PER_PROCESS]
     assert found.factor_names == list(FACTORS)
     invoice = found.ranking.row(0, named=True)
-    # 18 instances of 45 s over 2 recorded days (0.4 working weeks), over 52/12 weeks
-    assert invoice["hours_per_month"] == pytest.approx(18 * 45 / 3600 / 0.4 * 52 / 12)
+    # 18 instances of 5+6+7+8+9 s between their events, over 2 recorded days (0.4 working
+    # weeks), over 52/12 weeks; mining's duration (45 s) also counts the wait after the
+    # last event, the explorer only the time between an instance's events
+    assert invoice["hours_per_month"] == pytest.approx(18 * 35 / 3600 / 0.4 * 52 / 12)
+    assert invoice["mean_duration_s"] == pytest.approx(35)
     assert invoice["per_week"] == pytest.approx(18 / 0.4)
     assert invoice["score"] == pytest.approx(
         invoice["hours_per_month"] * invoice["factor_automatability"]
@@ -201,3 +205,33 @@ def test_missing_database_and_no_run(tmp_path: Path) -> None:
     assert queries.read_overview(tmp_path / "empty.duckdb").totals["events"] == 0
     with pytest.raises(NoMiningRunError):
         queries.read_opportunities(tmp_path / "empty.duckdb", queries.Filters(), 0.5)
+
+
+def test_working_time_leaves_an_interruption_out(tmp_path: Path) -> None:
+    """Instance A (events at 0, 10, 20 and 40 s) is interrupted by a chat B (25, 27 s):
+    A worked 20 s (its first-to-last span is 40 s), B 2 s."""
+    start = datetime(2026, 11, 16, 9, 0)
+    seconds = [0, 10, 20, 25, 27, 40]
+    with open_store(tmp_path / "w.duckdb") as store:
+        events = store.append_events(
+            pl.DataFrame(
+                {
+                    "session_id": ["s"] * 6,
+                    "user_id": ["u"] * 6,
+                    "ts": [start + timedelta(seconds=s) for s in seconds],
+                    "kind": ["click"] * 6,
+                }
+            )
+        )
+        run = store.start_run({}, "test", 0)
+        members = pl.DataFrame(
+            {
+                "instance_id": [1, 1, 1, 2, 2, 1],
+                "event_id": events["event_id"],
+                "position": [0, 1, 2, 0, 1, 3],
+                "action": ["a"] * 6,
+            }
+        )
+        store.finish_run(run, {"instance_events": members})
+        worked = dict(working_time(store, run).iter_rows())
+    assert worked == {1: 20.0, 2: 2.0}
