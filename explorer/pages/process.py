@@ -241,6 +241,7 @@ def _map_card(detail: queries.ProcessDetail, steps: pl.DataFrame, query: str) ->
             step=5,
             value=0,
             marks={0: "main path", 50: "50%", 100: "every step"},
+            allow_direct_input=False,
         ),
         html.P(caption, id="process-map-caption", className="map-caption"),
         dcc.Loading(
@@ -300,14 +301,10 @@ def draw_map(detail_level: float, key: str, query: str) -> tuple[dict, str]:
         + (" (the main path)" if detail_level <= 0 else "")
     )
     caption = f"{len(shown)} of {len(shares)} steps shown: {which}."
-    return process_map_figure(edges, 0, captions, _counts(paths, shown)), caption
-
-
-def _counts(paths: pl.DataFrame, shown: set[str]) -> dict[str, int]:
-    """How many instances go through each step (start and end: all of them)."""
     total = int(paths["n"].sum() or 0)
-    through = {s: round(share * total) for s, share in step_shares(paths).items() if s in shown}
-    return {**through, "▶ start": total, "■ end": total}
+    counts = {s: round(share * total) for s, share in shares.items() if s in shown}
+    counts |= {"▶ start": total, "■ end": total}  # every instance starts and ends
+    return process_map_figure(edges, 0, captions, counts), caption
 
 
 def _captions_of(key: str) -> dict:

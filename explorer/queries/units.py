@@ -23,7 +23,7 @@ from explorer.decisions import (
 from explorer.errors import ExplorerError, UnknownProcessError
 from explorer.main_variants import split_parts
 from explorer.queries.facts import RunFacts, read_run_facts
-from explorer.queries.reader import reader_closed, reading
+from explorer.queries.reader import cached_by_file, reader_closed, reading
 from storage.store import Store, open_store, utcnow
 
 
@@ -69,6 +69,7 @@ def read_decisions(store: Store) -> list[Decision]:
     ]
 
 
+@cached_by_file
 def read_units(db: Path, run_id: int | None = None) -> Units:
     """The candidates of a run (the latest by default) after every stored decision."""
     facts = read_run_facts(db, run_id)

@@ -88,13 +88,6 @@ class Tab:
         self.page.locator(".dash-dropdown-options").get_by_text(label, exact=True).click()
         self.page.keyboard.press("Escape")
 
-    def set_slider(self, slider: str, value: float) -> None:
-        """Type a value into a Dash slider's number box (it applies when the box is left)."""
-        box = self.page.locator(f"#{slider} input[type=number]")
-        box.fill(str(value))
-        box.press("Enter")
-        box.blur()
-
     def slide(self, slider: str, steps: int) -> None:
         """Move a Dash slider's thumb to its minimum, then ``steps`` steps right."""
         thumb = self.page.locator(f"#{slider} [role=slider]")
