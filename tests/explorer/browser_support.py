@@ -88,10 +88,14 @@ class Tab:
         self.page.locator(".dash-dropdown-options").get_by_text(label, exact=True).click()
         self.page.keyboard.press("Escape")
 
-    def slide(self, slider: str, steps: int) -> None:
-        """Move a Dash slider's thumb to its minimum, then ``steps`` steps right."""
+    def slide(self, slider: str, steps: int | None = None) -> None:
+        """Move a Dash slider's thumb with the keyboard: to its minimum, then ``steps``
+        steps right (``None``: to its maximum in one move)."""
         thumb = self.page.locator(f"#{slider} [role=slider]")
         thumb.focus()
+        if steps is None:
+            thumb.press("End")
+            return
         thumb.press("Home")
         for _ in range(steps):
             thumb.press("ArrowRight")

@@ -186,10 +186,12 @@ def test_the_process_map_reads_at_a_glance(tab: Tab, candidates: list[Candidate]
     figure = tab.figure("process-map")
     hovers = [h for t in figure["data"] for h in (t.get("hovertext") or [])]
     assert hovers and not any("|" in h for h in hovers), "no raw action keys"
-    tab.slide("process-coverage", 20)  # 20 steps of 5: every step
+    before = map_caption(tab)
+    tab.slide("process-coverage")  # to 100: every step
     tab.page.wait_for_function(
         "(before) => document.querySelector('#process-map-caption').innerText !== before",
-        arg=map_caption(tab),
+        arg=before,
+        timeout=60_000,
     )
     every = boxes(tab)
     assert len(every) > len(main) and len(set(every)) == len(every)
