@@ -57,53 +57,10 @@ def decisions_card(
     is_part: bool,
 ) -> html.Section:
     """Rename, confirm, merge, split, dismiss and undo, each saying what it will do."""
-    split_text = (
-        "Would make: "
-        + ", ".join(f"{label} ({plural(n, 'instance')})" for label, n in split_preview)
-        if split_preview
-        else (
-            "A part of a split: undo the split to split it otherwise."
-            if is_part
-            else "Its instances all use the same apps: no main variants to split into."
-        )
-    )
     return card(
         "Analyst decisions",
-        html.Div(
-            [
-                dcc.Input(
-                    id="process-name-input",
-                    type="text",
-                    value=row["name"],
-                    debounce=False,
-                    placeholder="a name an analyst would use",
-                ),
-                html.Button("Rename", id="process-rename"),
-                html.Button(
-                    "Confirmed" if row["confirmed"] else "Confirm as a routine",
-                    id="process-confirm",
-                    className="secondary",
-                    disabled=bool(row["confirmed"]),
-                    title="it joins the ranking whatever its confidence",
-                ),
-            ],
-            className="actions",
-        ),
-        html.Div(
-            [
-                dcc.Dropdown(
-                    id="process-merge-with",
-                    placeholder="merge another candidate into this",
-                    options=[{"label": n, "value": s} for s, n in merge_choices],
-                    disabled=not merge_choices,
-                    style={"minWidth": "320px"},
-                ),
-                html.Button(
-                    "Merge", id="process-merge", className="secondary", disabled=not merge_choices
-                ),
-            ],
-            className="actions",
-        ),
+        _naming(row),
+        _merging(merge_choices),
         html.Div(
             [
                 html.Button(
@@ -122,9 +79,58 @@ def decisions_card(
             ],
             className="actions",
         ),
-        html.P(split_text, id="process-split-preview", className="muted"),
+        html.P(_split_text(split_preview, is_part), id="process-split-preview", className="muted"),
         html.Div(id="process-decision-status", className="muted"),
     )
+
+
+def _naming(row: dict) -> html.Div:
+    return html.Div(
+        [
+            dcc.Input(
+                id="process-name-input",
+                type="text",
+                value=row["name"],
+                debounce=False,
+                placeholder="a name an analyst would use",
+            ),
+            html.Button("Rename", id="process-rename"),
+            html.Button(
+                "Confirmed" if row["confirmed"] else "Confirm as a routine",
+                id="process-confirm",
+                className="secondary",
+                disabled=bool(row["confirmed"]),
+                title="it joins the ranking whatever its confidence",
+            ),
+        ],
+        className="actions",
+    )
+
+
+def _merging(choices: list[tuple[str, str]]) -> html.Div:
+    return html.Div(
+        [
+            dcc.Dropdown(
+                id="process-merge-with",
+                placeholder="merge another candidate into this",
+                options=[{"label": n, "value": s} for s, n in choices],
+                disabled=not choices,
+                style={"minWidth": "320px"},
+            ),
+            html.Button("Merge", id="process-merge", className="secondary", disabled=not choices),
+        ],
+        className="actions",
+    )
+
+
+def _split_text(preview: list[tuple[str, int]], is_part: bool) -> str:
+    if preview:
+        return "Would make: " + ", ".join(
+            f"{label} ({plural(n, 'instance')})" for label, n in preview
+        )
+    if is_part:
+        return "A part of a split: undo the split to split it otherwise."
+    return "Its instances all take the same main path: no main variants to split into."
 
 
 def exports_card() -> html.Section:

@@ -6,10 +6,11 @@ import json
 import re
 
 import polars as pl
+from dash import html
 
 from explorer.components.map_layout import END, START
 from explorer.components.process_map import CAPTION_CHARS, Captions, step_caption
-from explorer.components.tables import grid, number_column, percent_column, text_column
+from explorer.components.tables import grid, number_column, percent_column, records, text_column
 
 
 def _short(text: str, width: int) -> str:
@@ -88,3 +89,39 @@ def steps_grid(grid_id: str, steps: pl.DataFrame) -> object:
             }
         )
     return grid(grid_id, _STEP_COLUMNS, rows, height=min(480, 60 + 42 * len(rows)))
+
+
+def transfers(steps_frame: pl.DataFrame) -> html.Div:
+    """Values carried from one step (often one app) to another: what a bot must copy."""
+    steps = {s["step_no"]: s for s in steps_frame.iter_rows(named=True)}
+    items = [
+        html.Li(
+            f"step {s['transfer_from_step']} ({steps[s['transfer_from_step']]['app'] or '?'})"
+            f" → step {no} ({s['app'] or '?'}): {s['target'] or s['action']}"
+        )
+        for no, s in steps.items()
+        if s["transfer_from_step"] is not None and s["transfer_from_step"] in steps
+    ]
+    if not items:
+        return html.P("No data is carried between steps.", className="muted")
+    return html.Div([html.H3("Data transfers"), html.Ul(items, id="process-transfers")])
+
+
+def variants_grid(grid_id: str, variants: pl.DataFrame, steps: pl.DataFrame) -> object:
+    """The variants, most taken first, each path in words; a row id ``process.variant``."""
+    captions = step_captions(steps)
+    columns = [
+        number_column("variant_id", "Variant", maxWidth=100),
+        number_column("n_instances", "Instances", maxWidth=120),
+        percent_column("share", "Share", maxWidth=100),
+        number_column("mean_duration_s", "Mean duration", 0, " s", maxWidth=150),
+        text_column("actions", "Path", minWidth=400, tooltipField="actions"),
+    ]
+    variants = variants.head(200)
+    rows = records(
+        variants.with_columns(
+            actions=pl.Series([path_text(a, captions) for a in variants["actions"].to_list()]),
+            rid=pl.format("{}.{}", "process_id", "variant_id"),
+        )
+    )
+    return grid(grid_id, columns, rows, row_id="rid", height=260)

@@ -48,12 +48,19 @@ from explorer.components.savings import (
     how_computed,
     savings_figures,
 )
-from explorer.components.steps import path_text, step_captions, steps_grid, with_captions
-from explorer.components.tables import grid, number_column, percent_column, records, text_column
+from explorer.components.steps import (
+    step_captions,
+    steps_grid,
+    transfers,
+    variants_grid,
+    with_captions,
+)
+from explorer.components.tables import grid, number_column, records, text_column
 from explorer.context import current
 from explorer.errors import MovedProcessError
 from explorer.figures import FACTORS, FORMULAS
 from explorer.process_paths import path_edges, share_for, shown_steps, step_shares
+from explorer.queries.facts import step_labels
 from explorer.savings import assumptions_from, explain_interval
 from storage.errors import TaskmineError
 
@@ -89,26 +96,19 @@ def layout(key: str | None = None, **query: object) -> html.Div:
         return _moved(exc)
     except TaskmineError as exc:
         return html.Div([page_header("Candidate process"), problem(exc)])
-    row = detail.row
-    steps = with_captions(detail.steps.with_columns(label=_labels()))
+    steps = with_captions(detail.steps.with_columns(label=step_labels()))
+    query = filters_query(**values)
     return html.Div(
         [
-            dcc.Store(id="process-key", data=row["key"]),
-            dcc.Store(id="process-signature", data=row["signature"]),
-            dcc.Store(id="process-name", data=row["name"]),
-            dcc.Store(id="process-query", data=filters_query(**values)),
-            dcc.Store(id="process-hours", data=_hours(detail)),
-            dcc.Store(id=STEP_SHOTS, data=shots_of(steps, "caption")),
-            dcc.Store(id=REPLAY_SHOTS, data=[]),
-            dcc.Location(id="process-nav", refresh=True),
-            page_header(row["name"], _subtitle(detail), _badges(detail)),
+            *_stores(detail, steps, query),
+            page_header(detail.row["name"], _subtitle(detail), _badges(detail)),
             filter_bar("process", options, ctx.config.user_groups, values),
             _figures(detail),
             html.Div(
                 [
                     _savings_card(detail),
                     decisions_card(
-                        row,
+                        detail.row,
                         detail.candidates,
                         detail.split_preview,
                         detail.undo,
@@ -117,11 +117,11 @@ def layout(key: str | None = None, **query: object) -> html.Div:
                 ],
                 className="grid-2",
             ),
-            _map_card(detail, steps, filters_query(**values)),
+            _map_card(detail, steps, query),
             card(
                 "Consensus workflow",
                 steps_grid("process-steps", steps),
-                _transfers(detail),
+                transfers(detail.steps),
                 html.H3("Screens, step by step"),
                 html.P("Click a screen to see it large, with the click marked.", className="muted"),
                 step_filmstrip(steps, STEP_SHOTS, "process-steps-strip"),
@@ -130,23 +130,32 @@ def layout(key: str | None = None, **query: object) -> html.Div:
                 [
                     card(
                         "Why it ranks here: score factors",
-                        factor_table(_factors(row), FORMULAS),
+                        factor_table(_factors(detail.row), FORMULAS),
                         how_computed("process-how", FORMULAS),
                     ),
                     exports_card(),
                 ],
                 className="grid-2",
             ),
-            _instances_card(str(row["key"]), filters),
+            _instances_card(str(detail.row["key"]), filters),
             lightbox_frame("process-lightbox"),
         ]
     )
 
 
-def _labels() -> pl.Expr:
-    from explorer.queries.facts import step_labels
-
-    return step_labels()
+def _stores(detail: queries.ProcessDetail, steps: pl.DataFrame, query: str) -> list:
+    """What the page's callbacks need to know, kept in the page."""
+    row = detail.row
+    return [
+        dcc.Store(id="process-key", data=row["key"]),
+        dcc.Store(id="process-signature", data=row["signature"]),
+        dcc.Store(id="process-name", data=row["name"]),
+        dcc.Store(id="process-query", data=query),
+        dcc.Store(id="process-hours", data=_hours(detail)),
+        dcc.Store(id=STEP_SHOTS, data=shots_of(steps, "caption")),
+        dcc.Store(id=REPLAY_SHOTS, data=[]),
+        dcc.Location(id="process-nav", refresh=True),
+    ]
 
 
 def _moved(exc: MovedProcessError) -> html.Div:
@@ -261,27 +270,8 @@ def _map_card(detail: queries.ProcessDetail, steps: pl.DataFrame, query: str) ->
             className="muted",
         ),
         html.H3("Variants"),
-        _variants_grid(detail, steps),
+        variants_grid("process-variants", detail.variants, steps),
     )
-
-
-def _variants_grid(detail: queries.ProcessDetail, steps: pl.DataFrame) -> object:
-    captions = step_captions(steps)
-    columns = [
-        number_column("variant_id", "Variant", maxWidth=100),
-        number_column("n_instances", "Instances", maxWidth=120),
-        percent_column("share", "Share", maxWidth=100),
-        number_column("mean_duration_s", "Mean duration", 0, " s", maxWidth=150),
-        text_column("actions", "Path", minWidth=400, tooltipField="actions"),
-    ]
-    variants = detail.variants.head(200)
-    rows = records(
-        variants.with_columns(
-            actions=pl.Series([path_text(a, captions) for a in variants["actions"].to_list()]),
-            rid=pl.format("{}.{}", "process_id", "variant_id"),
-        )
-    )
-    return grid("process-variants", columns, rows, row_id="rid", height=260)
 
 
 def draw_map(detail_level: float, key: str, query: str) -> tuple[dict, str]:
@@ -309,7 +299,7 @@ def draw_map(detail_level: float, key: str, query: str) -> tuple[dict, str]:
 
 def _captions_of(key: str) -> dict:
     steps = queries.read_process_steps(current().db, key)
-    return step_captions(steps.with_columns(label=_labels()))
+    return step_captions(steps.with_columns(label=step_labels()))
 
 
 def _filters_of_query(query: str | None):
@@ -356,22 +346,6 @@ def variant_map(key: str, rid: str, query: str | None) -> tuple[dict, str]:
 
 
 # -- steps, instances, screens -------------------------------------------------------------
-
-
-def _transfers(detail: queries.ProcessDetail) -> html.Div:
-    """Values carried from one step (often one app) to another: what a bot must copy."""
-    steps = {s["step_no"]: s for s in detail.steps.iter_rows(named=True)}
-    items = [
-        html.Li(
-            f"step {s['transfer_from_step']} ({steps[s['transfer_from_step']]['app'] or '?'})"
-            f" → step {no} ({s['app'] or '?'}): {s['target'] or s['action']}"
-        )
-        for no, s in steps.items()
-        if s["transfer_from_step"] is not None and s["transfer_from_step"] in steps
-    ]
-    if not items:
-        return html.P("No data is carried between steps.", className="muted")
-    return html.Div([html.H3("Data transfers"), html.Ul(items, id="process-transfers")])
 
 
 _INSTANCE_COLUMNS = [

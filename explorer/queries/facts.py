@@ -61,25 +61,7 @@ def _read_run_facts(db: Path, run_id: int) -> RunFacts:
         per_instance = _instances(store, run_id).join(
             working_time(store, run_id), on="instance_id", how="left"
         )
-        user_days = store.query(
-            "SELECT DISTINCT user_id, start_ts::DATE AS day FROM instances WHERE run_id = ?",
-            [run_id],
-        )
-        steps = store.query(
-            "SELECT process_id, step_no, action, kind, app, target FROM process_steps "
-            "WHERE run_id = ? ORDER BY process_id, step_no",
-            [run_id],
-        )
-        variant_steps = store.query(
-            "SELECT DISTINCT process_id, variant_id, unnest(actions) AS label FROM variants "
-            "WHERE run_id = ?",
-            [run_id],
-        )
-        mined = store.query(
-            "SELECT process_id, confidence, factors::VARCHAR AS factors FROM processes "
-            "WHERE run_id = ?",
-            [run_id],
-        )
+        user_days, steps, variant_steps, mined = (store.query(sql, [run_id]) for sql in _PER_RUN)
     acting = (
         per_instance.select("instance_id", "process_id", label="acting")
         .explode("label")
@@ -108,6 +90,17 @@ def _read_run_facts(db: Path, run_id: int) -> RunFacts:
         config.align_required_support,
         config.align_exception_similarity,
     )
+
+
+#: user-days, consensus steps, the steps of each variant, mining's per-candidate figures
+_PER_RUN = (
+    "SELECT DISTINCT user_id, start_ts::DATE AS day FROM instances WHERE run_id = ?",
+    "SELECT process_id, step_no, action, kind, app, target FROM process_steps "
+    "WHERE run_id = ? ORDER BY process_id, step_no",
+    "SELECT DISTINCT process_id, variant_id, unnest(actions) AS label FROM variants "
+    "WHERE run_id = ?",
+    "SELECT process_id, confidence, factors::VARCHAR AS factors FROM processes WHERE run_id = ?",
+)
 
 
 def step_labels() -> pl.Expr:

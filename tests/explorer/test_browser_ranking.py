@@ -186,3 +186,30 @@ def test_score_confidence_and_factors_explain_themselves(tab: Tab) -> None:
     how = tab.page.locator("#opportunities-how").inner_text()
     assert "score =" in how and "confidence =" in how and "bootstrap" in how
     assert tab.errors == []
+
+
+def test_a_candidate_opens_under_the_rankings_filters(
+    tab: Tab, first_user_and_day: tuple[str, str]
+) -> None:
+    tab.open("/opportunities", RANKED_ROW)
+    before = tab.grid_data(RANKING)
+    tab.pick("opportunities-users", first_user_and_day[0])
+    top = wait_for_new_ranking(tab, before)[0]
+    tab.page.locator(f'{RANKED_ROW}[row-index="0"] [col-id="name"]').click()
+    tab.page.wait_for_url(f"**/process/{top['key']}?users={first_user_and_day[0]}")
+    figures = tab.page.locator("#process-figures")
+    figures.wait_for()
+    shown = dict(
+        zip(
+            [t.lower() for t in figures.locator(".kpi-label").all_inner_texts()],
+            figures.locator(".kpi-value").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert number(shown["instances"]) == top["n_instances"]
+    assert number(shown["users"]) == 1
+    assert number(shown["score"]) == pytest.approx(top["score"], abs=0.05)
+    # the instances listed are that user's only
+    users = {r["user_id"] for r in tab.grid_data("process-instances")}
+    assert users == {first_user_and_day[0]}
+    assert tab.errors == []

@@ -123,6 +123,19 @@ def test_decisions_apply_and_survive_a_new_mining_run(dev_db: Path) -> None:
     assert found.review.is_empty()
 
 
+def test_confirmations_and_splits_survive_a_new_mining_run(dev_db: Path) -> None:
+    queries.record_decision(dev_db, "confirm", "sig-report")
+    queries.record_decision(dev_db, "split", "sig-report")
+    part = queries.read_units(dev_db).by_key("2.2")
+    queries.record_decision(dev_db, "rename", part.signature, value="Export, quick")
+    _rerun(dev_db)
+    found = queries.read_opportunities(dev_db, queries.Filters(), 0.5)
+    parts = found.ranking.filter(pl.col("key").str.starts_with("12."))  # the new run's id
+    assert sorted(parts["key"].to_list()) == ["12.1", "12.2"]
+    assert parts.filter(key="12.2")["name"].to_list() == ["Export, quick"]
+    assert found.review.is_empty()  # confirmed: ranked despite a confidence of 0.3
+
+
 def test_split_makes_main_variants_with_their_own_figures_and_undo_joins_them(
     dev_db: Path,
 ) -> None:
