@@ -18,12 +18,19 @@ def _marker(x: float | None, y: float | None) -> html.Div | None:
     )
 
 
-def shot_view(screenshot_id: int, caption: str, x: float | None, y: float | None) -> html.Div:
-    """An image with its click marker, positioned over it (thumbnail or large)."""
-    return html.Div(
-        [html.Img(src=screenshot_src(screenshot_id), alt=caption), _marker(x, y)],
-        className="shot",
+def shot_view(
+    screenshot_id: int, caption: str, x: float | None, y: float | None, image_id: dict | None = None
+) -> html.Div:
+    """An image with its click marker, positioned over it (thumbnail or large).
+
+    With ``image_id`` the image comes without its source, which a callback sets once the
+    page is drawn: a strip of thirty screenshots then does not hold up the page."""
+    image = (
+        html.Img(id=image_id, alt=caption)
+        if image_id
+        else html.Img(src=screenshot_src(screenshot_id), alt=caption)
     )
+    return html.Div([image, _marker(x, y)], className="shot")
 
 
 def _frame(
@@ -33,9 +40,11 @@ def _frame(
     caption: str,
     detail: str,
     shot: dict | None,
+    deferred: bool = False,
 ) -> html.Figure:
+    image_id = {"type": f"{strip}-image", "index": index} if deferred else None
     image = (
-        shot_view(shot["shot"], caption, shot.get("x"), shot.get("y"))
+        shot_view(shot["shot"], caption, shot.get("x"), shot.get("y"), image_id)
         if shot
         else html.Div("no screenshot", className="frame-missing")
     )
@@ -80,15 +89,27 @@ def shots_of(frame: pl.DataFrame, caption: str) -> list[dict | None]:
 
 
 def step_filmstrip(steps: pl.DataFrame, strip: str, id: str) -> html.Div | html.P:  # noqa: A002
-    """A screenshot per step of the consensus workflow (``steps`` with ``caption``)."""
+    """A screenshot per step of the consensus workflow (``steps`` with ``caption``); the
+    images' sources come from `image_sources`, set by a callback after the page is drawn."""
     shots = shots_of(steps, "caption")
     frames = [
         _frame(
-            strip, i, f"{s['step_no']}.", s["caption"], f"support {100 * s['support']:.0f}%", shot
+            strip,
+            i,
+            f"{s['step_no']}.",
+            s["caption"],
+            f"support {100 * s['support']:.0f}%",
+            shot,
+            deferred=True,
         )
         for i, (s, shot) in enumerate(zip(steps.iter_rows(named=True), shots, strict=True))
     ]
     return _strip(frames, "Mining recorded no consensus steps for this candidate.", id)
+
+
+def image_sources(shots: list[dict | None]) -> list[str]:
+    """The deferred images' sources, in the order `step_filmstrip` placed them."""
+    return [screenshot_src(shot["shot"]) for shot in shots if shot]
 
 
 def replay(events: pl.DataFrame, strip: str) -> html.Div | html.P:

@@ -12,6 +12,9 @@ from explorer.components.map_layout import END, START
 from explorer.components.process_map import CAPTION_CHARS, Captions, step_caption
 from explorer.components.tables import grid, number_column, percent_column, records, text_column
 
+#: The variants table lists the most taken ones (most are taken by one instance each).
+MAX_VARIANTS = 50
+
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -117,7 +120,7 @@ def variants_grid(grid_id: str, variants: pl.DataFrame, steps: pl.DataFrame) -> 
         number_column("mean_duration_s", "Mean duration", 0, " s", maxWidth=150),
         text_column("actions", "Path", minWidth=400, tooltipField="actions"),
     ]
-    variants = variants.head(200)
+    variants = variants.head(MAX_VARIANTS)
     rows = records(
         variants.with_columns(
             actions=pl.Series([path_text(a, captions) for a in variants["actions"].to_list()]),

@@ -25,6 +25,7 @@ from explorer.components.common import (
     problem,
 )
 from explorer.components.filmstrip import (
+    image_sources,
     lightbox_content,
     lightbox_frame,
     replay,
@@ -387,6 +388,15 @@ def show_replay(cell: dict | None) -> tuple:
         id="process-replay-view",
     )
     return shown, replay_shots(events)
+
+
+@dash.callback(
+    Output({"type": f"{STEP_SHOTS}-image", "index": ALL}, "src"),
+    Input(STEP_SHOTS, "data"),
+)
+def show_step_screens(shots: list) -> list[str]:
+    """The steps' screenshots, once the page is drawn."""
+    return image_sources(shots or [])
 
 
 @dash.callback(

@@ -13,7 +13,7 @@ from explorer.process_paths import MAIN_PATH_SHARE, path_edges, share_for, shown
 from explorer.queries.candidates import Filters, filtered, read_opportunities
 from explorer.queries.evidence import step_evidence
 from explorer.queries.facts import RunFacts, read_run_facts
-from explorer.queries.reader import reading
+from explorer.queries.reader import cached_by_file, reading
 from explorer.queries.units import Units, read_units, undo_target
 from explorer.savings import Assumptions
 
@@ -59,14 +59,13 @@ def read_process(
             f"candidate {key} has no instances in the period and users chosen",
             "widen the date range or clear the user filter",
         )
-    members = _members(facts, found, key, filters)
+    evidence = _step_evidence(db, facts.run_id, key, filters)
     with reading(db) as store:
         steps = store.query(
             "SELECT * EXCLUDE (run_id, screenshot_id) FROM process_steps "
             "WHERE run_id = ? AND process_id = ? ORDER BY step_no",
             [facts.run_id, unit.primary],
         )
-        evidence = step_evidence(store, facts.run_id, members)
         bpmn = store.query(
             "SELECT bpmn_xml FROM processes WHERE run_id = ? AND process_id = ?",
             [facts.run_id, unit.primary],
@@ -85,6 +84,15 @@ def read_process(
         ranked.n_users,
         ranked.n_days,
     )
+
+
+@cached_by_file
+def _step_evidence(db: Path, run_id: int, key: str, filters: Filters) -> pl.DataFrame:
+    """A screenshot (and click) per step action of the candidate's filtered instances:
+    a window over all of their events, so kept until the file changes."""
+    members = _members(read_run_facts(db, run_id), read_units(db, run_id), key, filters)
+    with reading(db) as store:
+        return step_evidence(store, run_id, members)
 
 
 def _unit(found: Units, key: str) -> Unit:
