@@ -20,7 +20,7 @@ import polars as pl
 
 from explorer.consensus_fit import app_paths, similarities
 from explorer.main_variants import split_keys
-from explorer.queries.reader import cached_by_file, reading, run_of
+from explorer.queries.reader import cached_by_run, reading
 from mining.actions import ACTIVATION_SQL
 from mining.config import MiningConfig
 from mining.score import KEYBOARD_KINDS
@@ -42,15 +42,9 @@ class RunFacts:
     exception_similarity: float  # an instance less similar to the consensus is an exception
 
 
-def read_run_facts(db: Path, run_id: int | None = None) -> RunFacts:
+@cached_by_run
+def read_run_facts(db: Path, run_id: int) -> RunFacts:
     """The facts of a run (the latest finished one by default)."""
-    with reading(db) as store:
-        run_id = run_of(store, run_id)
-    return _read_run_facts(db, run_id)
-
-
-@cached_by_file
-def _read_run_facts(db: Path, run_id: int) -> RunFacts:
     with reading(db) as store:
         config = _run_config(store, run_id)
         labels = store.query(

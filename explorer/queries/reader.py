@@ -114,6 +114,31 @@ def cached_by_file(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+def cached_by_run(fn: Callable[[Path, int], T]) -> Callable[[Path, int | None], T]:
+    """Cache a read of one finished mining run's results for as long as the run exists.
+
+    A finished run's instances, their events and its candidates never change, while the
+    file does with every analyst decision: keyed by the run (its id and start and end
+    times) rather than by the file's state, the costliest read survives decisions.
+    """
+
+    @functools.lru_cache(maxsize=4)
+    def cached(db: Path, run_id: int, started: object, finished: object) -> T:
+        return fn(db, run_id)
+
+    @functools.wraps(fn)
+    def wrapper(db: Path, run_id: int | None = None) -> T:
+        with reading(db) as store:
+            run_id = run_of(store, run_id)
+            started, finished = store.query(
+                "SELECT started_at, finished_at FROM mining_runs WHERE run_id = ?", [run_id]
+            ).row(0)
+        return cached(Path(db).resolve(), run_id, started, finished)
+
+    _CACHES.append(cached)
+    return wrapper
+
+
 def clear_caches() -> None:
     """Forget cached reads and close the shared reader (benchmarks measure cold calls)."""
     for cache in _CACHES:
