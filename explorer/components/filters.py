@@ -43,12 +43,20 @@ def filters_of(
 ) -> Filters:
     """`Filters` from the controls' values (dates as ISO text, users or ``group:`` names)."""
     return Filters(
-        start=date.fromisoformat(start[:10]) if start else None,
-        end=date.fromisoformat(end[:10]) if end else None,
+        start=_date(start),
+        end=_date(end),
         users=expand_groups(users or [], groups),
         app=app or None,
         min_confidence=float(min_confidence or 0),
     )
+
+
+def _date(text: str | None) -> date | None:
+    """An ISO date from a control or a URL; anything else (a hand-edited URL) is no date."""
+    try:
+        return date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
 
 
 def filters_query(

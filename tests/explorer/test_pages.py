@@ -200,3 +200,12 @@ def test_user_groups_from_config_filter_as_their_members(pages, dev_db: Path, tm
     with serving_context(dev_db, config):
         rows, *_ = opportunities.update_tables(None, None, ["group:desk"], None, 0)
     assert {r["n_users"] for r in rows} == {2}
+
+
+def test_a_hand_edited_process_url_is_no_traceback(pages, dev_db: Path) -> None:
+    with serving_context(dev_db):
+        shown = text_of(pages["process"].layout(key="0", start="soon", users="<b>x</b>"))
+        assert "has no instances in the period and users chosen" in shown
+        shown = text_of(pages["process"].layout(key="0", start="yesterday", end="2026-13-45"))
+        assert "Enter invoice" in shown
+        assert "No such candidate" in text_of(pages["process"].layout(key="<script>"))
