@@ -234,7 +234,8 @@ def event_routines(
     to it (fewer than ``routine_attached`` of its neighbours are in it, as for an "OK"
     every routine clicks). Such an event follows its stronger directly-follows link when
     that is at least ``routine_link``: to the event before (P(this | previous action)) or
-    to the event after (P(previous action is this | next action))."""
+    to the event after (P(previous action is this | next action)); with neither, the
+    event before."""
     own = community[codes]
     n_actions = len(community)
     joined = np.zeros(len(codes), dtype=bool)  # the event before is in the same stretch
@@ -251,8 +252,10 @@ def event_routines(
     in_n = np.bincount(codes[joined], minlength=n_actions).astype(float)
     forward = np.where(joined, df / np.maximum(out_n[prev_code], 1), 0.0)
     backward = np.where(next_joined, np.roll(df, -1) / np.maximum(in_n[next_code], 1), 0.0)
-    moves = weak[codes] & (np.maximum(forward, backward) >= config.routine_link)
-    inherit = moves & (forward >= backward)
+    strong = np.maximum(forward, backward) >= config.routine_link
+    moves = weak[codes] & (strong | joined)
+    # with no strong link either way, an event goes with the work it follows
+    inherit = moves & ((forward >= backward) | ~strong)
     routine = np.where(moves & ~inherit, np.roll(own, -1), own).astype(float)
     routine[inherit] = np.nan
     return pl.Series(routine).fill_nan(None).forward_fill().cast(pl.Int64).to_numpy()
@@ -345,7 +348,7 @@ def _part_of(
     `MIN_PART_RUNS` runs for its share to mean anything.
     """
     n = len(codes)
-    starts = np.full(int(event.max()) + 1, -1)
+    starts = np.full(max(int(event.max()), *start) + 1, -1)
     for c, a in start.items():
         starts[c] = a
     followed = np.zeros(n, dtype=bool)

@@ -41,10 +41,10 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     seconds = frame["ts"].dt.epoch("us").to_numpy() / 1e6
     routines = find_routines(codes.astype(np.int64), hard, seconds, config)
     event = routines.event
-    starts = np.full(int(event.max()) + 1, -1)
+    starts = np.full(len(routines.community), -1)
     for c, a in routines.start.items():
         starts[c] = a if c not in routines.end else -1
-    ends = np.full(int(event.max()) + 1, -1)
+    ends = np.full(len(routines.community), -1)
     for c, a in routines.end.items():
         ends[c] = a
     groups = pl.DataFrame({"i": frame["i"], "stretch": np.cumsum(hard), "routine": event})
@@ -57,6 +57,7 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     opens = (
         hard | (codes == starts[event]) | marks["first"].to_numpy() | marks["after_end"].to_numpy()
     )
+    opens |= _not_resumed(event, hard)
     segments = groups.with_columns(
         id=pl.Series(np.where(opens, np.cumsum(opens), -1))
     ).with_columns(
@@ -69,6 +70,21 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     return kept.select(
         "i", segment=pl.when(size >= config.segment_min_events).then("id"), routine="routine"
     ).sort("i")
+
+
+def _not_resumed(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
+    """First events of runs that cannot resume their routine's open instance: one
+    interruption (A, B, then A again) is resumed; after two or more other runs, the
+    routine starts over (a noise burst does not continue the one an hour before)."""
+    change = np.ones(len(event), dtype=bool)
+    change[1:] = (event[1:] != event[:-1]) | hard[1:]
+    first = np.flatnonzero(change)
+    routine = event[first]
+    resumed = np.zeros(len(first), dtype=bool)
+    resumed[2:] = (routine[2:] == routine[:-2]) & ~hard[first[1:-1]] & ~hard[first[2:]]
+    marks = np.zeros(len(event), dtype=bool)
+    marks[first[~resumed]] = True
+    return marks
 
 
 def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
