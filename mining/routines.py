@@ -140,15 +140,16 @@ def _louvain(codes: np.ndarray, hard: np.ndarray, n_actions: int, seed: int) -> 
 
 
 def _anchors(codes: np.ndarray, community: np.ndarray) -> dict[int, int]:
-    """Each community's anchor: of its actions with the most common count (most occur
-    once per instance), the one with the smallest code."""
+    """Each community's anchor: of its actions with the count most of its events share
+    (most steps occur once per instance; the rows of a list clicked by position are
+    many actions of a few events each), the one with the smallest code."""
     counts = np.bincount(codes, minlength=len(community))
     frame = pl.DataFrame({"action": np.arange(len(community)), "c": community, "n": counts})
     modes = (
         frame.filter(pl.col("n") > 0)
         .group_by("c", "n")
-        .agg(members=pl.len(), action=pl.col("action").min())
-        .sort("c", "members", "n", "action", descending=[False, True, True, False])
+        .agg(events=pl.len() * pl.col("n").first(), action=pl.col("action").min())
+        .sort("c", "events", "n", "action", descending=[False, True, True, False])
         .group_by("c", maintain_order=True)
         .first()
     )
