@@ -88,12 +88,13 @@ def _not_resumed(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
 
 
 def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """Events of an action few instances of their routine do (below
-    ``segment_stray_support``), in a window most of its instances do not use, and either
-    done mostly elsewhere or in a window entered from anywhere, are noise, not steps: a
-    glance at the news in the middle of a form, a chat between two orders. A rare branch
-    of the routine (its window always entered from the same step) stays. Counted where
-    the routine has ``cluster_min_size`` instances or more."""
+    """Events in a window most of their routine's instances do not use, and that is
+    entered from anywhere, are noise, not steps: a glance at the news in the middle of a
+    form, a chat between two orders. So are the events of an action few instances do
+    (below ``segment_stray_support``), in such a window, done mostly elsewhere. A branch
+    of the routine (its window always entered from the same step) stays, and so does
+    anything in a window named by its app alone. Counted where the routine has
+    ``cluster_min_size`` instances or more."""
     parts = pl.col("action").str.splitn("|", 5)
     window = pl.concat_str(
         [parts.struct.field(f) for f in ("field_1", "field_3", "field_4")], separator="|"
@@ -107,7 +108,7 @@ def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFram
         window_share=pl.col("id").n_unique() / pl.col("instances").first()
     )
     entered = segments.with_columns(window=window, before=pl.col("code").shift(1)).filter(
-        pl.col("window") != pl.col("window").shift(1)
+        (pl.col("window") != pl.col("window").shift(1)) & (pl.col("id") == pl.col("id").shift(1))
     )
     # a window always entered from the same step is a branch of the flow; one entered
     # from anywhere is an interruption
@@ -129,11 +130,11 @@ def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFram
         .join(fixed, on="window", how="left")
     )
     rare = config.segment_stray_support
-    stray = (
-        (pl.col("share") < rare)
-        & (pl.col("window_share") < 0.5)
-        & ((pl.col("here") < 0.5) | (pl.col("fixed").fill_null(1.0) < 0.5))
-        & pl.col("counted")
+    # a window named by its app alone (no title, no address) could be anything in it
+    minority_window = (pl.col("window_share") < 0.5) & ~pl.col("window").str.ends_with("||")
+    stray = pl.col("counted") & (
+        (minority_window & (pl.col("fixed").fill_null(1.0) < 0.5))
+        | ((pl.col("share") < rare) & minority_window & (pl.col("here") < 0.5))
     )
     return segments.join(
         support.select("routine", "code", stray=stray), on=["routine", "code"], how="left"
