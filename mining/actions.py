@@ -33,9 +33,6 @@ MASKS: tuple[tuple[str, str], ...] = (
     (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<uuid>"),
     # hexadecimal record ids (Salesforce, ServiceNow sys_id): eight or more hex digits
     (r"\b[0-9a-fA-F]{8,}\b", "<id>"),
-    # Runs of two or more digits are data (ids, amounts, counters); single digits are
-    # usually part of a name ("Sheet1", "B2") and stay.
-    (r"\d{2,}(?:[.,]\d+)*", "<num>"),
 )
 
 _SWITCH_KEYS = r"(?i)^(alt|cmd|win)\+(shift\+)?tab$"
@@ -52,11 +49,16 @@ ACTIVATION_SQL = (
 )
 
 
-def mask_text(expr: pl.Expr) -> pl.Expr:
-    """Replace variable-looking substrings of a string column by placeholders."""
+def mask_text(expr: pl.Expr, shortest_number: int = 2) -> pl.Expr:
+    """Replace variable-looking substrings of a string column by placeholders.
+
+    After the shapes of `MASKS`, runs of ``shortest_number`` or more digits become
+    ``<num>``: they are data (ids, amounts, counters), while a single digit is usually
+    part of a name ("Sheet1", "B2"), and in an identifier even a short number is
+    ("input_10")."""
     for pattern, placeholder in MASKS:
         expr = expr.str.replace_all(pattern, placeholder)
-    return expr
+    return expr.str.replace_all(rf"\d{{{shortest_number},}}(?:[.,]\d+)*", "<num>")
 
 
 def attr_field(key: str) -> pl.Expr:
@@ -96,7 +98,8 @@ def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
                 ignore_nulls=True,
             )
         ),
-        key=mask_text(element_key().fill_null("").str.strip_chars()),
+        # an identifier keeps short numbers ("input_10" is a field, not a record)
+        key=mask_text(element_key().fill_null("").str.strip_chars(), shortest_number=4),
         label=mask_text(element_label(config).fill_null("").str.strip_chars()),
     )
     title_template = _templated(masked, "title", ["app"], config, config.title_similarity)

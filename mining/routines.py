@@ -140,15 +140,16 @@ def _louvain(codes: np.ndarray, hard: np.ndarray, n_actions: int, seed: int) -> 
 
 
 def _anchors(codes: np.ndarray, community: np.ndarray) -> dict[int, int]:
-    """Each community's anchor: of its actions with the most common count (most occur
-    once per instance), the one with the smallest code."""
+    """Each community's anchor: of its actions with the count most of its events share
+    (most steps occur once per instance; the rows of a list clicked by position are
+    many actions of a few events each), the one with the smallest code."""
     counts = np.bincount(codes, minlength=len(community))
     frame = pl.DataFrame({"action": np.arange(len(community)), "c": community, "n": counts})
     modes = (
         frame.filter(pl.col("n") > 0)
         .group_by("c", "n")
-        .agg(members=pl.len(), action=pl.col("action").min())
-        .sort("c", "members", "n", "action", descending=[False, True, True, False])
+        .agg(events=pl.len() * pl.col("n").first(), action=pl.col("action").min())
+        .sort("c", "events", "n", "action", descending=[False, True, True, False])
         .group_by("c", maintain_order=True)
         .first()
     )
@@ -234,7 +235,8 @@ def event_routines(
     to it (fewer than ``routine_attached`` of its neighbours are in it, as for an "OK"
     every routine clicks). Such an event follows its stronger directly-follows link when
     that is at least ``routine_link``: to the event before (P(this | previous action)) or
-    to the event after (P(previous action is this | next action))."""
+    to the event after (P(previous action is this | next action)); with neither, the
+    event before."""
     own = community[codes]
     n_actions = len(community)
     joined = np.zeros(len(codes), dtype=bool)  # the event before is in the same stretch
@@ -251,8 +253,10 @@ def event_routines(
     in_n = np.bincount(codes[joined], minlength=n_actions).astype(float)
     forward = np.where(joined, df / np.maximum(out_n[prev_code], 1), 0.0)
     backward = np.where(next_joined, np.roll(df, -1) / np.maximum(in_n[next_code], 1), 0.0)
-    moves = weak[codes] & (np.maximum(forward, backward) >= config.routine_link)
-    inherit = moves & (forward >= backward)
+    strong = np.maximum(forward, backward) >= config.routine_link
+    moves = weak[codes] & (strong | joined)
+    # with no strong link either way, an event goes with the work it follows
+    inherit = moves & ((forward >= backward) | ~strong)
     routine = np.where(moves & ~inherit, np.roll(own, -1), own).astype(float)
     routine[inherit] = np.nan
     return pl.Series(routine).fill_nan(None).forward_fill().cast(pl.Int64).to_numpy()
@@ -345,7 +349,7 @@ def _part_of(
     `MIN_PART_RUNS` runs for its share to mean anything.
     """
     n = len(codes)
-    starts = np.full(int(event.max()) + 1, -1)
+    starts = np.full(max(int(event.max()), *start) + 1, -1)
     for c, a in start.items():
         starts[c] = a
     followed = np.zeros(n, dtype=bool)

@@ -41,10 +41,10 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     seconds = frame["ts"].dt.epoch("us").to_numpy() / 1e6
     routines = find_routines(codes.astype(np.int64), hard, seconds, config)
     event = routines.event
-    starts = np.full(int(event.max()) + 1, -1)
+    starts = np.full(len(routines.community), -1)
     for c, a in routines.start.items():
         starts[c] = a if c not in routines.end else -1
-    ends = np.full(int(event.max()) + 1, -1)
+    ends = np.full(len(routines.community), -1)
     for c, a in routines.end.items():
         ends[c] = a
     groups = pl.DataFrame({"i": frame["i"], "stretch": np.cumsum(hard), "routine": event})
@@ -57,6 +57,7 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     opens = (
         hard | (codes == starts[event]) | marks["first"].to_numpy() | marks["after_end"].to_numpy()
     )
+    opens |= _not_resumed(event, hard)
     segments = groups.with_columns(
         id=pl.Series(np.where(opens, np.cumsum(opens), -1))
     ).with_columns(
@@ -71,13 +72,29 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     ).sort("i")
 
 
+def _not_resumed(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
+    """First events of runs that cannot resume their routine's open instance: one
+    interruption (A, B, then A again) is resumed; after two or more other runs, the
+    routine starts over (a noise burst does not continue the one an hour before)."""
+    change = np.ones(len(event), dtype=bool)
+    change[1:] = (event[1:] != event[:-1]) | hard[1:]
+    first = np.flatnonzero(change)
+    routine = event[first]
+    resumed = np.zeros(len(first), dtype=bool)
+    resumed[2:] = (routine[2:] == routine[:-2]) & ~hard[first[1:-1]] & ~hard[first[2:]]
+    marks = np.zeros(len(event), dtype=bool)
+    marks[first[~resumed]] = True
+    return marks
+
+
 def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """Events of an action few instances of their routine do (below
-    ``segment_stray_support``), in a window most of its instances do not use, and either
-    done mostly elsewhere or in a window entered from anywhere, are noise, not steps: a
-    glance at the news in the middle of a form, a chat between two orders. A rare branch
-    of the routine (its window always entered from the same step) stays. Counted where
-    the routine has ``cluster_min_size`` instances or more."""
+    """Events in a window most of their routine's instances do not use, and that is
+    entered from anywhere, are noise, not steps: a glance at the news in the middle of a
+    form, a chat between two orders. So are the events of an action few instances do
+    (below ``segment_stray_support``), in such a window, done mostly elsewhere. A branch
+    of the routine (its window always entered from the same step) stays, and so does
+    anything in a window named by its app alone. Counted where the routine has
+    ``cluster_min_size`` instances or more."""
     parts = pl.col("action").str.splitn("|", 5)
     window = pl.concat_str(
         [parts.struct.field(f) for f in ("field_1", "field_3", "field_4")], separator="|"
@@ -91,7 +108,7 @@ def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFram
         window_share=pl.col("id").n_unique() / pl.col("instances").first()
     )
     entered = segments.with_columns(window=window, before=pl.col("code").shift(1)).filter(
-        pl.col("window") != pl.col("window").shift(1)
+        (pl.col("window") != pl.col("window").shift(1)) & (pl.col("id") == pl.col("id").shift(1))
     )
     # a window always entered from the same step is a branch of the flow; one entered
     # from anywhere is an interruption
@@ -113,11 +130,11 @@ def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFram
         .join(fixed, on="window", how="left")
     )
     rare = config.segment_stray_support
-    stray = (
-        (pl.col("share") < rare)
-        & (pl.col("window_share") < 0.5)
-        & ((pl.col("here") < 0.5) | (pl.col("fixed").fill_null(1.0) < 0.5))
-        & pl.col("counted")
+    # a window named by its app alone (no title, no address) could be anything in it
+    minority_window = (pl.col("window_share") < 0.5) & ~pl.col("window").str.ends_with("||")
+    stray = pl.col("counted") & (
+        (minority_window & (pl.col("fixed").fill_null(1.0) < 0.5))
+        | ((pl.col("share") < rare) & minority_window & (pl.col("here") < 0.5))
     )
     return segments.join(
         support.select("routine", "code", stray=stray), on=["routine", "code"], how="left"
