@@ -52,6 +52,20 @@ def groups(found: pl.DataFrame) -> list[list[int]]:
     )
 
 
+def context_groups(rows: list[dict]) -> list[list[int]]:
+    """Event ids of each instance context alone finds, in a log of minutes rather than a
+    day (``segment_context_s`` scaled down to match)."""
+    config = MiningConfig(segment_context_s=60.0)
+    frame = label_actions(stream(rows), config).with_row_index("i")
+    found = context_segments(frame.with_columns(pl.col("i").cast(pl.Int64)), config)
+    members = (
+        found.drop_nulls("segment")
+        .group_by("segment", maintain_order=True)
+        .agg(event=pl.col("i") + 1)
+    )
+    return members["event"].to_list()
+
+
 def repeated_routine(instances: int, start_gap: float = 12.0) -> list[dict]:
     """open → login → fill → save, with varied thinking time inside, a pause before open."""
     rows, clock = [], 0.0
@@ -280,15 +294,7 @@ def test_context_links_each_invoice_even_where_a_chat_follows_every_one() -> Non
     # a chat after every invoice takes turns with it, so structure sees one routine;
     # the invoice's own values still link its events, and the chat is not one of them
     rows = invoices(chat_after=set(range(12)))
-    config = MiningConfig(segment_context_s=60.0)  # minutes of log: scale time down
-    frame = label_actions(stream(rows), config).with_row_index("i")
-    found = context_segments(frame.with_columns(pl.col("i").cast(pl.Int64)), config)
-    members = (
-        found.drop_nulls("segment")
-        .group_by("segment", maintain_order=True)
-        .agg(event=pl.col("i") + 1)
-    )
-    assert members["event"].to_list() == [list(range(8 * k + 1, 8 * k + 7)) for k in range(12)]
+    assert context_groups(rows) == [list(range(8 * k + 1, 8 * k + 7)) for k in range(12)]
 
 
 def test_looking_a_record_up_without_keying_anything_is_not_an_instance() -> None:
@@ -309,15 +315,7 @@ def test_looking_a_record_up_without_keying_anything_is_not_an_instance() -> Non
              "element_name": "Order", "text": number},
         ]  # fmt: skip
     rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
-    config = MiningConfig(segment_context_s=60.0)  # minutes of log: scale time down
-    frame = label_actions(stream(rows), config).with_row_index("i")
-    found = context_segments(frame.with_columns(pl.col("i").cast(pl.Int64)), config)
-    members = (
-        found.drop_nulls("segment")
-        .group_by("segment", maintain_order=True)
-        .agg(event=pl.col("i") + 1)
-    )
-    assert members["event"].to_list() == [list(range(7 * k + 4, 7 * k + 8)) for k in range(12)]
+    assert context_groups(rows) == [list(range(7 * k + 4, 7 * k + 8)) for k in range(12)]
 
 
 def test_each_spreadsheet_row_copied_into_a_form_is_one_instance_never_cut_inside() -> None:
