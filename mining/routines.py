@@ -48,12 +48,17 @@ class Routines:
 
 
 def find_routines(
-    codes: np.ndarray, hard: np.ndarray, seconds: np.ndarray, config: MiningConfig
+    codes: np.ndarray,
+    hard: np.ndarray,
+    seconds: np.ndarray,
+    config: MiningConfig,
+    windows: np.ndarray | None = None,
 ) -> Routines:
     """Routines of a stream of action codes (0..n-1) ordered by user and time.
 
     ``hard`` marks events that surely start a stretch of work (a new user, session or an
-    idle gap); ``seconds`` is each event's time, for the pause before it.
+    idle gap); ``seconds`` is each event's time, for the pause before it; ``windows``
+    gives each action code's window (app, title and URL templates) as a code, when known.
 
     Example::
 
@@ -74,7 +79,9 @@ def find_routines(
         core_codes = codes[core]
         core_event = community[core_codes]
         start = _phases(core_codes, core_hard, core_event, community, pause)
-        part = _part_of(core_codes, core_hard, core_event, start, config.routine_part_share)
+        part = _part_of(
+            core_codes, core_hard, core_event, start, config.routine_part_share, windows
+        )
         if part is None:
             event = event_routines(codes, hard, community, config)
             start = _phases(codes, hard, event, community, pause)
@@ -327,6 +334,25 @@ def _phases(
     return dict(zip(best["c"].to_list(), best["action"].to_list(), strict=True))
 
 
+def _in_host_windows(
+    codes: np.ndarray, event: np.ndarray, runs: np.ndarray, windows: np.ndarray
+) -> np.ndarray:
+    """For each run but the first: are four in five of its events in windows the
+    community of the run before it uses?"""
+    window = windows[codes]
+    used = pl.DataFrame({"host": event, "window": window}).unique()
+    run_of = np.repeat(np.arange(len(runs)), np.diff(np.append(runs, len(codes))))
+    host = event[runs][np.maximum(run_of - 1, 0)]
+    shares = (
+        pl.DataFrame({"run": run_of, "host": host, "window": window})
+        .join(used.with_columns(known=pl.lit(True)), on=["host", "window"], how="left")
+        .group_by("run")
+        .agg(pl.col("known").fill_null(False).mean())
+        .sort("run")
+    )
+    return shares["known"].to_numpy()[1:] >= 0.8
+
+
 #: Fewest runs of a community before `_part_of` judges whether it is part of another.
 MIN_PART_RUNS = 3
 
@@ -337,6 +363,7 @@ def _part_of(
     event: np.ndarray,
     start: dict[int, int],
     share: float,
+    windows: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
     """The community most clearly part of another (see the module docstring), as
     ``(part, host)``, or None.
@@ -345,8 +372,10 @@ def _part_of(
     of its occurrences. A run is inside its host when the run before it belongs to the
     host and ends on no end action, or the run after it belongs to the host and does
     not open with the host's start; a run between two routines' parts (an optional
-    section before a repeated block) counts for both. A community needs
-    `MIN_PART_RUNS` runs for its share to mean anything.
+    section before a repeated block) counts for both. A run right after its host's end,
+    in windows the host uses (the reply sent from the mail an invoice was copied from),
+    is inside it too: a routine of its own works in windows of its own. A community
+    needs `MIN_PART_RUNS` runs for its share to mean anything.
     """
     n = len(codes)
     starts = np.full(max(int(event.max()), *start) + 1, -1)
@@ -367,6 +396,8 @@ def _part_of(
     next_ok = np.zeros(len(runs), dtype=bool)
     next_ok[:-1] = ~hard[runs[1:]] & (codes[runs[1:]] != starts[routine[1:]])
     index = np.arange(len(runs))
+    if windows is not None:
+        prev_ok[1:] |= ~hard[runs[1:]] & _in_host_windows(codes, event, runs, windows)
     votes = pl.concat(
         [  # each run votes for the run before it and the run after it, where inside
             pl.DataFrame({"run": index[1:], "part": routine[1:], "host": routine[:-1]}).filter(

@@ -39,7 +39,7 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     hard = hard_cuts(frame, config).to_numpy()
     codes = frame.select(pl.col("action").rank("dense") - 1).to_series().to_numpy()
     seconds = frame["ts"].dt.epoch("us").to_numpy() / 1e6
-    routines = find_routines(codes.astype(np.int64), hard, seconds, config)
+    routines = find_routines(codes.astype(np.int64), hard, seconds, config, _windows(frame))
     event = routines.event
     starts = np.full(len(routines.community), -1)
     for c, a in routines.start.items():
@@ -72,6 +72,20 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     ).sort("i")
 
 
+def _windows(frame: pl.DataFrame) -> np.ndarray:
+    """Each action code's window (app, title and URL templates of its label) as a code."""
+    labels = frame.select("action").unique().sort("action")
+    return labels.select(window_of(pl.col("action")).rank("dense") - 1).to_series().to_numpy()
+
+
+def window_of(action: pl.Expr) -> pl.Expr:
+    """The window part of an action label: app, title template and URL template."""
+    parts = action.str.splitn("|", 5)
+    return pl.concat_str(
+        [parts.struct.field(f) for f in ("field_1", "field_3", "field_4")], separator="|"
+    )
+
+
 def _not_resumed(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
     """First events of runs that cannot resume their routine's open instance: one
     interruption (A, B, then A again) is resumed; after two or more other runs, the
@@ -95,10 +109,7 @@ def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFram
     of the routine (its window always entered from the same step) stays, and so does
     anything in a window named by its app alone. Counted where the routine has
     ``cluster_min_size`` instances or more."""
-    parts = pl.col("action").str.splitn("|", 5)
-    window = pl.concat_str(
-        [parts.struct.field(f) for f in ("field_1", "field_3", "field_4")], separator="|"
-    )
+    window = window_of(pl.col("action"))
     placed = segments.drop_nulls("id").with_columns(
         window=window,
         instances=pl.col("id").n_unique().over("routine"),
