@@ -45,6 +45,9 @@ class Routines:
     start: dict[int, int]
     event: np.ndarray
     end: dict[int, int]
+    #: optional steps that come right before a community's start (selecting the row
+    #: before copying its first cell): an instance opens at them when they are there
+    prefix: dict[int, frozenset[int]]
 
 
 def find_routines(
@@ -85,7 +88,13 @@ def find_routines(
         if part is None:
             event = event_routines(codes, hard, community, config)
             start = _phases(codes, hard, event, community, pause)
-            return Routines(community, start, event, _ends(codes, hard, event, community, start))
+            return Routines(
+                community,
+                start,
+                event,
+                _ends(codes, hard, event, community, start),
+                _prefixes(codes, hard, seconds, event, community, start),
+            )
         child, host = part
         community = np.where(community == child, host, community)
 
@@ -128,6 +137,64 @@ def _ends(
         if n_end > n_start and n_end <= 1.1 * n_anchor:
             ends[c] = int(end)
     return ends
+
+
+def _prefixes(
+    codes: np.ndarray,
+    hard: np.ndarray,
+    seconds: np.ndarray,
+    event: np.ndarray,
+    community: np.ndarray,
+    start: dict[int, int],
+) -> dict[int, frozenset[int]]:
+    """Optional first steps: actions done less often than their routine's start, followed
+    by it (in the routine's own events) seven times in ten or more, and coming after the
+    step that otherwise comes right before the start: they sit between one instance's
+    last step and the next one's first (an end, by contrast, comes after a step of its
+    own instance). Such a step opens the next instance when the pause before it is
+    longer than the one after it (selecting the next row, then copying from it at once);
+    otherwise it closes the last one (saving the workbook, then a pause)."""
+    own = event == community[codes]
+    frame = pl.DataFrame(
+        {"c": event[own], "a": codes[own], "stretch": np.cumsum(hard)[own], "t": seconds[own]}
+    ).with_columns(
+        next=pl.col("a").shift(-1).over("c", "stretch"),
+        prev=pl.col("a").shift(1).over("c", "stretch"),
+        before=pl.col("t") - pl.col("t").shift(1).over("c", "stretch"),
+        after=pl.col("t").shift(-1).over("c", "stretch") - pl.col("t"),
+    )
+    starts = pl.DataFrame({"c": list(start), "start": list(start.values())})
+    counts = np.bincount(codes, minlength=len(community))
+    with_start = frame.join(starts, on="c")
+    candidates = (
+        with_start.group_by("c", "a", "start")
+        .agg(
+            before_start=(pl.col("next") == pl.col("start")).fill_null(False).mean(),
+            after=pl.col("prev").drop_nulls().mode().min(),
+            opens=pl.col("before").median() > pl.col("after").median(),
+        )
+        .filter(
+            (pl.col("before_start") >= 0.7) & (pl.col("a") != pl.col("start")) & pl.col("opens")
+        )
+    )
+    # what comes right before the start when no candidate does
+    plain = (
+        with_start.filter(pl.col("a") == pl.col("start"))
+        .join(
+            candidates.select("c", prev="a", is_candidate=pl.lit(True)),
+            on=["c", "prev"],
+            how="left",
+        )
+        .filter(pl.col("is_candidate").is_null())
+        .group_by("c")
+        .agg(usual=pl.col("prev").drop_nulls().mode().min())
+    )
+    prefixes: dict[int, set[int]] = {}
+    joined = candidates.join(plain, on="c").filter(pl.col("after") == pl.col("usual"))
+    for c, a, s in joined.select("c", "a", "start").iter_rows():
+        if counts[a] < counts[s]:
+            prefixes.setdefault(c, set()).add(int(a))
+    return {c: frozenset(a) for c, a in prefixes.items()}
 
 
 def _louvain(codes: np.ndarray, hard: np.ndarray, n_actions: int, seed: int) -> np.ndarray:

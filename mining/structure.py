@@ -3,8 +3,9 @@
 For streams without business context (most public UI logs). Sure cuts come first: a new
 user, a new session, an idle gap. Between them, `mining.routines` says which routine
 each event belongs to and where that routine starts (or, when its start is optional,
-ends); an instance opens at its routine's start action (after its end action), at a
-sure cut, or at the routine's first event after a cut, and every event of the routine
+ends); an instance opens at its routine's start action (at an optional first step just
+before it; after its end action), at a sure cut, or at the routine's first event after a
+cut, and every event of the routine
 until its next start belongs to it, even when another routine interrupts (the
 interrupted instance then has two parts). Instances shorter than
 ``segment_min_events`` are noise.
@@ -50,12 +51,29 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     groups = pl.DataFrame({"i": frame["i"], "stretch": np.cumsum(hard), "routine": event})
     # a routine's first event after a cut opens an instance even off its start action,
     # and so does its first event after its end (where it is cut after its end)
-    marks = groups.with_columns(is_end=pl.Series(codes == ends[event])).select(
+    is_start = codes == starts[event]
+    prefix = np.zeros(len(codes), dtype=bool)
+    for c, actions in routines.prefix.items():
+        prefix |= (event == c) & np.isin(codes, list(actions))
+    marks = groups.with_columns(
+        is_end=pl.Series(codes == ends[event]),
+        is_start=pl.Series(is_start),
+        is_prefix=pl.Series(prefix),
+    ).select(
         first=pl.int_range(pl.len()).over("stretch", "routine") == 0,
         after_end=pl.col("is_end").shift(1).over("stretch", "routine").fill_null(False),
+        # an optional first step right before the start opens the instance instead
+        before_start=pl.col("is_prefix")
+        & pl.col("is_start").shift(-1).over("stretch", "routine").fill_null(False),
+        after_prefix=pl.col("is_start")
+        & pl.col("is_prefix").shift(1).over("stretch", "routine").fill_null(False),
     )
     opens = (
-        hard | (codes == starts[event]) | marks["first"].to_numpy() | marks["after_end"].to_numpy()
+        hard
+        | (is_start & ~marks["after_prefix"].to_numpy())
+        | marks["before_start"].to_numpy()
+        | marks["first"].to_numpy()
+        | marks["after_end"].to_numpy()
     )
     opens |= _not_resumed(event, hard)
     segments = groups.with_columns(

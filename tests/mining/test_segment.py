@@ -338,3 +338,32 @@ def test_each_spreadsheet_row_copied_into_a_form_is_one_instance_never_cut_insid
             rows.append({**step, "at": clock})
     found = groups(segment(rows))
     assert found == [list(range(10 * k + 1, 10 * k + 11)) for k in range(12)]
+
+
+def optional_step_between_instances(step: str, pause_before: float, pause_after: float):
+    """Twelve rows copied into a form; after every other one an optional step comes
+    between the save and the next row's first copy, with the given pauses around it."""
+    rows, clock = [], 0.0
+    body = [("copyCell", "Excel", "A"), ("paste", "Chrome", "first"),
+            ("copyCell", "Excel", "B"), ("paste", "Chrome", "last"),
+            ("clickButton", "Chrome", "save")]  # fmt: skip
+    for k in range(12):
+        if k % 2 and k:
+            clock += pause_before
+            rows.append({"at": clock, "kind": "click", "app": "Excel", "element_name": step})
+            clock += pause_after - 2.0
+        for kind, app, target in body:
+            clock += 2.0
+            key = "element_id" if app == "Excel" else "element_name"
+            rows.append({"at": clock, "kind": kind, "app": app, key: f"{target}{k + 2}"
+                         if app == "Excel" else target})  # fmt: skip
+        clock += 2.0 if k % 2 == 0 else 0.0
+    return rows
+
+
+def test_an_optional_step_after_a_pause_opens_the_next_instance() -> None:
+    rows = optional_step_between_instances("select row", pause_before=20.0, pause_after=2.0)
+    found = groups(segment(rows))
+    selects = [i + 1 for i, row in enumerate(rows) if row.get("element_name") == "select row"]
+    assert len(found) == 12
+    assert all(instance[0] in selects for instance in found if len(instance) == 6)
