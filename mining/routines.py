@@ -3,35 +3,35 @@
 A user's stream holds several routines back to back (and noise between them). Without
 window titles or business values, the repetition itself tells them apart:
 
-1. *Communities*: actions that directly follow each other often belong together.
-   Louvain communities of the undirected directly-follows graph group them, but they
-   cut a long routine into chunks (a ring of 30 actions has no single dense core).
-2. *Lockstep*: two chunks of one routine take turns: between two occurrences of one
-   chunk's anchor (the action it does once per instance) the other's occurs exactly
-   once. Two routines done in random order do not: another instance of the first, or two
-   of the second, often come between. Chunks that take turns in at least
-   ``routine_lockstep`` of the gaps, each way, merge.
-3. *Phase*: where an instance of a community starts. A cut the stream surely has (the
+1. *Communities* of actions that follow each other, merged where they take turns
+   (`mining.communities`).
+2. *Phase*: where an instance of a community starts. A cut the stream surely has (the
    start of a user's recording, a session, an idle gap) is the best evidence; without
    one, the action that most often opens a run of the community after another one.
-4. *Parts*: a community that occurs inside another's instances (an optional block, a
+3. *Parts*: a community that occurs inside another's instances (an optional block, a
    branch, a retried login) is part of that routine: its runs follow a run of the host
    that has not reached an end (an action directly followed by the host's start), or
    precede a run of the host that continues rather than starts.
 
 Actions used by several routines ("OK", "Save") join no routine for good: they are left
-out while routines take shape, and then an event of a weakly attached action takes the
-routine its strongest directly-follows link points to (`event_routines`).
+out while routines take shape (`mining.communities.weak_actions`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import polars as pl
 
+from mining.communities import (
+    anchor_actions,
+    event_routines,
+    lockstep,
+    louvain,
+    run_starts,
+    weak_actions,
+)
 from mining.config import MiningConfig
 
 
@@ -68,12 +68,12 @@ def find_routines(
         routines = find_routines(np.array([0, 1, 2, 0, 1, 2]), hard, seconds, config)
     """
     n_actions = int(codes.max()) + 1 if len(codes) else 0
-    community = _louvain(codes, hard, n_actions, config.seed)
-    community = _lockstep(codes, hard, community, config.routine_lockstep)
+    community = louvain(codes, hard, n_actions, config.seed)
+    community = lockstep(codes, hard, community, config.routine_lockstep)
     pause = _pause_score(codes, hard, seconds, n_actions)
     while True:
         # shared actions are transparent while the routines take shape
-        core = ~_weak(codes, hard, community, config)[codes]
+        core = ~weak_actions(codes, hard, community, config)[codes]
         if not core.any():  # nothing but shared actions: nothing to leave out
             core[:] = True
         stretch = np.cumsum(hard)[core]
@@ -130,7 +130,7 @@ def _ends(
         .first()
     )
     counts = np.bincount(codes, minlength=len(community))
-    anchors = _anchors(codes, community)
+    anchors = anchor_actions(codes, community)
     ends = {}
     for c, end in preceding.select("c", "prev").iter_rows():
         n_end, n_start, n_anchor = counts[end], counts[start[c]], counts[anchors[c]]
@@ -197,75 +197,6 @@ def _prefixes(
     return {c: frozenset(a) for c, a in prefixes.items()}
 
 
-def _louvain(codes: np.ndarray, hard: np.ndarray, n_actions: int, seed: int) -> np.ndarray:
-    """Louvain communities of the undirected directly-follows graph, one id per action."""
-    prev, nxt = codes[:-1], codes[1:]
-    keep = ~hard[1:] & (prev != nxt)
-    pairs = pl.DataFrame({"a": np.minimum(prev, nxt)[keep], "b": np.maximum(prev, nxt)[keep]})
-    edges = pairs.group_by("a", "b").len().sort("a", "b")
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n_actions))
-    graph.add_weighted_edges_from(edges.iter_rows())
-    found = nx.community.louvain_communities(graph, weight="weight", seed=seed)
-    community = np.empty(n_actions, dtype=np.int64)
-    for k, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c)))):
-        community[list(members)] = k
-    return community
-
-
-def _anchors(codes: np.ndarray, community: np.ndarray) -> dict[int, int]:
-    """Each community's anchor: of its actions with the count most of its events share
-    (most steps occur once per instance; the rows of a list clicked by position are
-    many actions of a few events each), the one with the smallest code."""
-    counts = np.bincount(codes, minlength=len(community))
-    frame = pl.DataFrame({"action": np.arange(len(community)), "c": community, "n": counts})
-    modes = (
-        frame.filter(pl.col("n") > 0)
-        .group_by("c", "n")
-        .agg(events=pl.len() * pl.col("n").first(), action=pl.col("action").min())
-        .sort("c", "events", "n", "action", descending=[False, True, True, False])
-        .group_by("c", maintain_order=True)
-        .first()
-    )
-    return dict(zip(modes["c"].to_list(), modes["action"].to_list(), strict=True))
-
-
-def _lockstep(
-    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, share: float
-) -> np.ndarray:
-    """Merge communities whose anchors take turns (see the module docstring)."""
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(community) + 1))
-    stretch = np.cumsum(hard)
-    while True:
-        anchors = _anchors(codes, community)
-        where = {c: order[bounds[a] : bounds[a + 1]] for c, a in anchors.items()}
-        keys = sorted(c for c, pos in where.items() if len(pos) >= 3)
-        best = None
-        for i, x in enumerate(keys):
-            for y in keys[i + 1 :]:
-                turns = min(
-                    _turns(where[x], where[y], stretch), _turns(where[y], where[x], stretch)
-                )
-                if turns >= share and (best is None or turns > best[0]):
-                    best = (turns, x, y)
-        if best is None:
-            return community
-        _, x, y = best
-        community = np.where(community == y, x, community)
-
-
-def _turns(a: np.ndarray, b: np.ndarray, stretch: np.ndarray) -> float:
-    """Share of the gaps between consecutive ``a`` positions (in one stretch) that hold
-    exactly one ``b``: near 1 for two steps of one routine, about 1/k or less for two
-    routines done in random order (k: how many routines)."""
-    same = stretch[a[1:]] == stretch[a[:-1]]
-    if not same.any():
-        return 0.0
-    between = np.searchsorted(b, a[1:]) - np.searchsorted(b, a[:-1])
-    return float(np.mean(between[same] == 1))
-
-
 def _pause_score(
     codes: np.ndarray, hard: np.ndarray, seconds: np.ndarray, n_actions: int
 ) -> np.ndarray:
@@ -280,67 +211,6 @@ def _pause_score(
     score = np.zeros(n_actions)
     score[medians["a"].to_numpy()] = medians["r"].to_numpy()
     return score
-
-
-def _weak(
-    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, config: MiningConfig
-) -> np.ndarray:
-    """Per action: fewer than ``routine_attached`` of its events' neighbours (before and
-    after, in the same stretch) are in its own community."""
-    own = community[codes]
-    n_actions = len(community)
-    joined = np.zeros(len(codes), dtype=bool)
-    joined[1:] = ~hard[1:]
-    next_joined = np.append(joined[1:], False)
-    same = np.bincount(codes[joined], (own[joined] == np.roll(own, 1)[joined]), n_actions)
-    same += np.bincount(
-        codes[next_joined], (own[next_joined] == np.roll(own, -1)[next_joined]), n_actions
-    )
-    seen = np.bincount(codes[joined], minlength=n_actions) + np.bincount(
-        codes[next_joined], minlength=n_actions
-    )
-    return same < config.routine_attached * np.maximum(seen, 1)
-
-
-def event_routines(
-    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, config: MiningConfig
-) -> np.ndarray:
-    """Each event's routine: its action's community, unless the action is weakly attached
-    to it (fewer than ``routine_attached`` of its neighbours are in it, as for an "OK"
-    every routine clicks). Such an event follows its stronger directly-follows link when
-    that is at least ``routine_link``: to the event before (P(this | previous action)) or
-    to the event after (P(previous action is this | next action)); with neither, the
-    event before."""
-    own = community[codes]
-    n_actions = len(community)
-    joined = np.zeros(len(codes), dtype=bool)  # the event before is in the same stretch
-    joined[1:] = ~hard[1:]
-    next_joined = np.append(joined[1:], False)
-    prev_code = np.roll(codes, 1)
-    next_code = np.roll(codes, -1)
-    weak = _weak(codes, hard, community, config)
-    pair = prev_code.astype(np.int64) * n_actions + codes
-    keys, counts = np.unique(pair[joined], return_counts=True)
-    df = np.zeros(len(codes))
-    df[joined] = counts[np.searchsorted(keys, pair[joined])]
-    out_n = np.bincount(prev_code[joined], minlength=n_actions).astype(float)
-    in_n = np.bincount(codes[joined], minlength=n_actions).astype(float)
-    forward = np.where(joined, df / np.maximum(out_n[prev_code], 1), 0.0)
-    backward = np.where(next_joined, np.roll(df, -1) / np.maximum(in_n[next_code], 1), 0.0)
-    strong = np.maximum(forward, backward) >= config.routine_link
-    moves = weak[codes] & (strong | joined)
-    # with no strong link either way, an event goes with the work it follows
-    inherit = moves & ((forward >= backward) | ~strong)
-    routine = np.where(moves & ~inherit, np.roll(own, -1), own).astype(float)
-    routine[inherit] = np.nan
-    return pl.Series(routine).fill_nan(None).forward_fill().cast(pl.Int64).to_numpy()
-
-
-def _runs(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
-    """Index of the first event of each run: a stretch of one routine within a stretch."""
-    change = np.ones(len(event), dtype=bool)
-    change[1:] = (event[1:] != event[:-1]) | hard[1:]
-    return np.flatnonzero(change)
 
 
 def _phases(
@@ -369,7 +239,7 @@ def _phases(
     stretches = np.zeros(n_actions)
     stretches[spread["a"].to_numpy()] = spread["stretch"].to_numpy()
     candidate = (counts >= 2) & (counts >= 1.5 * stretches)
-    runs = _runs(event, hard)
+    runs = run_starts(event, hard)
     opens = np.bincount(codes[runs[~hard[runs]]], minlength=n_actions)
     ok = candidate[codes] & (event == community[codes])
     firsts = (
@@ -455,7 +325,7 @@ def _part_of(
     end_share = np.bincount(codes[has_next], followed[has_next], n_actions) / np.maximum(
         np.bincount(codes[has_next], minlength=n_actions), 1
     )
-    runs = _runs(event, hard)
+    runs = run_starts(event, hard)
     last = np.append(runs[1:], n) - 1
     routine = event[runs]
     prev_ok = np.zeros(len(runs), dtype=bool)

@@ -1,0 +1,153 @@
+"""Which actions belong together: communities of actions, and each event's routine.
+
+Actions that directly follow each other often belong together: Louvain communities of
+the undirected directly-follows graph group them (`louvain`), but they cut a long
+routine into chunks (a ring of 30 actions has no single dense core). Two chunks of one
+routine take turns: between two occurrences of one chunk's anchor (the action it does
+once per instance, `anchor_actions`) the other's occurs exactly once. Two routines done in
+random order do not: another instance of the first, or two of the second, often come
+between. Chunks that take turns in at least ``routine_lockstep`` of the gaps, each way,
+merge (`lockstep`).
+
+Actions used by several routines ("OK", "Save") are weakly attached to their community
+(`weak_actions`); an event of one takes the routine its strongest directly-follows link points
+to (`event_routines`).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import polars as pl
+
+from mining.config import MiningConfig
+
+
+def louvain(codes: np.ndarray, hard: np.ndarray, n_actions: int, seed: int) -> np.ndarray:
+    """Louvain communities of the undirected directly-follows graph, one id per action."""
+    prev, nxt = codes[:-1], codes[1:]
+    keep = ~hard[1:] & (prev != nxt)
+    pairs = pl.DataFrame({"a": np.minimum(prev, nxt)[keep], "b": np.maximum(prev, nxt)[keep]})
+    edges = pairs.group_by("a", "b").len().sort("a", "b")
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n_actions))
+    graph.add_weighted_edges_from(edges.iter_rows())
+    found = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    community = np.empty(n_actions, dtype=np.int64)
+    for k, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c)))):
+        community[list(members)] = k
+    return community
+
+
+def anchor_actions(codes: np.ndarray, community: np.ndarray) -> dict[int, int]:
+    """Each community's anchor: of its actions with the count most of its events share
+    (most steps occur once per instance; the rows of a list clicked by position are
+    many actions of a few events each), the one with the smallest code."""
+    counts = np.bincount(codes, minlength=len(community))
+    frame = pl.DataFrame({"action": np.arange(len(community)), "c": community, "n": counts})
+    modes = (
+        frame.filter(pl.col("n") > 0)
+        .group_by("c", "n")
+        .agg(events=pl.len() * pl.col("n").first(), action=pl.col("action").min())
+        .sort("c", "events", "n", "action", descending=[False, True, True, False])
+        .group_by("c", maintain_order=True)
+        .first()
+    )
+    return dict(zip(modes["c"].to_list(), modes["action"].to_list(), strict=True))
+
+
+def lockstep(
+    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, share: float
+) -> np.ndarray:
+    """Merge communities whose anchors take turns (see the module docstring)."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(community) + 1))
+    stretch = np.cumsum(hard)
+    while True:
+        anchors = anchor_actions(codes, community)
+        where = {c: order[bounds[a] : bounds[a + 1]] for c, a in anchors.items()}
+        keys = sorted(c for c, pos in where.items() if len(pos) >= 3)
+        best = None
+        for i, x in enumerate(keys):
+            for y in keys[i + 1 :]:
+                turns = min(
+                    turn_share(where[x], where[y], stretch), turn_share(where[y], where[x], stretch)
+                )
+                if turns >= share and (best is None or turns > best[0]):
+                    best = (turns, x, y)
+        if best is None:
+            return community
+        _, x, y = best
+        community = np.where(community == y, x, community)
+
+
+def turn_share(a: np.ndarray, b: np.ndarray, stretch: np.ndarray) -> float:
+    """Share of the gaps between consecutive ``a`` positions (in one stretch) that hold
+    exactly one ``b``: near 1 for two steps of one routine, about 1/k or less for two
+    routines done in random order (k: how many routines)."""
+    same = stretch[a[1:]] == stretch[a[:-1]]
+    if not same.any():
+        return 0.0
+    between = np.searchsorted(b, a[1:]) - np.searchsorted(b, a[:-1])
+    return float(np.mean(between[same] == 1))
+
+
+def weak_actions(
+    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, config: MiningConfig
+) -> np.ndarray:
+    """Per action: fewer than ``routine_attached`` of its events' neighbours (before and
+    after, in the same stretch) are in its own community."""
+    own = community[codes]
+    n_actions = len(community)
+    joined = np.zeros(len(codes), dtype=bool)
+    joined[1:] = ~hard[1:]
+    next_joined = np.append(joined[1:], False)
+    same = np.bincount(codes[joined], (own[joined] == np.roll(own, 1)[joined]), n_actions)
+    same += np.bincount(
+        codes[next_joined], (own[next_joined] == np.roll(own, -1)[next_joined]), n_actions
+    )
+    seen = np.bincount(codes[joined], minlength=n_actions) + np.bincount(
+        codes[next_joined], minlength=n_actions
+    )
+    return same < config.routine_attached * np.maximum(seen, 1)
+
+
+def event_routines(
+    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, config: MiningConfig
+) -> np.ndarray:
+    """Each event's routine: its action's community, unless the action is weakly attached
+    to it (fewer than ``routine_attached`` of its neighbours are in it, as for an "OK"
+    every routine clicks). Such an event follows its stronger directly-follows link when
+    that is at least ``routine_link``: to the event before (P(this | previous action)) or
+    to the event after (P(previous action is this | next action)); with neither, the
+    event before."""
+    own = community[codes]
+    n_actions = len(community)
+    joined = np.zeros(len(codes), dtype=bool)  # the event before is in the same stretch
+    joined[1:] = ~hard[1:]
+    next_joined = np.append(joined[1:], False)
+    prev_code = np.roll(codes, 1)
+    next_code = np.roll(codes, -1)
+    weak = weak_actions(codes, hard, community, config)
+    pair = prev_code.astype(np.int64) * n_actions + codes
+    keys, counts = np.unique(pair[joined], return_counts=True)
+    df = np.zeros(len(codes))
+    df[joined] = counts[np.searchsorted(keys, pair[joined])]
+    out_n = np.bincount(prev_code[joined], minlength=n_actions).astype(float)
+    in_n = np.bincount(codes[joined], minlength=n_actions).astype(float)
+    forward = np.where(joined, df / np.maximum(out_n[prev_code], 1), 0.0)
+    backward = np.where(next_joined, np.roll(df, -1) / np.maximum(in_n[next_code], 1), 0.0)
+    strong = np.maximum(forward, backward) >= config.routine_link
+    moves = weak[codes] & (strong | joined)
+    # with no strong link either way, an event goes with the work it follows
+    inherit = moves & ((forward >= backward) | ~strong)
+    routine = np.where(moves & ~inherit, np.roll(own, -1), own).astype(float)
+    routine[inherit] = np.nan
+    return pl.Series(routine).fill_nan(None).forward_fill().cast(pl.Int64).to_numpy()
+
+
+def run_starts(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
+    """Index of the first event of each run: a stretch of one routine within a stretch."""
+    change = np.ones(len(event), dtype=bool)
+    change[1:] = (event[1:] != event[:-1]) | hard[1:]
+    return np.flatnonzero(change)
