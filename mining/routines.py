@@ -12,6 +12,9 @@ window titles or business values, the repetition itself tells them apart:
    branch, a retried login) is part of that routine: its runs follow a run of the host
    that has not reached an end (an action directly followed by the host's start), or
    precede a run of the host that continues rather than starts.
+4. *Branches*: a run of one routine that cannot be an instance of its own (no start,
+   mostly rare steps, nothing of its routine to resume) is a branch of the instance
+   before it that borrowed another routine's page (`_enclosed`).
 
 Actions used by several routines ("OK", "Save") join no routine for good: they are left
 out while routines take shape (`mining.communities.weak_actions`).
@@ -88,6 +91,7 @@ def find_routines(
         if part is None:
             event = event_routines(codes, hard, community, config)
             start = _phases(codes, hard, event, community, pause)
+            event = _enclosed(codes, hard, event, community, start)
             return Routines(
                 community,
                 start,
@@ -97,6 +101,50 @@ def find_routines(
             )
         child, host = part
         community = np.where(community == child, host, community)
+
+
+def _enclosed(
+    codes: np.ndarray,
+    hard: np.ndarray,
+    event: np.ndarray,
+    community: np.ndarray,
+    start: dict[int, int],
+) -> np.ndarray:
+    """Each event's routine, where a branch of one routine borrowed another's steps.
+
+    A form's rare branch may visit a page another routine uses too (the registration that
+    sometimes looks a code up on the transfer site). Its events then look like a run of
+    that other routine, but one that cannot be an instance of its own: it holds no start
+    of its routine, half its events or more are of actions done less than half as often
+    as the routine's anchor (a rare path, not the routine's backbone), and its routine
+    has no instance to resume before it (the run two before is of another routine) nor
+    goes on after one interruption (the run two after does not continue it). Such a run
+    joins the instance of the run before it.
+    """
+    starts = np.full(len(community), -1)
+    for c, a in start.items():
+        starts[c] = a
+    at_start = codes == starts[event]
+    # a run also ends where its routine starts over: the next instance is not its own
+    runs = np.union1d(run_starts(event, hard), np.flatnonzero(at_start))
+    if len(runs) < 3:
+        return event
+    length = np.diff(np.append(runs, len(codes)))
+    routine = event[runs]
+    counts = np.bincount(codes, minlength=len(community))
+    anchor = np.zeros(len(community), dtype=np.int64)
+    for c, a in anchor_actions(codes, community).items():
+        anchor[c] = counts[a]
+    rare = np.add.reduceat((counts[codes] < 0.5 * anchor[event]).astype(np.int64), runs)
+    resumed = np.zeros(len(runs), dtype=bool)  # its routine goes on after one interruption
+    resumed[:-2] = (routine[2:] == routine[:-2]) & ~at_start[runs[2:]]
+    branch = ~hard[runs] & ~at_start[runs] & (rare >= 0.5 * length) & ~resumed
+    branch[0] = False
+    branch[1:] &= routine[:-1] != routine[1:]
+    branch[2:] &= routine[:-2] != routine[2:]  # nothing of its own to resume
+    branch[1:] &= ~branch[:-1]  # the run before is the host as it was
+    host = np.append(routine[:1], routine[:-1])
+    return np.where(np.repeat(branch, length), np.repeat(host, length), event)
 
 
 def _ends(

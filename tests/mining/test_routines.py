@@ -111,3 +111,29 @@ def test_an_optional_last_block_in_the_routines_own_window_is_part_of_it():
     found = find_routines(codes, hard, np.arange(len(stream), dtype=float), CONFIG, windows)
     routine_of = dict(zip(names, found.community, strict=True))
     assert routine_of["click reply"] == routine_of["open mail"] != routine_of["open sheet"]
+
+
+def test_a_rare_branch_through_another_routines_page_stays_in_its_instance():
+    """A registration that now and then ends by looking a code up on the transfer site:
+    the look-up follows the site's page into the transfer routine, yet it holds no
+    transfer start and no transfer is open, so it stays with the registration. (Right
+    after a transfer, the look-up could be that transfer resumed: it is left there.)"""
+    register = ["type first name", "type surname", "type age", "click register"]
+    lookup = ["open site", "click code", "type code", "click cancel"]
+    transfer = ["open sheet", "copy row", "open site", "type user", "click transfer"]
+    rng = random.Random(1)
+    stream: list[str] = []
+    gaps: list[float] = []
+    for _ in range(160):
+        routine = rng.choice([register, transfer, MAIL, FORM])
+        if routine is register and rng.random() < 0.3:
+            routine = register[:-1] + lookup
+        stream += routine
+        gaps += [8.0] + [1.0] * (len(routine) - 1)  # a pause before each instance
+    codes, hard = encode(stream)
+    found = find_routines(codes, hard, np.cumsum(gaps), CONFIG)
+    names = sorted(set(stream))
+    registration = found.community[names.index("type first name")]
+    branch = [found.event[i] for i, a in enumerate(stream) if a in ("click code", "type code")]
+    assert len(branch) >= 20
+    assert np.mean(np.array(branch) == registration) >= 0.8
