@@ -49,7 +49,7 @@ class Played:
     ts: datetime
     event: UiEvent
     task: str
-    idx: str
+    idx: str  # "" for noise
 
 
 def play_stream(
@@ -104,7 +104,6 @@ class _Stream:
     def __init__(self, rng: Random, tempo: Tempo, start: datetime) -> None:
         self.rng, self.tempo, self.now = rng, tempo, start
         self.played: list[Played] = []
-        self.noise_count = 0
 
     def pause(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
@@ -115,5 +114,4 @@ class _Stream:
 
     def noise(self, burst: Step) -> None:
         for event in burst:
-            self.noise_count += 1
-            self.add(event, NOISE, f"noise-{self.noise_count}")
+            self.add(event, NOISE, "")  # the log numbers its noise rows (`generate._log`)
