@@ -13,13 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sample_logs.families.events import UiEvent
+from storage.importers.actionlogger import ACTIONLOGGER_COLUMNS
 
-ACTIONLOGGER_COLUMNS = (
-    "timeStamp", "userID", "targetApp", "eventType", "url", "content", "target.workbookName",
-    "target.sheetName", "target.id", "target.class", "target.tagName", "target.type",
-    "target.name", "target.value", "target.innerText", "target.checked", "target.href",
-    "target.option", "target.title", "target.innerHTML",
-)  # fmt: skip
 SMARTRPA_COLUMNS = (
     "timestamp", "user", "category", "application", "event_type", "event_src_path",
     "event_dest_path", "clipboard_content", "mouse_coord", "workbook", "current_worksheet",
