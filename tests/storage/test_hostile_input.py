@@ -193,20 +193,23 @@ def _xes(folder: Path, name: str = "log.xes") -> Path:
     return path
 
 
-def test_an_xes_integer_beyond_64_bits_is_kept_as_text(tmp_path, used_db):
+def _imported_xes_attrs(tmp_path: Path, db: Path, extra: str, count: int = -1) -> list[dict]:
+    """Import `_xes` with ``extra`` XML after the name of ``count`` events (-1: all); the
+    ``attrs`` of the imported events."""
     path = _xes(tmp_path)
-    huge = "100000000000000000000000"
-    text = path.read_text().replace(
-        '<string key="concept:name" value="click"/>',
-        f'<string key="concept:name" value="click"/><int key="n" value="{huge}"/>',
-        1,
-    )
-    path.write_text(text)
-    [result] = _import(used_db, path)
+    name = '<string key="concept:name" value="click"/>'
+    path.write_text(path.read_text().replace(name, name + extra, count))
+    [result] = _import(db, path)
     assert result.n_events == 3
-    with open_store(used_db, read_only=True) as store:
-        attrs = store.query("SELECT attrs FROM events WHERE attrs LIKE '%\"n\"%'").item()
-    assert json.loads(attrs)["n"] == huge
+    with open_store(db, read_only=True) as store:
+        rows = store.query("SELECT attrs FROM events WHERE user_id = 'u1' ORDER BY ts")
+    return [json.loads(attrs) for attrs in rows["attrs"]]
+
+
+def test_an_xes_integer_beyond_64_bits_is_kept_as_text(tmp_path, used_db):
+    huge = "100000000000000000000000"
+    attrs = _imported_xes_attrs(tmp_path, used_db, f'<int key="n" value="{huge}"/>', 1)
+    assert attrs[0]["n"] == huge
 
 
 @pytest.mark.parametrize(
@@ -244,15 +247,13 @@ def test_xes_entities_are_never_expanded_into_the_database(tmp_path, used_db, en
 
 
 def test_an_xes_list_attribute_is_kept_as_json(tmp_path, used_db):
-    path = _xes(tmp_path)
-    nested = '<list key="tags"><string key="a" value="1"/></list>'
-    text = path.read_text().replace(
-        '<string key="concept:name" value="click"/>',
-        f'<string key="concept:name" value="click"/>{nested}',
+    nested = (
+        '<list key="tags"><string key="a" value="1"/></list>'
+        '<list key="more"><int key="b" value="2"/></list>'  # two: each keeps its own name
     )
-    path.write_text(text)
-    [result] = _import(used_db, path)
-    assert result.n_events == 3
+    attrs = _imported_xes_attrs(tmp_path, used_db, nested)
+    assert set(attrs[0]) == {"tags", "more", "case:concept:name"}
+    assert json.loads(attrs[0]["tags"])["children"] == {"a": "1"}
 
 
 # -- 9. timestamps outside any recording ------------------------------------------------------
