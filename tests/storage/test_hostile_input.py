@@ -120,6 +120,20 @@ def test_a_folder_with_invalid_json_in_attrs_imports_nothing_and_names_file_and_
     assert f"{folder / 'b.parquet'}: data row 2: attrs" in str(error)
 
 
+def test_attrs_with_blanks_around_or_inside_its_braces_import_whole(tmp_path, used_db):
+    """JSON allows blanks there; they must neither drop attrs nor break the merged JSON."""
+    path = tmp_path / "blanks.csv"
+    rows = ['" {""a"": 1}",', '"{""b"": 2} ",', '"{ }",x']
+    path.write_text(
+        "user_id,ts,kind,attrs,extra\n"
+        + "".join(f"u1,2024-03-01T09:00:0{i}Z,click,{row}\n" for i, row in enumerate(rows))
+    )
+    _import(used_db, path)
+    with open_store(used_db, read_only=True) as store:
+        got = store.query("SELECT attrs FROM events WHERE user_id = 'u1' ORDER BY ts")["attrs"]
+    assert [json.loads(a) for a in got] == [{"a": 1}, {"b": 2}, {"extra": "x"}]
+
+
 def test_a_sessions_sidecar_without_session_ids_is_refused_naming_it(tmp_path, used_db):
     folder = tmp_path / "spool"
     folder.mkdir()
