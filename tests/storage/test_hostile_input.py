@@ -6,12 +6,14 @@ Each test is one attack from the issue, with the database compared before and af
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
+from rich.console import Console
 
 from mining.config import MiningConfig
 from mining.discover import discover_model
@@ -21,6 +23,7 @@ from storage.importers import import_logs
 from storage.importers.checks import MAX_COLUMNS
 from storage.store import Store, open_store
 from taskmine.cli import main
+from taskmine.ui import Ui
 
 
 def _events(n: int = 3, **columns: list) -> pl.DataFrame:
@@ -393,3 +396,17 @@ def test_file_names_with_terminal_escapes_are_printed_escaped(tmp_path, db_path,
     assert "\x1b" not in err and "\x07" not in err
     assert "evil\\x1b]0;owned\\x07\\x1b[2J.csv" in err
     assert err.count("\n") == 1
+
+
+def test_a_progress_bar_shows_a_name_as_text_not_as_markup(monkeypatch):
+    """A replayed workflow's name is in the bar: "[/x]" must not crash rich's markup parser,
+    nor "[link=…]" become a hyperlink, nor an escape sequence reach the terminal."""
+    ui = Ui()
+    ui.err = Console(file=io.StringIO(), force_terminal=True, width=200)
+    monkeypatch.setattr(Ui, "interactive", property(lambda self: True))
+    name = "'[/x] [link=http://evil.example]me[/link] \x1b]0;owned\x07'"
+    with ui.progress(f"replaying {name}") as on_progress:
+        on_progress(1, 2)
+    shown = ui.err.file.getvalue()
+    assert "[/x] [link=http://evil.example]me[/link]" in shown
+    assert "\\x1b]0;owned" in shown and "\x1b]" not in shown  # no OSC: no title, no link
