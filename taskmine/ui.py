@@ -66,11 +66,11 @@ class Ui:
             yield lambda done, total: None
             return
         columns = (
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # "[/x]" in a name is text
             BarColumn(),
             MofNCompleteColumn(),  # shows "?" while the total is unknown (None)
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=self.err, transient=True) as bar:
-            task = bar.add_task(description, total=None)
+            task = bar.add_task(terminal_safe(description), total=None)
             yield lambda done, total: bar.update(task, completed=done, total=total)

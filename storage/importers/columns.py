@@ -317,8 +317,10 @@ def _attrs(raw: pl.DataFrame, cmap: ColumnMap, events: pl.DataFrame) -> pl.Serie
     ]
     frame = raw.select(members) if members else pl.DataFrame(height=raw.height)
     if "attrs" in events.columns:
-        mapped = events["attrs"]
-        inner = pl.when(mapped.str.starts_with("{")).then(mapped.str.slice(1).str.head(-1))
+        # the members of a JSON object (`_check_sane` made sure it is one); the blanks
+        # JSON allows around and inside the braces must not end up beside a comma
+        mapped = events["attrs"].str.strip_chars()
+        inner = mapped.str.slice(1).str.head(-1).str.strip_chars()
         frame = frame.with_columns(pl.select(inner.alias("_attrs")).to_series())
     if not frame.width:
         return pl.repeat(None, raw.height, dtype=pl.String, eager=True)

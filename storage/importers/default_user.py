@@ -38,6 +38,8 @@ def fill_default_user(
         value = pl.col(column)
         blank = value.is_null() | (value.str.strip_chars() == "")
         defaulted = int(raw.select(blank.sum()).item())
+        if not defaulted:  # the usual case: no pass over the users, no copy of the column
+            return raw
         named = raw.filter(~blank)[column].unique()
         if named.len() == 1:  # one person recorded it: the blank rows are theirs
             stem = named[0]

@@ -115,7 +115,12 @@ def _to_polars(frame: object) -> pl.DataFrame:
         [_column(name, frame[name]) for name in frame.columns]  # type: ignore[attr-defined]
     )
     return raw.with_columns(
-        pl.struct(pl.col(name).alias("v")).struct.json_encode().str.slice(5).str.head(-1)
+        # {"v":…} encoded, then cut down to the value; named back after the attribute
+        pl.struct(pl.col(name).alias("v"))
+        .struct.json_encode()
+        .str.slice(5)
+        .str.head(-1)
+        .alias(name)
         if dtype.is_nested()
         else pl.col(name).cast(pl.String)
         for name, dtype in raw.schema.items()

@@ -6,12 +6,14 @@ Each test is one attack from the issue, with the database compared before and af
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
+from rich.console import Console
 
 from mining.config import MiningConfig
 from mining.discover import discover_model
@@ -21,6 +23,7 @@ from storage.importers import import_logs
 from storage.importers.checks import MAX_COLUMNS
 from storage.store import Store, open_store
 from taskmine.cli import main
+from taskmine.ui import Ui
 
 
 def _events(n: int = 3, **columns: list) -> pl.DataFrame:
@@ -120,6 +123,20 @@ def test_a_folder_with_invalid_json_in_attrs_imports_nothing_and_names_file_and_
     assert f"{folder / 'b.parquet'}: data row 2: attrs" in str(error)
 
 
+def test_attrs_with_blanks_around_or_inside_its_braces_import_whole(tmp_path, used_db):
+    """JSON allows blanks there; they must neither drop attrs nor break the merged JSON."""
+    path = tmp_path / "blanks.csv"
+    rows = ['" {""a"": 1}",', '"{""b"": 2} ",', '"{ }",x']
+    path.write_text(
+        "user_id,ts,kind,attrs,extra\n"
+        + "".join(f"u1,2024-03-01T09:00:0{i}Z,click,{row}\n" for i, row in enumerate(rows))
+    )
+    _import(used_db, path)
+    with open_store(used_db, read_only=True) as store:
+        got = store.query("SELECT attrs FROM events WHERE user_id = 'u1' ORDER BY ts")["attrs"]
+    assert [json.loads(a) for a in got] == [{"a": 1}, {"b": 2}, {"extra": "x"}]
+
+
 def test_a_sessions_sidecar_without_session_ids_is_refused_naming_it(tmp_path, used_db):
     folder = tmp_path / "spool"
     folder.mkdir()
@@ -193,20 +210,23 @@ def _xes(folder: Path, name: str = "log.xes") -> Path:
     return path
 
 
-def test_an_xes_integer_beyond_64_bits_is_kept_as_text(tmp_path, used_db):
+def _imported_xes_attrs(tmp_path: Path, db: Path, extra: str, count: int = -1) -> list[dict]:
+    """Import `_xes` with ``extra`` XML after the name of ``count`` events (-1: all); the
+    ``attrs`` of the imported events."""
     path = _xes(tmp_path)
-    huge = "100000000000000000000000"
-    text = path.read_text().replace(
-        '<string key="concept:name" value="click"/>',
-        f'<string key="concept:name" value="click"/><int key="n" value="{huge}"/>',
-        1,
-    )
-    path.write_text(text)
-    [result] = _import(used_db, path)
+    name = '<string key="concept:name" value="click"/>'
+    path.write_text(path.read_text().replace(name, name + extra, count))
+    [result] = _import(db, path)
     assert result.n_events == 3
-    with open_store(used_db, read_only=True) as store:
-        attrs = store.query("SELECT attrs FROM events WHERE attrs LIKE '%\"n\"%'").item()
-    assert json.loads(attrs)["n"] == huge
+    with open_store(db, read_only=True) as store:
+        rows = store.query("SELECT attrs FROM events WHERE user_id = 'u1' ORDER BY ts")
+    return [json.loads(attrs) for attrs in rows["attrs"]]
+
+
+def test_an_xes_integer_beyond_64_bits_is_kept_as_text(tmp_path, used_db):
+    huge = "100000000000000000000000"
+    attrs = _imported_xes_attrs(tmp_path, used_db, f'<int key="n" value="{huge}"/>', 1)
+    assert attrs[0]["n"] == huge
 
 
 @pytest.mark.parametrize(
@@ -244,15 +264,13 @@ def test_xes_entities_are_never_expanded_into_the_database(tmp_path, used_db, en
 
 
 def test_an_xes_list_attribute_is_kept_as_json(tmp_path, used_db):
-    path = _xes(tmp_path)
-    nested = '<list key="tags"><string key="a" value="1"/></list>'
-    text = path.read_text().replace(
-        '<string key="concept:name" value="click"/>',
-        f'<string key="concept:name" value="click"/>{nested}',
+    nested = (
+        '<list key="tags"><string key="a" value="1"/></list>'
+        '<list key="more"><int key="b" value="2"/></list>'  # two: each keeps its own name
     )
-    path.write_text(text)
-    [result] = _import(used_db, path)
-    assert result.n_events == 3
+    attrs = _imported_xes_attrs(tmp_path, used_db, nested)
+    assert set(attrs[0]) == {"tags", "more", "case:concept:name"}
+    assert json.loads(attrs[0]["tags"])["children"] == {"a": "1"}
 
 
 # -- 9. timestamps outside any recording ------------------------------------------------------
@@ -378,3 +396,17 @@ def test_file_names_with_terminal_escapes_are_printed_escaped(tmp_path, db_path,
     assert "\x1b" not in err and "\x07" not in err
     assert "evil\\x1b]0;owned\\x07\\x1b[2J.csv" in err
     assert err.count("\n") == 1
+
+
+def test_a_progress_bar_shows_a_name_as_text_not_as_markup(monkeypatch):
+    """A replayed workflow's name is in the bar: "[/x]" must not crash rich's markup parser,
+    nor "[link=…]" become a hyperlink, nor an escape sequence reach the terminal."""
+    ui = Ui()
+    ui.err = Console(file=io.StringIO(), force_terminal=True, width=200)
+    monkeypatch.setattr(Ui, "interactive", property(lambda self: True))
+    name = "'[/x] [link=http://evil.example]me[/link] \x1b]0;owned\x07'"
+    with ui.progress(f"replaying {name}") as on_progress:
+        on_progress(1, 2)
+    shown = ui.err.file.getvalue()
+    assert "[/x] [link=http://evil.example]me[/link]" in shown
+    assert "\\x1b]0;owned" in shown and "\x1b]" not in shown  # no OSC: no title, no link
