@@ -239,6 +239,8 @@ def test_recorded_text_reaches_the_terminal_escaped():
     line = describe(Action(step=1, kind="click", window="^Evil\x1b[2J\x07$", element="a\x1b]0;x"))
     assert "\x1b" not in line and "\x07" not in line
     assert "\\x1b[2J" in line
+    skipped = describe(Action(step=2, kind="click", skip="optional, \x1b[2J is empty"))
+    assert "\x1b" not in skipped and "\\x1b[2J" in skipped
 
 
 class _Terminal(io.StringIO):
