@@ -150,6 +150,19 @@ def unreplayable(step: dict[str, Any]) -> str | None:
     return None
 
 
+def with_omitted(workflow: dict[str, Any]) -> list[tuple[int, dict[str, Any] | None]]:
+    """``(id, step)`` for the steps in document order, with ``(id, None)`` for each
+    ``omitted`` step before the first step of a higher id: where a generated script marks
+    that a step was left out."""
+    pending = sorted(int(o["id"]) for o in workflow.get("omitted", []))
+    out: list[tuple[int, dict[str, Any] | None]] = []
+    for step in workflow["steps"]:
+        while pending and pending[0] < step["id"]:
+            out.append((pending.pop(0), None))
+        out.append((int(step["id"]), step))
+    return out + [(i, None) for i in pending]
+
+
 def _unlink(step: dict[str, Any], left_out: set[int]) -> dict[str, Any]:
     """A paste whose copy was left out pastes whatever the clipboard holds."""
     value = step["value"] or {}
