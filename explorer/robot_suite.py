@@ -63,9 +63,10 @@ def render_robot(workflow: dict[str, Any]) -> str:
 
 def argument_names(names: list[str]) -> dict[str, str]:
     """Inputs column → the process keyword's argument name, unique under Robot's variable
-    matching (which ignores case, spaces and underscores)."""
+    matching (which ignores case, spaces and underscores), and none of the variables the
+    process keyword itself uses (``${chosen}``, ``${EMPTY}``), which it would overwrite."""
     out: dict[str, str] = {}
-    seen: set[str] = set()
+    seen: set[str] = {"chosen", "empty"}
     for name in names:
         arg = slot_name(name)
         while arg.replace("_", "") in seen:
