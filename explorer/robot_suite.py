@@ -22,7 +22,7 @@ import json
 import re
 from typing import Any
 
-from explorer.workflow import slot_name, validate_workflow
+from explorer.workflow import slot_name, validate_workflow, with_omitted
 
 LIBRARY = "taskmine.robot_keywords.TaskmineReplay"
 SEP = "    "
@@ -63,9 +63,10 @@ def render_robot(workflow: dict[str, Any]) -> str:
 
 def argument_names(names: list[str]) -> dict[str, str]:
     """Inputs column → the process keyword's argument name, unique under Robot's variable
-    matching (which ignores case, spaces and underscores)."""
+    matching (which ignores case, spaces and underscores), and none of the variables the
+    process keyword itself uses (``${chosen}``, ``${EMPTY}``), which it would overwrite."""
     out: dict[str, str] = {}
-    seen: set[str] = set()
+    seen: set[str] = {"chosen", "empty"}
     for name in names:
         arg = slot_name(name)
         while arg.replace("_", "") in seen:
@@ -95,12 +96,11 @@ def _process_keyword(workflow: dict[str, Any], args: dict[str, str]) -> list[str
     lines = ["Run The Process", f"{SEP}[Documentation]{SEP}One instance, from one row of inputs."]
     if signature:
         lines.append(f"{SEP}[Arguments]{SEP}" + SEP.join(signature))
-    pending = sorted(int(o["id"]) for o in workflow.get("omitted", []))
-    for step in workflow["steps"]:
-        while pending and pending[0] < step["id"]:
-            lines.append(f"{SEP}# step {pending.pop(0)} was left out (see the workflow's omitted)")
-        lines.append(SEP + _call(step, args))
-    lines += [f"{SEP}# step {i} was left out (see the workflow's omitted)" for i in pending]
+    for step_id, step in with_omitted(workflow):
+        if step is None:
+            lines.append(f"{SEP}# step {step_id} was left out (see the workflow's omitted)")
+        else:
+            lines.append(SEP + _call(step, args))
     return [*lines, ""]
 
 

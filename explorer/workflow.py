@@ -50,7 +50,8 @@ CLIPBOARD_CHORDS = {
 #: Key names some recordings spell differently from the workflow schema.
 KEY_ALIASES = {"escape": "esc", "return": "enter", "del": "delete", "super": "cmd",
                "control": "ctrl", "pgup": "page_up", "pgdn": "page_down"}  # fmt: skip
-#: A scroll step whose recording kept no wheel steps scrolls three down.
+#: A scroll step whose mined step holds no wheel steps scrolls three down (mining's
+#: consensus steps do not carry the recorder's ``dx``, ``dy`` yet, so today every one).
 DEFAULT_SCROLL = {"dx": 0, "dy": -3}
 #: Bounds on what `load_workflow` reads: a workflow is a few hundred kilobytes.
 MAX_WORKFLOW_BYTES = 32 * 2**20
@@ -148,6 +149,19 @@ def unreplayable(step: dict[str, Any]) -> str | None:
     if kind in ("hotkey", *CLIPBOARD_KEYS) and not step["keys"]:
         return "kept no key combination replay can press"
     return None
+
+
+def with_omitted(workflow: dict[str, Any]) -> list[tuple[int, dict[str, Any] | None]]:
+    """``(id, step)`` for the steps in document order, with ``(id, None)`` for each
+    ``omitted`` step before the first step of a higher id: where a generated script marks
+    that a step was left out."""
+    pending = sorted(int(o["id"]) for o in workflow.get("omitted", []))
+    out: list[tuple[int, dict[str, Any] | None]] = []
+    for step in workflow["steps"]:
+        while pending and pending[0] < step["id"]:
+            out.append((pending.pop(0), None))
+        out.append((int(step["id"]), step))
+    return out + [(i, None) for i in pending]
 
 
 def _unlink(step: dict[str, Any], left_out: set[int]) -> dict[str, Any]:
@@ -277,7 +291,7 @@ def _key_grammar() -> re.Pattern[str]:
 
 
 def _scroll(attrs: dict) -> dict[str, int]:
-    """Wheel steps of a scroll step: mining's median (``dx``, ``dy`` in attrs) or the default."""
+    """Wheel steps of a scroll step: ``dx``, ``dy`` of its attrs, else `DEFAULT_SCROLL`."""
     try:
         amounts = {axis: round(float(attrs[axis])) for axis in ("dx", "dy")}
     except (KeyError, TypeError, ValueError, OverflowError):

@@ -58,6 +58,8 @@ CORNER_PX = 2
 MAX_TIMEOUT_S = 600.0
 MAX_STEPS = 10_000
 MAX_PATTERN_CHARS = 2_000
+#: Wheel steps (dx, dy) of a scroll step that does not say: three down.
+DEFAULT_SCROLL = (0, -3)
 
 
 class ReplayError(RecorderError):
@@ -187,7 +189,8 @@ def plan_run(workflow: dict[str, Any], row: dict[str, str], timeout_s: float) ->
 def action_of(step: dict[str, Any], row: dict[str, str], timeout_s: float) -> Action:
     """One step of the workflow as an `Action`, its value and skip decided by ``row``."""
     target, position = step["target"], step["target"]["relative_position"]
-    scroll = step.get("scroll") or ({"dx": 0, "dy": -3} if step["kind"] == "scroll" else None)
+    scroll = step.get("scroll")
+    wheel = (scroll["dx"], scroll["dy"]) if scroll else DEFAULT_SCROLL
     return Action(
         step=step["id"],
         kind=step["kind"],
@@ -198,7 +201,7 @@ def action_of(step: dict[str, Any], row: dict[str, str], timeout_s: float) -> Ac
         keys=step["keys"],
         timeout_s=step.get("timeout_s", timeout_s),
         skip=skip_reason(step, row),
-        scroll=(scroll["dx"], scroll["dy"]) if scroll else None,
+        scroll=wheel if step["kind"] == "scroll" else None,
     )
 
 
@@ -231,7 +234,7 @@ def describe(action: Action) -> str:
     window = shown(action.window or "")
     where = f" in window /{window}/" if action.window else ""
     if action.skip:
-        what, where = f"skip ({action.skip})", ""
+        what, where = f"skip ({shown(action.skip)})", ""  # names a column of the file
     elif action.kind in ("focus", "wait_window"):
         what, where = f"{action.kind} /{window}/", ""
     elif "click" in action.kind or action.kind == "scroll":
@@ -354,7 +357,7 @@ def perform(desktop: Desktop, action: Action) -> None:
         desktop.click(x, y, button, 2 if action.kind == "double_click" else 1)
     elif action.kind == "scroll":
         x, y = _scroll_point(desktop, action, window)
-        dx, dy = action.scroll or (0, -3)
+        dx, dy = action.scroll or DEFAULT_SCROLL
         desktop.scroll(x, y, dx, dy)
     elif action.text is not None:
         desktop.type(action.text)

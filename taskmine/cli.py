@@ -8,6 +8,8 @@ Subcommands live in `taskmine.commands`, one module per stage; each module's
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -41,7 +43,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ui = Ui(verbosity=0 if args.quiet else 2 if args.verbose else 1, debug=args.debug)
     try:
-        return int(args.func(args, ui) or 0)
+        code = int(args.func(args, ui) or 0)
+        sys.stdout.flush()  # a reader that went away shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # ``taskmine ... | head``: the reader has what it wanted; stop quietly, as
+        # command-line tools do, and keep Python's exit flush from failing again
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it
     except TaskmineError as exc:
         if args.debug:
             traceback.print_exc()

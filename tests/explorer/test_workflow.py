@@ -281,6 +281,7 @@ def test_the_skeleton_performs_the_steps_a_row_asks_for(document):
 
 
 def test_steps_replay_cannot_do_are_left_out_with_the_reason():
+    from explorer.robot_suite import render_robot
     from explorer.skeleton import render_skeleton
 
     steps = [row(1, "click", target="Name"), row(2, "editField", target='Name "x"\\'),
@@ -297,6 +298,8 @@ def test_steps_replay_cannot_do_are_left_out_with_the_reason():
     exec(compile(code, "skeleton.py", "exec"), namespace)
     assert set(namespace["OMITTED"]) == {2, 3}
     assert "    # step 2 was left out: OMITTED says why" in code
+    robot = render_robot(document)
+    assert "    # step 3 was left out (see the workflow's omitted)" in robot.splitlines()
 
 
 def test_a_candidate_replay_can_do_nothing_of_is_refused_with_the_reasons():

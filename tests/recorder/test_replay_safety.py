@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,7 @@ from recorder.replay import (
 from recorder.replay_desktop import KillSwitch
 from recorder.replay_inputs import read_inputs
 from taskmine.cli import main
+from tests.recorder.recorder_harness import REPO
 from tests.recorder.test_replay import step, text_input, workflow
 
 FORM = WindowInfo(window_id=7, app="formapp", title="Orders - Form", x=40, y=40, width=360,
@@ -236,6 +239,8 @@ def test_recorded_text_reaches_the_terminal_escaped():
     line = describe(Action(step=1, kind="click", window="^Evil\x1b[2J\x07$", element="a\x1b]0;x"))
     assert "\x1b" not in line and "\x07" not in line
     assert "\\x1b[2J" in line
+    skipped = describe(Action(step=2, kind="click", skip="optional, \x1b[2J is empty"))
+    assert "\x1b" not in skipped and "\\x1b[2J" in skipped
 
 
 class _Terminal(io.StringIO):
@@ -264,3 +269,20 @@ def test_replay_asks_a_person_before_acting(stdin, refused):
             ask_to_proceed("Enter \x1b[31morder", 8, 2, stdin, out)
     assert "8 steps of 'Enter \\x1b[31morder', 2 time(s)" in out.getvalue()
     assert "ctrl+alt+shift+k" in out.getvalue()
+
+
+def test_a_dry_run_piped_into_head_stops_quietly(tmp_path):
+    """``taskmine replay --dry-run ... | head``: no BrokenPipeError traceback."""
+    flow, inputs = tmp_path / "w.json", tmp_path / "in.csv"
+    flow.write_text(json.dumps(simple()))
+    inputs.write_text("customer\n" + "Acme\n" * 5000)  # far more than a pipe holds
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "taskmine.cli", "replay", str(flow), "--inputs", str(inputs),
+         "--dry-run"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert reader.stdout.readline() == "run 1 of 5000\n"
+    reader.stdout.close()  # as head does once it has its lines
+    err = reader.stderr.read()
+    assert reader.wait(timeout=60) == 141, err
+    assert err == ""

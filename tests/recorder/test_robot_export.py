@@ -14,8 +14,9 @@ import sys
 
 import pytest
 
-from explorer.robot_suite import render_robot
+from explorer.robot_suite import argument_names, render_robot
 from explorer.workflow import build_workflow
+from tests.explorer.test_workflow import row as mined_row
 from tests.recorder.recorder_harness import REPO
 
 pytestmark = pytest.mark.x11
@@ -26,14 +27,8 @@ ROWS = [{"customer": "Northwind & Co", "amount": "17.25", "do_step_6": ""},
 
 def mined_steps() -> list[dict]:
     def row(step_no: int, kind: str, **fields) -> dict:
-        base = {
-            "step_no": step_no, "action": f"{kind}|python3", "kind": kind, "app": "python3",
-            "window_template": "Orders - Form", "target": None, "support": 1.0,
-            "optional": False, "repeated": False, "varies": False, "input_slot": None,
-            "example_values": None, "transfer_from_step": None, "screenshot_id": None,
-            "attrs": "{}",
-        }  # fmt: skip
-        return {**base, **fields}
+        return mined_row(step_no, kind, action=f"{kind}|python3", app="python3",
+                         window_template="Orders - Form", **fields)  # fmt: skip
 
     return [
         row(1, "focus"),
@@ -123,3 +118,12 @@ def test_the_suite_carries_no_recorded_text_as_robot_syntax(tmp_path):
     ]
     assert [v.name for v in suite.resource.variables] == ["${INPUTS}", "${WORKFLOW}"]
     assert [t.name for t in suite.tests] == ["Run The Process Once Per Row"]
+
+
+def test_no_input_overwrites_a_variable_of_the_process_keyword():
+    """``Run The Process`` assigns ``${chosen}`` and defaults to ``${EMPTY}``: an input of
+    either name (Robot ignores case and underscores) would be overwritten or shadow it."""
+    args = argument_names(["Chosen", "EMPTY", "chosen_x", "Customer"])
+    normalised = [a.replace("_", "").lower() for a in args.values()]
+    assert "chosen" not in normalised and "empty" not in normalised
+    assert len(set(normalised)) == 4 and args["Customer"] == "customer"
