@@ -7,6 +7,8 @@ map, the variants and the instances are over the instances they keep.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 import dash
 import polars as pl
 from dash import ALL, Input, Output, State, dcc, html
@@ -83,7 +85,7 @@ STEP_SHOTS, REPLAY_SHOTS = "process-step-shot", "process-replay-shot"
 def layout(key: str | None = None, **query: object) -> html.Div:
     ctx = current()
     values = filter_values(query)
-    filters = filters_of(values["start"], values["end"], values["users"], values["app"], 0, {})
+    filters = _filters(values)
     try:
         detail = queries.read_process(
             ctx.db,
@@ -303,11 +305,14 @@ def _captions_of(key: str) -> dict:
     return step_captions(steps.with_columns(label=step_labels()))
 
 
-def _filters_of_query(query: str | None):
-    from urllib.parse import parse_qsl
+def _filters(values: dict) -> queries.Filters:
+    """The filters of the page's controls or URL (`filter_values`), groups expanded."""
+    groups = current().config.user_groups
+    return filters_of(values["start"], values["end"], values["users"], values["app"], 0, groups)
 
-    values = filter_values(dict(parse_qsl((query or "").lstrip("?"))))
-    return filters_of(values["start"], values["end"], values["users"], values["app"], 0, {})
+
+def _filters_of_query(query: str | None) -> queries.Filters:
+    return _filters(filter_values(dict(parse_qsl((query or "").lstrip("?")))))
 
 
 @dash.callback(

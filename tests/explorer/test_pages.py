@@ -199,7 +199,14 @@ def test_user_groups_from_config_filter_as_their_members(pages, dev_db: Path, tm
     }
     with serving_context(dev_db, config):
         rows, *_ = opportunities.update_tables(None, None, ["group:desk"], None, 0)
+        # a candidate opened under the group (its URL carries ``users=group:desk``)
+        page = pages["process"].layout(key="0", users="group:desk")
+        drawn, _ = pages["process"].draw_map(0, "0", "?users=group%3Adesk")
     assert {r["n_users"] for r in rows} == {2}
+    figures = next(c for c in page._traverse() if getattr(c, "id", None) == "process-figures")
+    shown = {text_of(k.children[1]): text_of(k.children[0]) for k in figures.children}
+    assert shown["users"] == "2" and shown["instances"] == str(rows[0]["n_instances"])
+    assert f"<b>▶ start</b><br>{rows[0]['n_instances']:,}×" in drawn["data"][-1]["text"]
 
 
 def test_a_hand_edited_process_url_is_no_traceback(pages, dev_db: Path) -> None:
