@@ -35,7 +35,14 @@ from explorer.components.filmstrip import (
     shots_of,
     step_filmstrip,
 )
-from explorer.components.filters import filter_bar, filter_values, filters_of, filters_query
+from explorer.components.filters import (
+    filter_bar,
+    filter_values,
+    filters_of,
+    filters_query,
+    process_href,
+)
+from explorer.components.map_layout import END, START
 from explorer.components.process_map import process_map_figure
 from explorer.components.review import (
     EXPORT_BUTTONS,
@@ -296,7 +303,7 @@ def draw_map(detail_level: float, key: str, query: str) -> tuple[dict, str]:
     caption = f"{len(shown)} of {len(shares)} steps shown: {which}."
     total = int(paths["n"].sum() or 0)
     counts = {s: round(share * total) for s, share in shares.items() if s in shown}
-    counts |= {"▶ start": total, "■ end": total}  # every instance starts and ends
+    counts |= {START: total, END: total}  # every instance starts and ends
     return process_map_figure(edges, 0, captions, counts), caption
 
 
@@ -343,7 +350,7 @@ def variant_map(key: str, rid: str, query: str | None) -> tuple[dict, str]:
     actions = chosen["actions"][0].to_list()
     n = int(chosen["n"][0])
     edges = path_edges(chosen, set(actions))
-    counts = {**{a: n for a in actions}, "▶ start": n, "■ end": n}
+    counts = {**{a: n for a in actions}, START: n, END: n}
     caption = (
         f"Variant {vid}: its own path, {len(actions)} steps, taken by {n:,} "
         f"instance{'s' * (n != 1)}. Move the slider to see all instances again."
@@ -443,9 +450,7 @@ def open_screen(_steps: list, _replay: list, _close: int, steps: list, replayed:
 )
 def refilter(start, end, users, app, key: str, first, last) -> str:
     """Reopen the page under the filters chosen (dates only when narrowed)."""
-    start = None if (start or "")[:10] == str(first or "")[:10] else start
-    end = None if (end or "")[:10] == str(last or "")[:10] else end
-    return f"/process/{key}{filters_query(start, end, users, app)}"
+    return process_href(key, start, end, users, app, first, last)
 
 
 @dash.callback(

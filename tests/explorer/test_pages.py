@@ -12,6 +12,7 @@ import dash
 import pytest
 from dash.development.base_component import Component
 
+from explorer.components.filters import process_href, user_options
 from explorer.config import ExplorerConfig
 from storage.schema import MIGRATIONS
 from storage.store import open_store
@@ -193,7 +194,7 @@ def test_user_groups_from_config_filter_as_their_members(pages, dev_db: Path, tm
     toml.write_text('[explorer]\nuser_groups = { desk = ["u1", "u2"] }\n')
     config = load_config(ExplorerConfig, "explorer", toml, env={})
     opportunities = pages["opportunities"]
-    assert opportunities.user_options(["u1"], config.user_groups)[0] == {
+    assert user_options(["u1"], config.user_groups)[0] == {
         "label": "group desk (2)",
         "value": "group:desk",
     }
@@ -216,3 +217,12 @@ def test_a_hand_edited_process_url_is_no_traceback(pages, dev_db: Path) -> None:
         shown = text_of(pages["process"].layout(key="0", start="yesterday", end="2026-13-45"))
         assert "Enter invoice" in shown
         assert "No such candidate" in text_of(pages["process"].layout(key="<script>"))
+
+
+def test_a_candidate_opens_under_the_filters_dates_only_when_narrowed() -> None:
+    whole = ("2026-11-16", "2026-11-17")
+    assert process_href("3", *whole, ["u1", "group:desk"], None, *whole) == (
+        "/process/3?users=u1%2Cgroup%3Adesk"
+    )
+    narrowed = process_href("3", "2026-11-17T00:00:00", "2026-11-17", [], "CRM", *whole)
+    assert narrowed == "/process/3?start=2026-11-17&app=CRM"
