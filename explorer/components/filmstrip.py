@@ -176,6 +176,15 @@ def lightbox_frame(id: str) -> html.Div:  # noqa: A002
     )
 
 
+def lightbox_state(shots: list | None, index: int) -> tuple[bool, list, str]:
+    """The large view's ``hidden``, content and caption for frame ``index`` of a strip
+    whose `shots_of` data is ``shots``: closed when that frame has no screenshot."""
+    shot = (shots or [])[index] if 0 <= index < len(shots or []) else None
+    if not shot:
+        return True, [], ""
+    return False, lightbox_content(shot), shot.get("caption") or ""
+
+
 def lightbox_content(shot: dict) -> list:
     """The screenshot at full width with its click marked, and what the mark means."""
     return [

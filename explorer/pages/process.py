@@ -28,8 +28,8 @@ from explorer.components.common import (
 )
 from explorer.components.filmstrip import (
     image_sources,
-    lightbox_content,
     lightbox_frame,
+    lightbox_state,
     replay,
     replay_shots,
     shots_of,
@@ -427,11 +427,7 @@ def open_screen(_steps: list, _replay: list, _close: int, steps: list, replayed:
     clicked = dash.ctx.triggered_id
     if not isinstance(clicked, dict) or not (dash.ctx.triggered or [{}])[0].get("value"):
         return True, [], ""
-    shots = steps if clicked["type"] == STEP_SHOTS else replayed
-    shot = (shots or [])[clicked["index"]] if clicked["index"] < len(shots or []) else None
-    if not shot:
-        return True, [], ""
-    return False, lightbox_content(shot), shot.get("caption") or ""
+    return lightbox_state(steps if clicked["type"] == STEP_SHOTS else replayed, clicked["index"])
 
 
 # -- filters and savings assumptions ---------------------------------------------------------

@@ -12,6 +12,7 @@ import dash
 import pytest
 from dash.development.base_component import Component
 
+from explorer.components.filmstrip import lightbox_state
 from explorer.components.filters import process_href, user_options
 from explorer.config import ExplorerConfig
 from storage.schema import MIGRATIONS
@@ -226,3 +227,14 @@ def test_a_candidate_opens_under_the_filters_dates_only_when_narrowed() -> None:
     )
     narrowed = process_href("3", "2026-11-17T00:00:00", "2026-11-17", [], "CRM", *whole)
     assert narrowed == "/process/3?start=2026-11-17&app=CRM"
+
+
+def test_the_large_view_opens_a_frame_with_a_screenshot_only() -> None:
+    shots = [None, {"shot": 7, "x": 0.25, "y": 0.5, "caption": "click Save"}]
+    hidden, content, caption = lightbox_state(shots, 1)
+    assert not hidden and caption == "click Save"
+    assert content[0].children[0].src.endswith("/screenshot/7")
+    assert content[0].children[1].style == {"left": "25.00%", "top": "50.00%"}
+    for index in (0, 2, -1):  # no screenshot, or a frame of an older strip
+        assert lightbox_state(shots, index) == (True, [], "")
+    assert lightbox_state(None, 0) == (True, [], "")
