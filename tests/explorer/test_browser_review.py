@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pytest
 
 from storage.store import open_store
-from tests.explorer.browser_support import VIEWPORT, Tab, number, private_server
+from tests.explorer.browser_support import Tab, issue_tab, number, private_server
 from tests.explorer.explorer_support import Server
 
 pytestmark = pytest.mark.browser
@@ -61,16 +61,9 @@ def server(mined_db: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def tab(browser, server: Server) -> Iterator[Tab]:
-    opened = Tab(browser, server.url, VIEWPORT)
-    opened.page.set_default_timeout(20_000)
+    opened = issue_tab(browser, server.url)
     yield opened
     opened.page.close()
-
-
-def private_tab(browser, running: Server) -> Tab:
-    opened = Tab(browser, running.url, VIEWPORT)
-    opened.page.set_default_timeout(20_000)
-    return opened
 
 
 def button(tab: Tab, name: re.Pattern) -> object:
@@ -85,7 +78,7 @@ def test_undo_after_a_merge_restores_both_candidates(
 ) -> None:
     survivor, absorbed = candidates[0], candidates[1]
     with private_server(mined_db, tmp_path) as running:
-        tab = private_tab(browser, running)
+        tab = issue_tab(browser, running.url)
         tab.open(f"/process/{survivor.key}", "#process-merge")
         tab.pick("process-merge-with", absorbed.name)
         tab.page.click("#process-merge")
@@ -110,7 +103,7 @@ def test_a_candidate_in_review_can_be_confirmed_and_unconfirmed(
 ) -> None:
     env = {"TASKMINE_EXPLORER_REVIEW_CONFIDENCE": str(threshold)}
     with private_server(mined_db, tmp_path, env) as running:
-        tab = private_tab(browser, running)
+        tab = issue_tab(browser, running.url)
         tab.open("/opportunities", "#opportunities-review .ag-row")
         doubtful = tab.grid_data("opportunities-review")[0]
         tab.page.locator('#opportunities-review .ag-row[row-index="0"] [col-id="name"]').click()
@@ -136,7 +129,7 @@ def test_split_gives_the_main_variants_and_the_rest_each_with_its_own_figures(
 ) -> None:
     parent = max(candidates, key=lambda c: c.n_instances)
     with private_server(mined_db, tmp_path, {"TASKMINE_EXPLORER_REVIEW_CONFIDENCE": "0"}) as run:
-        tab = private_tab(browser, run)
+        tab = issue_tab(browser, run.url)
         tab.open(f"/process/{parent.key}", "#process-split")
         button(tab, SPLIT).click()
         tab.page.wait_for_url("**/opportunities")
