@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import pytest
 
+from explorer.main_variants import MAX_MAIN_VARIANTS
 from storage.store import open_store
 from tests.explorer.browser_support import Tab, issue_tab, number, private_server
 from tests.explorer.explorer_support import Server
@@ -137,9 +138,11 @@ def test_split_gives_the_main_variants_and_the_rest_each_with_its_own_figures(
         parts = [
             r for r in tab.grid_data("opportunities-table") if r["key"].split(".")[0] == parent.key
         ]
-        assert 2 <= len(parts) <= 5, [p["name"] for p in parts]
+        assert 2 <= len(parts) <= MAX_MAIN_VARIANTS + 1, [p["name"] for p in parts]
         assert sum(p["n_instances"] for p in parts) == parent.n_instances
-        assert any("the rest" in p["name"] for p in parts) or len(parts) <= 4
+        assert all(p["name"].startswith(f"{parent.name} · ") for p in parts)
+        rest = [p["key"] for p in parts if p["name"].endswith(" · the rest")]
+        assert rest in ([], [f"{parent.key}.rest"])
         assert len({round(p["score"], 6) for p in parts}) == len(parts)
         assert len({round(p["confidence"], 6) for p in parts}) > 1
         # each part's whole name shows: no cell cuts it off
