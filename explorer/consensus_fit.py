@@ -73,9 +73,9 @@ def similarities(
         .sort("process_id", "step_no")
         .group_by("process_id")
     }
+    ordered = acting.sort("instance_id", "position")
     sequences = (
-        acting.sort("instance_id", "position")
-        .with_columns(code=per_label[acting.sort("instance_id", "position")["label"].to_numpy()])
+        ordered.with_columns(code=per_label[ordered["label"].to_numpy()])
         .group_by("instance_id", maintain_order=True)
         .agg(pl.col("process_id").first(), sequence=pl.col("code"))
     )

@@ -114,7 +114,7 @@ def image_sources(shots: list[dict | None]) -> list[str]:
 
 def replay(events: pl.DataFrame, strip: str) -> html.Div | html.P:
     """Every event of one instance, in order, each with the screen it was done on."""
-    events = events.with_columns(caption=describe_events(events))
+    events = events.with_columns(caption=event_caption())
     shots = shots_of(events, "caption")
     frames = [
         _frame(
@@ -132,20 +132,13 @@ def replay(events: pl.DataFrame, strip: str) -> html.Div | html.P:
 
 def replay_shots(events: pl.DataFrame) -> list[dict | None]:
     """The large view's data for each frame of `replay`."""
-    return shots_of(events.with_columns(caption=describe_events(events)), "caption")
+    return shots_of(events.with_columns(caption=event_caption()), "caption")
 
 
-def describe_events(events: pl.DataFrame) -> pl.Series:
-    return pl.Series(
-        [f"{e['kind']} · {e['app'] or '?'}" for e in events.iter_rows(named=True)], dtype=pl.String
-    )
-
-
-def describe_step(step: dict) -> str:
-    """A step in words: ``click “Save” in SAP``."""
-    target = f" “{step['target']}”" if step.get("target") else ""
-    app = f" in {step['app']}" if step.get("app") else ""
-    return f"{step.get('kind') or step['action']}{target}{app}"
+def event_caption() -> pl.Expr:
+    """An event in a few words: ``click · SAP`` (``?`` for an unknown app)."""
+    app = pl.when(pl.col("app") != "").then(pl.col("app")).otherwise(pl.lit("?"))
+    return pl.format("{} · {}", pl.col("kind"), app)
 
 
 def lightbox_frame(id: str) -> html.Div:  # noqa: A002
@@ -174,6 +167,15 @@ def lightbox_frame(id: str) -> html.Div:  # noqa: A002
         className="lightbox",
         hidden=True,
     )
+
+
+def lightbox_state(shots: list | None, index: int) -> tuple[bool, list, str]:
+    """The large view's ``hidden``, content and caption for frame ``index`` of a strip
+    whose `shots_of` data is ``shots``: closed when that frame has no screenshot."""
+    shot = (shots or [])[index] if 0 <= index < len(shots or []) else None
+    if not shot:
+        return True, [], ""
+    return False, lightbox_content(shot), shot.get("caption") or ""
 
 
 def lightbox_content(shot: dict) -> list:

@@ -69,6 +69,22 @@ def filters_query(
     return "?" + urlencode(kept) if kept else ""
 
 
+def process_href(
+    key: str,
+    start: str | None,
+    end: str | None,
+    users: list[str] | None,
+    app: str | None,
+    first: object,
+    last: object,
+) -> str:
+    """A candidate's page under the filters chosen; a date only when it narrows the
+    recorded period (``first`` to ``last``, the date picker's bounds)."""
+    start = None if (start or "")[:10] == str(first or "")[:10] else start
+    end = None if (end or "")[:10] == str(last or "")[:10] else end
+    return f"/process/{key}{filters_query(start, end, users, app)}"
+
+
 def filter_values(query: dict) -> dict:
     """Control values from a page's query arguments (see `filters_query`)."""
     users = [u for u in str(query.get("users") or "").split(",") if u]

@@ -28,28 +28,26 @@ def step_captions(steps: pl.DataFrame) -> Captions:
     """
     out: Captions = {START: (START, "", "where instances begin"), END: (END, "", "where they end")}
     for s in steps.iter_rows(named=True):
-        what, app = step_caption(s["action"], 200)
-        kind = (s["kind"] or what.split(" ")[0]).replace("_", " ")
-        target = s["target"] or what.removeprefix(kind).strip()
-        head = _short(f"{s['step_no']}. {kind} {target}".strip(), CAPTION_CHARS)
+        head, app, what = _described(s)
         window = re.sub(r"<[^>]*>", "…", s["window_template"] or "")
-        full = f"Step {s['step_no']}: {kind} “{target}”" + (f" in {app}" if app else "")
-        out[s["label"]] = (head, app, full + (f" · window “{window}”" if window else ""))
+        full = f"Step {s['step_no']}: {what}" + (f" · window “{window}”" if window else "")
+        out[s["label"]] = (head, app, full)
     return out
 
 
+def _described(step: dict) -> tuple[str, str, str]:
+    """A step's box text, its app and what it does: ``click “Save” in SAP``."""
+    what, app = step_caption(step["action"], 200)
+    kind = (step["kind"] or what.split(" ")[0]).replace("_", " ")
+    target = step["target"] or what.removeprefix(kind).strip()
+    head = _short(f"{step['step_no']}. {kind} {target}".strip(), CAPTION_CHARS)
+    return head, app, f"{kind} “{target}”" + (f" in {app}" if app else "")
+
+
 def with_captions(steps: pl.DataFrame) -> pl.DataFrame:
-    """``steps`` with a ``caption`` column (the box text without its number)."""
-    captions = step_captions(steps)
-    return steps.with_columns(
-        caption=pl.Series(
-            [
-                captions[label][2].split(": ", 1)[-1].split(" · window")[0]
-                for label in steps["label"].to_list()
-            ],
-            dtype=pl.String,
-        )
-    )
+    """``steps`` with a ``caption`` column: what each step does, without its number."""
+    captions = [_described(s)[2] for s in steps.iter_rows(named=True)]
+    return steps.with_columns(caption=pl.Series(captions, dtype=pl.String))
 
 
 def path_text(actions: list[str], captions: Captions) -> str:

@@ -8,13 +8,7 @@ from dash import Input, Output, State, dcc, html
 
 from explorer import queries
 from explorer.components.common import card, notice, page_header, plural, problem
-from explorer.components.filters import (  # noqa: F401 - expand_groups, user_options: API
-    expand_groups,
-    filter_bar,
-    filters_of,
-    filters_query,
-    user_options,
-)
+from explorer.components.filters import filter_bar, filters_of, process_href
 from explorer.components.savings import (
     AUTOMATION_RATE,
     HOURLY_COST,
@@ -33,7 +27,6 @@ dash.register_page(
 )
 
 GRIDS = ("opportunities-table", "opportunities-review", "opportunities-dismissed")
-FILTERS = ("opportunities-dates", "opportunities-users", "opportunities-app")
 
 
 def layout(**_: object) -> html.Div:
@@ -169,6 +162,4 @@ def open_process(*args: object) -> str:
     cell = clicks[GRIDS.index(clicked)] if clicked in GRIDS else None
     if not cell or cell.get("rowId") is None:
         return dash.no_update
-    start = None if (start or "")[:10] == str(first or "")[:10] else start
-    end = None if (end or "")[:10] == str(last or "")[:10] else end
-    return f"/process/{cell['rowId']}{filters_query(start, end, users, app)}"
+    return process_href(cell["rowId"], start, end, users, app, first, last)

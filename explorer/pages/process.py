@@ -7,6 +7,8 @@ map, the variants and the instances are over the instances they keep.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 import dash
 import polars as pl
 from dash import ALL, Input, Output, State, dcc, html
@@ -26,14 +28,21 @@ from explorer.components.common import (
 )
 from explorer.components.filmstrip import (
     image_sources,
-    lightbox_content,
     lightbox_frame,
+    lightbox_state,
     replay,
     replay_shots,
     shots_of,
     step_filmstrip,
 )
-from explorer.components.filters import filter_bar, filter_values, filters_of, filters_query
+from explorer.components.filters import (
+    filter_bar,
+    filter_values,
+    filters_of,
+    filters_query,
+    process_href,
+)
+from explorer.components.map_layout import END, START
 from explorer.components.process_map import process_map_figure
 from explorer.components.review import (
     EXPORT_BUTTONS,
@@ -83,7 +92,7 @@ STEP_SHOTS, REPLAY_SHOTS = "process-step-shot", "process-replay-shot"
 def layout(key: str | None = None, **query: object) -> html.Div:
     ctx = current()
     values = filter_values(query)
-    filters = filters_of(values["start"], values["end"], values["users"], values["app"], 0, {})
+    filters = _filters(values)
     try:
         detail = queries.read_process(
             ctx.db,
@@ -294,7 +303,7 @@ def draw_map(detail_level: float, key: str, query: str) -> tuple[dict, str]:
     caption = f"{len(shown)} of {len(shares)} steps shown: {which}."
     total = int(paths["n"].sum() or 0)
     counts = {s: round(share * total) for s, share in shares.items() if s in shown}
-    counts |= {"▶ start": total, "■ end": total}  # every instance starts and ends
+    counts |= {START: total, END: total}  # every instance starts and ends
     return process_map_figure(edges, 0, captions, counts), caption
 
 
@@ -303,11 +312,14 @@ def _captions_of(key: str) -> dict:
     return step_captions(steps.with_columns(label=step_labels()))
 
 
-def _filters_of_query(query: str | None):
-    from urllib.parse import parse_qsl
+def _filters(values: dict) -> queries.Filters:
+    """The filters of the page's controls or URL (`filter_values`), groups expanded."""
+    groups = current().config.user_groups
+    return filters_of(values["start"], values["end"], values["users"], values["app"], 0, groups)
 
-    values = filter_values(dict(parse_qsl((query or "").lstrip("?"))))
-    return filters_of(values["start"], values["end"], values["users"], values["app"], 0, {})
+
+def _filters_of_query(query: str | None) -> queries.Filters:
+    return _filters(filter_values(dict(parse_qsl((query or "").lstrip("?")))))
 
 
 @dash.callback(
@@ -338,7 +350,7 @@ def variant_map(key: str, rid: str, query: str | None) -> tuple[dict, str]:
     actions = chosen["actions"][0].to_list()
     n = int(chosen["n"][0])
     edges = path_edges(chosen, set(actions))
-    counts = {**{a: n for a in actions}, "▶ start": n, "■ end": n}
+    counts = {**{a: n for a in actions}, START: n, END: n}
     caption = (
         f"Variant {vid}: its own path, {len(actions)} steps, taken by {n:,} "
         f"instance{'s' * (n != 1)}. Move the slider to see all instances again."
@@ -415,11 +427,7 @@ def open_screen(_steps: list, _replay: list, _close: int, steps: list, replayed:
     clicked = dash.ctx.triggered_id
     if not isinstance(clicked, dict) or not (dash.ctx.triggered or [{}])[0].get("value"):
         return True, [], ""
-    shots = steps if clicked["type"] == STEP_SHOTS else replayed
-    shot = (shots or [])[clicked["index"]] if clicked["index"] < len(shots or []) else None
-    if not shot:
-        return True, [], ""
-    return False, lightbox_content(shot), shot.get("caption") or ""
+    return lightbox_state(steps if clicked["type"] == STEP_SHOTS else replayed, clicked["index"])
 
 
 # -- filters and savings assumptions ---------------------------------------------------------
@@ -438,9 +446,7 @@ def open_screen(_steps: list, _replay: list, _close: int, steps: list, replayed:
 )
 def refilter(start, end, users, app, key: str, first, last) -> str:
     """Reopen the page under the filters chosen (dates only when narrowed)."""
-    start = None if (start or "")[:10] == str(first or "")[:10] else start
-    end = None if (end or "")[:10] == str(last or "")[:10] else end
-    return f"/process/{key}{filters_query(start, end, users, app)}"
+    return process_href(key, start, end, users, app, first, last)
 
 
 @dash.callback(

@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from explorer import queries
 from explorer.components.common import card, no_recordings, page_header, problem
 from explorer.components.figures import day_timeline
-from explorer.components.filmstrip import lightbox_content, lightbox_frame, replay, replay_shots
+from explorer.components.filmstrip import lightbox_frame, lightbox_state, replay, replay_shots
 from explorer.context import current
 from storage.errors import TaskmineError
 
@@ -157,10 +157,6 @@ def show_instance(click: dict | None, *_picked: object) -> tuple:
 def open_screen(_clicks: list, _close: int, shots: list) -> tuple:
     """A click on a screen opens it large; × or Esc closes it."""
     clicked = dash.ctx.triggered_id
-    value = (dash.ctx.triggered or [{}])[0].get("value")
-    if not isinstance(clicked, dict) or not value or clicked["index"] >= len(shots or []):
+    if not isinstance(clicked, dict) or not (dash.ctx.triggered or [{}])[0].get("value"):
         return True, [], ""
-    shot = shots[clicked["index"]]
-    if not shot:
-        return True, [], ""
-    return False, lightbox_content(shot), shot.get("caption") or ""
+    return lightbox_state(shots, clicked["index"])

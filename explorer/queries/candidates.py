@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -64,7 +64,6 @@ class Opportunities:
     ranking: pl.DataFrame
     review: pl.DataFrame
     dismissed: pl.DataFrame
-    factor_names: list[str]
     bootstrap: Bootstrap
     n_users: int
     n_days: int
@@ -82,12 +81,11 @@ def read_opportunities(
     found = _rank(db, filters, review_below, run_id)
     if assumptions is None:
         assumptions = Assumptions(hourly_cost=0.0, automation_rate=1.0)
-    return Opportunities(
-        *(with_savings(f, assumptions) for f in (found.ranking, found.review, found.dismissed)),
-        found.factor_names,
-        found.bootstrap,
-        found.n_users,
-        found.n_days,
+    return replace(
+        found,
+        ranking=with_savings(found.ranking, assumptions),
+        review=with_savings(found.review, assumptions),
+        dismissed=with_savings(found.dismissed, assumptions),
     )
 
 
@@ -123,7 +121,6 @@ def _rank(db: Path, filters: Filters, review_below: float, run_id: int | None) -
         ranking.with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64)),
         live.filter(~trusted),
         ranked.filter(pl.col("dismissed")),
-        [f for f in FACTORS],
         bootstrap,
         user_days["user_id"].n_unique(),
         n_days,

@@ -10,6 +10,8 @@ width and height: from the click's offset in its window (``rel_x``/``rel_y`` of
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -55,14 +57,21 @@ marked AS (
 """
 
 
-def _with_selection(store: Store, instance_ids: list[int], sql: str, params: list) -> pl.DataFrame:
+@contextmanager
+def selection(store: Store, instance_ids: list[int]) -> Iterator[None]:
+    """The instances ``instance_ids`` as table ``_sel`` (``instance_id``) while inside."""
     store.con.register(
         "_sel", pl.DataFrame({"instance_id": instance_ids}, schema={"instance_id": pl.Int64})
     )
     try:
-        return store.query(sql, params)
+        yield
     finally:
         store.con.unregister("_sel")
+
+
+def _with_selection(store: Store, instance_ids: list[int], sql: str, params: list) -> pl.DataFrame:
+    with selection(store, instance_ids):
+        return store.query(sql, params)
 
 
 def step_evidence(store: Store, run_id: int, instance_ids: list[int]) -> pl.DataFrame:

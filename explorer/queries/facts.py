@@ -52,7 +52,7 @@ def read_run_facts(db: Path, run_id: int) -> RunFacts:
             "FROM (SELECT DISTINCT action FROM instance_events WHERE run_id = ?)",
             [run_id],
         )
-        per_instance = _instances(store, run_id).join(
+        per_instance = _instances(store, run_id, labels).join(
             working_time(store, run_id), on="instance_id", how="left"
         )
         user_days, steps, variant_steps, mined = (store.query(sql, [run_id]) for sql in _PER_RUN)
@@ -118,28 +118,29 @@ def _run_config(store: Store, run_id: int) -> MiningConfig:
         return MiningConfig()
 
 
-def _instances(store: Store, run_id: int) -> pl.DataFrame:
+def _instances(store: Store, run_id: int, labels: pl.DataFrame) -> pl.DataFrame:
     """Candidate instances with their keyboard events, apps and acting actions in order
-    (as label ids: the ``row_number`` of each distinct action, as the labels query)."""
-    return store.query(
-        f"""SELECT i.instance_id, any_value(i.process_id) AS process_id,
-                   any_value(i.variant_id) AS variant_id, any_value(i.user_id) AS user_id,
-                   any_value(i.start_ts)::DATE AS day, any_value(i.start_ts) AS start_ts,
-                   any_value(i.duration_s) AS duration_s,
-                   coalesce(any_value(i.membership), 0.0) AS membership,
-                   count(*) AS n_events,
-                   count(*) FILTER (WHERE regexp_matches(e.kind, ?)) AS n_keyboard,
-                   list(DISTINCT e.app) FILTER (WHERE e.app IS NOT NULL) AS apps,
-                   list(lab.label ORDER BY ie.position)
-                       FILTER (WHERE NOT coalesce({ACTIVATION_SQL}, false)) AS acting
-            FROM instances i JOIN instance_events ie USING (run_id, instance_id)
-            JOIN events e USING (event_id)
-            JOIN (SELECT (row_number() OVER (ORDER BY action) - 1)::INTEGER AS label, action
-                  FROM (SELECT DISTINCT action FROM instance_events WHERE run_id = ?)) lab
-              ON lab.action = ie.action
-            WHERE i.run_id = ? AND i.process_id >= 0 GROUP BY i.instance_id""",
-        [KEYBOARD_KINDS, run_id, run_id],
-    )
+    (as ids into ``labels``: ``label, action``, each action of the run once)."""
+    store.con.register("_labels", labels)
+    try:
+        return store.query(
+            f"""SELECT i.instance_id, any_value(i.process_id) AS process_id,
+                       any_value(i.variant_id) AS variant_id, any_value(i.user_id) AS user_id,
+                       any_value(i.start_ts)::DATE AS day, any_value(i.start_ts) AS start_ts,
+                       any_value(i.duration_s) AS duration_s,
+                       coalesce(any_value(i.membership), 0.0) AS membership,
+                       count(*) AS n_events,
+                       count(*) FILTER (WHERE regexp_matches(e.kind, ?)) AS n_keyboard,
+                       list(DISTINCT e.app) FILTER (WHERE e.app IS NOT NULL) AS apps,
+                       list(lab.label ORDER BY ie.position)
+                           FILTER (WHERE NOT coalesce({ACTIVATION_SQL}, false)) AS acting
+                FROM instances i JOIN instance_events ie USING (run_id, instance_id)
+                JOIN events e USING (event_id) JOIN _labels lab ON lab.action = ie.action
+                WHERE i.run_id = ? AND i.process_id >= 0 GROUP BY i.instance_id""",
+            [KEYBOARD_KINDS, run_id],
+        )
+    finally:
+        store.con.unregister("_labels")
 
 
 def working_time(store: Store, run_id: int) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from explorer.decisions import Unit, describe
 from explorer.errors import ExplorerError, MovedProcessError, UnknownProcessError
 from explorer.process_paths import MAIN_PATH_SHARE, path_edges, share_for, shown_steps, step_shares
 from explorer.queries.candidates import Filters, filtered, read_opportunities
-from explorer.queries.evidence import step_evidence
+from explorer.queries.evidence import selection, step_evidence
 from explorer.queries.facts import RunFacts, read_run_facts
 from explorer.queries.reader import cached_by_file, reading
 from explorer.queries.units import Units, read_units, undo_target
@@ -236,29 +236,23 @@ def read_bundle(db: Path, key: str, run_id: int | None = None) -> ProcessBundle:
     edges = path_edges(paths, shown_steps(shares, share_for(0, shares)))
     facts = read_run_facts(db, detail.run_id)
     ids = _members(facts, read_units(db, detail.run_id), key, Filters())
-    with reading(db) as store:
-        store.con.register(
-            "_sel", pl.DataFrame({"instance_id": ids}, schema={"instance_id": pl.Int64})
+    with reading(db) as store, selection(store, ids):
+        instances = store.query(
+            "SELECT instance_id, user_id, session_id, start_ts, end_ts, duration_s, "
+            "n_events, variant_id FROM instances JOIN _sel USING (instance_id) "
+            "WHERE run_id = ? ORDER BY start_ts, instance_id",
+            [detail.run_id],
         )
-        try:
-            instances = store.query(
-                "SELECT instance_id, user_id, session_id, start_ts, end_ts, duration_s, "
-                "n_events, variant_id FROM instances JOIN _sel USING (instance_id) "
-                "WHERE run_id = ? ORDER BY start_ts, instance_id",
-                [detail.run_id],
-            )
-            events = store.query(
-                """SELECT i.instance_id, ie.position, ie.action, e.event_id, e.user_id, e.ts,
-                          e.kind, e.app, e.window_title, e.url, e.element_name,
-                          e.element_role, e.text, e.source_file, e.source_row
-                   FROM instances i JOIN _sel USING (instance_id)
-                   JOIN instance_events ie USING (run_id, instance_id)
-                   JOIN events e USING (event_id) WHERE i.run_id = ?
-                   ORDER BY i.start_ts, i.instance_id, ie.position""",
-                [detail.run_id],
-            )
-        finally:
-            store.con.unregister("_sel")
+        events = store.query(
+            """SELECT i.instance_id, ie.position, ie.action, e.event_id, e.user_id, e.ts,
+                      e.kind, e.app, e.window_title, e.url, e.element_name,
+                      e.element_role, e.text, e.source_file, e.source_row
+               FROM instances i JOIN _sel USING (instance_id)
+               JOIN instance_events ie USING (run_id, instance_id)
+               JOIN events e USING (event_id) WHERE i.run_id = ?
+               ORDER BY i.start_ts, i.instance_id, ie.position""",
+            [detail.run_id],
+        )
         shot_ids = [int(s) for s in detail.steps["screenshot_id"].drop_nulls().unique().to_list()]
         shots = {i: shot for i in shot_ids if (shot := store.screenshot(i)) is not None}
     return ProcessBundle(detail, edges, instances, events, shots)

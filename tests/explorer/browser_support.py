@@ -111,6 +111,13 @@ class Tab:
         )
 
 
+def issue_tab(browser, base: str) -> Tab:
+    """A tab at the issue's `VIEWPORT` that waits up to 20 s for what it looks for."""
+    opened = Tab(browser, base, VIEWPORT)
+    opened.page.set_default_timeout(20_000)
+    return opened
+
+
 def number(text: str) -> float:
     """A number as a grid or a figure of merit shows it (``1,234.5``, ``48%``, ``€ 1,200``)."""
     found = re.search(r"-?[\d,]*\.?\d+", text)

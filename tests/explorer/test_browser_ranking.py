@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from storage.store import open_store
-from tests.explorer.browser_support import RANKED_ROW, VIEWPORT, Tab, number
+from tests.explorer.browser_support import RANKED_ROW, Tab, issue_tab, number
 from tests.explorer.explorer_support import Server
 
 pytestmark = pytest.mark.browser
@@ -32,8 +32,7 @@ def server(mined_db: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def tab(browser, server: Server) -> Iterator[Tab]:
-    opened = Tab(browser, server.url, VIEWPORT)
-    opened.page.set_default_timeout(20_000)
+    opened = issue_tab(browser, server.url)
     yield opened
     opened.page.close()
 

@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 import pytest
 
+from explorer.main_variants import MAX_MAIN_VARIANTS
 from storage.store import open_store
-from tests.explorer.browser_support import VIEWPORT, Tab, number, private_server
+from tests.explorer.browser_support import Tab, issue_tab, number, private_server
 from tests.explorer.explorer_support import Server
 
 pytestmark = pytest.mark.browser
@@ -61,16 +62,9 @@ def server(mined_db: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def tab(browser, server: Server) -> Iterator[Tab]:
-    opened = Tab(browser, server.url, VIEWPORT)
-    opened.page.set_default_timeout(20_000)
+    opened = issue_tab(browser, server.url)
     yield opened
     opened.page.close()
-
-
-def private_tab(browser, running: Server) -> Tab:
-    opened = Tab(browser, running.url, VIEWPORT)
-    opened.page.set_default_timeout(20_000)
-    return opened
 
 
 def button(tab: Tab, name: re.Pattern) -> object:
@@ -85,7 +79,7 @@ def test_undo_after_a_merge_restores_both_candidates(
 ) -> None:
     survivor, absorbed = candidates[0], candidates[1]
     with private_server(mined_db, tmp_path) as running:
-        tab = private_tab(browser, running)
+        tab = issue_tab(browser, running.url)
         tab.open(f"/process/{survivor.key}", "#process-merge")
         tab.pick("process-merge-with", absorbed.name)
         tab.page.click("#process-merge")
@@ -110,7 +104,7 @@ def test_a_candidate_in_review_can_be_confirmed_and_unconfirmed(
 ) -> None:
     env = {"TASKMINE_EXPLORER_REVIEW_CONFIDENCE": str(threshold)}
     with private_server(mined_db, tmp_path, env) as running:
-        tab = private_tab(browser, running)
+        tab = issue_tab(browser, running.url)
         tab.open("/opportunities", "#opportunities-review .ag-row")
         doubtful = tab.grid_data("opportunities-review")[0]
         tab.page.locator('#opportunities-review .ag-row[row-index="0"] [col-id="name"]').click()
@@ -136,7 +130,7 @@ def test_split_gives_the_main_variants_and_the_rest_each_with_its_own_figures(
 ) -> None:
     parent = max(candidates, key=lambda c: c.n_instances)
     with private_server(mined_db, tmp_path, {"TASKMINE_EXPLORER_REVIEW_CONFIDENCE": "0"}) as run:
-        tab = private_tab(browser, run)
+        tab = issue_tab(browser, run.url)
         tab.open(f"/process/{parent.key}", "#process-split")
         button(tab, SPLIT).click()
         tab.page.wait_for_url("**/opportunities")
@@ -144,9 +138,11 @@ def test_split_gives_the_main_variants_and_the_rest_each_with_its_own_figures(
         parts = [
             r for r in tab.grid_data("opportunities-table") if r["key"].split(".")[0] == parent.key
         ]
-        assert 2 <= len(parts) <= 5, [p["name"] for p in parts]
+        assert 2 <= len(parts) <= MAX_MAIN_VARIANTS + 1, [p["name"] for p in parts]
         assert sum(p["n_instances"] for p in parts) == parent.n_instances
-        assert any("the rest" in p["name"] for p in parts) or len(parts) <= 4
+        assert all(p["name"].startswith(f"{parent.name} · ") for p in parts)
+        rest = [p["key"] for p in parts if p["name"].endswith(" · the rest")]
+        assert rest in ([], [f"{parent.key}.rest"])
         assert len({round(p["score"], 6) for p in parts}) == len(parts)
         assert len({round(p["confidence"], 6) for p in parts}) > 1
         # each part's whole name shows: no cell cuts it off

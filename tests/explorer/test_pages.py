@@ -12,6 +12,8 @@ import dash
 import pytest
 from dash.development.base_component import Component
 
+from explorer.components.filmstrip import lightbox_state
+from explorer.components.filters import process_href, user_options
 from explorer.config import ExplorerConfig
 from storage.schema import MIGRATIONS
 from storage.store import open_store
@@ -193,13 +195,20 @@ def test_user_groups_from_config_filter_as_their_members(pages, dev_db: Path, tm
     toml.write_text('[explorer]\nuser_groups = { desk = ["u1", "u2"] }\n')
     config = load_config(ExplorerConfig, "explorer", toml, env={})
     opportunities = pages["opportunities"]
-    assert opportunities.user_options(["u1"], config.user_groups)[0] == {
+    assert user_options(["u1"], config.user_groups)[0] == {
         "label": "group desk (2)",
         "value": "group:desk",
     }
     with serving_context(dev_db, config):
         rows, *_ = opportunities.update_tables(None, None, ["group:desk"], None, 0)
+        # a candidate opened under the group (its URL carries ``users=group:desk``)
+        page = pages["process"].layout(key="0", users="group:desk")
+        drawn, _ = pages["process"].draw_map(0, "0", "?users=group%3Adesk")
     assert {r["n_users"] for r in rows} == {2}
+    figures = next(c for c in page._traverse() if getattr(c, "id", None) == "process-figures")
+    shown = {text_of(k.children[1]): text_of(k.children[0]) for k in figures.children}
+    assert shown["users"] == "2" and shown["instances"] == str(rows[0]["n_instances"])
+    assert f"<b>▶ start</b><br>{rows[0]['n_instances']:,}×" in drawn["data"][-1]["text"]
 
 
 def test_a_hand_edited_process_url_is_no_traceback(pages, dev_db: Path) -> None:
@@ -209,3 +218,23 @@ def test_a_hand_edited_process_url_is_no_traceback(pages, dev_db: Path) -> None:
         shown = text_of(pages["process"].layout(key="0", start="yesterday", end="2026-13-45"))
         assert "Enter invoice" in shown
         assert "No such candidate" in text_of(pages["process"].layout(key="<script>"))
+
+
+def test_a_candidate_opens_under_the_filters_dates_only_when_narrowed() -> None:
+    whole = ("2026-11-16", "2026-11-17")
+    assert process_href("3", *whole, ["u1", "group:desk"], None, *whole) == (
+        "/process/3?users=u1%2Cgroup%3Adesk"
+    )
+    narrowed = process_href("3", "2026-11-17T00:00:00", "2026-11-17", [], "CRM", *whole)
+    assert narrowed == "/process/3?start=2026-11-17&app=CRM"
+
+
+def test_the_large_view_opens_a_frame_with_a_screenshot_only() -> None:
+    shots = [None, {"shot": 7, "x": 0.25, "y": 0.5, "caption": "click Save"}]
+    hidden, content, caption = lightbox_state(shots, 1)
+    assert not hidden and caption == "click Save"
+    assert content[0].children[0].src.endswith("/screenshot/7")
+    assert content[0].children[1].style == {"left": "25.00%", "top": "50.00%"}
+    for index in (0, 2, -1):  # no screenshot, or a frame of an older strip
+        assert lightbox_state(shots, index) == (True, [], "")
+    assert lightbox_state(None, 0) == (True, [], "")

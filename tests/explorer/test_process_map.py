@@ -6,6 +6,7 @@ import polars as pl
 
 from explorer.components.map_layout import END, START, layout_map, prune_edges
 from explorer.components.process_map import process_map_figure, process_map_svg, step_caption
+from explorer.components.steps import step_captions, with_captions
 
 #: 10 instances: start → a → b → c → end, 3 skip b, b repeats twice, c goes back to b once.
 EDGES = pl.DataFrame(
@@ -80,3 +81,21 @@ def test_figure_and_svg_draw_every_node_and_edge() -> None:
     assert "7 instances · median 2.0 s" in hover
     svg = process_map_svg(EDGES)
     assert svg.count("<rect") == 5 and svg.count("marker-end=") == EDGES.height
+
+
+def test_a_step_caption_keeps_a_recorded_target_whole() -> None:
+    target = "Note: see · window “x”"  # recorded text that looks like the captions' own
+    steps = pl.DataFrame(
+        {
+            "label": ["type|Excel|Note|t"],
+            "step_no": [2],
+            "action": ["type|Excel|Note|t"],
+            "kind": ["type"],
+            "app": ["Excel"],
+            "target": [target],
+            "window_template": ["Book <n>.xlsx"],
+        }
+    )
+    assert with_captions(steps)["caption"].to_list() == [f"type “{target}” in Excel"]
+    full = step_captions(steps)["type|Excel|Note|t"][2]
+    assert full == f"Step 2: type “{target}” in Excel · window “Book ….xlsx”"
