@@ -20,6 +20,9 @@ import re
 
 import numpy as np
 import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from mining.config import MiningConfig
 
@@ -206,10 +209,6 @@ def _spots(points: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     """``group, x, y, spot``: each distinct click position's spot label (see above)."""
     if points.is_empty():
         return points.with_columns(spot=pl.lit(None, pl.String))
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
-
     group = points.select(pl.col("group").rank("dense")).to_series().to_numpy()
     xyz = np.column_stack([points["x"], points["y"], group * 1e7])
     pairs = cKDTree(xyz).query_pairs(config.action_position_px, output_type="ndarray")
@@ -241,13 +240,14 @@ def _templated(
 
 
 def mine_templates(
-    texts: pl.DataFrame, by: list[str], config: MiningConfig, similarity: float | None = None
+    texts: pl.DataFrame, by: list[str], config: MiningConfig, similarity: float
 ) -> pl.DataFrame:
     """Drain-style templates of masked texts: ``*by, text`` → ``template``.
 
     Works on distinct texts only, so its cost follows the vocabulary of windows, not the
     number of events. Texts of one group (an app) with the same number of tokens are
-    clustered greedily by the share of equal tokens, most frequent first, as Drain does;
+    clustered greedily by the share of equal tokens (at least ``similarity``), most
+    frequent first, as Drain does;
     in each cluster a position that takes at least ``title_min_distinct`` values becomes
     ``<*>`` (runs of them collapse into one), while positions with few values (``Inbox``
     vs ``Calendar``) stay literal and keep those windows apart. A text left literal
@@ -255,7 +255,6 @@ def mine_templates(
     specific template of its group that matches it, unless it is more frequent than any
     text of that template (then it is a window of its own).
     """
-    similarity = config.title_similarity if similarity is None else similarity
     distinct = (
         texts.group_by(*by, "text")
         .len()

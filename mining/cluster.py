@@ -182,8 +182,7 @@ def _by_routine(
         return instances, persistence
     merged = dominant.explode("raws").select(raw="raws", target="target")
     kept = persistence.copy()
-    for raw, target in merged.iter_rows():
-        kept[target] = max(kept[target], persistence[raw])
+    np.maximum.at(kept, merged["target"].to_numpy(), persistence[merged["raw"].to_numpy()])
     joined = instances.join(merged, on="raw", how="left").join(
         dominant.select("routine", home="target"), on="routine", how="left"
     )

@@ -151,3 +151,10 @@ def run_starts(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
     change = np.ones(len(event), dtype=bool)
     change[1:] = (event[1:] != event[:-1]) | hard[1:]
     return np.flatnonzero(change)
+
+
+def per_community(actions: dict[int, int], size: int) -> np.ndarray:
+    """An action code per community id (``start``, ``end``), -1 where it has none."""
+    table = np.full(size, -1)
+    table[list(actions)] = list(actions.values())
+    return table

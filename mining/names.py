@@ -78,7 +78,7 @@ def name_process(steps: pl.DataFrame) -> str:
         verb = f"Fill in {what} in {target[1]}"
     else:
         apps = [p[1] for p in places if p]
-        verb = f"Work on {what} in {_most_name(apps) or 'one window'}"
+        verb = f"Work on {what} in {_most(apps) or 'one window'}"
     return verb
 
 
@@ -137,13 +137,10 @@ def _singular(word: str) -> str:
     return word
 
 
-def _most(places: list) -> tuple[str, str] | None:
-    places = [p for p in places if p]
-    return Counter(places).most_common(1)[0][0] if places else None
-
-
-def _most_name(names: list[str]) -> str:
-    return Counter(names).most_common(1)[0][0] if names else ""
+def _most(items: list):
+    """The most common of ``items`` that is not empty (the first seen on ties), or None."""
+    items = [item for item in items if item]
+    return Counter(items).most_common(1)[0][0] if items else None
 
 
 def _is(place: tuple[str, str], apps: tuple[str, ...]) -> bool:

@@ -32,6 +32,7 @@ from mining.communities import (
     event_routines,
     lockstep,
     louvain,
+    per_community,
     run_starts,
     weak_actions,
 )
@@ -121,9 +122,7 @@ def _enclosed(
     goes on after one interruption (the run two after does not continue it). Such a run
     joins the instance of the run before it.
     """
-    starts = np.full(len(community), -1)
-    for c, a in start.items():
-        starts[c] = a
+    starts = per_community(start, len(community))
     at_start = codes == starts[event]
     # a run also ends where its routine starts over: the next instance is not its own
     runs = np.union1d(run_starts(event, hard), np.flatnonzero(at_start))
@@ -363,9 +362,7 @@ def _part_of(
     needs `MIN_PART_RUNS` runs for its share to mean anything.
     """
     n = len(codes)
-    starts = np.full(max(int(event.max()), *start) + 1, -1)
-    for c, a in start.items():
-        starts[c] = a
+    starts = per_community(start, max(int(event.max()), *start) + 1)
     followed = np.zeros(n, dtype=bool)
     followed[:-1] = ~hard[1:] & (codes[1:] == starts[event[:-1]])
     has_next = np.append(~hard[1:], False)

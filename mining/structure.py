@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from mining.communities import per_community
 from mining.config import MiningConfig
 from mining.routines import find_routines
 
@@ -42,12 +43,10 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     seconds = frame["ts"].dt.epoch("us").to_numpy() / 1e6
     routines = find_routines(codes.astype(np.int64), hard, seconds, config, _windows(frame))
     event = routines.event
-    starts = np.full(len(routines.community), -1)
-    for c, a in routines.start.items():
-        starts[c] = a if c not in routines.end else -1
-    ends = np.full(len(routines.community), -1)
-    for c, a in routines.end.items():
-        ends[c] = a
+    n_routines = len(routines.community)
+    # a routine cut after its end has no start that opens its instances
+    opening = {c: a for c, a in routines.start.items() if c not in routines.end}
+    starts, ends = per_community(opening, n_routines), per_community(routines.end, n_routines)
     groups = pl.DataFrame({"i": frame["i"], "stretch": np.cumsum(hard), "routine": event})
     # a routine's first event after a cut opens an instance even off its start action,
     # and so does its first event after its end (where it is cut after its end)

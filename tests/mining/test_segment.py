@@ -348,7 +348,7 @@ def optional_step_between_instances(step: str, pause_before: float, pause_after:
             ("copyCell", "Excel", "B"), ("paste", "Chrome", "last"),
             ("clickButton", "Chrome", "save")]  # fmt: skip
     for k in range(12):
-        if k % 2 and k:
+        if k % 2:
             clock += pause_before
             rows.append({"at": clock, "kind": "click", "app": "Excel", "element_name": step})
             clock += pause_after - 2.0
