@@ -1,7 +1,13 @@
-"""Plotly figures of the overview, process detail and recordings pages (no I/O)."""
+"""Plotly figures of the overview, process detail and recordings pages (no I/O).
+
+Plotly reads its labels as a little HTML (bold, links) and its hover templates as
+``%{...}`` fields: recorded text (app names, candidate names from window titles) is
+escaped before it becomes a label, and never becomes part of a template.
+"""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import plotly.graph_objects as go
@@ -41,7 +47,7 @@ def app_hours_bar(per_app: pl.DataFrame, top: int = 12) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=head["hours"].to_list(),
-            y=head["app"].to_list(),
+            y=[html.escape(app, quote=False) for app in head["app"].to_list()],
             orientation="h",
             marker_color=ACCENT,
             hovertemplate="%{y}: %{x:.1f} h<extra></extra>",
@@ -96,10 +102,10 @@ def day_timeline(
                 ],
                 y=["instances"] * rows.height,
                 orientation="h",
-                name=name,
+                name=html.escape(name, quote=False),
                 marker_color=PALETTE[i % len(PALETTE)],
                 customdata=rows["instance_id"].to_list(),
-                hovertemplate=f"{name}<br>%{{base|%H:%M:%S}}<br>instance %{{customdata}}"
+                hovertemplate="%{fullData.name}<br>%{base|%H:%M:%S}<br>instance %{customdata}"
                 "<extra></extra>",
             )
         )
