@@ -4,7 +4,7 @@ round trip through a URL query, so a candidate's page opens under the ranking's 
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from dash import dcc, html
 
@@ -62,11 +62,17 @@ def _date(text: str | None) -> date | None:
 def filters_query(
     start: str | None, end: str | None, users: list[str] | None, app: str | None
 ) -> str:
-    """The filters as a URL query (``?start=…&users=a,b``), empty when there are none."""
+    """The filters as a URL query (``?start=…&users=a,b``), empty when there are none.
+    A comma inside a user id is quoted, so that the id stays one."""
     pairs = {"start": (start or "")[:10], "end": (end or "")[:10], "app": app or ""}
-    pairs["users"] = ",".join(users or [])
+    pairs["users"] = ",".join(_quote_comma(user) for user in users or [])
     kept = {k: v for k, v in pairs.items() if v}
     return "?" + urlencode(kept) if kept else ""
+
+
+def _quote_comma(user: str) -> str:
+    """``user`` with its commas (and the percent signs that quote them) quoted."""
+    return user.replace("%", "%25").replace(",", "%2C")
 
 
 def process_href(
@@ -87,7 +93,7 @@ def process_href(
 
 def filter_values(query: dict) -> dict:
     """Control values from a page's query arguments (see `filters_query`)."""
-    users = [u for u in str(query.get("users") or "").split(",") if u]
+    users = [unquote(u) for u in str(query.get("users") or "").split(",") if u]
     return {
         "start": query.get("start") or None,
         "end": query.get("end") or None,

@@ -7,13 +7,14 @@ import importlib
 import json
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import parse_qs, urlsplit
 
 import dash
 import pytest
 from dash.development.base_component import Component
 
 from explorer.components.filmstrip import lightbox_state
-from explorer.components.filters import process_href, user_options
+from explorer.components.filters import filter_values, process_href, user_options
 from explorer.config import ExplorerConfig
 from storage.schema import MIGRATIONS
 from storage.store import open_store
@@ -227,6 +228,12 @@ def test_a_candidate_opens_under_the_filters_dates_only_when_narrowed() -> None:
     )
     narrowed = process_href("3", "2026-11-17T00:00:00", "2026-11-17", [], "CRM", *whole)
     assert narrowed == "/process/3?start=2026-11-17&app=CRM"
+
+
+def test_a_user_id_with_a_comma_stays_one_user_in_the_url() -> None:
+    users = ["Smith, Anna", "100%,x", "u2"]
+    query = parse_qs(urlsplit(process_href("3", None, None, users, None, None, None)).query)
+    assert filter_values({k: v[0] for k, v in query.items()})["users"] == users
 
 
 def test_the_large_view_opens_a_frame_with_a_screenshot_only() -> None:
