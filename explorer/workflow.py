@@ -50,8 +50,8 @@ CLIPBOARD_CHORDS = {
 #: Key names some recordings spell differently from the workflow schema.
 KEY_ALIASES = {"escape": "esc", "return": "enter", "del": "delete", "super": "cmd",
                "control": "ctrl", "pgup": "page_up", "pgdn": "page_down"}  # fmt: skip
-#: A scroll step whose mined step holds no wheel steps scrolls three down (mining's
-#: consensus steps do not carry the recorder's ``dx``, ``dy`` yet, so today every one).
+#: A scroll step whose mined step holds no wheel steps (the recorder's median ``dx``,
+#: ``dy``: an imported log may have none) scrolls three down.
 DEFAULT_SCROLL = {"dx": 0, "dy": -3}
 #: Bounds on what `load_workflow` reads: a workflow is a few hundred kilobytes.
 MAX_WORKFLOW_BYTES = 32 * 2**20

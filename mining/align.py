@@ -304,6 +304,8 @@ def _describe_steps(
             screenshot_id=pl.col("screenshot_id").drop_nulls().first(),
             rel_x=pl.col("rel_x").median(),
             rel_y=pl.col("rel_y").median(),
+            dx=pl.col("dx").median().round(),
+            dy=pl.col("dy").median().round(),
         )
         .join(loops, on="step_no", how="left")
         .join(_examples(per_event), on="step_no", how="left")
@@ -323,22 +325,28 @@ def _describe_steps(
     ).select([pl.col(c).cast(t) for c, t in STEP_SCHEMA.items()])
 
 
+#: Numbers of the recorder's attrs a bot reuses: where in its window a click landed
+#: (``rel_x``, ``rel_y``: to click there when the element cannot be found by name) and
+#: the wheel steps of a scroll (``dx``, ``dy``).
+OFFSETS = ("rel_x", "rel_y", "dx", "dy")
+
+
 def _offsets(columns: Sequence[str]) -> dict[str, pl.Expr]:
-    """``rel_x, rel_y``: where in its window a click landed (the recorder's attrs), so a
-    bot can click there when it cannot find the element by name."""
+    """Each of `OFFSETS` as a number, null where the event's attrs lack it."""
     if "attrs" not in columns:
-        return {"rel_x": pl.lit(None, pl.Float64), "rel_y": pl.lit(None, pl.Float64)}
+        return {axis: pl.lit(None, pl.Float64) for axis in OFFSETS}
     return {
         axis: pl.col("attrs").str.json_path_match(f"$.{axis}").cast(pl.Float64, strict=False)
-        for axis in ("rel_x", "rel_y")
+        for axis in OFFSETS
     }
 
 
 def _step_attrs(steps: pl.DataFrame) -> pl.Series:
     """Per step, JSON of what a bot can reuse: the constant value, the median click
-    offset in the window; keys without a value are left out."""
+    offset in the window, the median wheel steps of a scroll; keys without a value are
+    left out."""
     rows = steps.select(
-        value=pl.when(pl.col("n_values") == 1).then("constant"), rel_x="rel_x", rel_y="rel_y"
+        pl.when(pl.col("n_values") == 1).then("constant").alias("value"), *OFFSETS
     ).iter_rows(named=True)
     return pl.Series(
         [json.dumps({k: v for k, v in row.items() if v is not None}) for row in rows],

@@ -168,3 +168,18 @@ def test_a_click_step_keeps_its_median_offset_in_the_window():
     by = steps_by_action(align_cluster(invoice_events(), MiningConfig()).steps)
     assert json.loads(by["click|SAP|Post"]["attrs"]) == {"rel_x": 101.0, "rel_y": 50.0}
     assert json.loads(by["click|SAP|Check"]["attrs"]) == {}
+
+
+def test_a_scroll_step_keeps_its_median_wheel_steps():
+    wheel = [-2, -5, -5, -6, -9]  # a person scrolls a different amount each time
+    events = clicks([["open", "scroll", "save"]] * len(wheel))
+    scrolls = pl.col("action") == "scroll"
+    events = events.with_columns(
+        kind=pl.when(scrolls).then(pl.lit("scroll")).otherwise("kind"),
+        attrs=pl.when(scrolls).then(
+            pl.Series([json.dumps({"dx": 0, "dy": wheel[i]}) for i in events["instance_id"]])
+        ),
+    )
+    by = steps_by_action(align_cluster(events, MiningConfig()).steps)
+    assert json.loads(by["scroll"]["attrs"]) == {"dx": 0.0, "dy": -5.0}
+    assert json.loads(by["open"]["attrs"]) == {}
