@@ -17,6 +17,7 @@ in the label: it tells one routine's window from another's.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -77,43 +78,42 @@ def app_family(config: MiningConfig) -> pl.Expr:
     return app.str.to_lowercase().replace_strict(families, default=app, return_dtype=pl.String)
 
 
-def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+@dataclass(frozen=True)
+class LabelFit:
+    """What labelling learns from the whole log, so that a part of it (one user's
+    events) is labelled as it would be among all of them: the Drain templates of masked
+    titles and element labels (``column, app, text → template``) and the click spots
+    (``group, x, y → spot``). Built by `fit_templates` and `fit_spots` from the summaries
+    `count_texts` and `spot_points` give of each part."""
+
+    templates: pl.DataFrame
+    spots: pl.DataFrame
+
+
+def label_actions(
+    events: pl.DataFrame, config: MiningConfig, fit: LabelFit | None = None
+) -> pl.DataFrame:
     """Add ``title_template`` and ``action`` to events, keeping rows and order.
 
     ``events`` is what `Store.read_events` returns (without the ``truth_*`` columns).
     The action label is ``kind|app|target|title template|url template`` (the app by its
     family, `app_family`): equal for two events that did the same thing in different
     instances of a routine. The title includes the sheet of a workbook event; a click
-    with no element at all is told by where it landed (`position_targets`).
+    with no element at all is told by where it landed (`position_targets`). Templates
+    and spots are learnt from ``events`` themselves unless ``fit`` gives those of a
+    larger log (`mining.stages`).
 
     Example::
 
         actions = label_actions(store.read_events(), MiningConfig())
         actions.group_by("action").len()
     """
-    sheet = pl.coalesce([attr_field(k) for k in SHEET_ATTRS])
-    masked = events.select(
-        app=app_family(config),
-        title=mask_text(
-            pl.concat_str(
-                [pl.col("window_title").fill_null("").str.strip_chars(), sheet],
-                separator=" | ",
-                ignore_nulls=True,
-            )
-        ),
-        # an identifier keeps short numbers ("input_10" is a field, not a record)
-        key=mask_text(element_key().fill_null("").str.strip_chars(), shortest_number=4),
-        label=mask_text(element_label(config).fill_null("").str.strip_chars()),
-    )
-    title_template = _templated(masked, "title", ["app"], config, config.title_similarity)
-    label_template = _templated(masked, "label", ["app"], config, config.target_similarity)
-    target_template = pl.when(masked["key"] != "").then(masked["key"]).otherwise(label_template)
-    url = mask_text(
-        pl.col("url").fill_null("").str.replace(r"^[a-z]+://", "").str.replace(r"[?#].*$", "")
-    )
-    labelled = events.with_columns(title_template=title_template, _target=target_template, _url=url)
+    if fit is None:
+        templates = fit_templates(count_texts(events, config), config)
+        fit = LabelFit(templates, fit_spots(spot_points(events, config, templates), config))
+    labelled = _targets(events, config, fit.templates)
     return (
-        labelled.with_columns(_target=position_targets(labelled, config))
+        labelled.with_columns(_target=position_targets(labelled, fit.spots))
         .with_columns(
             action=pl.concat_str(
                 [
@@ -128,6 +128,70 @@ def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
         )
         .drop("_target", "_url")
     )
+
+
+def count_texts(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``column, app, text, len``: how often each masked title and element label occurs
+    (the input of `fit_templates`; counts of two parts of a log add up)."""
+    masked = _masked(events, config)
+    return pl.concat(
+        [
+            masked.group_by("app", text=pl.col(column))
+            .len()
+            .select(pl.lit(column).alias("column"), *_COUNTED)
+            for column in ("title", "label")
+        ]
+    )
+
+
+_COUNTED = ("app", "text", "len")
+
+
+def fit_templates(counts: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``column, app, text, template``: the Drain templates (`mine_templates`) of the
+    texts `count_texts` counted, in one or more parts of a log."""
+    similarity = {"title": config.title_similarity, "label": config.target_similarity}
+    return pl.concat(
+        [
+            mine_templates(
+                counts.filter(pl.col("column") == column).select(*_COUNTED),
+                ["app"],
+                config,
+                threshold,
+            ).select(pl.lit(column).alias("column"), "app", "text", "template")
+            for column, threshold in similarity.items()
+        ]
+    )
+
+
+def _masked(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``app, title, key, label`` of each event with variable parts masked."""
+    sheet = pl.coalesce([attr_field(k) for k in SHEET_ATTRS])
+    return events.select(
+        app=app_family(config),
+        title=mask_text(
+            pl.concat_str(
+                [pl.col("window_title").fill_null("").str.strip_chars(), sheet],
+                separator=" | ",
+                ignore_nulls=True,
+            )
+        ),
+        # an identifier keeps short numbers ("input_10" is a field, not a record)
+        key=mask_text(element_key().fill_null("").str.strip_chars(), shortest_number=4),
+        label=mask_text(element_label(config).fill_null("").str.strip_chars()),
+    )
+
+
+def _targets(events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame) -> pl.DataFrame:
+    """Events with ``title_template``, ``_target`` (before click spots) and ``_url``."""
+    masked = _masked(events, config)
+    title_template = _templated(masked, "title", templates)
+    label_template = _templated(masked, "label", templates)
+    target_template = pl.when(masked["key"] != "").then(masked["key"]).otherwise(label_template)
+    url = mask_text(
+        pl.col("url").fill_null("").str.replace(r"^[a-z]+://", "").str.replace(r"[?#].*$", "")
+    )
+    return events.with_columns(title_template=title_template, _target=target_template, _url=url)
 
 
 #: attrs keys that name the worksheet of a spreadsheet event (Action Logger, SmartRPA, CPN).
@@ -170,11 +234,11 @@ _CELL = r"^\$?([A-Z]{1,3})\$?(\d+)(:|$)"
 _CELL_END = r":\$?([A-Z]{1,3})\$?\d+$"
 
 
-def position_targets(events: pl.DataFrame, config: MiningConfig) -> pl.Expr:
+def position_targets(events: pl.DataFrame, spots: pl.DataFrame) -> pl.Expr:
     """``_target``, or for an event with none, where it landed: ``@k``, the k-th of the
     click spots of its window (app, title and URL templates), ordered top to bottom. A
     generated id that lost its number ("__input<n>") gets its spot appended, which tells
-    the inputs of one form apart again.
+    the inputs of one form apart again. ``spots`` is `fit_spots`' table.
 
     Click streams of some recorders carry only coordinates. Clicks on one button land a
     few pixels apart; positions within ``action_position_px`` of each other chain into
@@ -182,26 +246,48 @@ def position_targets(events: pl.DataFrame, config: MiningConfig) -> pl.Expr:
     offset is used when the recorder stored one (``rel_x``, ``rel_y``), so that moving
     the window does not move the spot.
     """
-    if not {"x", "y", "attrs"} <= set(events.columns):
+    if spots.is_empty() or not {"x", "y", "attrs"} <= set(events.columns):
         return pl.col("_target")
+    named = _points(events).join(spots, on=["group", "x", "y"], how="left", maintain_order="left")
+    spot = pl.lit(named["spot"])
+    return (
+        pl.when(spot.is_null()).then("_target").otherwise(pl.concat_str([pl.col("_target"), spot]))
+    )
+
+
+def spot_points(
+    events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame
+) -> pl.DataFrame:
+    """``group, x, y``: the distinct positions of clicks with no target of their own (the
+    input of `fit_spots`; the points of two parts of a log are their union)."""
+    labelled = _targets(events, config, templates)
+    if not {"x", "y", "attrs"} <= set(labelled.columns):
+        return pl.DataFrame(schema=_POINT_SCHEMA)
+    return _points(labelled).filter("needs").select("group", "x", "y").unique().cast(_POINT_SCHEMA)
+
+
+_POINT_SCHEMA = {"group": pl.String, "x": pl.Float64, "y": pl.Float64}
+
+
+def fit_spots(points: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``group, x, y, spot``: each distinct click position's spot label (see
+    `position_targets`); independent of the order of ``points``."""
+    return _spots(points.unique(), config)
+
+
+def _points(events: pl.DataFrame) -> pl.DataFrame:
+    """``_target, group, x, y, needs`` per event: where it landed, and whether its
+    target is missing or generated (so that the spot names it)."""
     x = pl.coalesce(attr_field("rel_x").cast(pl.Float64, strict=False), pl.col("x"))
     y = pl.coalesce(attr_field("rel_y").cast(pl.Float64, strict=False), pl.col("y"))
     generated = pl.col("_target").str.contains("<n>")
     needs = ((pl.col("_target") == "") | generated) & x.is_not_null() & y.is_not_null()
-    points = events.select(
+    return events.select(
         "_target",
         group=pl.concat_str(["app", "title_template", "_url"], separator="|", ignore_nulls=True),
-        x=x,
-        y=y,
+        x=x.cast(pl.Float64),
+        y=y.cast(pl.Float64),
         needs=needs,
-    )
-    spots = _spots(points.filter("needs").select("group", "x", "y").unique(), config)
-    if spots.is_empty():
-        return pl.col("_target")
-    named = points.join(spots, on=["group", "x", "y"], how="left", maintain_order="left")
-    spot = pl.lit(named["spot"])
-    return (
-        pl.when(spot.is_null()).then("_target").otherwise(pl.concat_str([pl.col("_target"), spot]))
     )
 
 
@@ -230,13 +316,11 @@ def _spots(points: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     ).select("group", "x", "y", "spot")
 
 
-def _templated(
-    masked: pl.DataFrame, column: str, by: list[str], config: MiningConfig, similarity: float
-) -> pl.Series:
-    """Drain templates of ``column`` mapped back onto every row."""
-    frame = masked.select(*by, text=pl.col(column))
-    templates = mine_templates(frame, by, config, similarity)
-    return frame.join(templates, on=[*by, "text"], how="left", maintain_order="left")["template"]
+def _templated(masked: pl.DataFrame, column: str, templates: pl.DataFrame) -> pl.Series:
+    """The templates of ``column`` (`fit_templates`) mapped back onto every row."""
+    frame = masked.select("app", text=pl.col(column))
+    learnt = templates.filter(pl.col("column") == column).drop("column")
+    return frame.join(learnt, on=["app", "text"], how="left", maintain_order="left")["template"]
 
 
 def mine_templates(
@@ -255,10 +339,9 @@ def mine_templates(
     specific template of its group that matches it, unless it is more frequent than any
     text of that template (then it is a window of its own).
     """
-    distinct = (
-        texts.group_by(*by, "text")
-        .len()
-        .sort(["len", *by, "text"], descending=[True] + [False] * (len(by) + 1))
+    counted = texts.group_by(*by, "text")
+    distinct = (counted.agg(pl.col("len").sum()) if "len" in texts.columns else counted.len()).sort(
+        ["len", *by, "text"], descending=[True] + [False] * (len(by) + 1)
     )
     rows = distinct.select(*by, "text", "len").rows()
     clusters: dict[tuple, list[list[list[str]]]] = {}

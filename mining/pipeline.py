@@ -2,53 +2,99 @@
 
 `mine` reads a store's events (never the ground-truth columns), runs every step and
 writes the five result tables in one transaction tied to a ``mining_runs`` row holding
-the configuration, the code version and the seed. `mine_events` is the same pipeline as
-a pure function of a DataFrame, for tests and benchmarks. Every step orders its output
-explicitly and every random choice takes ``config.seed``, so the same events and
-configuration give identical tables.
+the configuration, the code version and the seed; `mine_landing` does the same with the
+events of a collector's landing area. `mine_events` is the same pipeline as a function
+of a DataFrame, for tests and benchmarks.
+
+Every run goes through `run_stages`: the steps one user at a time, with the few that
+learn from the whole log fitted on small summaries in between (`mining.stages`), on an
+engine that runs them in this process or on Ray (`mining.engines`). The order of every
+output is explicit and every random choice takes ``config.seed``, so the same events and
+configuration give identical tables on either engine.
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
-from mining.actions import label_actions
-from mining.align import align_cluster, project_on_steps
+from mining import stages
+from mining.actions import LabelFit, fit_spots, fit_templates
 from mining.cluster import cluster_instances
 from mining.config import MiningConfig
-from mining.discover import discover_model
-from mining.score import confidence_of, score_processes
-from mining.segment import segment_stream
-from storage.models import EVENT_SCHEMA
+from mining.engines import Engine, open_engine
+from mining.engines.sources import (
+    MINING_COLUMNS,
+    Source,
+    frame_sources,
+    landing_sources,
+    store_sources,
+)
+from mining.routines import find_routines
+from mining.score import score_processes
+from mining.structure import action_windows, find_strays
 from storage.store import Store
+
+__all__ = ["MINING_COLUMNS", "mine", "mine_events", "mine_landing", "run_stages"]
 
 ProgressFn = Callable[[int, int], None]
 
-#: Columns mining reads: everything but the ground truth.
-MINING_COLUMNS = [c for c in EVENT_SCHEMA if not c.startswith("truth_")]
 #: Pipeline stages before the per-candidate work, for progress reporting.
-STAGES = 3
+STAGES = 7
 
 
-def mine(store: Store, config: MiningConfig, on_progress: ProgressFn | None = None) -> int:
+def mine(
+    store: Store,
+    config: MiningConfig,
+    on_progress: ProgressFn | None = None,
+    engine: Engine | None = None,
+) -> int:
     """Mine a store's events and record the results as a new run; return its id.
 
-    A failure marks the run ``failed`` and re-raises; nothing partial is written.
+    ``engine`` runs the steps (default: in this process, one user at a time). A failure
+    marks the run ``failed`` and re-raises; nothing partial is written.
 
     Example::
 
         with open_store("work.duckdb") as store:
             run_id = mine(store, MiningConfig(seed=1))
     """
+    return _recorded(store, config, lambda e: store_sources(store), on_progress, engine)
+
+
+def mine_landing(
+    root: str | Path,
+    store: Store,
+    config: MiningConfig,
+    on_progress: ProgressFn | None = None,
+    engine: Engine | None = None,
+) -> int:
+    """Mine the events of a collector's landing area (``root/events/user=…/day=…``) and
+    record the results in ``store`` as a new run; return its id."""
+    sources = landing_sources(root)
+    return _recorded(store, config, lambda e: sources, on_progress, engine)
+
+
+def _recorded(
+    store: Store,
+    config: MiningConfig,
+    sources: Callable[[Engine], list[Source]],
+    on_progress: ProgressFn | None,
+    engine: Engine | None,
+) -> int:
     run_id = store.start_run(asdict(config), code_version(), config.seed)
     try:
-        results = mine_events(store.read_events(MINING_COLUMNS), config, on_progress)
+        if engine is None:
+            with open_engine("local") as local:
+                results = run_stages(local, sources(local), config, on_progress)
+        else:
+            results = run_stages(engine, sources(engine), config, on_progress)
         store.finish_run(run_id, results)
     except BaseException:
         store.fail_run(run_id)
@@ -61,99 +107,102 @@ def mine_events(
 ) -> dict[str, pl.DataFrame]:
     """The result tables (``instances``, ``instance_events``, ``processes``,
     ``process_steps``, ``variants``) for events ordered by user, time and event id."""
+    frame = events.drop("truth_process", "truth_instance", strict=False)
+    with open_engine("local") as engine:
+        return run_stages(engine, frame_sources(frame), config, on_progress)
+
+
+def run_stages(
+    engine: Engine,
+    sources: Sequence[Source],
+    config: MiningConfig,
+    on_progress: ProgressFn | None = None,
+) -> dict[str, pl.DataFrame]:
+    """The result tables of the users' events in ``sources`` (in user order), each step
+    run by ``engine`` per user or per candidate (`mining.stages`)."""
     report = on_progress or (lambda done, total: None)
     report(0, STAGES)
-    actions = label_actions(events.drop("truth_process", "truth_instance", strict=False), config)
+    users = [(s,) for s in sources]
+    on = {"config": config}
+    counts, _ = engine.map(stages.user_texts, users, on)
+    templates = fit_templates(pl.concat(counts), config)
+    points, _ = engine.map(stages.user_points, users, {**on, "templates": templates})
+    fit = LabelFit(templates, fit_spots(pl.concat(points), config))
     report(1, STAGES)
-    segments = segment_stream(actions, config)
-    located = segments.select("event_id", "instance_id", "position", "routine").join(
-        actions, on="event_id", how="left"
-    )
+    streams, kept = engine.map(stages.user_actions, users, {**on, "fit": fit}, keep=1)
+    actions = [k[0] for k in kept]
     report(2, STAGES)
-    assignment = cluster_instances(located, config)
-    located = located.join(assignment.select("instance_id", "cluster"), on="instance_id")
-    candidates = located.filter(pl.col("cluster") >= 0).partition_by(
-        "cluster", as_dict=True, maintain_order=True
+    vocabulary, codes = stages.log_codes(streams)
+    stream = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
+    routines = find_routines(
+        stream.astype(np.int64),
+        np.concatenate([s.hard for s in streams]) if streams else np.zeros(0, dtype=bool),
+        np.concatenate([s.seconds for s in streams]) if streams else np.zeros(0),
+        config,
+        action_windows(vocabulary),
     )
-    total = STAGES + len(candidates)
+    del stream
+    ends = np.cumsum([len(c) for c in codes])
+    per_user = [
+        (a, c, stages.user_routines(routines, (int(end) - len(c), int(end))))
+        for a, c, end in zip(actions, codes, ends, strict=True)
+    ]
+    report(3, STAGES)
+    stray_counts, kept = engine.map(stages.user_structure, per_user, on, keep=1)
+    strays = find_strays(stray_counts, config)
+    report(4, STAGES)
+    found, kept = engine.map(
+        stages.user_instances,
+        [(a, k[0]) for a, k in zip(actions, kept, strict=True)],
+        {**on, "strays": strays},
+        keep=1,
+    )
+    offsets = np.concatenate([[0], np.cumsum([n for n, _ in found])])
+    steps = pl.concat(
+        [
+            s.with_columns(pl.col("instance_id") + int(o))
+            for (_, s), o in zip(found, offsets[:-1], strict=True)
+        ]
+    )
+    report(5, STAGES)
+    assignment = cluster_instances(steps, config)
+    del steps
+    largest = assignment["cluster"].max()
+    n_clusters = int(largest) + 1 if largest is not None else 0
+    report(6, STAGES)
+    pieces, kept = engine.map(
+        stages.user_results,
+        [(k[0], int(o)) for k, o in zip(kept, offsets[:-1], strict=True)],
+        {"assignment": assignment, "n_clusters": n_clusters},
+        keep=n_clusters,
+    )
+    total = STAGES + n_clusters
     report(STAGES, total)
-    parts: dict[str, list[pl.DataFrame]] = {
-        "steps": [],
-        "variants": [],
-        "of": [],
-        "alignment": [],
-        "quality": [],
-    }
-    for done, ((cluster,), group) in enumerate(sorted(candidates.items()), start=STAGES + 1):
-        _mine_candidate(int(cluster), group, assignment, config, parts)
-        report(done, total)
-    return _tables(located, assignment, parts)
-
-
-def _mine_candidate(
-    cluster: int,
-    events: pl.DataFrame,
-    assignment: pl.DataFrame,
-    config: MiningConfig,
-    parts: dict[str, list[pl.DataFrame]],
-) -> None:
-    """Align and discover one candidate; append its rows to ``parts``."""
-    alignment = align_cluster(events, config)
-    model = discover_model(project_on_steps(events, alignment), config)
-    members = assignment.filter(pl.col("cluster") == cluster)
-    process = pl.lit(cluster, pl.Int32).alias("process_id")
-    parts["steps"].append(alignment.steps.with_columns(process))
-    parts["variants"].append(model.variants.with_columns(process))
-    parts["of"].append(model.instance_variants)
-    parts["alignment"].append(
-        pl.DataFrame(
-            {
-                "process_id": [cluster],
-                "consistency": [alignment.consistency],
-                "exception_share": [alignment.exception_share],
-            },
-            schema_overrides={"process_id": pl.Int32},
-        )
+    parts, _ = engine.map(
+        stages.candidate_parts,
+        [(c, *(k[c] for k in kept)) for c in range(n_clusters)],
+        {"assignment": assignment, "config": config},
     )
-    confidence = confidence_of(
-        members["membership"].mean(),
-        members["persistence"][0],
-        alignment.consistency,
-        alignment.exception_share,
-    )
-    parts["quality"].append(
-        pl.DataFrame(
-            {
-                "process_id": [cluster],
-                "confidence": [confidence],
-                "fitness": [model.fitness],
-                "precision": [model.precision],
-                "bpmn_xml": [model.bpmn_xml],
-                "dfg": [model.dfg],
-            },
-            schema_overrides={"process_id": pl.Int32},
-        )
-    )
+    report(total, total)
+    return _tables(pieces, assignment, parts)
 
 
 def _tables(
-    located: pl.DataFrame,
+    pieces: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]],
     assignment: pl.DataFrame,
-    parts: dict[str, list[pl.DataFrame]],
+    parts: list[dict[str, pl.DataFrame]],
 ) -> dict[str, pl.DataFrame]:
-    """Assemble the result tables from the per-candidate parts (empty ones are left out)."""
+    """Assemble the result tables from each user's rows and each candidate's parts
+    (empty ones are left out)."""
+
+    def every(name: str) -> list[pl.DataFrame]:
+        return [p[name] for p in parts]
+
     of = pl.concat(
-        [pl.DataFrame(schema={"instance_id": pl.Int64, "variant_id": pl.Int32})] + parts["of"]
+        [pl.DataFrame(schema={"instance_id": pl.Int64, "variant_id": pl.Int32})] + every("of")
     )
     instances = (
-        located.group_by("instance_id")
-        .agg(
-            user_id=pl.col("user_id").first(),
-            session_id=pl.col("session_id").first(),
-            start_ts=pl.col("ts").min(),
-            end_ts=pl.col("ts").max(),
-            n_events=pl.len().cast(pl.Int32),
-        )
+        pl.concat([p[0] for p in pieces])
         .with_columns(
             duration_s=(pl.col("end_ts") - pl.col("start_ts")).dt.total_microseconds() / 1e6
         )
@@ -163,18 +212,14 @@ def _tables(
         .join(of, on="instance_id", how="left")
         .sort("instance_id")
     )
-    tables = {
-        "instances": instances,
-        "instance_events": located.select("instance_id", "event_id", "position", "action"),
-    }
-    if parts["quality"]:
-        steps, variants = pl.concat(parts["steps"]), pl.concat(parts["variants"])
-        in_candidates = located.filter(pl.col("cluster") >= 0).select("instance_id", "kind")
+    tables = {"instances": instances, "instance_events": pl.concat([p[1] for p in pieces])}
+    if parts:
+        steps, variants = pl.concat(every("steps")), pl.concat(every("variants"))
+        in_candidates = pl.concat([p[2] for p in pieces])
+        alignment = pl.concat(every("alignment"))
         tables["processes"] = (
-            score_processes(
-                instances, in_candidates, steps, variants, pl.concat(parts["alignment"])
-            )
-            .join(pl.concat(parts["quality"]), on="process_id")
+            score_processes(instances, in_candidates, steps, variants, alignment)
+            .join(pl.concat(every("quality")), on="process_id")
             .sort("process_id")
         )
         tables["process_steps"] = steps

@@ -18,7 +18,7 @@ import polars as pl
 
 from mining.communities import per_community
 from mining.config import MiningConfig
-from mining.routines import find_routines
+from mining.routines import Routines, find_routines
 
 
 def hard_cuts(frame: pl.DataFrame, config: MiningConfig) -> pl.Series:
@@ -37,11 +37,38 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     """``i, segment, routine``: the instance (null: noise) and routine of each event.
 
     ``frame`` holds ``i, user_id, session_id, ts, action`` ordered by user and time.
+    `mining.stages` runs the same phases on a log split by user: routines learnt from
+    every user's codes, strays counted over every user's segments.
     """
     hard = hard_cuts(frame, config).to_numpy()
-    codes = frame.select(pl.col("action").rank("dense") - 1).to_series().to_numpy()
+    vocabulary = frame["action"].unique().sort()
+    codes = action_codes(frame["action"], vocabulary)
     seconds = frame["ts"].dt.epoch("us").to_numpy() / 1e6
-    routines = find_routines(codes.astype(np.int64), hard, seconds, config, _windows(frame))
+    routines = find_routines(codes, hard, seconds, config, action_windows(vocabulary))
+    segments = routine_segments(frame, codes, routines, config)
+    return finish_segments(segments, find_strays([count_strays(segments)], config), config)
+
+
+def action_codes(actions: pl.Series, vocabulary: pl.Series) -> np.ndarray:
+    """Each action's index in ``vocabulary`` (the sorted distinct labels of the log)."""
+    index = pl.DataFrame({"action": vocabulary}).with_row_index("code")
+    codes = actions.to_frame("action").join(index, on="action", how="left", maintain_order="left")
+    return codes["code"].cast(pl.Int64).to_numpy()
+
+
+def action_windows(vocabulary: pl.Series) -> np.ndarray:
+    """Each action code's window (app, title and URL templates of its label) as a code."""
+    frame = vocabulary.to_frame("action")
+    return frame.select(window_of(pl.col("action")).rank("dense") - 1).to_series().to_numpy()
+
+
+def routine_segments(
+    frame: pl.DataFrame, codes: np.ndarray, routines: Routines, config: MiningConfig
+) -> pl.DataFrame:
+    """``i, stretch, routine, id, code, action``: the instance each event opens or
+    continues, before strays are taken out (`finish_segments`). ``routines.event`` and
+    ``codes`` are those of ``frame``'s events."""
+    hard = hard_cuts(frame, config).to_numpy()
     event = routines.event
     n_routines = len(routines.community)
     # a routine cut after its end has no start that opens its instances
@@ -80,19 +107,21 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     ).with_columns(
         id=pl.when(pl.col("id") >= 0).then("id").forward_fill().over("stretch", "routine")
     )
-    kept = _without_strays(
-        segments.with_columns(code=pl.Series(codes), action=frame["action"]), config
+    return segments.with_columns(code=pl.Series(codes, dtype=pl.Int64), action=frame["action"])
+
+
+def finish_segments(
+    segments: pl.DataFrame, strays: pl.DataFrame, config: MiningConfig
+) -> pl.DataFrame:
+    """``i, segment, routine``: `routine_segments` without the `find_strays` events, and
+    without instances shorter than ``segment_min_events`` (noise)."""
+    kept = segments.join(strays, on=["routine", "code"], how="left").with_columns(
+        id=pl.when(pl.col("stray").fill_null(False)).then(None).otherwise("id")
     )
     size = pl.len().over("id")
     return kept.select(
         "i", segment=pl.when(size >= config.segment_min_events).then("id"), routine="routine"
     ).sort("i")
-
-
-def _windows(frame: pl.DataFrame) -> np.ndarray:
-    """Each action code's window (app, title and URL templates of its label) as a code."""
-    labels = frame.select("action").unique().sort("action")
-    return labels.select(window_of(pl.col("action")).rank("dense") - 1).to_series().to_numpy()
 
 
 def window_of(action: pl.Expr) -> pl.Expr:
@@ -118,41 +147,66 @@ def _not_resumed(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
     return marks
 
 
-def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """Events in a window most of their routine's instances do not use, and that is
-    entered from anywhere, are noise, not steps: a glance at the news in the middle of a
-    form, a chat between two orders. So are the events of an action few instances do
-    (below ``segment_stray_support``), in such a window, done mostly elsewhere. A branch
-    of the routine (its window always entered from the same step) stays, and so does
-    anything in a window named by its app alone. Counted where the routine has
-    ``cluster_min_size`` instances or more."""
+def count_strays(segments: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """What `find_strays` needs of some users' `routine_segments`: counts that add up
+    over users (an instance belongs to one user, so its distinct ids add up too)."""
     window = window_of(pl.col("action"))
-    placed = segments.drop_nulls("id").with_columns(
-        window=window,
-        instances=pl.col("id").n_unique().over("routine"),
-        everywhere=pl.len().over("code"),
-    )
-    windows = placed.group_by("routine", "window").agg(
-        window_share=pl.col("id").n_unique() / pl.col("instances").first()
-    )
+    placed = segments.drop_nulls("id").with_columns(window=window)
     entered = segments.with_columns(window=window, before=pl.col("code").shift(1)).filter(
         (pl.col("window") != pl.col("window").shift(1)) & (pl.col("id") == pl.col("id").shift(1))
+    )
+    return {
+        "instances": placed.group_by("routine").agg(n=pl.col("id").n_unique()),
+        "windows": placed.group_by("routine", "window").agg(n=pl.col("id").n_unique()),
+        "everywhere": placed.group_by("code").agg(n=pl.len()),
+        "support": placed.group_by("routine", "code").agg(
+            pl.col("window").first(), ids=pl.col("id").n_unique(), n=pl.len()
+        ),
+        "entered": entered.group_by("window", "before").agg(n=pl.len()),
+    }
+
+
+def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> pl.DataFrame:
+    """``routine, code, stray``: the actions of each routine that are noise, not steps.
+
+    Events in a window most of their routine's instances do not use, and that is
+    entered from anywhere, are noise: a glance at the news in the middle of a form, a
+    chat between two orders. So are the events of an action few instances do (below
+    ``segment_stray_support``), in such a window, done mostly elsewhere. A branch of the
+    routine (its window always entered from the same step) stays, and so does anything
+    in a window named by its app alone. Counted where the routine has
+    ``cluster_min_size`` instances or more. ``counts``: `count_strays` of each part.
+    """
+
+    def total(name: str, *by: str) -> pl.DataFrame:
+        return pl.concat([c[name] for c in counts]).group_by(*by).agg(pl.col("n").sum())
+
+    instances = total("instances", "routine").rename({"n": "instances"})
+    windows = (
+        total("windows", "routine", "window")
+        .join(instances, on="routine")
+        .select("routine", "window", window_share=pl.col("n") / pl.col("instances"))
     )
     # a window always entered from the same step is a branch of the flow; one entered
     # from anywhere is an interruption
     fixed = (
-        entered.group_by("window", "before")
-        .len()
+        total("entered", "window", "before")
         .group_by("window")
-        .agg(fixed=pl.col("len").max() / pl.col("len").sum())
+        .agg(fixed=pl.col("n").max() / pl.col("n").sum())
     )
     support = (
-        placed.group_by("routine", "code")
-        .agg(
-            pl.col("window").first(),
-            share=pl.col("id").n_unique() / pl.col("instances").first(),
-            here=pl.len() / pl.col("everywhere").first(),
-            counted=pl.col("instances").first() >= config.cluster_min_size,
+        pl.concat([c["support"] for c in counts])
+        .group_by("routine", "code")
+        .agg(pl.col("window").first(), pl.col("ids").sum(), pl.col("n").sum())
+        .join(instances, on="routine")
+        .join(total("everywhere", "code").rename({"n": "everywhere"}), on="code")
+        .select(
+            "routine",
+            "code",
+            "window",
+            share=pl.col("ids") / pl.col("instances"),
+            here=pl.col("n") / pl.col("everywhere"),
+            counted=pl.col("instances") >= config.cluster_min_size,
         )
         .join(windows, on=["routine", "window"])
         .join(fixed, on="window", how="left")
@@ -164,6 +218,4 @@ def _without_strays(segments: pl.DataFrame, config: MiningConfig) -> pl.DataFram
         (minority_window & (pl.col("fixed").fill_null(1.0) < 0.5))
         | ((pl.col("share") < rare) & minority_window & (pl.col("here") < 0.5))
     )
-    return segments.join(
-        support.select("routine", "code", stray=stray), on=["routine", "code"], how="left"
-    ).with_columns(id=pl.when(pl.col("stray").fill_null(False)).then(None).otherwise("id"))
+    return support.select("routine", "code", stray=stray)

@@ -1,0 +1,65 @@
+"""The in-process engine: stages run one part after another in this process, and the
+frames they keep wait in Arrow IPC files of a temporary folder, so that only one user's
+frames are in memory at a time."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from mining.engines import resolve
+
+
+class Stored:
+    """A kept frame's handle: the IPC file it waits in."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> pl.DataFrame:
+        return pl.read_ipc(self.path)
+
+
+class LocalEngine:
+    """Runs every call in this process, in order."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="taskmine-mine-")
+        self._names = count()
+
+    def map(
+        self,
+        fn: Callable[..., tuple],
+        inputs: Sequence[tuple],
+        shared: dict[str, Any] | None = None,
+        keep: int = 0,
+    ) -> tuple[list[Any], list[list[Any]]]:
+        summaries, kept = [], []
+        for args in inputs:
+            summary, *frames = fn(*(_read(a) for a in args), **(shared or {}))
+            summaries.append(summary)
+            kept.append([self._store(f) for f in frames[:keep]])
+        return summaries, kept
+
+    def _store(self, frame: pl.DataFrame) -> Stored:
+        path = Path(self._folder.name, f"{next(self._names)}.arrow")
+        frame.write_ipc(path)
+        return Stored(path)
+
+    def close(self) -> None:
+        self._folder.cleanup()
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read(value: Any) -> Any:
+    return value.read() if isinstance(value, Stored) else resolve(value)

@@ -1,0 +1,94 @@
+"""The Ray engine: each stage call is a Ray task, kept frames stay in Ray's object store
+(spilled to disk when it fills) and travel to the next stage's tasks without passing
+through the driver. Only the summaries come back to the driver.
+
+``address`` none starts a local cluster in this process (``ray.init()``); ``auto``
+joins the cluster this machine is part of; ``ray://host:10001`` connects a Ray client.
+Workers import ``mining`` themselves, so every node needs taskmine installed (or the
+same checkout on ``PYTHONPATH``); a landing area must be readable at the same path on
+every node (a shared or network file system).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mining.engines import resolve
+from mining.errors import EngineError
+
+
+def _task(fn: Callable[..., tuple], keep: int, *args: Any, **shared: Any) -> Any:
+    """Runs on a worker: read the sources among the inputs, call the stage."""
+    out = fn(*(resolve(a) for a in args), **shared)
+    return out[0] if keep == 0 else tuple(out[: keep + 1])
+
+
+class RayEngine:
+    """Runs each call as a Ray task (one CPU each)."""
+
+    def __init__(self, address: str | None = None, **init: Any) -> None:
+        try:
+            import ray
+        except ImportError as exc:
+            raise EngineError("the Ray engine needs Ray", "pip install 'taskmine[ray]'") from exc
+        self._ray = ray
+        self._started = not ray.is_initialized()
+        if self._started:
+            # workers import mining from where this process does
+            path = os.pathsep.join(p for p in [_root(), os.environ.get("PYTHONPATH")] if p)
+            try:
+                ray.init(
+                    address=address,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    runtime_env={"env_vars": {"PYTHONPATH": path}},
+                    **init,
+                )
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise EngineError(
+                    f"cannot reach the Ray cluster at {address}: {str(exc).splitlines()[0]}",
+                    "start it with `ray start --head` or give its --address",
+                ) from exc
+        self._remote = ray.remote(_task)
+
+    def map(
+        self,
+        fn: Callable[..., tuple],
+        inputs: Sequence[tuple],
+        shared: dict[str, Any] | None = None,
+        keep: int = 0,
+    ) -> tuple[list[Any], list[list[Any]]]:
+        ray = self._ray
+        refs = {k: ray.put(v) for k, v in (shared or {}).items()}
+        task = self._remote.options(num_returns=keep + 1)
+        calls = [task.remote(fn, keep, *args, **refs) for args in inputs]
+        if keep == 0:
+            return self._get(calls), [[] for _ in calls]
+        summaries = self._get([c[0] for c in calls])
+        return summaries, [list(c[1:]) for c in calls]
+
+    def _get(self, refs: list[Any]) -> list[Any]:
+        try:
+            return self._ray.get(refs)
+        except self._ray.exceptions.RayTaskError as exc:
+            cause = exc.cause if isinstance(exc.cause, Exception) else None
+            if cause is not None:
+                raise cause from exc
+            raise EngineError(f"a mining task failed: {exc}") from exc
+
+    def close(self) -> None:
+        if self._started:
+            self._ray.shutdown()
+
+    def __enter__(self) -> RayEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _root() -> str:
+    """The folder that holds the ``mining`` package this process imports."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

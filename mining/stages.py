@@ -1,0 +1,206 @@
+"""The mining pipeline cut at the seams where it needs the whole log, so that it runs
+one user at a time.
+
+Most of mining is per user: a user's events are labelled, cut into instances and
+aggregated without looking at anyone else's. A few steps learn from every user, and
+each of those is split into a small global *fit* and a per-user *apply*:
+
+======================  ==========================================  ==================
+step                    what every user contributes (summary)       fitted on the driver
+======================  ==========================================  ==================
+title/label templates   counts of masked texts (`count_texts`)      `fit_templates`
+click spots             distinct unnamed click positions            `fit_spots`
+routines                the user's int-coded action stream          `find_routines`
+strays                  counts per routine, window and action       `find_strays`
+clustering              instances as (instance, position, action)   `cluster_instances`
+======================  ==========================================  ==================
+
+Alignment, discovery and scoring are per candidate. The functions here are pure: each
+``user_*`` function takes one user's frames and the fitted globals and returns
+``(summary, *frames to keep)``; an engine (`mining.engines`) decides where they run and
+where the kept frames live. What every user contributes is tiny next to the events, so
+memory follows the largest user, not the log.
+
+Context segmentation (`mining.context`) runs on each user's events alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import polars as pl
+
+from mining.actions import LabelFit, count_texts, label_actions, spot_points
+from mining.align import align_cluster, project_on_steps
+from mining.config import MiningConfig
+from mining.discover import discover_model
+from mining.routines import Routines
+from mining.score import confidence_of
+from mining.segment import segment_stream
+from mining.structure import action_codes, count_strays, finish_segments, routine_segments
+
+#: Columns of a user's events that clustering needs, per event of an instance.
+CLUSTER_COLUMNS = ("instance_id", "position", "action", "routine")
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One user's contribution to `find_routines`: local action codes (indices into
+    ``vocabulary``, the user's sorted distinct labels), hard cuts and times."""
+
+    vocabulary: pl.Series
+    codes: np.ndarray
+    hard: np.ndarray
+    seconds: np.ndarray
+
+
+def user_texts(events: pl.DataFrame, config: MiningConfig) -> tuple[pl.DataFrame]:
+    """Counts of a user's masked titles and labels (`fit_templates` adds them up)."""
+    return (count_texts(events, config),)
+
+
+def user_points(
+    events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame
+) -> tuple[pl.DataFrame]:
+    """A user's distinct click positions that need a spot (`fit_spots` unites them)."""
+    return (spot_points(events, config, templates),)
+
+
+def user_actions(
+    events: pl.DataFrame, config: MiningConfig, fit: LabelFit
+) -> tuple[Stream, pl.DataFrame]:
+    """Label a user's events with the log's templates and spots; keep the actions and
+    return the user's coded stream."""
+    from mining.structure import hard_cuts
+
+    actions = label_actions(events, config, fit)
+    vocabulary = actions["action"].unique().sort()
+    stream = Stream(
+        vocabulary=vocabulary,
+        codes=action_codes(actions["action"], vocabulary).astype(np.int32),
+        hard=hard_cuts(actions, config).to_numpy(),
+        seconds=actions["ts"].dt.epoch("us").to_numpy() / 1e6,
+    )
+    return stream, actions
+
+
+def log_codes(streams: list[Stream]) -> tuple[pl.Series, list[np.ndarray]]:
+    """The log's sorted action vocabulary and each user's codes in it."""
+    vocabulary = pl.concat([s.vocabulary for s in streams]).unique().sort()
+    codes = []
+    for stream in streams:
+        local = action_codes(stream.vocabulary, vocabulary)
+        codes.append(local[stream.codes])
+    return vocabulary, codes
+
+
+def user_structure(
+    actions: pl.DataFrame, codes: np.ndarray, routines: Routines, config: MiningConfig
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """A user's structural segments before strays (`routine_segments`), given the log's
+    routines with ``routines.event`` cut to this user; return the stray counts."""
+    segments = routine_segments(_framed(actions), codes, routines, config)
+    kept = segments.select("i", "routine", "id", "code")
+    return count_strays(segments), kept
+
+
+def user_instances(
+    actions: pl.DataFrame,
+    segments: pl.DataFrame,
+    config: MiningConfig,
+    strays: pl.DataFrame,
+) -> tuple[tuple[int, pl.DataFrame], pl.DataFrame]:
+    """A user's task instances (numbered from 0) with their events' actions; return
+    their number and what clustering needs of them."""
+    structure = finish_segments(segments, strays, config)
+    located = (
+        segment_stream(actions, config, structure)
+        .select("event_id", "instance_id", "position", "routine")
+        .join(actions, on="event_id", how="left")
+    )
+    n = int(located["instance_id"].max()) + 1 if located.height else 0
+    return (n, located.select(CLUSTER_COLUMNS)), located
+
+
+def user_results(
+    located: pl.DataFrame, offset: int, assignment: pl.DataFrame, n_clusters: int
+) -> tuple:
+    """A user's rows of the result tables, and its events of each candidate.
+
+    ``offset`` makes the user's instance ids those of the whole log. Returns
+    ``((instances, instance_events, candidate kinds), *events of candidate 0..n-1)``.
+    """
+    located = located.with_columns(pl.col("instance_id") + offset).join(
+        assignment.select("instance_id", "cluster"), on="instance_id"
+    )
+    instances = located.group_by("instance_id", maintain_order=True).agg(
+        user_id=pl.col("user_id").first(),
+        session_id=pl.col("session_id").first(),
+        start_ts=pl.col("ts").min(),
+        end_ts=pl.col("ts").max(),
+        n_events=pl.len().cast(pl.Int32),
+    )
+    events = located.select("instance_id", "event_id", "position", "action")
+    kinds = located.filter(pl.col("cluster") >= 0).select("instance_id", "kind")
+    pieces = located.partition_by("cluster", as_dict=True, maintain_order=True)
+    empty = located.clear()
+    candidates = [pieces.get((c,), empty) for c in range(n_clusters)]
+    return ((instances, events, kinds), *candidates)
+
+
+def candidate_parts(
+    cluster: int, *pieces: pl.DataFrame, assignment: pl.DataFrame, config: MiningConfig
+) -> tuple[dict[str, pl.DataFrame]]:
+    """Align and discover one candidate from its events (``pieces``: each user's, in
+    user order): its rows of ``steps``, ``variants``, ``of`` (instance → variant),
+    ``alignment`` and ``quality``."""
+    events = pl.concat(pieces)
+    alignment = align_cluster(events, config)
+    model = discover_model(project_on_steps(events, alignment), config)
+    members = assignment.filter(pl.col("cluster") == cluster)
+    process = pl.lit(cluster, pl.Int32).alias("process_id")
+    confidence = confidence_of(
+        members["membership"].mean(),
+        members["persistence"][0],
+        alignment.consistency,
+        alignment.exception_share,
+    )
+    one = {"schema_overrides": {"process_id": pl.Int32}}
+    return (
+        {
+            "steps": alignment.steps.with_columns(process),
+            "variants": model.variants.with_columns(process),
+            "of": model.instance_variants,
+            "alignment": pl.DataFrame(
+                {
+                    "process_id": [cluster],
+                    "consistency": [alignment.consistency],
+                    "exception_share": [alignment.exception_share],
+                },
+                **one,
+            ),
+            "quality": pl.DataFrame(
+                {
+                    "process_id": [cluster],
+                    "confidence": [confidence],
+                    "fitness": [model.fitness],
+                    "precision": [model.precision],
+                    "bpmn_xml": [model.bpmn_xml],
+                    "dfg": [model.dfg],
+                },
+                **one,
+            ),
+        },
+    )
+
+
+def user_routines(routines: Routines, bounds: tuple[int, int]) -> Routines:
+    """The log's routines with ``event`` cut to one user's rows ``[start, end)``."""
+    start, end = bounds
+    return replace(routines, event=routines.event[start:end])
+
+
+def _framed(actions: pl.DataFrame) -> pl.DataFrame:
+    """Actions with the row index ``i`` that segmentation numbers events by."""
+    return actions.with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
