@@ -1,53 +1,126 @@
-"""End-to-end mining time and peak memory for 100k, 1M and 5M simulated events.
+"""End-to-end mining time and peak memory at 1M, 5M and 20M simulated events, on the
+local engine and on Ray.
 
-Each size runs in a fresh process (peak RSS is per process). Sizes: ``python -m
-bench.mining_scale 100000 1000000``; the default runs 100k and 1M (5M takes long).
+The simulator's users x 20 days (about 40,000 events a user) are written as a
+collector's landing area (partitioned Parquet, `sample_logs.landing`), once per size
+under ``--work DIR`` (kept for the next run), and mined by ``taskmine mine --engine E
+--data DIR --db FILE`` in a fresh process. A sampler polls that process and all its
+descendants (Ray's raylet, object store and workers when the engine starts a local
+cluster) every half second: the driver's peak RSS, the largest Ray worker's, and the
+largest of Ray's own processes.
+
+``python -m bench.mining_scale [--engines local,ray] [--work DIR] [SIZE...]``;
+the default is 1M on both engines (5M and 20M take long on two cores).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
-EVENTS_PER_USER_DAY = 1750  # the simulator's mean (1,000-2,500)
+import psutil
+
+EVENTS_PER_USER = 40_000  # the simulator's ~2,000 events a user-day x 20 days
+DAYS = 20
 
 
-def main(sizes: list[int] | None = None) -> None:
-    for n in sizes or [100_000, 1_000_000]:
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.mining_scale", "--one", str(n)],
-            capture_output=True,
-            text=True,
-            check=False,
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench.mining_scale")
+    parser.add_argument("sizes", nargs="*", type=int, default=[1_000_000])
+    parser.add_argument("--engines", default="local,ray")
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir(), "taskmine-scale")))
+    args = parser.parse_args(argv if argv is not None else [])
+    for size in args.sizes:
+        data = landing(Path(args.work), size)
+        for engine in args.engines.split(","):
+            print(measure(data, engine), flush=True)
+
+
+def landing(work: Path, size: int) -> Path:
+    """The landing area of about ``size`` events, simulated on first use."""
+    from sample_logs.landing import simulate_landing
+
+    users = max(1, round(size / EVENTS_PER_USER))
+    data = work / f"users-{users}"
+    if not (data / "complete").exists():
+        started = time.perf_counter()
+        n = simulate_landing(data, users, DAYS, seed=0)
+        (data / "complete").write_text(f"{n}\n")
+        print(
+            f"simulated {n:,} events ({users} users x {DAYS} days) in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
         )
-        print(out.stdout.strip() or out.stderr.strip().splitlines()[-1], flush=True)
+    return data
 
 
-def one(n: int) -> None:
-    import resource
-    import time
-
-    from mining.config import MiningConfig
-    from mining.pipeline import mine_events
-    from sample_logs import simulate
-
-    days = 10
-    users = max(1, round(n / EVENTS_PER_USER_DAY / days))
-    events = simulate(users, days, seed=0, screenshots=False).events
-    events = events.drop("truth_process", "truth_instance").sort("user_id", "ts", "event_id")
-    started = time.perf_counter()
-    tables = mine_events(events, MiningConfig())
-    seconds = time.perf_counter() - started
-    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(
-        f"{events.height:,} events ({users} users x {days} days): {seconds:.1f} s, "
-        f"peak RSS {peak_gb:.2f} GB (incl. simulation), {tables['instances'].height:,} "
-        f"instances, {tables.get('processes', []).__len__()} candidates"
+def measure(data: Path, engine: str) -> str:
+    """Mine ``data`` in a fresh process; the figures as one line."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+        command = [
+            sys.executable,
+            "-m",
+            "taskmine.cli",
+            "-q",
+            "mine",
+            "--engine",
+            engine,
+            "--data",
+            str(data),
+            "--db",
+            str(Path(tmp, "scale.duckdb")),
+        ]
+        load = os.getloadavg()
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        peaks, status, driver = _sample(process)
+        seconds = time.perf_counter() - started
+        stderr = process.stderr.read() if process.stderr else ""
+    if status:
+        return f"{engine}: failed ({stderr.strip().splitlines()[-1:]})"
+    n = int((data / "complete").read_text())
+    driver = max(driver, peaks.pop(process.pid, ("", 0))[1])
+    workers = [rss for kind, rss in peaks.values() if kind == "worker"]
+    others = [rss for kind, rss in peaks.values() if kind != "worker"]
+    gb = 1024**3
+    return (
+        f"{engine}: {n:,} events, {seconds:.0f} s, driver peak {driver / gb:.2f} GB, "
+        f"largest worker {max(workers, default=0) / gb:.2f} GB, largest other process "
+        f"{max(others, default=0) / gb:.2f} GB, load {load[0]:.1f} at start, "
+        f"{os.getloadavg()[0]:.1f} at end"
     )
 
 
+def _sample(process: subprocess.Popen) -> tuple[dict[int, tuple[str, int]], int, int]:
+    """Peak RSS of the process's descendants (``worker`` or ``other``) and of the process
+    until it exits; its exit status; its own peak RSS as the kernel counted it."""
+    peaks: dict[int, tuple[str, int]] = {}
+    root = psutil.Process(process.pid)
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return peaks, process.returncode, usage.ru_maxrss * 1024
+        try:
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        for p in tree:
+            try:
+                worker = p.name().startswith("ray::") or "default_worker" in " ".join(p.cmdline())
+                rss = p.memory_info().rss
+            except psutil.Error:
+                continue
+            if rss > peaks.get(p.pid, ("", 0))[1]:
+                peaks[p.pid] = ("worker" if worker else "other", rss)
+        time.sleep(0.5)
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--one"]:
-        one(int(sys.argv[2]))
-    else:
-        main([int(a) for a in sys.argv[1:]] or None)
+    main(sys.argv[1:])

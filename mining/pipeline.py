@@ -16,6 +16,7 @@ configuration give identical tables on either engine.
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from importlib import metadata
@@ -29,9 +30,11 @@ from mining.actions import LabelFit, fit_spots, fit_templates
 from mining.cluster import cluster_instances
 from mining.config import MiningConfig
 from mining.engines import Engine, open_engine
+from mining.engines.local import LocalEngine
 from mining.engines.sources import (
     MINING_COLUMNS,
     Source,
+    export_store,
     frame_sources,
     landing_sources,
     store_sources,
@@ -57,7 +60,8 @@ def mine(
 ) -> int:
     """Mine a store's events and record the results as a new run; return its id.
 
-    ``engine`` runs the steps (default: in this process, one user at a time). A failure
+    ``engine`` runs the steps (default: in this process, one user at a time; another
+    engine reads the events from a temporary landing area written first). A failure
     marks the run ``failed`` and re-raises; nothing partial is written.
 
     Example::
@@ -65,7 +69,10 @@ def mine(
         with open_store("work.duckdb") as store:
             run_id = mine(store, MiningConfig(seed=1))
     """
-    return _recorded(store, config, lambda e: store_sources(store), on_progress, engine)
+    if engine is None or isinstance(engine, LocalEngine):
+        return _recorded(store, config, store_sources(store), on_progress, engine)
+    with tempfile.TemporaryDirectory(prefix="taskmine-events-") as folder:
+        return _recorded(store, config, export_store(store, folder), on_progress, engine)
 
 
 def mine_landing(
@@ -77,14 +84,13 @@ def mine_landing(
 ) -> int:
     """Mine the events of a collector's landing area (``root/events/user=…/day=…``) and
     record the results in ``store`` as a new run; return its id."""
-    sources = landing_sources(root)
-    return _recorded(store, config, lambda e: sources, on_progress, engine)
+    return _recorded(store, config, landing_sources(root), on_progress, engine)
 
 
 def _recorded(
     store: Store,
     config: MiningConfig,
-    sources: Callable[[Engine], list[Source]],
+    sources: list[Source],
     on_progress: ProgressFn | None,
     engine: Engine | None,
 ) -> int:
@@ -92,9 +98,9 @@ def _recorded(
     try:
         if engine is None:
             with open_engine("local") as local:
-                results = run_stages(local, sources(local), config, on_progress)
+                results = run_stages(local, sources, config, on_progress)
         else:
-            results = run_stages(engine, sources(engine), config, on_progress)
+            results = run_stages(engine, sources, config, on_progress)
         store.finish_run(run_id, results)
     except BaseException:
         store.fail_run(run_id)

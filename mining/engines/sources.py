@@ -89,6 +89,17 @@ def store_sources(store: Store) -> list[Source]:
     return [StoreSource(u, store) for u in users.to_list()]
 
 
+def export_store(store: Store, root: str | Path) -> list[Source]:
+    """Write a store's events as a landing area under ``root``, one user at a time, and
+    return its sources: how a Ray cluster's workers read a database only the driver can
+    open (DuckDB lets one process write a file)."""
+    from storage.landing import write_landing
+
+    for source in store_sources(store):
+        write_landing(source.read(), root)
+    return landing_sources(root)
+
+
 def landing_sources(root: str | Path) -> list[Source]:
     """One source per user folder of the landing area under ``root``, in user order.
 

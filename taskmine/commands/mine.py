@@ -9,8 +9,29 @@ from taskmine.ui import Ui
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("mine", help="segment, cluster, align and score the recordings")
-    p.add_argument("--db", required=True)
+    p.add_argument(
+        "--db",
+        required=True,
+        help="database the results go to (and, without --data, the events come from)",
+    )
     p.add_argument("--config", help="TOML configuration file ([mining] section)")
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="run the steps in this process (default) or on a Ray cluster",
+    )
+    p.add_argument(
+        "--address",
+        help="Ray cluster to run on: 'auto' (the one this machine is in), host:port or "
+        "ray://host:10001; without it a local Ray instance is started",
+    )
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="mine the events of a collector's landing area (DIR/events/user=…/day=…) "
+        "instead of the database's",
+    )
     p.set_defaults(func=run_mine)
 
     p = subparsers.add_parser("evaluate", help="score a mining run against ground-truth columns")
@@ -23,14 +44,27 @@ def run_mine(args: argparse.Namespace, ui: Ui) -> int:
     import os
 
     from mining.config import MiningConfig
-    from mining.pipeline import mine
+    from mining.engines import open_engine
+    from mining.engines.sources import landing_sources
+    from mining.errors import MiningError
+    from mining.pipeline import mine, mine_landing
     from storage.settings import load_config
     from storage.store import open_store
 
     config = load_config(MiningConfig, "mining", args.config, os.environ)
-    with open_store(args.db, create=False) as store:
+    if args.address and args.engine != "ray":
+        raise MiningError("--address is for the Ray engine", "add --engine ray")
+    if args.data:
+        landing_sources(args.data)  # a missing or empty landing area fails before any work
+    with (
+        open_store(args.db, create=bool(args.data)) as store,
+        open_engine(args.engine, args.address) as engine,
+    ):
         with ui.progress("mining") as on_progress:
-            run_id = mine(store, config, on_progress)
+            if args.data:
+                run_id = mine_landing(args.data, store, config, on_progress, engine)
+            else:
+                run_id = mine(store, config, on_progress, engine)
         instances = store.read_results("instances", run_id)
         processes = store.read_results("processes", run_id)
     assigned = int((instances["process_id"] >= 0).sum()) if instances.height else 0
