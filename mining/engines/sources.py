@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import polars as pl
 
 from mining.errors import LandingAreaError
-from storage.models import EVENT_SCHEMA
+from storage.models import EVENT_SCHEMA, strip_control_characters
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -153,4 +153,6 @@ def _read_landed(path: Path) -> pl.DataFrame:
         ) from exc
     if frame["event_id"].null_count() or frame["user_id"].null_count():
         raise LandingAreaError(f"{path} has events without an event_id or user_id")
-    return frame
+    # as an import into the store does: no control characters reach mining's outputs
+    text = [c for c, t in EVENT_SCHEMA.items() if t == pl.String and c != "attrs"]
+    return frame.with_columns(strip_control_characters(pl.col(c)) for c in text)
