@@ -147,7 +147,7 @@ def run_stages(
         config,
         action_windows(vocabulary),
     )
-    del stream
+    del stream, streams
     ends = np.cumsum([len(c) for c in codes])
     per_user = [
         (a, c, stages.user_routines(routines, (int(end) - len(c), int(end))))
@@ -155,6 +155,7 @@ def run_stages(
     ]
     report(3, STAGES)
     stray_counts, kept = engine.map(stages.user_structure, per_user, on, keep=1)
+    del per_user, codes
     strays = find_strays(stray_counts, config)
     report(4, STAGES)
     found, kept = engine.map(
@@ -163,6 +164,7 @@ def run_stages(
         {**on, "strays": strays},
         keep=1,
     )
+    del actions  # (Ray frees what no handle refers to)
     offsets = np.concatenate([[0], np.cumsum([n for n, _ in found])])
     steps = pl.concat(
         [
@@ -170,6 +172,7 @@ def run_stages(
             for (_, s), o in zip(found, offsets[:-1], strict=True)
         ]
     )
+    del found  # the driver holds the instances' actions once, for clustering only
     report(5, STAGES)
     assignment = cluster_instances(steps, config)
     del steps
