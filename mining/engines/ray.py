@@ -70,13 +70,18 @@ class RayEngine:
         return summaries, [list(c[1:]) for c in calls]
 
     def _get(self, refs: list[Any]) -> list[Any]:
+        errors = self._ray.exceptions
         try:
             return self._ray.get(refs)
-        except self._ray.exceptions.RayTaskError as exc:
-            cause = exc.cause if isinstance(exc.cause, Exception) else None
-            if cause is not None:
-                raise cause from exc
-            raise EngineError(f"a mining task failed: {exc}") from exc
+        except errors.RayTaskError as exc:
+            if isinstance(exc.cause, Exception):
+                raise exc.cause from exc  # a bad file or a mining error: say it as it is
+            raise EngineError(f"a mining task failed: {_first_line(exc)}") from exc
+        except errors.RayError as exc:  # a worker died (out of memory) or a node left
+            raise EngineError(
+                f"Ray lost a mining task: {_first_line(exc)}",
+                "give each worker memory for the largest user's events, or fewer CPUs per node",
+            ) from exc
 
     def close(self) -> None:
         if self._started:
@@ -87,6 +92,10 @@ class RayEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
 
 
 def _root() -> str:

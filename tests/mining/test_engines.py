@@ -184,6 +184,16 @@ def test_a_malformed_landed_file_fails_the_run_with_one_line(events, tmp_path, c
         assert store.count("instances") == 0
 
 
+def test_a_malformed_file_on_ray_is_the_same_one_line(events, ray_cluster, tmp_path, capsys):
+    data, db = tmp_path / "data", tmp_path / "out.duckdb"
+    write_landing(events, data)
+    bad = next((data / "events").glob("user=*/day=*")) / "part-9.parquet"
+    bad.write_bytes(b"PAR1 not really parquet")
+    assert main(["mine", "--engine", "ray", "--data", str(data), "--db", str(db)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "part-9.parquet" in err[0] and "move the file out" in err[0]
+
+
 def test_a_missing_landing_area_is_refused_before_any_work(tmp_path, capsys):
     db = tmp_path / "out.duckdb"
     assert main(["mine", "--data", str(tmp_path / "nothing"), "--db", str(db)]) == 1
