@@ -85,22 +85,27 @@ def measure(data: Path, engine: str) -> str:
     if status:
         return f"{engine}: failed ({stderr.strip().splitlines()[-1:]})"
     n = int((data / "complete").read_text())
-    driver = max(driver, peaks.pop(process.pid, ("", 0))[1])
-    workers = [rss for kind, rss in peaks.values() if kind == "worker"]
-    others = [rss for kind, rss in peaks.values() if kind != "worker"]
-    gb = 1024**3
+    _, sampled, own = peaks.pop(process.pid, ("", 0, 0))
+    workers = [(rss, own) for kind, rss, own in peaks.values() if kind == "worker"]
+    others = [(rss, own) for kind, rss, own in peaks.values() if kind != "worker"]
+
+    def gb(pairs: list[tuple[int, int]]) -> str:
+        rss, own = (max((p[i] for p in pairs), default=0) / 1024**3 for i in (0, 1))
+        return f"{rss:.2f} GB ({own:.2f} GB not shared)"
+
     return (
-        f"{engine}: {n:,} events, {seconds:.0f} s, driver peak {driver / gb:.2f} GB, "
-        f"largest worker {max(workers, default=0) / gb:.2f} GB, largest other process "
-        f"{max(others, default=0) / gb:.2f} GB, load {load[0]:.1f} at start, "
-        f"{os.getloadavg()[0]:.1f} at end"
+        f"{engine}: {n:,} events, {seconds:.0f} s, driver peak {max(driver, sampled) / 1024**3:.2f}"
+        f" GB ({own / 1024**3:.2f} GB not shared), largest worker {gb(workers)}, largest other "
+        f"Ray process {gb(others)}, load {load[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end"
     )
 
 
-def _sample(process: subprocess.Popen) -> tuple[dict[int, tuple[str, int]], int, int]:
-    """Peak RSS of the process's descendants (``worker`` or ``other``) and of the process
-    until it exits; its exit status; its own peak RSS as the kernel counted it."""
-    peaks: dict[int, tuple[str, int]] = {}
+def _sample(process: subprocess.Popen) -> tuple[dict[int, tuple[str, int, int]], int, int]:
+    """Peak RSS, and peak RSS less shared pages (Ray's object store is shared memory
+    mapped into every process that reads an object), of the process and each of its
+    descendants (``worker`` or ``other``) until it exits; its exit status; its own peak
+    RSS as the kernel counted it."""
+    peaks: dict[int, tuple[str, int, int]] = {}
     root = psutil.Process(process.pid)
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -114,11 +119,15 @@ def _sample(process: subprocess.Popen) -> tuple[dict[int, tuple[str, int]], int,
         for p in tree:
             try:
                 worker = p.name().startswith("ray::") or "default_worker" in " ".join(p.cmdline())
-                rss = p.memory_info().rss
+                memory = p.memory_info()
             except psutil.Error:
                 continue
-            if rss > peaks.get(p.pid, ("", 0))[1]:
-                peaks[p.pid] = ("worker" if worker else "other", rss)
+            kind, rss, own = peaks.get(p.pid, ("", 0, 0))
+            peaks[p.pid] = (
+                "worker" if worker else "other",
+                max(rss, memory.rss),
+                max(own, memory.rss - memory.shared),
+            )
         time.sleep(0.5)
 
 

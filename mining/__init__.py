@@ -32,6 +32,7 @@ _EXPORTS = {
     "score_processes": "mining.score",
     "mine": "mining.pipeline",
     "mine_events": "mining.pipeline",
+    "mine_landing": "mining.pipeline",
     "evaluate_run": "mining.evaluate",
 }
 

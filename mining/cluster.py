@@ -100,23 +100,105 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
 
         assignment = cluster_instances(steps, MiningConfig())
     """
-    keyed = steps.with_columns(coarse=coarse_action())
-    instances, variants = instance_variants(keyed, column="coarse")
+    vocabulary = steps["action"].unique().sort()
+    labels, coarse = coarse_codes(vocabulary)
+    coded = steps.with_columns(code=_index(steps["action"], vocabulary))
+    if "routine" not in coded.columns:
+        coded = coded.with_columns(routine=pl.lit(None, pl.Int64))
+    return cluster_variants([count_variants(coded, coarse)], vocabulary, labels, config)
+
+
+def coarse_codes(vocabulary: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """The sorted distinct `coarse_action` labels of a sorted vocabulary of actions, and
+    each action's index among them."""
+    coarse = vocabulary.to_frame("action").select(coarse_action()).to_series()
+    labels = coarse.unique().sort()
+    return labels, _index(coarse, labels).to_numpy()
+
+
+def _index(values: pl.Series, vocabulary: pl.Series) -> pl.Series:
+    """Each value's position in ``vocabulary``."""
+    index = vocabulary.to_frame("value").with_row_index("code")
+    found = values.to_frame("value").join(index, on="value", how="left", maintain_order="left")
+    return found["code"].cast(pl.Int32)
+
+
+def count_variants(steps: pl.DataFrame, coarse: np.ndarray) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What `cluster_variants` needs of some users' instances, reduced to their distinct
+    variants and coded as integers, so that it stays small next to the events.
+
+    ``steps``: ``instance_id, position, code`` (the action's index in the log's sorted
+    vocabulary) and ``routine`` per event; ``coarse``: each action code's coarse code
+    (`coarse_codes`). Returns ``variants[part_variant, sequence, n_instances, first,
+    exemplar]`` (the coarse codes, how many instances do it, the first of them and its
+    action codes) and ``instances[instance_id, part_variant, routine]``. An instance
+    belongs to one part, so the counts of two parts add up."""
+    ordered = steps.sort("instance_id", "position")
+    seqs = (
+        ordered.with_columns(coarse=pl.Series(coarse, dtype=pl.Int32).gather(ordered["code"]))
+        .group_by("instance_id", maintain_order=True)
+        .agg(sequence=pl.col("coarse"), exemplar=pl.col("code"))
+    )
+    variants = (
+        seqs.group_by("sequence")
+        .agg(
+            n_instances=pl.len(),
+            first=pl.col("instance_id").min(),
+            exemplar=pl.col("exemplar").sort_by("instance_id").first(),
+        )
+        .sort("first")
+        .with_row_index("part_variant")
+    )
+    routine = steps.group_by("instance_id").agg(pl.col("routine").drop_nulls().first())
+    instances = seqs.select("instance_id", "sequence").join(
+        variants.select("sequence", "part_variant"), on="sequence"
+    )
+    return variants, instances.drop("sequence").join(routine, on="instance_id", how="left")
+
+
+def cluster_variants(
+    parts: list[tuple[pl.DataFrame, pl.DataFrame]],
+    vocabulary: pl.Series,
+    labels: pl.Series,
+    config: MiningConfig,
+) -> pl.DataFrame:
+    """`cluster_instances` from `count_variants` of each part of a log (instance ids
+    unique across parts), ``vocabulary`` its sorted actions and ``labels`` their coarse
+    labels (`coarse_codes`). Variants are numbered by descending frequency, ties broken
+    by the sequence itself, as `instance_variants` numbers them."""
+    tagged = [
+        (v.with_columns(part=pl.lit(k)), i.with_columns(part=pl.lit(k)))
+        for k, (v, i) in enumerate(parts)
+    ]
+    every = pl.concat([v for v, _ in tagged])
+    merged = every.group_by("sequence").agg(
+        pl.col("n_instances").sum(), exemplar=pl.col("exemplar").sort_by("first").first()
+    )
+    variants = (
+        merged.with_columns(
+            actions=_decoded(merged["sequence"], labels),
+            exemplar=_decoded(merged["exemplar"], vocabulary),
+        )
+        .with_columns(key=pl.col("actions").list.join("\x1f"))
+        .sort(["n_instances", "key"], descending=[True, False])
+        .with_row_index("variant")
+        .with_columns(pl.col("variant").cast(pl.Int64))
+    )
+    mapping = every.select("part", "part_variant", "sequence").join(
+        variants.select("sequence", "variant"), on="sequence"
+    )
+    instances = (
+        pl.concat([i for _, i in tagged])
+        .join(mapping, on=["part", "part_variant"])
+        .select("instance_id", "variant", "routine")
+        .sort("instance_id")
+    )
     if instances.is_empty():
         return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)
-    # one instance's full actions (window titles included) per variant, for merging
-    exemplars = (
-        keyed.sort("instance_id", "position")
-        .group_by("instance_id", maintain_order=True)
-        .agg(pl.col("action"))
-        .join(instances, on="instance_id")
-        .group_by("variant")
-        .agg(pl.col("action").sort_by("instance_id").first())
-        .sort("variant")["action"]
-        .to_list()
-    )
+    exemplars = variants["exemplar"].to_list()
+    variants = variants.select("variant", "actions", "n_instances")
     labels, membership, persistence = _hdbscan(variants, exemplars, config)
-    per_instance = instances.join(
+    per_instance = instances.drop("routine").join(
         variants.select(
             "variant",
             raw=pl.Series(labels, dtype=pl.Int32),
@@ -124,11 +206,11 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
         ),
         on="variant",
     )
-    if "routine" in steps.columns:
-        routine = steps.group_by("instance_id").agg(pl.col("routine").drop_nulls().first())
-        per_instance, persistence = _by_routine(
-            per_instance.join(routine, on="instance_id", how="left"), persistence
-        )
+    # (instances without a routine, segmented by context, leave this unchanged)
+    per_instance, persistence = _by_routine(
+        per_instance.join(instances.select("instance_id", "routine"), on="instance_id"),
+        persistence,
+    )
     order = (
         per_instance.filter(pl.col("raw") >= 0)
         .group_by("raw")
@@ -156,6 +238,13 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
         .sort("instance_id")
         .cast(ASSIGNMENT_SCHEMA)
     )
+
+
+def _decoded(codes: pl.Series, vocabulary: pl.Series) -> pl.Series:
+    """Lists of codes as lists of the ``vocabulary`` labels they index."""
+    flat = codes.to_frame("code").with_row_index("row").explode("code")
+    labels = flat.with_columns(label=vocabulary.gather(flat["code"]))
+    return labels.group_by("row", maintain_order=True).agg("label")["label"]
 
 
 def _by_routine(

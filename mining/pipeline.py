@@ -27,7 +27,7 @@ import polars as pl
 
 from mining import stages
 from mining.actions import LabelFit, fit_spots, fit_templates
-from mining.cluster import cluster_instances
+from mining.cluster import cluster_variants, coarse_codes
 from mining.config import MiningConfig
 from mining.engines import Engine, open_engine
 from mining.engines.local import LocalEngine
@@ -157,25 +157,24 @@ def run_stages(
     stray_counts, kept = engine.map(stages.user_structure, per_user, on, keep=1)
     del per_user, codes
     strays = find_strays(stray_counts, config)
+    labels, coarse = coarse_codes(vocabulary)
     report(4, STAGES)
     found, kept = engine.map(
         stages.user_instances,
         [(a, k[0]) for a, k in zip(actions, kept, strict=True)],
-        {**on, "strays": strays},
+        {**on, "strays": strays, "vocabulary": vocabulary, "coarse": coarse},
         keep=1,
     )
     del actions  # (Ray frees what no handle refers to)
     offsets = np.concatenate([[0], np.cumsum([n for n, _ in found])])
-    steps = pl.concat(
-        [
-            s.with_columns(pl.col("instance_id") + int(o))
-            for (_, s), o in zip(found, offsets[:-1], strict=True)
-        ]
-    )
-    del found  # the driver holds the instances' actions once, for clustering only
+    variants = [
+        (v.with_columns(pl.col("first") + int(o)), i.with_columns(pl.col("instance_id") + int(o)))
+        for (_, (v, i)), o in zip(found, offsets[:-1], strict=True)
+    ]
+    del found
     report(5, STAGES)
-    assignment = cluster_instances(steps, config)
-    del steps
+    assignment = cluster_variants(variants, vocabulary, labels, config)
+    del variants
     largest = assignment["cluster"].max()
     n_clusters = int(largest) + 1 if largest is not None else 0
     report(6, STAGES)

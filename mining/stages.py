@@ -12,7 +12,7 @@ title/label templates   counts of masked texts (`count_texts`)      `fit_templat
 click spots             distinct unnamed click positions            `fit_spots`
 routines                the user's int-coded action stream          `find_routines`
 strays                  counts per routine, window and action       `find_strays`
-clustering              instances as (instance, position, action)   `cluster_instances`
+clustering              distinct variants, instances' variant       `cluster_variants`
 ======================  ==========================================  ==================
 
 Alignment, discovery and scoring are per candidate. The functions here are pure: each
@@ -33,15 +33,13 @@ import polars as pl
 
 from mining.actions import LabelFit, count_texts, label_actions, spot_points
 from mining.align import align_cluster, project_on_steps
+from mining.cluster import count_variants
 from mining.config import MiningConfig
 from mining.discover import discover_model
 from mining.routines import Routines
 from mining.score import confidence_of
 from mining.segment import segment_stream
 from mining.structure import action_codes, count_strays, finish_segments, routine_segments
-
-#: Columns of a user's events that clustering needs, per event of an instance.
-CLUSTER_COLUMNS = ("instance_id", "position", "action", "routine")
 
 
 @dataclass(frozen=True)
@@ -110,9 +108,12 @@ def user_instances(
     segments: pl.DataFrame,
     config: MiningConfig,
     strays: pl.DataFrame,
-) -> tuple[tuple[int, pl.DataFrame], pl.DataFrame]:
+    vocabulary: pl.Series,
+    coarse: np.ndarray,
+) -> tuple[tuple[int, tuple[pl.DataFrame, pl.DataFrame]], pl.DataFrame]:
     """A user's task instances (numbered from 0) with their events' actions; return
-    their number and what clustering needs of them."""
+    their number and their distinct variants (`count_variants`, coded by the log's
+    ``vocabulary`` and ``coarse`` codes), all clustering needs of them."""
     structure = finish_segments(segments, strays, config)
     located = (
         segment_stream(actions, config, structure)
@@ -120,7 +121,13 @@ def user_instances(
         .join(actions, on="event_id", how="left")
     )
     n = int(located["instance_id"].max()) + 1 if located.height else 0
-    return (n, located.select(CLUSTER_COLUMNS)), located
+    steps = located.select(
+        "instance_id",
+        "position",
+        "routine",
+        code=pl.Series(action_codes(located["action"], vocabulary), dtype=pl.Int32),
+    )
+    return (n, count_variants(steps, coarse)), located
 
 
 def user_results(

@@ -109,7 +109,7 @@ def test_a_failing_run_is_marked_failed_and_writes_nothing(mined, monkeypatch, t
 
     path = tmp_path / "copy.duckdb"
     path.write_bytes(mined[0].read_bytes())
-    monkeypatch.setattr(mining.pipeline, "cluster_instances", broken)
+    monkeypatch.setattr(mining.pipeline, "cluster_variants", broken)
     with open_store(path) as store, pytest.raises(RuntimeError):
         mine(store, MiningConfig())
     with open_store(path, read_only=True) as store:
