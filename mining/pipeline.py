@@ -33,15 +33,17 @@ from mining.engines import Engine, open_engine
 from mining.engines.local import LocalEngine
 from mining.engines.sources import (
     MINING_COLUMNS,
+    FrameSource,
     Source,
     export_store,
     frame_sources,
     landing_sources,
     store_sources,
 )
-from mining.routines import find_routines
+from mining.routines import Routines, find_routines
 from mining.score import score_processes
 from mining.structure import action_windows, find_strays
+from storage.models import EVENT_SCHEMA
 from storage.store import Store
 
 __all__ = ["MINING_COLUMNS", "mine", "mine_events", "mine_landing", "run_stages"]
@@ -50,6 +52,8 @@ ProgressFn = Callable[[int, int], None]
 
 #: Pipeline stages before the per-candidate work, for progress reporting.
 STAGES = 7
+#: The routines of a log without events.
+NO_ROUTINES = Routines(np.zeros(0, dtype=np.int64), {}, np.zeros(0, dtype=np.int64), {}, {})
 
 
 def mine(
@@ -128,7 +132,8 @@ def run_stages(
     run by ``engine`` per user or per candidate (`mining.stages`)."""
     report = on_progress or (lambda done, total: None)
     report(0, STAGES)
-    users = [(s,) for s in sources]
+    # no events: one empty user, so that every table has its columns
+    users = [(s,) for s in sources] or [(FrameSource("", _no_events()),)]
     on = {"config": config}
     counts, _ = engine.map(stages.user_texts, users, on)
     templates = fit_templates(pl.concat(counts), config)
@@ -139,13 +144,17 @@ def run_stages(
     actions = [k[0] for k in kept]
     report(2, STAGES)
     vocabulary, codes = stages.log_codes(streams)
-    stream = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
-    routines = find_routines(
-        stream.astype(np.int64),
-        np.concatenate([s.hard for s in streams]) if streams else np.zeros(0, dtype=bool),
-        np.concatenate([s.seconds for s in streams]) if streams else np.zeros(0),
-        config,
-        action_windows(vocabulary),
+    stream = np.concatenate(codes)
+    routines = (
+        find_routines(
+            stream.astype(np.int64),
+            np.concatenate([s.hard for s in streams]),
+            np.concatenate([s.seconds for s in streams]),
+            config,
+            action_windows(vocabulary),
+        )
+        if len(stream)
+        else NO_ROUTINES
     )
     del stream, streams
     ends = np.cumsum([len(c) for c in codes])
@@ -193,6 +202,10 @@ def run_stages(
     )
     report(total, total)
     return _tables(pieces, assignment, parts)
+
+
+def _no_events() -> pl.DataFrame:
+    return pl.DataFrame(schema={c: EVENT_SCHEMA[c] for c in MINING_COLUMNS})
 
 
 def _tables(

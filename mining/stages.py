@@ -39,7 +39,13 @@ from mining.discover import discover_model
 from mining.routines import Routines
 from mining.score import confidence_of
 from mining.segment import segment_stream
-from mining.structure import action_codes, count_strays, finish_segments, routine_segments
+from mining.structure import (
+    action_codes,
+    count_strays,
+    finish_segments,
+    hard_cuts,
+    routine_segments,
+)
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,6 @@ def user_actions(
 ) -> tuple[Stream, pl.DataFrame]:
     """Label a user's events with the log's templates and spots; keep the actions and
     return the user's coded stream."""
-    from mining.structure import hard_cuts
-
     actions = label_actions(events, config, fit)
     vocabulary = actions["action"].unique().sort()
     stream = Stream(

@@ -33,6 +33,10 @@ class Engine(Protocol):
 
     def close(self) -> None: ...
 
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 def open_engine(name: str = "local", address: str | None = None) -> Engine:
     """The engine called ``name`` (``local`` or ``ray``); ``address`` is a Ray cluster's

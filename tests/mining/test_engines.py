@@ -201,6 +201,13 @@ def test_a_missing_landing_area_is_refused_before_any_work(tmp_path, capsys):
     assert not db.exists()
 
 
+def test_a_store_without_events_gives_a_run_without_instances(db_path):
+    with open_store(db_path) as store:
+        run = mine(store, MiningConfig())
+        assert store.read_results("instances", run).height == 0
+        assert store.query("SELECT status FROM mining_runs")["status"].to_list() == ["done"]
+
+
 def test_a_store_exported_for_ray_reads_back_as_its_events(events, tmp_path):
     path = tmp_path / "sim.duckdb"
     write_simulation(simulate(users=2, days=1, seed=2, screenshots=False), path)
