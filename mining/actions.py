@@ -326,7 +326,8 @@ def _templated(masked: pl.DataFrame, column: str, templates: pl.DataFrame) -> pl
 def mine_templates(
     texts: pl.DataFrame, by: list[str], config: MiningConfig, similarity: float
 ) -> pl.DataFrame:
-    """Drain-style templates of masked texts: ``*by, text`` → ``template``.
+    """Drain-style templates of masked texts: ``*by, text`` → ``template``. ``texts``
+    has a row per occurrence, or per distinct text with its count in ``len``.
 
     Works on distinct texts only, so its cost follows the vocabulary of windows, not the
     number of events. Texts of one group (an app) with the same number of tokens are

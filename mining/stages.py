@@ -47,6 +47,26 @@ from mining.structure import (
     routine_segments,
 )
 
+#: What alignment and discovery read of a candidate's events (`align_cluster`'s
+#: documented input, and the time for `project_on_steps`): the rest stays with the user.
+CANDIDATE_COLUMNS = (
+    "event_id",
+    "instance_id",
+    "position",
+    "ts",
+    "action",
+    "kind",
+    "app",
+    "title_template",
+    "text",
+    "screenshot_id",
+    "element_id",
+    "element_name",
+    "element_label",
+    "element_role",
+    "attrs",
+)
+
 
 @dataclass(frozen=True)
 class Stream:
@@ -154,8 +174,9 @@ def user_results(
     )
     events = located.select("instance_id", "event_id", "position", "action")
     kinds = located.filter(pl.col("cluster") >= 0).select("instance_id", "kind")
-    pieces = located.partition_by("cluster", as_dict=True, maintain_order=True)
-    empty = located.clear()
+    aligned = located.select("cluster", *CANDIDATE_COLUMNS)
+    pieces = aligned.partition_by("cluster", as_dict=True, maintain_order=True, include_key=False)
+    empty = aligned.drop("cluster").clear()
     candidates = [pieces.get((c,), empty) for c in range(n_clusters)]
     return ((instances, events, kinds), *candidates)
 
