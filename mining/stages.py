@@ -18,10 +18,16 @@ clustering              distinct variants, instances' variant       `cluster_var
 Alignment, discovery and scoring are per candidate. The functions here are pure: each
 ``user_*`` function takes one user's frames and the fitted globals and returns
 ``(summary, *frames to keep)``; an engine (`mining.engines`) decides where they run and
-where the kept frames live. What every user contributes is tiny next to the events, so
-memory follows the largest user, not the log.
+where the kept frames live. What every user contributes is small next to the events,
+except the coded stream routine discovery needs (a few bytes per event, and
+`find_routines` works on every event at once); a candidate's alignment holds all its
+events.
 
-Context segmentation (`mining.context`) runs on each user's events alone.
+Context segmentation (`mining.context`) runs on each user's events alone: the share of a
+window template's events inside context spans is the user's (over the whole log before),
+and no span reaches into the next user's events. On the simulator (3 users x 3 days)
+that moves 6 of 9,921 events; the other logs of `bench/mining_generalization` give
+identical tables.
 """
 
 from __future__ import annotations
