@@ -56,9 +56,10 @@ def run_mine(args: argparse.Namespace, ui: Ui) -> int:
         raise MiningError("--address is for the Ray engine", "add --engine ray")
     if args.data:
         landing_sources(args.data)  # a missing or empty landing area fails before any work
+    # the engine first: a cluster that cannot be reached leaves no database behind
     with (
-        open_store(args.db, create=bool(args.data)) as store,
         open_engine(args.engine, args.address) as engine,
+        open_store(args.db, create=bool(args.data)) as store,
     ):
         with ui.progress("mining") as on_progress:
             if args.data:
