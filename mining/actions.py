@@ -102,7 +102,9 @@ def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
             )
         ),
         # an identifier keeps short numbers ("input_10" is a field, not a record)
-        key=mask_text(element_key().fill_null("").str.strip_chars(), shortest_number=4),
+        key=mask_text(
+            pl.lit(element_keys(events)).fill_null("").str.strip_chars(), shortest_number=4
+        ),
         label=mask_text(element_label(config).fill_null("").str.strip_chars()),
     )
     title_template = _templated(masked, "title", ["app"], config, config.title_similarity)
@@ -134,23 +136,75 @@ def label_actions(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
 SHEET_ATTRS = ("target.sheetName", "current_worksheet", "Sheet", "sheet")
 
 
-def element_key() -> pl.Expr:
-    """The element an event acted on, when it has an identifier: an HTML ``name`` or an
-    id (a word without spaces), with what changes between records and sessions taken
-    out: a cell keeps its column ("B7" → "B<row>"), a generated id its stem
-    ("__button17" → "__button<n>"), an XPath row its table ("tr[5]" → "tr[*]"). An
-    identifier is never templated, so "input_city" and "input_company" stay two fields;
-    names in words ("Procurement User") may hold values and go to `element_label`.
+#: A number an identifier generator appended ("__button17", "row-5", "clone3").
+_GENERATED = r"(__[A-Za-z]+|clone|-)\d+\b"
+#: Such a number at the end of an identifier (before a part suffix such as "-inner").
+_LAST_GENERATED = r"(?:__[A-Za-z]+|clone|-)(\d+)((?:-[A-Za-z]+)?)$"
+#: The same place in an identifier's stem.
+_LAST_STEM = r"<n>(?:-[A-Za-z]+)?$"
+
+
+def element_keys(events: pl.DataFrame) -> pl.Series:
+    """The element each event acted on, when it has an identifier: an HTML ``name`` or
+    an id (a word without spaces), with what changes between records and sessions taken
+    out: a cell keeps its column ("B7" → "B<row>"), an XPath row its table ("tr[5]" →
+    "tr[*]"), a generated id its stem ("__xmlview3--__button17" →
+    "__xmlview<n>--__button<n>"). An identifier is never templated, so "input_city" and
+    "input_company" stay two fields; names in words ("Procurement User") may hold values
+    and go to `element_label`.
+
+    A generated number can also be all that tells two elements apart: a UI5 page's
+    "__button12" (approve) and "__button56" (send). Such elements are used together, so
+    they take turns: the number at the end of an identifier is kept when the next use of
+    its stem (by the same user) is mostly (`TURN_SHARE`) one other number, whose next use
+    is mostly one other number again (two or three buttons used in a fixed order). The
+    rows of a list clicked one per record follow no such pattern and stay ``<n>``.
     """
     element_id = (
         pl.col("element_id")
         .str.replace(_CELL, "${1}<row>${3}")
         .str.replace(_CELL_END, ":${1}<row>")
-        .str.replace_all(r"(__[A-Za-z]+|clone|-)\d+\b", "${1}<n>")
         .str.replace_all(r"\b(tr|li|option|row)\[\d+\]", "${1}[*]")
     )
-    key = pl.coalesce(pl.col("element_name"), element_id)
-    return pl.when(~key.str.contains(r"\s")).then(key)
+    ids = events.select(
+        "user_id",
+        stem=element_id.str.replace_all(_GENERATED, "${1}<n>"),
+        number=element_id.str.extract(_LAST_GENERATED, 1),
+        after=element_id.str.extract(_LAST_GENERATED, 2),
+    )
+    turns = (
+        ids.filter(pl.col("number").is_not_null())
+        .with_columns(next=pl.col("number").shift(-1).over("user_id", "stem"))
+        .drop_nulls("next")
+        .group_by("stem", "number", "next")
+        .len()
+        .with_columns(share=pl.col("len") / pl.col("len").sum().over("stem", "number"))
+        .filter(
+            (pl.col("next") != pl.col("number"))
+            & (pl.col("share") >= TURN_SHARE)
+            & (pl.col("len") >= TURN_MIN)
+        )
+        .select("stem", "number", "next")
+    )
+    # in turn with a number that takes turns itself (rows after the top row do not)
+    chained = (
+        turns.join(turns.select("stem", next="number"), on=["stem", "next"], how="semi")
+        .select("stem", "number", kept=pl.lit(True))
+        .unique()
+    )
+    keys = ids.join(chained, on=["stem", "number"], how="left", maintain_order="left").select(
+        pl.when(pl.col("kept"))
+        .then(pl.col("stem").str.replace(_LAST_STEM, "") + pl.col("number") + pl.col("after"))
+        .otherwise("stem")
+    )
+    key = pl.coalesce(events["element_name"], keys.to_series())
+    return pl.select(pl.when(~key.str.contains(r"\s")).then(key)).to_series()
+
+
+#: Share of a generated number's next uses that must be one other number to keep it,
+#: and the fewest such turns that count.
+TURN_SHARE = 0.5
+TURN_MIN = 3
 
 
 def element_label(config: MiningConfig) -> pl.Expr:
