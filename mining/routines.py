@@ -273,6 +273,11 @@ def _pause_score(
     return score
 
 
+#: Least count of a step, as a share of its community's anchor, for the first event
+#: after a cut to count as evidence of a start.
+START_SHARE = 0.2
+
+
 def _phases(
     codes: np.ndarray,
     hard: np.ndarray,
@@ -301,7 +306,13 @@ def _phases(
     candidate = (counts >= 2) & (counts >= 1.5 * stretches)
     runs = run_starts(event, hard)
     opens = np.bincount(codes[runs[~hard[runs]]], minlength=n_actions)
-    ok = candidate[codes] & (event == community[codes])
+    anchor = np.zeros(n_actions)
+    for c, a in anchor_actions(codes, community).items():
+        anchor[c] = counts[a]
+    # a recording may open with a glance at the news: what is first after a cut tells a
+    # start only when it is no rare step of its community
+    frequent = counts >= START_SHARE * anchor[community]
+    ok = candidate[codes] & frequent[codes] & (event == community[codes])
     firsts = (
         pl.DataFrame({"stretch": stretch, "c": event, "a": codes})
         .filter(pl.Series(ok))

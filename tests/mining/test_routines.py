@@ -158,3 +158,13 @@ def test_fields_copied_in_any_order_are_cut_after_the_submit_not_at_a_field():
     names = sorted(set(stream))
     (routine,) = set(found.community)
     assert names[found.end[routine]] == "see confirmation"
+
+
+def test_a_recording_that_opens_with_a_glance_at_the_news_starts_at_the_routine():
+    """The first step of a recording is the best clue to a start, unless it is a rare
+    step (the news read before work and now and then between two forms)."""
+    stream = ["read news"]
+    for k in range(40):
+        stream += FORM + (["read news"] if k in (12, 27) else [])
+    _, starts = routines_of(stream)
+    assert list(starts.values()) == ["open form"]
