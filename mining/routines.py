@@ -453,7 +453,9 @@ def _boundaries(
     or after any of them that makes at least ``BOUNDARY_WHOLE`` of the instances whole,
     and ``BOUNDARY_GAIN`` more than the current cut, replaces it; of cuts about as good
     (within a hundredth), the one after the longest pause is taken (people pause between
-    instances, not between two steps of one).
+    instances, not between two steps of one), and it replaces a cut as good as itself
+    when its pause is ``BOUNDARY_PAUSE`` times as long (the selection of the next row
+    taken for the end of the last instance).
     """
     start, end = dict(start), dict(end)
     gap = np.diff(seconds, prepend=seconds[:1])
@@ -467,17 +469,20 @@ def _boundaries(
         once = np.flatnonzero((community == c) & (np.abs(counts - n) <= 0.1 * n) & (counts > 0))
         if len(once) < 3 or n < 5:
             continue
-        now, _ = _rate_cut(steps, own_stretch, own_gap, once, n, *current)
+        now, now_pause = _rate_cut(steps, own_stretch, own_gap, once, n, *current)
         options = [
             (*_rate_cut(steps, own_stretch, own_gap, once, n, a, after), int(a), after)
             for a in once
             for after in (False, True)
         ]
         top = max(o[0] for o in options)
-        whole, _, action, after = min(
+        whole, pause, action, after = min(
             (o for o in options if o[0] >= top - 0.01), key=lambda o: (-o[1], o[2], o[3])
         )
-        if whole >= BOUNDARY_WHOLE and whole > now + BOUNDARY_GAIN:
+        better = whole > now + BOUNDARY_GAIN or (
+            whole >= now - 0.01 and pause >= BOUNDARY_PAUSE * now_pause
+        )
+        if whole >= BOUNDARY_WHOLE and better:
             if after:
                 end[c] = action
             else:
@@ -488,8 +493,10 @@ def _boundaries(
 
 #: Least share of whole instances for `_boundaries` to trust a cut it finds.
 BOUNDARY_WHOLE = 0.6
-#: How many more whole instances (as a share) a cut needs to replace the one found.
+#: How many more whole instances (as a share) a cut needs to replace the one found...
 BOUNDARY_GAIN = 0.05
+#: ...or, as good, how many times longer the pause before it must be.
+BOUNDARY_PAUSE = 2.0
 
 
 def _rate_cut(
