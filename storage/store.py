@@ -41,6 +41,7 @@ from storage.models import (
     strip_control_characters,
 )
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
+from storage.screenshots import CHAIN_SQL, MAX_CHAIN, full_frame
 
 #: Mining result tables, in the order a run writes them.
 RESULT_TABLES = ("instances", "instance_events", "processes", "process_steps", "variants")
@@ -294,7 +295,14 @@ class Store:
             old=pl.col("screenshot_id"),
             new=pl.int_range(start, start + shots.height, dtype=pl.Int64),
         )
-        _insert(con, "screenshots", shots.with_columns(screenshot_id=mapping["new"]))
+        shots = shots.with_columns(
+            screenshot_id=mapping["new"],
+            # Importers refuse a base that is not in the same file: replace_strict raises.
+            base_id=pl.col("base_id").replace_strict(
+                mapping["old"], mapping["new"], return_dtype=pl.Int64
+            ),
+        )
+        _insert(con, "screenshots", shots)
         if "screenshot_id" not in events.columns:
             return events
         return (
@@ -316,12 +324,9 @@ class Store:
         )
 
     def screenshot(self, screenshot_id: int) -> tuple[str, bytes] | None:
-        row = _first_row(
-            self.con,
-            "SELECT format, image FROM screenshots WHERE screenshot_id = ?",
-            [screenshot_id],
-        )
-        return (row[0], bytes(row[1])) if row else None
+        """A screenshot's format and bytes, always a full frame (one stored as the change
+        since another is rebuilt: `storage.screenshots`); None if there is none to show."""
+        return full_frame(self.con.execute(CHAIN_SQL, [screenshot_id, MAX_CHAIN]).fetchall())
 
     # -- mining runs ---------------------------------------------------------------
 
