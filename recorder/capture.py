@@ -54,6 +54,8 @@ FULL_FRAME_SHARE = 0.5
 #: The worker's nice value (Linux gives each thread its own): encoding yields the CPU to
 #: the user's applications and to the recorder's input threads.
 CAPTURE_NICE = 10
+#: The pixels `dhash` samples (its default 8 x 8 bits): as many as it samples of an image.
+HASH_GRID = (72, 64)
 EVENT_FIELDS = tuple(f.name for f in fields(Event))
 
 
@@ -131,13 +133,15 @@ def changed_cells(before: Image.Image, after: Image.Image) -> int:
 
 def changed_box(before: np.ndarray, after: np.ndarray) -> tuple[int, int, int, int] | None:
     """The smallest rectangle (left, top, right, bottom) holding every pixel that differs
-    between two frames of the same size (one 32-bit integer a pixel), or None: 1.5 ms for
-    1920x1080, where decoding or encoding a whole frame costs ten times that."""
-    rows = np.flatnonzero((before != after).any(axis=1))
+    between two frames of the same size (one 32-bit integer a pixel), or None: under 1 ms
+    for 1920x1080, where encoding the whole frame costs 21 ms."""
+    # Rows compared two pixels at a time where they pair up: a third less time.
+    pairs = np.uint64 if before.shape[1] % 2 == 0 else np.uint32
+    rows = np.flatnonzero(np.logical_or.reduce(before.view(pairs) != after.view(pairs), axis=1))
     if not rows.size:
         return None
     top, bottom = int(rows[0]), int(rows[-1]) + 1
-    cols = np.flatnonzero((before[top:bottom] != after[top:bottom]).any(axis=0))
+    cols = np.flatnonzero(np.logical_or.reduce(before[top:bottom] != after[top:bottom], axis=0))
     return int(cols[0]), top, int(cols[-1]) + 1, bottom
 
 
@@ -216,11 +220,10 @@ class CaptureWorker(threading.Thread):
         self.cpu_s = 0.0  # CPU time spent grabbing, comparing and encoding: their cost
         self._count = 0
         self._previous: Shot | None = None
-        # The previous shot's screen: its region, its pixels as grabbed, the same as an
-        # image, and how many changed rectangles were stored since its last full frame.
+        # The previous shot's screen: its region, its pixels as grabbed, and how many
+        # changed rectangles were stored since its last full frame.
         self._region: dict[str, int] = {}
         self._pixels = np.zeros((0, 0), np.uint32)
-        self._frame = Image.new("RGB", (0, 0))
         self._changes = 0
 
     def submit(self, event: Event, want_shot: bool, window: WindowInfo | None) -> None:
@@ -293,27 +296,33 @@ class CaptureWorker(threading.Thread):
         box: tuple[int, int, int, int] | None,
     ) -> Shot:
         """Store the screen as a full frame (``box`` None) or as the rectangle ``box`` on
-        top of the previous shot, and remember it as the screen the next one is compared to."""
+        top of the previous shot, and remember it as the screen the next one is compared to.
+        The previous screen is kept once, as grabbed: a second copy as an image would cost
+        another 8 MB at 1920x1080."""
+        max_width = self.config.screenshot_max_width
         if box is None:
-            self._region, self._pixels, self._changes = region, pixels.copy(), 0
-            self._frame = as_image(self._pixels)
-            image, tile, base = downscale(self._frame, self.config.screenshot_max_width), None, None
+            if self._pixels.shape == pixels.shape:
+                np.copyto(self._pixels, pixels)
+            else:
+                self._pixels = pixels.copy()
+            self._region, self._changes = region, 0
+            image, tile, base = downscale(as_image(self._pixels), max_width), None, None
         else:
             left, top, right, bottom = box
             self._pixels[top:bottom, left:right] = pixels[top:bottom, left:right]
-            self._frame.paste(as_image(pixels[top:bottom, left:right]), (left, top))
             self._changes += 1
             image, tile = self._changed_tile(box)
             base = self._previous
         self._count += 1
-        width, height = downscaled_size(self._frame.size, self.config.screenshot_max_width)
+        height, width = self._pixels.shape
+        width, height = downscaled_size((width, height), max_width)
         shot = Shot(
             key=f"{self.run_id}:{self._count}",
             session_id=event.session_id or "",
             ts=event.ts,
             width=width,
             height=height,
-            phash=as_int64(dhash(self._frame)),
+            phash=as_int64(dhash(as_image(sampled(self._pixels, HASH_GRID)))),
             image=encode_webp(image, self.config.screenshot_quality),
             base_key=base.key if base else None,
             tile_x=tile[0] if tile else None,
@@ -325,18 +334,30 @@ class CaptureWorker(threading.Thread):
 
     def _changed_tile(self, box: tuple[int, int, int, int]) -> tuple[Image.Image, tuple[int, int]]:
         """The changed rectangle as stored (downscaled like full frames) and its position."""
-        size = self._frame.size
-        scaled = downscaled_size(size, self.config.screenshot_max_width)
-        if scaled == size:
-            return self._frame.crop(box), box[:2]
-        left, top, right, bottom = scaled_box(box, size, scaled)
-        sx, sy = size[0] / scaled[0], size[1] / scaled[1]
-        image = self._frame.resize(
+        height, width = self._pixels.shape
+        scaled = downscaled_size((width, height), self.config.screenshot_max_width)
+        if scaled == (width, height):
+            left, top, right, bottom = box
+            return as_image(self._pixels[top:bottom, left:right]), (left, top)
+        left, top, right, bottom = scaled_box(box, (width, height), scaled)
+        sx, sy = width / scaled[0], height / scaled[1]
+        # The source pixels those output pixels average, in whole pixels around them.
+        x0, y0 = math.floor(left * sx), math.floor(top * sy)
+        x1, y1 = min(width, math.ceil(right * sx)), min(height, math.ceil(bottom * sy))
+        image = as_image(self._pixels[y0:y1, x0:x1]).resize(
             (right - left, bottom - top),
             Image.Resampling.BOX,
-            box=(left * sx, top * sy, right * sx, bottom * sy),
+            box=(left * sx - x0, top * sy - y0, right * sx - x0, bottom * sy - y0),
         )
         return image, (left, top)
+
+
+def sampled(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """An evenly spread grid of ``size`` (width, height) of the pixels: what `dhash` looks
+    at, without converting the whole screen to an image."""
+    rows = np.linspace(0, pixels.shape[0] - 1, size[1]).round().astype(np.intp)
+    cols = np.linspace(0, pixels.shape[1] - 1, size[0]).round().astype(np.intp)
+    return pixels[np.ix_(rows, cols)]
 
 
 def _lower_priority() -> None:

@@ -59,7 +59,7 @@ class RecorderConfig:
         3, "reuse the previous screenshot when at most N cells of 8x8 pixels changed visibly"
     )
     screenshot_key_every: int = setting(
-        30, "a full frame at least every N screenshots; in between only what changed"
+        100, "a full frame at least every N screenshots; in between only what changed"
     )
     queue_size: int = setting(20000, "raw input queue length; inputs beyond it are counted drops")
     batch_size: int = setting(500, "events per write transaction at most")

@@ -173,24 +173,24 @@ class Writer(threading.Thread):
         self.counts["screenshots_written"] += shots
 
     def _write_shots(self, shots: list[Shot]) -> int:
-        """Insert the shots in order, a changed rectangle after its base (often in the same
-        batch), pointing at the base's new id. One whose base never reached the database
-        (lost with a batch nothing could store) is left out, as are the changes on top of it
-        until the next full frame: pasted onto nothing they would show a wrong screen.
-        Returns how many were written."""
+        """Insert the shots, a changed rectangle pointing at its base's id (the base is
+        often in the same batch: the ids are numbered here, in one INSERT). One whose base
+        never reached the database (lost with a batch nothing could store) is left out, as
+        are the changes on top of it until the next full frame: pasted onto nothing they
+        would show a wrong screen. Returns how many were written."""
         assert self.store is not None
-        written = 0
+        rows = []
+        next_id = self.store.next_id("screenshots")
         for shot in shots:
             base_id = self._shot_ids.get(shot.base_key) if shot.base_key else None
             if shot.base_key and base_id is None:
                 continue
-            (self._shot_ids[shot.key],) = self.store.append_rows(
-                "screenshots", [shot.as_row(base_id)]
-            )
-            written += 1
+            self._shot_ids[shot.key] = next_id + len(rows)
+            rows.append({**shot.as_row(base_id), "screenshot_id": next_id + len(rows)})
+        self.store.append_rows("screenshots", rows)
         while len(self._shot_ids) > KEYS_KEPT:
             del self._shot_ids[next(iter(self._shot_ids))]
-        return written
+        return len(rows)
 
     # -- the database being away ---------------------------------------------------
 

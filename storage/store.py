@@ -238,9 +238,10 @@ class Store:
         marks = "(" + ", ".join("?" * len(names)) + ")"
         ids: list[int] = []
         with self.transaction() as con:
-            if id_column and rows:
-                start = _scalar(con, f"SELECT coalesce(max({id_column}), 0) + 1 FROM {table}")
-                ids = list(range(start, start + len(rows)))
+            if id_column and rows and all(id_column in row for row in rows):
+                ids = [row[id_column] for row in rows]  # numbered by `next_id`
+            elif id_column and rows:
+                ids = list(range(start := self.next_id(table), start + len(rows)))
             for first in range(0, len(rows), _ROWS_PER_STATEMENT):
                 chunk = rows[first : first + _ROWS_PER_STATEMENT]
                 params = [
@@ -254,6 +255,13 @@ class Store:
                     params,
                 )
         return ids
+
+    def next_id(self, table: str) -> int:
+        """The id `append_rows` gives the next row of ``table``. Rows that carry their id
+        (numbered from this within one transaction) can point at each other, as a recorder's
+        changed screenshot points at its base in the same batch."""
+        id_column = _ROW_TABLES[table][1]
+        return _scalar(self.con, f"SELECT coalesce(max({id_column}), 0) + 1 FROM {table}")
 
     def import_batch(
         self,

@@ -19,14 +19,55 @@ from Xlib import display
 FIELDS = ("Customer", "Amount", "password")
 #: Words the form shows with ``--words``: the overhead benchmark reads them back from the
 #: stored screenshots by OCR, to check that the screenshot encoding keeps text legible.
-WORDS = (
-    "invoice order customer amount balance shipping address payment account ledger "
-    "supplier receipt delivery contract approval purchase quantity discount refund "
-    "warehouse schedule summary category reference statement transfer currency "
-    "department manager employee expense journal quarter revenue report pending "
-    "archive service product vendor billing history status message export import"
-).split()
-WORDS_PER_LINE = 8
+WORDS = [
+    "invoice",
+    "order",
+    "customer",
+    "amount",
+    "balance",
+    "shipping",
+    "address",
+    "payment",
+    "account",
+    "ledger",
+    "supplier",
+    "receipt",
+    "delivery",
+    "contract",
+    "approval",
+    "purchase",
+    "quantity",
+    "discount",
+    "refund",
+    "warehouse",
+    "schedule",
+    "summary",
+    "category",
+    "reference",
+    "statement",
+    "transfer",
+    "currency",
+    "department",
+    "manager",
+    "employee",
+    "expense",
+    "journal",
+    "quarter",
+    "revenue",
+    "report",
+    "pending",
+    "archive",
+    "service",
+    "product",
+    "vendor",
+    "billing",
+    "history",
+    "status",
+    "message",
+    "export",
+    "import",
+]
+WORDS_PER_LINE = 4
 
 
 def main() -> None:
