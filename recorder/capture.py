@@ -266,6 +266,8 @@ class CaptureWorker(threading.Thread):
             region = _clip(window, region)
         raw = grabber.grab(region)
         pixels = np.frombuffer(raw.raw, np.uint32).reshape(raw.height, raw.width)
+        if not pixels.flags.writeable:  # mss hands a bytearray; anything else is copied
+            pixels = pixels.copy()
         previous = self._previous
         if (
             previous is None
@@ -297,15 +299,11 @@ class CaptureWorker(threading.Thread):
     ) -> Shot:
         """Store the screen as a full frame (``box`` None) or as the rectangle ``box`` on
         top of the previous shot, and remember it as the screen the next one is compared to.
-        The previous screen is kept once, as grabbed: a second copy as an image would cost
-        another 8 MB at 1920x1080."""
+        The previous screen is kept once, as grabbed (``pixels`` must be writable): a second
+        copy, or one as an image, would cost another 8 MB at 1920x1080."""
         max_width = self.config.screenshot_max_width
-        if box is None:
-            if self._pixels.shape == pixels.shape:
-                np.copyto(self._pixels, pixels)
-            else:
-                self._pixels = pixels.copy()
-            self._region, self._changes = region, 0
+        if box is None:  # the grab's own buffer becomes the reference: no 8 MB copy
+            self._pixels, self._region, self._changes = pixels, region, 0
             image, tile, base = downscale(as_image(self._pixels), max_width), None, None
         else:
             left, top, right, bottom = box
