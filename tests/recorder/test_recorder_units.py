@@ -18,6 +18,7 @@ from recorder.backends.base import WindowInfo
 from recorder.backends.fake import FakeBackend
 from recorder.capture import (
     CaptureWorker,
+    Shot,
     as_int64,
     changed_cells,
     dhash,
@@ -531,3 +532,28 @@ def test_capture_stores_what_changed_and_the_store_rebuilds_full_frames(
         difference = ImageChops.difference(image, expected).convert("L")
         assert image.size == (1280, 720)
         assert difference.getextrema()[1] < 32  # WebP's loss (about 10), not a misplaced text
+
+
+def test_a_change_whose_base_never_reached_the_database_is_left_out(db_path, tmp_path):
+    def shot(key: str, base: str | None) -> tuple:
+        return ("shot", Shot(key, "s1", utcnow(), 4, 4, 0, b"img", "png", base,
+                             0 if base else None, 0 if base else None))  # fmt: skip
+
+    writer = _run_writer(
+        db_path,
+        tmp_path,
+        [
+            ("session", _session()),
+            shot("k1", None),
+            shot("k2", "k1"),  # on k1, in the same batch
+            shot("k4", "k3"),  # k3 was lost: nothing to paste k4 onto
+            shot("k5", "k4"),
+            *[("event", _event_row(i), key) for i, key in enumerate(["k1", "k2", "k4", "k5"])],
+        ],
+    )
+    with open_store(db_path, read_only=True) as store:
+        shots = store.query("SELECT screenshot_id, base_id FROM screenshots ORDER BY 1").rows()
+        events = store.query("SELECT screenshot_id FROM events ORDER BY x")["screenshot_id"]
+    assert shots == [(1, None), (2, 1)]
+    assert events.to_list() == [1, 2, None, None]
+    assert writer.counts["screenshots_written"] == 2
