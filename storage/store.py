@@ -220,7 +220,8 @@ class Store:
         """Append plain rows (column → value) to ``sessions``, ``screenshots`` or ``events``
         in one transaction, as `append_sessions` (upserting), `append_screenshots` and
         `append_events` (returning the new ids) do. Without a DataFrame a small batch costs
-        less, and a process that only records never starts polars' thread pools.
+        less, and a process that only records never starts polars' thread pools. Rows
+        that all carry their id (numbered from `next_id`) keep it.
 
         Example::
 
