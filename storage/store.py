@@ -41,7 +41,6 @@ from storage.models import (
     strip_control_characters,
 )
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
-from storage.screenshots import CHAIN_SQL, MAX_CHAIN, full_frame
 
 #: Mining result tables, in the order a run writes them.
 RESULT_TABLES = ("instances", "instance_events", "processes", "process_steps", "variants")
@@ -335,6 +334,9 @@ class Store:
     def screenshot(self, screenshot_id: int) -> tuple[str, bytes] | None:
         """A screenshot's format and bytes, always a full frame (one stored as the change
         since another is rebuilt: `storage.screenshots`); None if there is none to show."""
+        # Imported here: Pillow is loaded only by the commands that show screenshots.
+        from storage.screenshots import CHAIN_SQL, MAX_CHAIN, full_frame
+
         return full_frame(self.con.execute(CHAIN_SQL, [screenshot_id, MAX_CHAIN]).fetchall())
 
     # -- mining runs ---------------------------------------------------------------
