@@ -23,8 +23,9 @@ In each:
    screen grabbed at the end and encoded as the recorder did before (one full WebP,
    quality 50, method 0, downscaled to 1280 px wide).
 3. burst (maximized case): a fresh recorder, 2,000 key presses typed by ``xdotool type
-   --delay 2`` (about 500/s): keys lost = sent − keys counted in the stored ``type``
-   events, and the recorder's own drop counter.
+   --delay 1`` (500–700/s on a loaded 2-core machine; ``--delay 2`` fell to 350/s under
+   load): keys lost = sent − keys counted in the stored ``type`` events, and the
+   recorder's own drop counter.
 
 Figures are printed, never asserted. Run: ``./run bench recorder_overhead`` (≈ 3 min).
 """
@@ -178,7 +179,7 @@ def _burst(folder: Path, env: dict, layout: dict) -> None:
     subprocess.run(["xdotool", "mousemove", *map(str, layout["Customer"]), "click", "1"], env=env)
     text = ("abcdefghij" * (BURST_KEYS // 10 + 1))[:BURST_KEYS]
     started = time.monotonic()
-    subprocess.run(["xdotool", "type", "--delay", "2", text], env=env, check=True)
+    subprocess.run(["xdotool", "type", "--delay", "1", text], env=env, check=True)
     elapsed = time.monotonic() - started
     time.sleep(1.5)
     final = _stop(recorder, status)
