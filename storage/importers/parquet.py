@@ -90,8 +90,9 @@ def _conform_sidecar(frame: pl.DataFrame, kind: str, path: Path) -> pl.DataFrame
 
 
 def _check_screenshots(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
-    """Ids are unique (a repeated id would multiply the events pointing at it) and the
-    format is one of `SCREENSHOT_FORMATS` (it ends up in an ``<img>`` and a MIME type)."""
+    """Ids are unique (a repeated id would multiply the events pointing at it), the
+    format is one of `SCREENSHOT_FORMATS` (it ends up in an ``<img>`` and a MIME type),
+    and a changed rectangle's base is in the same file (ids are renumbered on import)."""
     ids = frame["screenshot_id"]
     repeated = ~ids.is_first_distinct()
     _refuse_first(path, repeated, lambda row: f"screenshot_id {ids[row]} appears twice")
@@ -102,6 +103,17 @@ def _check_screenshots(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
         lambda row: (
             f"format {shown(frame['format'][row])} is not one of {', '.join(SCREENSHOT_FORMATS)}"
         ),
+    )
+    bases = frame["base_id"]
+    _refuse_first(
+        path,
+        bases.is_not_null() & ~bases.is_in(ids.implode()),
+        lambda row: f"base_id {bases[row]} is not a screenshot_id of this file",
+    )
+    _refuse_first(
+        path,
+        bases.is_not_null() & ((frame["tile_x"] < 0) | (frame["tile_y"] < 0)).fill_null(False),
+        "a changed rectangle (base_id) has a negative tile_x or tile_y",
     )
     return frame.with_columns(format=formats)
 
