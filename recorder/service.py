@@ -13,12 +13,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from recorder import control
 from recorder.config import RecorderConfig, db_path, default_config_path, state_dir
 from recorder.errors import ServiceError
 from storage.settings import describe
+
+if TYPE_CHECKING:
+    from recorder.upload import Collector
 
 SERVICE_NAME = "taskmine-recorder"
 LAUNCHD_LABEL = "org.taskmine.recorder"
@@ -280,8 +284,24 @@ def set_paused(config: RecorderConfig, paused: bool) -> str:
     )
 
 
-def ship(config: RecorderConfig, db: Path | None, to: Path) -> list[Path]:
-    """Ship closed sessions; through the running recorder when it holds the database."""
+def ship(
+    config: RecorderConfig, db: Path | None, to: str, collector: Collector | None = None
+) -> list[Path]:
+    """Ship closed sessions to a folder, or (``collector`` given) to a collector through
+    the outbox in the state folder; returns the files written, or acknowledged."""
+    if collector is None:
+        return _export_sessions(config, db, Path(to))
+    from recorder.upload import check_collector, outbox_dir, upload_outbox
+
+    check_collector(collector)
+    outbox = outbox_dir(state_dir(config), collector.url)
+    _export_sessions(config, db, outbox)
+    return upload_outbox(outbox, collector)
+
+
+def _export_sessions(config: RecorderConfig, db: Path | None, to: Path) -> list[Path]:
+    """Write closed sessions to ``to``; through the running recorder when it holds the
+    database."""
     db = (db or db_path(config)).resolve()
     folder = state_dir(config)
     current = control.read_status(folder)
