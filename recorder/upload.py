@@ -107,7 +107,8 @@ class _Client:
         self.on_chunk = on_chunk
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {collector.token}"
-        self.http.verify = collector.cacert or True
+        # per request: a session's own `verify` loses to $REQUESTS_CA_BUNDLE
+        self.verify = collector.cacert or True
 
     def ship_file(self, path: Path) -> None:
         """Sidecars first, then the events naming them; done when the events landed."""
@@ -148,12 +149,12 @@ class _Client:
     def _request(self, method: str, sha: str, params: dict, body: bytes | None = None) -> dict:
         try:
             response = self.http.request(
-                method, self.base + sha, params=params, data=body,
+                method, self.base + sha, params=params, data=body, verify=self.verify,
                 timeout=self.collector.timeout_s,
             )  # fmt: skip
         except requests.RequestException as exc:
             raise ShipError(
-                f"cannot reach the collector at {self.collector.url} ({type(exc).__name__}); "
+                f"cannot reach the collector at {self.collector.url} ({_reason(exc)}); "
                 "the outbox is kept and the next run resumes"
             ) from exc
         answer = _json(response)
@@ -169,6 +170,17 @@ class _Client:
         if response.status_code != 200:
             raise ShipError(f"the collector answered HTTP {response.status_code}")
         return answer
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """The innermost cause in one short line (a refused connection, a bad certificate)."""
+    while exc.__context__ is not None and str(exc.__context__):
+        exc = exc.__context__
+    return (
+        f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        if str(exc)
+        else type(exc).__name__
+    )
 
 
 def _json(response: requests.Response) -> dict:

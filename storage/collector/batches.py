@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from storage.collector.errors import InvalidBatchError
 from storage.collector.layout import encode_user, landed_name, partition_dir
 from storage.exporters.files import write_atomically
-from storage.models import EVENT_SCHEMA, SCREENSHOT_SCHEMA, SESSION_SCHEMA
+from storage.models import EVENT_SCHEMA, SCREENSHOT_SCHEMA, SESSION_SCHEMA, conform
 
 SCHEMAS = {"events": EVENT_SCHEMA, "sessions": SESSION_SCHEMA, "screenshots": SCREENSHOT_SCHEMA}
 #: Columns that need a value on every row (the tables' NOT NULL columns).
@@ -78,6 +78,7 @@ def land_events(
     number of files. Each slice's sidecars (the sessions and screenshots its rows refer
     to) land first, under the same name in ``root/sessions`` and ``root/screenshots``."""
     name = landed_name(sha256)
+    events = conform(events, EVENT_SCHEMA)  # the contract readers rely on, whoever calls
     keyed = events.with_columns(_day=pl.col("ts").dt.date())
     slices = keyed.partition_by(["user_id", "_day"], as_dict=True, maintain_order=True)
     for (user_id, day), part in sorted(slices.items()):
@@ -87,7 +88,9 @@ def land_events(
             ("screenshots", screenshots, "screenshot_id"),
         ):
             if frame is not None:
-                mine = frame.filter(pl.col(key).is_in(part[key].drop_nulls().implode()))
+                mine = conform(frame, SCHEMAS[kind]).filter(
+                    pl.col(key).is_in(part[key].drop_nulls().implode())
+                )
                 if mine.height:
                     _write(partition_dir(root, kind, user_id, day) / name, mine)
         _write(partition_dir(root, "events", user_id, day) / name, part)

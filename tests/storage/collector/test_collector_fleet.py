@@ -10,7 +10,6 @@ import duckdb
 import polars as pl
 import pytest
 
-from recorder.config import load_recorder_config
 from recorder.errors import ShipError
 from recorder.ship import ship_sessions
 from recorder.upload import Collector, outbox_dir, upload_outbox
@@ -38,9 +37,7 @@ def _recorder_config(folder, state):
     return path
 
 
-def test_two_recorders_ship_through_a_killed_collector_and_every_event_lands_once(
-    tmp_path, sim
-):
+def test_two_recorders_ship_through_a_killed_collector_and_every_event_lands_once(tmp_path, sim):
     users = sorted(sim.sessions["user_id"])
     dbs = [recorder_db(tmp_path / f"rec{i}.duckdb", sim, user) for i, user in enumerate(users)]
     data = tmp_path / "collector"
@@ -92,7 +89,7 @@ def test_two_recorders_ship_through_a_killed_collector_and_every_event_lands_onc
         collector.stop()
 
     landed = duckdb.sql(
-        f"SELECT session_id, event_id, user_id, ts, \"user\", \"day\" FROM read_parquet("
+        f'SELECT session_id, event_id, user_id, ts, "user", "day" FROM read_parquet('
         f"'{data}/events/**/*.parquet', hive_partitioning = true)"
     ).pl()
     recorded = pl.concat(
