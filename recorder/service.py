@@ -244,7 +244,7 @@ def status(config: RecorderConfig) -> list[str]:
     installed = unit_path().exists()
     service_line = f"service: {'installed' if installed else 'not installed'} ({unit_path()})"
     if current is None:
-        return ["recorder: never ran with this state folder", service_line]
+        return ["recorder: never ran with this state folder", *_outbox_lines(config), service_line]
     if current["running"]:
         state = f"{current['state']} (pid {current['pid']})"
     elif current["state"] == "stopped":
@@ -269,7 +269,17 @@ def status(config: RecorderConfig) -> list[str]:
             f"p99 {current['enqueue_p99_ms']} ms"
         )
     lines.append(f"CPU time spent on screenshots: {current.get('screenshot_cpu_s', 0)} s")
-    return lines + [service_line]
+    return lines + _outbox_lines(config) + [service_line]
+
+
+def _outbox_lines(config: RecorderConfig) -> list[str]:
+    """Session files each collector has not acknowledged yet."""
+    from recorder.upload import outbox_backlog
+
+    return [
+        f"outbox for {collector}: {waiting} session file(s) not yet acknowledged"
+        for collector, waiting in outbox_backlog(state_dir(config)).items()
+    ]
 
 
 def set_paused(config: RecorderConfig, paused: bool) -> str:

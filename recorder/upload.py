@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pyarrow.parquet as pq
 import requests
@@ -65,6 +65,16 @@ def check_collector(collector: Collector) -> None:
 def outbox_dir(state_dir: Path, url: str) -> Path:
     """One outbox per collector, inside the recorder's state folder."""
     return state_dir / "outbox" / quote(urlsplit(url).netloc, safe="")
+
+
+def outbox_backlog(state_dir: Path) -> dict[str, int]:
+    """Collector address → session files waiting in its outbox (only those with any)."""
+    backlog = {}
+    for folder in sorted((state_dir / "outbox").glob("*")):
+        waiting = sum(1 for p in folder.glob("*.parquet") if not is_sidecar(p))
+        if waiting:
+            backlog[unquote(folder.name)] = waiting
+    return backlog
 
 
 def upload_outbox(
@@ -168,7 +178,11 @@ class _Client:
         if response.status_code in (400, 403, 413, 422):
             raise _Refused(answer.get("error") or f"HTTP {response.status_code}")
         if response.status_code != 200:
-            raise ShipError(f"the collector answered HTTP {response.status_code}")
+            detail = f": {answer['error']}" if answer.get("error") else ""
+            raise ShipError(
+                f"the collector answered HTTP {response.status_code}{detail}",
+                "the outbox is kept and the next run resumes",
+            )
         return answer
 
 

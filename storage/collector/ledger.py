@@ -96,13 +96,17 @@ class Ledger:
             )
         token = new_token()
         with self.connect() as con:
-            if con.execute("SELECT 1 FROM devices WHERE name = ?", [name]).fetchone():
+            row = con.execute("SELECT revoked_at FROM devices WHERE name = ?", [name]).fetchone()
+            if row is not None and row[0] is None:
                 raise TokenError(
                     f"device {name} already has a token",
                     "revoke it first (`taskmine collect token revoke NAME`) or pick another name",
                 )
+            # a revoked device gets a new token under its old name (its uploads stay its own)
             con.execute(
-                "INSERT INTO devices (name, token_sha256, users, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO devices (name, token_sha256, users, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET token_sha256 = excluded.token_sha256, "
+                "users = excluded.users, created_at = excluded.created_at, revoked_at = NULL",
                 [name, hash_token(token), json.dumps(sorted(set(users))), _now()],
             )
         return token

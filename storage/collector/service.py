@@ -33,6 +33,7 @@ from storage.collector.errors import (
 )
 from storage.collector.ledger import Device
 from storage.collector.uploads import Uploads
+from storage.errors import DiskFullError, TaskmineError
 
 log = logging.getLogger("taskmine.collector")
 
@@ -70,6 +71,14 @@ def create_app(root: Path, config: CollectorConfig) -> FastAPI:
         if isinstance(exc, OffsetMismatchError):
             body["offset"] = exc.offset
         return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(TaskmineError)
+    async def fail(request: Request, exc: TaskmineError) -> JSONResponse:
+        # landing failed (full disk, unwritable folder): the partial upload is kept and
+        # the client tries again later; landing again rewrites the same files
+        log.error("could not land an upload: %s", exc)
+        status = 507 if isinstance(exc, DiskFullError) else 500
+        return JSONResponse({"error": str(exc)}, status_code=status)
 
     @app.get("/v1/health")
     def health() -> dict:

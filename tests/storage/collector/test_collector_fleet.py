@@ -63,6 +63,9 @@ def test_two_recorders_ship_through_a_killed_collector_and_every_event_lands_onc
         cut_kind, cut_offset, cut_length = next(c for c in chunks if c[1] < c[2])
         assert cut_offset == CHUNK and not (data / "events").exists()
         assert len(list(outbox.glob("*.parquet"))) == 3  # kept: nothing was acknowledged
+        config_a = _recorder_config(tmp_path, states[0])
+        waiting = run_cli("recorder", "status", "--config", str(config_a)).stdout
+        assert f"outbox for 127.0.0.1:{collector.port}: 1 session file(s) not yet" in waiting
 
         collector.start()
         status = run_cli("collect", "status", "--data", str(data))
@@ -78,7 +81,7 @@ def test_two_recorders_ship_through_a_killed_collector_and_every_event_lands_onc
 
         # Recorder B (and A again) through the command line: B lands, A adds nothing.
         for i, expected in ((1, 1), (0, 0)):
-            config = _recorder_config(tmp_path, states[i])
+            config = _recorder_config(tmp_path, states[i])  # the same state folder as above
             shipped_cli = run_cli(
                 "recorder", "ship", "--db", str(dbs[i]), "--to", collector.url,
                 "--token", tokens[i], "--config", str(config),
