@@ -15,6 +15,7 @@ behind: its partial file is removed and the landing area is untouched.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import threading
@@ -33,6 +34,7 @@ from storage.collector.errors import (
 )
 from storage.collector.layout import KINDS, check_sha256, partial_path, received_path
 from storage.collector.ledger import Device, Ledger
+from storage.errors import DiskFullError
 
 SIDECAR_KINDS = ("sessions", "screenshots")
 
@@ -157,11 +159,18 @@ def _size(path: Path) -> int:
 
 
 def _append(path: Path, chunk: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("ab") as out:
-        out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
+    """Append and flush to disk. On a full disk a prefix of the chunk may stay: those are
+    still the right bytes at the right offset, so the client resumes after them."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab") as out:
+            out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(f"the disk holding {path.parent} is full") from exc
+        raise
 
 
 def _check_hash(path: Path, sha256: str) -> None:

@@ -48,9 +48,11 @@ def free_port() -> int:
 class CollectorProcess:
     """``taskmine collect`` as a subprocess; its log (stderr) goes to ``log``."""
 
-    def __init__(self, data: Path, port: int, *extra: str, env: dict | None = None) -> None:
+    def __init__(
+        self, data: Path, port: int, *extra: str, env: dict | None = None, log: Path | None = None
+    ) -> None:
         self.data, self.port, self.extra, self.env = data, port, extra, env or {}
-        self.log = data.parent / f"collector-{port}.log"
+        self.log = log or data.parent / f"collector-{port}.log"
         self.scheme = "https" if "--certfile" in extra else "http"
         self.url = f"{self.scheme}://127.0.0.1:{port}"
         self.process: subprocess.Popen | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import subprocess
 from datetime import datetime
@@ -148,10 +149,16 @@ def test_the_recorder_service_is_not_pointed_at_a_collector_by_mistake():
         load_recorder_config(overrides={"ship_to": "https://collector:8765"})
 
 
-def _one_session(db) -> None:
+def _one_session(db, image: bytes | None = None) -> None:
     from storage.store import open_store
 
     with open_store(db) as store:
+        shot = None
+        if image:
+            shots = pl.DataFrame(
+                {"session_id": ["s" * 32], "ts": [datetime(2026, 3, 2, 9)], "format": ["webp"]}
+            ).with_columns(image=pl.lit(image))
+            shot = store.append_screenshots(shots)["screenshot_id"][0]
         store.append_sessions(
             pl.DataFrame(
                 {
@@ -163,7 +170,9 @@ def _one_session(db) -> None:
             )
         )
         store.append_events(
-            _events("u_1").with_columns(session_id=pl.lit("s" * 32)).drop("event_id")
+            _events("u_1")
+            .with_columns(session_id=pl.lit("s" * 32), screenshot_id=pl.lit(shot, pl.Int64))
+            .drop("event_id")
         )
 
 
@@ -182,3 +191,31 @@ def _self_signed(folder):
         timeout=60,
     )  # fmt: skip
     return cert, key
+
+
+def test_a_full_disk_at_the_collector_loses_nothing_and_the_upload_lands_later(
+    tmp_path, small_disk
+):
+    data = small_disk / "collector"
+    token = add_token(data, "desk-1")
+    filler = small_disk / "filler"
+    free = shutil.disk_usage(small_disk).free
+    filler.write_bytes(b"\0" * max(free - (96 << 10), 0))  # leave 96 KiB
+    collector = CollectorProcess(data, free_port(), log=tmp_path / "collector.log").start()
+    db = tmp_path / "rec.duckdb"
+    _one_session(db, image=os.urandom(400 << 10))  # does not compress: needs 400 KiB
+    config = tmp_path / "rec.toml"
+    config.write_text(f'[recorder]\nstate_dir = "{tmp_path / "state"}"\n')
+    ship = ["recorder", "ship", "--db", str(db), "--to", collector.url, "--config", str(config)]
+    try:
+        full = run_cli(*ship, env={"TASKMINE_COLLECT_TOKEN": token})
+        assert full.returncode == 1 and "HTTP 507" in full.stderr and "full" in full.stderr
+        assert "Traceback" not in full.stderr
+        assert not list((data / "events").rglob("*.parquet"))
+        filler.unlink()
+        again = run_cli(*ship, env={"TASKMINE_COLLECT_TOKEN": token})
+        assert again.returncode == 0 and "shipped 1 session file(s)" in again.stderr, again.stderr
+    finally:
+        collector.stop()
+    landed = pl.read_parquet(list((data / "events").rglob("*.parquet")))
+    assert landed["event_id"].sort().to_list() == [1, 2]
