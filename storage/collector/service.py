@@ -65,7 +65,7 @@ def create_app(root: Path, config: CollectorConfig) -> FastAPI:
             request.url.path[:100],
             where,
             exc.status_code,
-            exc,
+            _escaped(str(exc)),  # a reason can quote a column name or value of the upload
         )
         body: dict = {"error": str(exc)}
         if isinstance(exc, OffsetMismatchError):
@@ -76,7 +76,7 @@ def create_app(root: Path, config: CollectorConfig) -> FastAPI:
     async def fail(request: Request, exc: TaskmineError) -> JSONResponse:
         # landing failed (full disk, unwritable folder): the partial upload is kept and
         # the client tries again later; landing again rewrites the same files
-        log.error("could not land an upload: %s", exc)
+        log.error("could not land an upload: %s", _escaped(str(exc)))
         status = 507 if isinstance(exc, DiskFullError) else 500
         return JSONResponse({"error": str(exc)}, status_code=status)
 
@@ -109,6 +109,11 @@ def create_app(root: Path, config: CollectorConfig) -> FastAPI:
         return answer
 
     return app
+
+
+def _escaped(text: str) -> str:
+    """One log line whatever the text holds: newlines and escapes written as ``\\n``."""
+    return text.encode("unicode_escape").decode("ascii")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

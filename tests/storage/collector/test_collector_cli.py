@@ -42,3 +42,14 @@ def test_collect_without_a_data_folder_or_with_half_of_tls_is_one_line(tmp_path)
     assert half.returncode == 1 and "both --certfile and --keyfile" in half.stderr
     empty = run_cli("collect", "status", "--data", str(tmp_path / "nothing"))
     assert empty.returncode == 0 and "no collector data" in empty.stdout
+
+
+def test_every_collector_setting_is_documented_in_the_readme():
+    from storage.collector.config import CollectorConfig
+    from storage.settings import describe
+    from tests.paths import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Running a collector") :]
+    for name, default, help_text in describe(CollectorConfig):
+        assert f"| `{name}` | `{default}` | {help_text} |" in section
