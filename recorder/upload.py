@@ -125,20 +125,20 @@ class _Client:
         sha = _sha256(path)
         if self._state(sha, "events")["state"] == "landed":
             return
-        refs = {}
+        refs: dict[str, str] = {}
         for kind in SIDECAR_KINDS:
             side = sidecar_path(path, kind)
             if side.exists():
-                refs[kind] = self._upload(side, kind, {})
-        answer = self._upload(path, "events", refs, sha)
+                refs[kind] = _sha256(side)
+                self._upload(side, refs[kind], kind, {})
+        landed = self._upload(path, sha, "events", refs).get("events")
         expected = pq.read_metadata(path).num_rows
-        if answer is not None and answer != expected:
-            raise ShipError(f"the collector landed {answer} of the {expected} events of {path}")
+        if landed is not None and landed != expected:
+            raise ShipError(f"the collector landed {landed} of the {expected} events of {path}")
 
-    def _upload(self, path: Path, kind: str, refs: dict, sha: str | None = None):
-        """Send what the collector lacks of ``path``; the sidecar's hash, or for events
-        the number of events landed now (None if they had landed before)."""
-        sha = sha or _sha256(path)
+    def _upload(self, path: Path, sha: str, kind: str, refs: dict[str, str]) -> dict:
+        """Send what the collector lacks of ``path``; return its last answer (for events
+        that landed now, it counts them)."""
         length = path.stat().st_size
         state = self._state(sha, kind)
         chunk_bytes = min(self.collector.chunk_bytes, state.get("max_chunk_bytes") or 1 << 20)
@@ -151,7 +151,7 @@ class _Client:
                 state = self._request("PUT", sha, params, chunk)
                 if self.on_chunk:
                     self.on_chunk(path, kind, state.get("offset") or length, length)
-        return sha if kind != "events" else state.get("events")
+        return state
 
     def _state(self, sha: str, kind: str) -> dict:
         return self._request("GET", sha, {"kind": kind})

@@ -72,10 +72,12 @@ class Ledger:
             con.close()
 
     @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """A transaction; a writing one takes SQLite's write lock at once, so two
+        writers wait for each other instead of failing half-way."""
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
-            con.execute("BEGIN IMMEDIATE")
+            con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield con
             con.execute("COMMIT")
         except BaseException:
@@ -127,7 +129,7 @@ class Ledger:
         if not token:
             raise UnauthorizedError("no token")
         digest = hash_token(token)
-        with self.connect() as con:
+        with self.connect(write=False) as con:
             row = con.execute(
                 "SELECT name, token_sha256, users FROM devices "
                 "WHERE token_sha256 = ? AND revoked_at IS NULL",
@@ -146,14 +148,14 @@ class Ledger:
             )
 
     def active_devices(self) -> int:
-        with self.connect() as con:
+        with self.connect(write=False) as con:
             row = con.execute("SELECT count(*) FROM devices WHERE revoked_at IS NULL").fetchone()
         return int(row[0])
 
     # -- uploads ------------------------------------------------------------------------
 
     def is_landed(self, sha256: str) -> bool:
-        with self.connect() as con:
+        with self.connect(write=False) as con:
             row = con.execute("SELECT 1 FROM uploads WHERE sha256 = ?", [sha256]).fetchone()
         return row is not None
 
@@ -166,7 +168,7 @@ class Ledger:
 
     def devices_summary(self) -> list[dict]:
         """Each device with its users, state, uploads, events and last upload."""
-        with self.connect() as con:
+        with self.connect(write=False) as con:
             con.row_factory = sqlite3.Row
             rows = con.execute(
                 "SELECT d.name, d.users, d.created_at, d.revoked_at, count(u.sha256) AS uploads, "
