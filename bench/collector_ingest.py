@@ -39,10 +39,10 @@ def main() -> None:
     print(f"simulated {sim.events.height:,} events in {time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        outboxes = _outboxes(sim, folder)
+        outboxes, users = _outboxes(sim, folder)
         size = sum(p.stat().st_size for box in outboxes for p in box.glob("*.parquet"))
         data = folder / "collector"
-        tokens = [Ledger(data).add_device(f"desk-{i}", []) for i in range(SHIPPERS)]
+        tokens = [Ledger(data).add_device(f"desk-{i}", users[i]) for i in range(SHIPPERS)]
         port = _free_port()
         server, peak = _start(data, port)
         url = f"http://127.0.0.1:{port}"
@@ -68,12 +68,13 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    landed = len(list((data / "events").rglob("*.parquet"))) if data.exists() else "?"
-    print(f"collector peak resident memory {peak[0] / 1e6:,.0f} MB; files landed {landed}")
+        landed = len(list((data / "events").rglob("*.parquet")))
+    print(f"collector peak resident memory {peak[0] / 1e6:,.0f} MB; events files landed {landed}")
 
 
-def _outboxes(sim, folder: Path) -> list[Path]:
-    """One file per user-day (a recorder's session), the users dealt to the shippers."""
+def _outboxes(sim, folder: Path) -> tuple[list[Path], list[list[str]]]:
+    """One file per user-day (a recorder's session), the users dealt to the shippers;
+    returns each shipper's outbox and users (a device may ship only its own users)."""
     boxes = [folder / f"outbox-{i}" for i in range(SHIPPERS)]
     for box in boxes:
         box.mkdir()
@@ -84,7 +85,7 @@ def _outboxes(sim, folder: Path) -> list[Path]:
         path = box / f"{user}_{day}.parquet"
         write_parquet(path, part.drop("day"))
         shutil.copyfile(path, path.with_name(path.name + ".keep"))
-    return boxes
+    return boxes, [users[i::SHIPPERS] for i in range(SHIPPERS)]
 
 
 def _restore(boxes: list[Path]) -> None:
@@ -98,7 +99,8 @@ def _restore(boxes: list[Path]) -> None:
 
 def _start(data: Path, port: int) -> tuple[subprocess.Popen, list[int]]:
     command = [sys.executable, "-m", "taskmine.cli", "-q", "collect", "--data", str(data)]
-    server = subprocess.Popen([*command, "--port", str(port)], cwd=REPO, stderr=subprocess.DEVNULL)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    server = subprocess.Popen([*command, "--port", str(port)], cwd=REPO, **quiet)
     for _ in range(300):
         try:
             if requests.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).ok:
