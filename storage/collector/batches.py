@@ -29,21 +29,27 @@ REQUIRED = {
 }
 
 
-def read_batch(path: Path, kind: str, max_rows: int) -> pl.DataFrame:
+def read_batch(path: Path, kind: str, max_rows: int, max_unpacked: int) -> pl.DataFrame:
     """The upload at ``path`` in the columns and types of ``kind``, or `InvalidBatchError`.
 
-    The row count comes from the Parquet footer first, so a small file that would inflate
-    to millions of rows is refused without being decompressed.
+    The row count and the decompressed size come from the Parquet footer first, so a
+    small file that would inflate to millions of rows or gigabytes is refused without
+    being decompressed (a footer that understates its pages fails to decompress).
     """
     try:
-        rows = pq.read_metadata(path).num_rows
+        meta = pq.read_metadata(path)
         columns = pl.read_parquet_schema(path)
     except Exception as exc:  # pyarrow and polars raise several types for a broken footer
         raise InvalidBatchError(f"not a Parquet file ({_first_line(exc)})") from exc
-    if rows == 0:
+    if meta.num_rows == 0:
         raise InvalidBatchError("the file holds no rows")
-    if rows > max_rows:
-        raise InvalidBatchError(f"{rows:,} rows; the collector takes at most {max_rows:,}")
+    if meta.num_rows > max_rows:
+        raise InvalidBatchError(f"{meta.num_rows:,} rows; the collector takes at most {max_rows:,}")
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > max_unpacked:
+        raise InvalidBatchError(
+            f"the file unpacks to {unpacked:,} bytes; the collector takes at most {max_unpacked:,}"
+        )
     schema = SCHEMAS[kind]
     unknown = sorted(set(columns) - set(schema))
     if unknown:

@@ -18,12 +18,16 @@ class CollectorConfig:
     max_upload_mb: float = setting(256.0, "largest upload (one Parquet file) taken, in MiB")
     max_chunk_mb: float = setting(8.0, "largest chunk of an upload in one request, in MiB")
     max_rows: int = setting(2_000_000, "most rows in one uploaded file")
+    max_unpacked_mb: float = setting(
+        2048.0, "largest size of one uploaded file once decompressed, in MiB"
+    )
 
     def limits(self) -> Limits:
         return Limits(
             max_upload_bytes=int(self.max_upload_mb * MIB),
             max_chunk_bytes=int(self.max_chunk_mb * MIB),
             max_rows=self.max_rows,
+            max_unpacked_bytes=int(self.max_unpacked_mb * MIB),
         )
 
 

@@ -44,6 +44,7 @@ class Limits:
     max_upload_bytes: int
     max_chunk_bytes: int
     max_rows: int
+    max_unpacked_bytes: int
 
 
 class Uploads:
@@ -101,7 +102,7 @@ class Uploads:
         try:
             _check_hash(partial, sha256)
             if kind in SIDECAR_KINDS:
-                read_batch(partial, kind, self.limits.max_rows)
+                self._read(partial, kind)
                 target = received_path(self.root, sha256, kind)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(partial, target)
@@ -112,7 +113,7 @@ class Uploads:
             raise
 
     def _land(self, device: Device, sha256: str, partial: Path, refs: dict[str, str]) -> dict:
-        events = read_batch(partial, "events", self.limits.max_rows)
+        events = self._read(partial, "events")
         sidecars = {kind: self._sidecar(refs.get(kind), kind) for kind in SIDECAR_KINDS}
         users = users_of(events) | (
             users_of(sidecars["sessions"]) if sidecars["sessions"] is not None else set()
@@ -138,7 +139,10 @@ class Uploads:
         path = received_path(self.root, check_sha256(sha256), kind)
         if not path.exists():
             raise BadUploadError(f"the {kind} upload {sha256[:12]}… has not arrived; send it first")
-        return read_batch(path, kind, self.limits.max_rows)
+        return self._read(path, kind)
+
+    def _read(self, path: Path, kind: str) -> pl.DataFrame:
+        return read_batch(path, kind, self.limits.max_rows, self.limits.max_unpacked_bytes)
 
     def _is_landed(self, sha256: str, kind: str) -> bool:
         if kind in SIDECAR_KINDS:

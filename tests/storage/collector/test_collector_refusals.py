@@ -21,7 +21,11 @@ from tests.storage.collector.collector_support import (
     run_cli,
 )
 
-LIMITS = {"TASKMINE_COLLECTOR_MAX_UPLOAD_MB": "1", "TASKMINE_COLLECTOR_MAX_CHUNK_MB": "0.25"}
+LIMITS = {
+    "TASKMINE_COLLECTOR_MAX_UPLOAD_MB": "1",
+    "TASKMINE_COLLECTOR_MAX_CHUNK_MB": "0.25",
+    "TASKMINE_COLLECTOR_MAX_UNPACKED_MB": "8",
+}
 
 
 def _parquet(frame: pl.DataFrame) -> bytes:
@@ -58,6 +62,7 @@ def test_bad_tokens_oversize_and_malformed_uploads_are_refused_and_write_nothing
     assert run_cli("collect", "token", "revoke", "desk-old", "--data", str(data)).returncode == 0
     collector = CollectorProcess(data, free_port(), env=LIMITS).start()
     good = _parquet(_events("alice"))
+    bomb = pl.lit("a" * (10 << 20))  # 10 MiB unpacked, under 2 KiB packed
     wrong_token = "tmc_" + "x" * 43
     try:
         refusals = [
@@ -74,6 +79,7 @@ def test_bad_tokens_oversize_and_malformed_uploads_are_refused_and_write_nothing
                 422,
                 _put(collector.url, _parquet(_events("alice").with_columns(ts=pl.lit("x"))), token),
             ),
+            (422, _put(collector.url, _parquet(_events("alice").with_columns(text=bomb)), token)),
             (403, _put(collector.url, _parquet(_events("mallory")), token)),
             (400, _put(collector.url, good, token, sha="..".ljust(64, "a"))),
             (404, _put(collector.url, good, token, sha="../../etc/passwd".ljust(64, "a"))),
