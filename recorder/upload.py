@@ -142,9 +142,16 @@ class _Client:
         length = path.stat().st_size
         state = self._state(sha, kind)
         chunk_bytes = min(self.collector.chunk_bytes, state.get("max_chunk_bytes") or 1 << 20)
+        sent_from: set[int] = set()
         with path.open("rb") as data:
-            while state["state"] != "landed":
-                offset = state["offset"] or 0
+            while state.get("state") != "landed":
+                offset = state.get("offset") or 0
+                if not isinstance(offset, int) or not 0 <= offset <= length or offset in sent_from:
+                    raise ShipError(
+                        f"the collector's answers make no progress on {path.name}; "
+                        "the outbox is kept"
+                    )
+                sent_from.add(offset)
                 data.seek(offset)
                 chunk = data.read(chunk_bytes)
                 params = {"kind": kind, "offset": offset, "length": length, **refs}
