@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from storage.errors import ConfigError
 from storage.settings import load_config, setting
 
 DEFAULT_DENY_APPS = ["keepassxc", "keepass", "1password", "bitwarden", "lastpass", "enpass"]
@@ -83,7 +84,14 @@ def load_recorder_config(
     """Resolve the recorder settings (see module docstring for the precedence)."""
     if path is None and default_config_path().exists():
         path = default_config_path()
-    return load_config(RecorderConfig, "recorder", path, env, overrides)
+    config = load_config(RecorderConfig, "recorder", path, env, overrides)
+    if config.ship_to.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"ship_to = {config.ship_to!r}: the service ships to folders only",
+            "ship to a collector with `taskmine recorder ship --to URL` (from a timer: "
+            "README.md, 'Running a collector')",
+        )
+    return config
 
 
 def default_config_path() -> Path:

@@ -28,13 +28,28 @@ PARQUET_MAP = column_map({name: name for name in MAPPABLE_FIELDS})
 
 
 def sidecar_path(path: str | Path, kind: str) -> Path:
-    """``NAME.parquet`` → ``NAME.<kind>.parquet``."""
+    """``NAME.parquet`` → ``NAME.<kind>.parquet``; in a collector's landing area
+    (`storage.collector`), ``ROOT/events/user=U/day=D/NAME.parquet`` →
+    ``ROOT/<kind>/user=U/day=D/NAME.parquet``."""
     path = Path(path)
+    if _landed_kind(path) == "events":
+        return path.parents[3] / kind / path.parent.parent.name / path.parent.name / path.name
     return path.with_name(f"{path.name.removesuffix('.parquet')}.{kind}.parquet")
 
 
 def is_sidecar(path: Path) -> bool:
-    return any(path.name.endswith(f".{kind}.parquet") for kind in SIDECARS)
+    return _landed_kind(path) in SIDECARS or any(
+        path.name.endswith(f".{kind}.parquet") for kind in SIDECARS
+    )
+
+
+def _landed_kind(path: Path) -> str | None:
+    """``events``, ``sessions`` or ``screenshots`` for a file of a collector's landing
+    area (``…/<kind>/user=…/day=…/NAME.parquet``), else None."""
+    parts = path.parts
+    if len(parts) >= 4 and parts[-3].startswith("user=") and parts[-2].startswith("day="):
+        return parts[-4]
+    return None
 
 
 def read_parquet(
