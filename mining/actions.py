@@ -82,12 +82,14 @@ def app_family(config: MiningConfig) -> pl.Expr:
 class LabelFit:
     """What labelling learns from the whole log, so that a part of it (one user's
     events) is labelled as it would be among all of them: the Drain templates of masked
-    titles and element labels (``column, app, text → template``) and the click spots
-    (``group, x, y → spot``). Built by `fit_templates` and `fit_spots` from the summaries
-    `count_texts` and `spot_points` give of each part."""
+    titles and element labels (``column, app, text → template``), the click spots
+    (``group, x, y → spot``) and the generated ids that keep their number (``stem,
+    number``, `element_keys`). Built by `fit_templates`, `fit_spots` and `fit_ids` from
+    the summaries `count_texts`, `spot_points` and `count_turns` give of each part."""
 
     templates: pl.DataFrame
     spots: pl.DataFrame
+    ids: pl.DataFrame
 
 
 def label_actions(
@@ -110,8 +112,10 @@ def label_actions(
     """
     if fit is None:
         templates = fit_templates(count_texts(events, config), config)
-        fit = LabelFit(templates, fit_spots(spot_points(events, config, templates), config))
-    labelled = _targets(events, config, fit.templates)
+        ids = fit_ids(count_turns(events))
+        points = spot_points(events, config, templates, ids)
+        fit = LabelFit(templates, fit_spots(points, config), ids)
+    labelled = _targets(events, config, fit.templates, fit.ids)
     return (
         labelled.with_columns(_target=position_targets(labelled, fit.spots))
         .with_columns(
@@ -165,7 +169,7 @@ def fit_templates(counts: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
 
 
 def _masked(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """``app, title, key, label`` of each event with variable parts masked."""
+    """``app, title, label`` of each event with variable parts masked."""
     sheet = pl.coalesce([attr_field(k) for k in SHEET_ATTRS])
     return events.select(
         app=app_family(config),
@@ -176,18 +180,22 @@ def _masked(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
                 ignore_nulls=True,
             )
         ),
-        # an identifier keeps short numbers ("input_10" is a field, not a record)
-        key=mask_text(element_key().fill_null("").str.strip_chars(), shortest_number=4),
         label=mask_text(element_label(config).fill_null("").str.strip_chars()),
     )
 
 
-def _targets(events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame) -> pl.DataFrame:
+def _targets(
+    events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame, ids: pl.DataFrame
+) -> pl.DataFrame:
     """Events with ``title_template``, ``_target`` (before click spots) and ``_url``."""
     masked = _masked(events, config)
     title_template = _templated(masked, "title", templates)
     label_template = _templated(masked, "label", templates)
-    target_template = pl.when(masked["key"] != "").then(masked["key"]).otherwise(label_template)
+    # an identifier keeps short numbers ("input_10" is a field, not a record)
+    key = mask_text(
+        pl.lit(element_keys(events, ids)).fill_null("").str.strip_chars(), shortest_number=4
+    )
+    target_template = pl.when(key != "").then(key).otherwise(label_template)
     url = mask_text(
         pl.col("url").fill_null("").str.replace(r"^[a-z]+://", "").str.replace(r"[?#].*$", "")
     )
@@ -198,27 +206,108 @@ def _targets(events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame
 SHEET_ATTRS = ("target.sheetName", "current_worksheet", "Sheet", "sheet")
 
 
-def element_key() -> pl.Expr:
-    """The element an event acted on, when it has an identifier: an HTML ``name`` or an
-    id (a word without spaces), with what changes between records and sessions taken
-    out: a cell keeps its column ("B7" → "B<row>"), a generated id its stem
-    ("__button17" → "__button<n>"), an XPath row its table ("tr[5]" → "tr[*]"). An
-    identifier is never templated, so "input_city" and "input_company" stay two fields;
-    names in words ("Procurement User") may hold values and go to `element_label`.
+#: A number an identifier generator appended ("__button17", "row-5", "clone3").
+_GENERATED = r"(__[A-Za-z]+|clone|-)\d+\b"
+#: Such a number at the end of an identifier (before a part suffix such as "-inner").
+_LAST_GENERATED = r"(?:__[A-Za-z]+|clone|-)(\d+)((?:-[A-Za-z]+)?)$"
+#: The same place in an identifier's stem.
+_LAST_STEM = r"<n>(?:-[A-Za-z]+)?$"
+
+
+def element_keys(events: pl.DataFrame, ids: pl.DataFrame) -> pl.Series:
+    """The element each event acted on, when it has an identifier: an HTML ``name`` or
+    an id (a word without spaces), with what changes between records and sessions taken
+    out: a cell keeps its column ("B7" → "B<row>"), an XPath row its table ("tr[5]" →
+    "tr[*]"), a generated id its stem ("__xmlview3--__button17" →
+    "__xmlview<n>--__button<n>"). An identifier is never templated, so "input_city" and
+    "input_company" stay two fields; names in words ("Procurement User") may hold values
+    and go to `element_label`.
+
+    A generated number can also be all that tells two elements apart: a UI5 page's
+    "__button12" (approve) and "__button56" (send). Such elements are used together, so
+    they take turns: the number at the end of an identifier is kept when the next use of
+    its stem (by the same user) is mostly (`TURN_SHARE`) one other number, whose next use
+    is mostly one other number again (two or three buttons used in a fixed order). The
+    rows of a list clicked one per record follow no such pattern and stay ``<n>``.
+    ``ids`` is `fit_ids`' table of the numbers kept.
     """
+    numbered = _numbered(events)
+    keys = numbered.join(
+        ids.with_columns(kept=pl.lit(True)),
+        on=["stem", "number"],
+        how="left",
+        maintain_order="left",
+    ).select(
+        pl.when(pl.col("kept"))
+        .then(pl.col("stem").str.replace(_LAST_STEM, "") + pl.col("number") + pl.col("after"))
+        .otherwise("stem")
+    )
+    key = pl.coalesce(events["element_name"], keys.to_series())
+    return pl.select(pl.when(~key.str.contains(r"\s")).then(key)).to_series()
+
+
+def count_turns(events: pl.DataFrame) -> pl.DataFrame:
+    """``stem, number, next, len``: how often a generated number's stem is next used
+    (by the same user) with another number (the input of `fit_ids`; counts of two
+    parts of a log add up)."""
+    return (
+        _numbered(events)
+        .filter(pl.col("number").is_not_null())
+        .with_columns(next=pl.col("number").shift(-1).over("user_id", "stem"))
+        .drop_nulls("next")
+        .group_by("stem", "number", "next")
+        .len()
+    )
+
+
+def fit_ids(turns: pl.DataFrame) -> pl.DataFrame:
+    """``stem, number``: the generated numbers `element_keys` keeps, from the turns
+    `count_turns` counted in one or more parts of a log."""
+    taken = (
+        turns.group_by("stem", "number", "next")
+        .agg(pl.col("len").sum())
+        .with_columns(share=pl.col("len") / pl.col("len").sum().over("stem", "number"))
+        .filter(
+            (pl.col("next") != pl.col("number"))
+            & (pl.col("share") >= TURN_SHARE)
+            & (pl.col("len") >= TURN_MIN)
+        )
+        .select("stem", "number", "next")
+    )
+    # in turn with a number that takes turns itself (rows after the top row do not)
+    return (
+        taken.join(taken.select("stem", next="number"), on=["stem", "next"], how="semi")
+        .select("stem", "number")
+        .unique()
+        .sort("stem", "number")
+    )
+
+
+def _numbered(events: pl.DataFrame) -> pl.DataFrame:
+    """``user_id, stem, number, after`` per event: its element id with cells, rows and
+    generated numbers taken out, and the last generated number with what follows it."""
     element_id = (
         pl.col("element_id")
         .str.replace(_CELL, "${1}<row>${3}")
         .str.replace(_CELL_END, ":${1}<row>")
-        .str.replace_all(r"(__[A-Za-z]+|clone|-)\d+\b", "${1}<n>")
         .str.replace_all(r"\b(tr|li|option|row)\[\d+\]", "${1}[*]")
     )
-    key = pl.coalesce(pl.col("element_name"), element_id)
-    return pl.when(~key.str.contains(r"\s")).then(key)
+    return events.select(
+        "user_id",
+        stem=element_id.str.replace_all(_GENERATED, "${1}<n>"),
+        number=element_id.str.extract(_LAST_GENERATED, 1),
+        after=element_id.str.extract(_LAST_GENERATED, 2),
+    )
+
+
+#: Share of a generated number's next uses that must be one other number to keep it,
+#: and the fewest such turns that count.
+TURN_SHARE = 0.5
+TURN_MIN = 3
 
 
 def element_label(config: MiningConfig) -> pl.Expr:
-    """For an element with no identifier (`element_key`): its name or visible label in
+    """For an element with no identifier (`element_keys`): its name or visible label in
     words (which may hold a value, a subject line or a customer, and is templated like a
     title), its role, or the ``attrs`` keys of ``config.action_attrs``."""
     return pl.coalesce(
@@ -256,11 +345,11 @@ def position_targets(events: pl.DataFrame, spots: pl.DataFrame) -> pl.Expr:
 
 
 def spot_points(
-    events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame
+    events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame, ids: pl.DataFrame
 ) -> pl.DataFrame:
     """``group, x, y``: the distinct positions of clicks with no target of their own (the
     input of `fit_spots`; the points of two parts of a log are their union)."""
-    labelled = _targets(events, config, templates)
+    labelled = _targets(events, config, templates, ids)
     if not {"x", "y", "attrs"} <= set(labelled.columns):
         return pl.DataFrame(schema=_POINT_SCHEMA)
     return _points(labelled).filter("needs").select("group", "x", "y").unique().cast(_POINT_SCHEMA)

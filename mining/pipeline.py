@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from mining import stages
-from mining.actions import LabelFit, fit_spots, fit_templates
+from mining.actions import LabelFit, fit_ids, fit_spots, fit_templates
 from mining.cluster import cluster_variants, coarse_codes
 from mining.config import MiningConfig
 from mining.engines import Engine, open_engine
@@ -136,9 +136,11 @@ def run_stages(
     users = [(s,) for s in sources] or [(FrameSource("", _no_events()),)]
     on = {"config": config}
     counts, _ = engine.map(stages.user_texts, users, on)
-    templates = fit_templates(pl.concat(counts), config)
-    points, _ = engine.map(stages.user_points, users, {**on, "templates": templates})
-    fit = LabelFit(templates, fit_spots(pl.concat(points), config))
+    templates = fit_templates(pl.concat([texts for texts, _ in counts]), config)
+    ids = fit_ids(pl.concat([turns for _, turns in counts]))
+    fitted = {**on, "templates": templates, "ids": ids}
+    points, _ = engine.map(stages.user_points, users, fitted)
+    fit = LabelFit(templates, fit_spots(pl.concat(points), config), ids)
     report(1, STAGES)
     streams, kept = engine.map(stages.user_actions, users, {**on, "fit": fit}, keep=1)
     actions = [k[0] for k in kept]

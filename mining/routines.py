@@ -15,6 +15,10 @@ window titles or business values, the repetition itself tells them apart:
 4. *Branches*: a run of one routine that cannot be an instance of its own (no start,
    mostly rare steps, nothing of its routine to resume) is a branch of the instance
    before it that borrowed another routine's page (`_enclosed`).
+5. *Cut check*: the steps done once per instance must fall exactly once into nearly
+   every instance; where another cut achieves that clearly better (fields filled in any
+   order, so that no field starts every instance), it replaces the one found
+   (`_boundaries`).
 
 Actions used by several routines ("OK", "Save") join no routine for good: they are left
 out while routines take shape (`mining.communities.weak_actions`).
@@ -93,11 +97,20 @@ def find_routines(
             event = event_routines(codes, hard, community, config)
             start = _phases(codes, hard, event, community, pause)
             event = _enclosed(codes, hard, event, community, start)
+            start, end = _boundaries(
+                codes,
+                hard,
+                seconds,
+                event,
+                community,
+                start,
+                _ends(codes, hard, event, community, start),
+            )
             return Routines(
                 community,
                 start,
                 event,
-                _ends(codes, hard, event, community, start),
+                end,
                 _prefixes(codes, hard, seconds, event, community, start),
             )
         child, host = part
@@ -260,6 +273,11 @@ def _pause_score(
     return score
 
 
+#: Least count of a step, as a share of its community's anchor, for the first event
+#: after a cut to count as evidence of a start.
+START_SHARE = 0.2
+
+
 def _phases(
     codes: np.ndarray,
     hard: np.ndarray,
@@ -288,7 +306,13 @@ def _phases(
     candidate = (counts >= 2) & (counts >= 1.5 * stretches)
     runs = run_starts(event, hard)
     opens = np.bincount(codes[runs[~hard[runs]]], minlength=n_actions)
-    ok = candidate[codes] & (event == community[codes])
+    anchor = np.zeros(n_actions)
+    for c, a in anchor_actions(codes, community).items():
+        anchor[c] = counts[a]
+    # a recording may open with a glance at the news: what is first after a cut tells a
+    # start only when it is no rare step of its community
+    frequent = counts >= START_SHARE * anchor[community]
+    ok = candidate[codes] & frequent[codes] & (event == community[codes])
     firsts = (
         pl.DataFrame({"stretch": stretch, "c": event, "a": codes})
         .filter(pl.Series(ok))
@@ -406,3 +430,109 @@ def _part_of(
     if inside.is_empty():
         return None
     return int(inside["part"][0]), int(inside["host"][0])
+
+
+def _boundaries(
+    codes: np.ndarray,
+    hard: np.ndarray,
+    seconds: np.ndarray,
+    event: np.ndarray,
+    community: np.ndarray,
+    start: dict[int, int],
+    end: dict[int, int],
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Each routine's cut (before its start, or after its end), re-chosen where another
+    cut yields clearly more whole instances.
+
+    `_phases` and `_ends` pick a cut from the order of runs and the cuts a recording
+    surely has. When a form's fields are filled in any order, that order starts each
+    instance at a different field, and the cut found may be one of them: it then splits
+    the fields of one filling between two instances. The steps done about once per
+    instance (as often as the current cut, within a tenth) tell: cut at the right place,
+    nearly every instance holds each of them exactly once (`_whole_share`). A cut before
+    or after any of them that makes at least ``BOUNDARY_WHOLE`` of the instances whole,
+    and ``BOUNDARY_GAIN`` more than the current cut, replaces it; of cuts about as good
+    (within a hundredth), the one after the longest pause is taken (people pause between
+    instances, not between two steps of one), and it replaces a cut as good as itself
+    when its pause is ``BOUNDARY_PAUSE`` times as long (the selection of the next row
+    taken for the end of the last instance).
+    """
+    start, end = dict(start), dict(end)
+    gap = np.diff(seconds, prepend=seconds[:1])
+    stretch = np.cumsum(hard)
+    for c in sorted(start):
+        own = event == c
+        steps, own_stretch, own_gap = codes[own], stretch[own], gap[own]
+        counts = np.bincount(steps, minlength=len(community))
+        current = (end[c], True) if c in end else (start[c], False)
+        n = int(counts[current[0]])
+        once = np.flatnonzero((community == c) & (np.abs(counts - n) <= 0.1 * n) & (counts > 0))
+        if len(once) < 3 or n < 5:
+            continue
+        now, now_pause = _rate_cut(steps, own_stretch, own_gap, once, n, *current)
+        options = [
+            (*_rate_cut(steps, own_stretch, own_gap, once, n, a, after), int(a), after)
+            for a in once
+            for after in (False, True)
+        ]
+        top = max(o[0] for o in options)
+        whole, pause, action, after = min(
+            (o for o in options if o[0] >= top - 0.01), key=lambda o: (-o[1], o[2], o[3])
+        )
+        better = whole > now + BOUNDARY_GAIN or (
+            whole >= now - 0.01 and pause >= BOUNDARY_PAUSE * now_pause
+        )
+        if whole >= BOUNDARY_WHOLE and better:
+            if after:
+                end[c] = action
+            else:
+                start[c] = action
+                end.pop(c, None)
+    return start, end
+
+
+#: Least share of whole instances for `_boundaries` to trust a cut it finds.
+BOUNDARY_WHOLE = 0.6
+#: How many more whole instances (as a share) a cut needs to replace the one found...
+BOUNDARY_GAIN = 0.05
+#: ...or, as good, how many times longer the pause before it must be.
+BOUNDARY_PAUSE = 2.0
+
+
+def _rate_cut(
+    steps: np.ndarray,
+    stretch: np.ndarray,
+    gap: np.ndarray,
+    once: np.ndarray,
+    n: int,
+    action: int,
+    after: bool,
+) -> tuple[float, float]:
+    """Share of whole instances (`_whole_share`) and median pause at the cut, when a
+    routine's ``steps`` are cut before (or ``after``) each ``action``."""
+    cut = steps == action
+    if after:
+        cut = np.append(False, cut[:-1]) & np.append(False, stretch[1:] == stretch[:-1])
+    pause = float(np.median(gap[cut])) if cut.any() else 0.0
+    return _whole_share(steps, stretch, cut, once, n), pause
+
+
+def _whole_share(
+    steps: np.ndarray, stretch: np.ndarray, cut: np.ndarray, once: np.ndarray, n: int
+) -> float:
+    """Share of whole instances when a routine's ``steps`` are cut before the events
+    marked ``cut`` (and at every new stretch): instances holding each of the ``once``
+    steps exactly once, over the instances cut (at least ``n``, so that cutting too
+    often does not pay)."""
+    frame = pl.DataFrame({"a": steps, "stretch": stretch, "cut": cut}).with_columns(
+        piece=pl.col("cut").cum_sum().over("stretch")
+    )
+    whole = (
+        frame.filter(pl.col("a").is_in(once.tolist()))
+        .group_by("stretch", "piece", "a")
+        .len()
+        .group_by("stretch", "piece")
+        .agg(whole=(pl.col("len") == 1).all() & (pl.len() == len(once)))["whole"]
+        .sum()
+    )
+    return whole / max(n, frame.select("stretch", "piece").n_unique())

@@ -9,6 +9,7 @@ each of those is split into a small global *fit* and a per-user *apply*:
 step                    what every user contributes (summary)       fitted on the driver
 ======================  ==========================================  ==================
 title/label templates   counts of masked texts (`count_texts`)      `fit_templates`
+generated ids           turns of generated numbers (`count_turns`)  `fit_ids`
 click spots             distinct unnamed click positions            `fit_spots`
 routines                the user's int-coded action stream          `find_routines`
 strays                  counts per routine, window and action       `find_strays`
@@ -37,7 +38,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import polars as pl
 
-from mining.actions import LabelFit, count_texts, label_actions, spot_points
+from mining.actions import LabelFit, count_texts, count_turns, label_actions, spot_points
 from mining.align import align_cluster, project_on_steps
 from mining.cluster import count_variants
 from mining.config import MiningConfig
@@ -85,16 +86,19 @@ class Stream:
     seconds: np.ndarray
 
 
-def user_texts(events: pl.DataFrame, config: MiningConfig) -> tuple[pl.DataFrame]:
-    """Counts of a user's masked titles and labels (`fit_templates` adds them up)."""
-    return (count_texts(events, config),)
+def user_texts(
+    events: pl.DataFrame, config: MiningConfig
+) -> tuple[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Counts of a user's masked titles and labels (`fit_templates` adds them up) and of
+    the turns of generated ids (`fit_ids` adds them up)."""
+    return ((count_texts(events, config), count_turns(events)),)
 
 
 def user_points(
-    events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame
+    events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame, ids: pl.DataFrame
 ) -> tuple[pl.DataFrame]:
     """A user's distinct click positions that need a spot (`fit_spots` unites them)."""
-    return (spot_points(events, config, templates),)
+    return (spot_points(events, config, templates, ids),)
 
 
 def user_actions(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from storage.errors import ConfigError
 from storage.settings import load_config, setting
 
 DEFAULT_DENY_APPS = ["keepassxc", "keepass", "1password", "bitwarden", "lastpass", "enpass"]
@@ -49,7 +50,7 @@ class RecorderConfig:
     )
     redact_pii: bool = setting(True, "redact e-mails, phones, IBANs, cards, ids in stored text")
     screenshots: bool = setting(True, "take a screenshot on each action")
-    screenshot_max_width: int = setting(1280, "downscale screenshots to at most this width")
+    screenshot_max_width: int = setting(1920, "downscale screenshots to at most this width")
     screenshot_quality: int = setting(50, "WebP quality, 1-100")
     tray_icon: bool = setting(True, "show the state in the system tray, where there is one")
     screenshot_crop_to_window: bool = setting(
@@ -57,6 +58,9 @@ class RecorderConfig:
     )
     screenshot_dedup_distance: int = setting(
         3, "reuse the previous screenshot when at most N cells of 8x8 pixels changed visibly"
+    )
+    screenshot_key_every: int = setting(
+        100, "a full frame at least every N screenshots; in between only what changed"
     )
     queue_size: int = setting(20000, "raw input queue length; inputs beyond it are counted drops")
     batch_size: int = setting(500, "events per write transaction at most")
@@ -80,7 +84,14 @@ def load_recorder_config(
     """Resolve the recorder settings (see module docstring for the precedence)."""
     if path is None and default_config_path().exists():
         path = default_config_path()
-    return load_config(RecorderConfig, "recorder", path, env, overrides)
+    config = load_config(RecorderConfig, "recorder", path, env, overrides)
+    if config.ship_to.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"ship_to = {config.ship_to!r}: the service ships to folders only",
+            "ship to a collector with `taskmine recorder ship --to URL` (from a timer: "
+            "README.md, 'Running a collector')",
+        )
+    return config
 
 
 def default_config_path() -> Path:

@@ -54,7 +54,8 @@ class InputListeners:
             _mouse_listener_class(mouse)(on_click=self._on_click, on_scroll=self._on_scroll),
             keyboard.Listener(on_press=self._on_press, on_release=self._on_release),
         ]
-        for listener in self._listeners:
+        for listener, name in zip(self._listeners, ("mouse", "keyboard"), strict=True):
+            listener.name = f"taskmine-{name}"  # in the status's thread list
             listener.start()
         for listener in self._listeners:
             listener.wait()

@@ -13,12 +13,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from recorder import control
 from recorder.config import RecorderConfig, db_path, default_config_path, state_dir
 from recorder.errors import ServiceError
 from storage.settings import describe
+
+if TYPE_CHECKING:
+    from recorder.upload import Collector
 
 SERVICE_NAME = "taskmine-recorder"
 LAUNCHD_LABEL = "org.taskmine.recorder"
@@ -240,7 +244,7 @@ def status(config: RecorderConfig) -> list[str]:
     installed = unit_path().exists()
     service_line = f"service: {'installed' if installed else 'not installed'} ({unit_path()})"
     if current is None:
-        return ["recorder: never ran with this state folder", service_line]
+        return ["recorder: never ran with this state folder", *_outbox_lines(config), service_line]
     if current["running"]:
         state = f"{current['state']} (pid {current['pid']})"
     elif current["state"] == "stopped":
@@ -265,7 +269,17 @@ def status(config: RecorderConfig) -> list[str]:
             f"p99 {current['enqueue_p99_ms']} ms"
         )
     lines.append(f"CPU time spent on screenshots: {current.get('screenshot_cpu_s', 0)} s")
-    return lines + [service_line]
+    return lines + _outbox_lines(config) + [service_line]
+
+
+def _outbox_lines(config: RecorderConfig) -> list[str]:
+    """Session files each collector has not acknowledged yet."""
+    from recorder.upload import outbox_backlog
+
+    return [
+        f"outbox for {collector}: {waiting} session file(s) not yet acknowledged"
+        for collector, waiting in outbox_backlog(state_dir(config)).items()
+    ]
 
 
 def set_paused(config: RecorderConfig, paused: bool) -> str:
@@ -280,8 +294,24 @@ def set_paused(config: RecorderConfig, paused: bool) -> str:
     )
 
 
-def ship(config: RecorderConfig, db: Path | None, to: Path) -> list[Path]:
-    """Ship closed sessions; through the running recorder when it holds the database."""
+def ship(
+    config: RecorderConfig, db: Path | None, to: str, collector: Collector | None = None
+) -> list[Path]:
+    """Ship closed sessions to a folder, or (``collector`` given) to a collector through
+    the outbox in the state folder; returns the files written, or acknowledged."""
+    if collector is None:
+        return _export_sessions(config, db, Path(to))
+    from recorder.upload import check_collector, outbox_dir, upload_outbox
+
+    check_collector(collector)
+    outbox = outbox_dir(state_dir(config), collector.url)
+    _export_sessions(config, db, outbox)
+    return upload_outbox(outbox, collector)
+
+
+def _export_sessions(config: RecorderConfig, db: Path | None, to: Path) -> list[Path]:
+    """Write closed sessions to ``to``; through the running recorder when it holds the
+    database."""
     db = (db or db_path(config)).resolve()
     folder = state_dir(config)
     current = control.read_status(folder)

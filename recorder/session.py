@@ -218,6 +218,8 @@ class Recorder:
             "dropped_events": self.listeners.dropped,
             "errors": self.errors + self.capture.errors,
             "screenshot_cpu_s": round(self.capture.cpu_s, 3),
+            # Which OS thread is which, to read their CPU times (/proc/PID/task/TID/stat).
+            "threads": {str(t.native_id): t.name for t in threading.enumerate()},
             "enqueue_samples": len(samples),
             "enqueue_p50_ms": _percentile(samples, 0.50),
             "enqueue_p99_ms": _percentile(samples, 0.99),

@@ -3,7 +3,10 @@
 One file per session, named by pseudonymous user and time range, written by
 `storage.exporters.parquet.write_parquet` (sidecars first, atomically). A file already
 in the folder is not written again, and ``taskmine import`` skips content it has seen,
-so shipping and importing are both idempotent.
+so shipping and importing are both idempotent. A folder that is an outbox for a
+collector (`recorder.upload`) keeps, for each file the collector acknowledged, only an
+empty ``NAME.parquet.acknowledged`` marker, which keeps the session from being written
+again.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def ship_sessions(store: Store, to: Path) -> list[Path]:
     written = []
     for session in sessions.iter_rows(named=True):
         path = to / session_file_name(session)
-        if path.exists():
+        if path.exists() or is_acknowledged(path):
             continue
         session_id = session["session_id"]
         events = store.query(
@@ -64,6 +67,15 @@ def ship_sessions(store: Store, to: Path) -> list[Path]:
             raise ShipError(f"cannot write {path}: {exc}") from exc
         written.append(path)
     return written
+
+
+def acknowledged_marker(path: Path) -> Path:
+    """The marker left in an outbox once the collector acknowledged ``path``."""
+    return path.with_name(path.name + ".acknowledged")
+
+
+def is_acknowledged(path: Path) -> bool:
+    return acknowledged_marker(path).exists()
 
 
 def close_stale_sessions(store: Store, current: str = "") -> None:

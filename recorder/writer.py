@@ -157,11 +157,12 @@ class Writer(threading.Thread):
         """The batch in one transaction: its events never point at screenshots that a
         crash kept out, and one commit a second costs less than three."""
         assert self.store is not None
+        shots = 0
         with self.store.transaction():
             if batch.sessions:
                 self.store.append_rows("sessions", batch.sessions)
             if batch.shots:
-                self._write_shots(batch.shots)
+                shots = self._write_shots(batch.shots)
             if batch.events:
                 rows = [
                     {**row, "screenshot_id": self._shot_ids.get(key) if key else None}
@@ -169,15 +170,27 @@ class Writer(threading.Thread):
                 ]
                 self.store.append_rows("events", rows)
         self.counts["events_written"] += len(batch.events)
-        self.counts["screenshots_written"] += len(batch.shots)
+        self.counts["screenshots_written"] += shots
 
-    def _write_shots(self, shots: list[Shot]) -> None:
+    def _write_shots(self, shots: list[Shot]) -> int:
+        """Insert the shots, a changed rectangle pointing at its base's id (the base is
+        often in the same batch: the ids are numbered here, in one INSERT). One whose base
+        never reached the database (lost with a batch nothing could store) is left out, as
+        are the changes on top of it until the next full frame: pasted onto nothing they
+        would show a wrong screen. Returns how many were written."""
         assert self.store is not None
-        written = self.store.append_rows("screenshots", [s.as_row() for s in shots])
-        for shot, shot_id in zip(shots, written, strict=True):
-            self._shot_ids[shot.key] = shot_id
+        rows = []
+        next_id = self.store.next_id("screenshots")
+        for shot in shots:
+            base_id = self._shot_ids.get(shot.base_key) if shot.base_key else None
+            if shot.base_key and base_id is None:
+                continue
+            self._shot_ids[shot.key] = next_id + len(rows)
+            rows.append({**shot.as_row(base_id), "screenshot_id": next_id + len(rows)})
+        self.store.append_rows("screenshots", rows)
         while len(self._shot_ids) > KEYS_KEPT:
             del self._shot_ids[next(iter(self._shot_ids))]
+        return len(rows)
 
     # -- the database being away ---------------------------------------------------
 

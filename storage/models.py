@@ -87,7 +87,13 @@ SCREENSHOT_SCHEMA: dict[str, pl.DataType] = {
     "size_bytes": pl.Int64,
     "phash": pl.Int64,
     "image": pl.Binary,
+    "base_id": pl.Int64,
+    "tile_x": pl.Int32,
+    "tile_y": pl.Int32,
 }
+"""Columns of ``screenshots``. A row with a ``base_id`` holds only the rectangle that changed
+since that screenshot, at (``tile_x``, ``tile_y``) of its full frame of ``width`` x
+``height`` (see `storage.screenshots`); a row without one holds the full frame."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,10 +172,21 @@ CREATE TABLE process_decisions (
 );
 """
 
+SCREENSHOT_TILES = """
+-- A screenshot with a base is a change: its image is only the rectangle that changed
+-- since its base (the previous screenshot stored), to paste at (tile_x, tile_y) onto the
+-- base's full frame; width and height stay the full frame's. A recorder then encodes a
+-- small rectangle instead of the whole screen; storage.screenshots rebuilds full frames.
+ALTER TABLE screenshots ADD COLUMN base_id BIGINT;
+ALTER TABLE screenshots ADD COLUMN tile_x INTEGER;
+ALTER TABLE screenshots ADD COLUMN tile_y INTEGER;
+"""
+
 #: (version, description, DDL). Version N brings a database from N-1 to N.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "recording tables: sessions, events, screenshots, imports", RECORDING_TABLES),
     (2, "mining results and analyst decisions", MINING_TABLES),
+    (3, "screenshots that store only what changed since a base screenshot", SCREENSHOT_TILES),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -219,7 +219,8 @@ class Store:
         """Append plain rows (column → value) to ``sessions``, ``screenshots`` or ``events``
         in one transaction, as `append_sessions` (upserting), `append_screenshots` and
         `append_events` (returning the new ids) do. Without a DataFrame a small batch costs
-        less, and a process that only records never starts polars' thread pools.
+        less, and a process that only records never starts polars' thread pools. Rows
+        that all carry their id (numbered from `next_id`) keep it.
 
         Example::
 
@@ -237,9 +238,10 @@ class Store:
         marks = "(" + ", ".join("?" * len(names)) + ")"
         ids: list[int] = []
         with self.transaction() as con:
-            if id_column and rows:
-                start = _scalar(con, f"SELECT coalesce(max({id_column}), 0) + 1 FROM {table}")
-                ids = list(range(start, start + len(rows)))
+            if id_column and rows and all(id_column in row for row in rows):
+                ids = [row[id_column] for row in rows]  # numbered by `next_id`
+            elif id_column and rows:
+                ids = list(range(start := self.next_id(table), start + len(rows)))
             for first in range(0, len(rows), _ROWS_PER_STATEMENT):
                 chunk = rows[first : first + _ROWS_PER_STATEMENT]
                 params = [
@@ -253,6 +255,13 @@ class Store:
                     params,
                 )
         return ids
+
+    def next_id(self, table: str) -> int:
+        """The id `append_rows` gives the next row of ``table``. Rows that carry their id
+        (numbered from this within one transaction) can point at each other, as a recorder's
+        changed screenshot points at its base in the same batch."""
+        id_column = _ROW_TABLES[table][1]
+        return _scalar(self.con, f"SELECT coalesce(max({id_column}), 0) + 1 FROM {table}")
 
     def import_batch(
         self,
@@ -294,7 +303,14 @@ class Store:
             old=pl.col("screenshot_id"),
             new=pl.int_range(start, start + shots.height, dtype=pl.Int64),
         )
-        _insert(con, "screenshots", shots.with_columns(screenshot_id=mapping["new"]))
+        shots = shots.with_columns(
+            screenshot_id=mapping["new"],
+            # Importers refuse a base that is not in the same file: replace_strict raises.
+            base_id=pl.col("base_id").replace_strict(
+                mapping["old"], mapping["new"], return_dtype=pl.Int64
+            ),
+        )
+        _insert(con, "screenshots", shots)
         if "screenshot_id" not in events.columns:
             return events
         return (
@@ -316,12 +332,12 @@ class Store:
         )
 
     def screenshot(self, screenshot_id: int) -> tuple[str, bytes] | None:
-        row = _first_row(
-            self.con,
-            "SELECT format, image FROM screenshots WHERE screenshot_id = ?",
-            [screenshot_id],
-        )
-        return (row[0], bytes(row[1])) if row else None
+        """A screenshot's format and bytes, always a full frame (one stored as the change
+        since another is rebuilt: `storage.screenshots`); None if there is none to show."""
+        # Imported here: Pillow is loaded only by the commands that show screenshots.
+        from storage.screenshots import CHAIN_SQL, MAX_CHAIN, full_frame
+
+        return full_frame(self.con.execute(CHAIN_SQL, [screenshot_id, MAX_CHAIN]).fetchall())
 
     # -- mining runs ---------------------------------------------------------------
 

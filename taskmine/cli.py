@@ -16,10 +16,10 @@ from collections.abc import Sequence
 
 from storage.errors import TaskmineError
 from taskmine import __version__
-from taskmine.commands import NotImplementedYet, data, explore, mine, record
+from taskmine.commands import NotImplementedYet, collect, data, explore, mine, record
 from taskmine.ui import Ui
 
-COMMAND_MODULES = (data, record, mine, explore)
+COMMAND_MODULES = (data, record, mine, explore, collect)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,13 +28,28 @@ PARQUET_MAP = column_map({name: name for name in MAPPABLE_FIELDS})
 
 
 def sidecar_path(path: str | Path, kind: str) -> Path:
-    """``NAME.parquet`` → ``NAME.<kind>.parquet``."""
+    """``NAME.parquet`` → ``NAME.<kind>.parquet``; in a collector's landing area
+    (`storage.collector`), ``ROOT/events/user=U/day=D/NAME.parquet`` →
+    ``ROOT/<kind>/user=U/day=D/NAME.parquet``."""
     path = Path(path)
+    if _landed_kind(path) == "events":
+        return path.parents[3] / kind / path.parent.parent.name / path.parent.name / path.name
     return path.with_name(f"{path.name.removesuffix('.parquet')}.{kind}.parquet")
 
 
 def is_sidecar(path: Path) -> bool:
-    return any(path.name.endswith(f".{kind}.parquet") for kind in SIDECARS)
+    return _landed_kind(path) in SIDECARS or any(
+        path.name.endswith(f".{kind}.parquet") for kind in SIDECARS
+    )
+
+
+def _landed_kind(path: Path) -> str | None:
+    """``events``, ``sessions`` or ``screenshots`` for a file of a collector's landing
+    area (``…/<kind>/user=…/day=…/NAME.parquet``), else None."""
+    parts = path.parts
+    if len(parts) >= 4 and parts[-3].startswith("user=") and parts[-2].startswith("day="):
+        return parts[-4]
+    return None
 
 
 def read_parquet(
@@ -90,8 +105,9 @@ def _conform_sidecar(frame: pl.DataFrame, kind: str, path: Path) -> pl.DataFrame
 
 
 def _check_screenshots(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
-    """Ids are unique (a repeated id would multiply the events pointing at it) and the
-    format is one of `SCREENSHOT_FORMATS` (it ends up in an ``<img>`` and a MIME type)."""
+    """Ids are unique (a repeated id would multiply the events pointing at it), the
+    format is one of `SCREENSHOT_FORMATS` (it ends up in an ``<img>`` and a MIME type),
+    and a changed rectangle's base is in the same file (ids are renumbered on import)."""
     ids = frame["screenshot_id"]
     repeated = ~ids.is_first_distinct()
     _refuse_first(path, repeated, lambda row: f"screenshot_id {ids[row]} appears twice")
@@ -102,6 +118,17 @@ def _check_screenshots(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
         lambda row: (
             f"format {shown(frame['format'][row])} is not one of {', '.join(SCREENSHOT_FORMATS)}"
         ),
+    )
+    bases = frame["base_id"]
+    _refuse_first(
+        path,
+        bases.is_not_null() & ~bases.is_in(ids.implode()),
+        lambda row: f"base_id {bases[row]} is not a screenshot_id of this file",
+    )
+    _refuse_first(
+        path,
+        bases.is_not_null() & ((frame["tile_x"] < 0) | (frame["tile_y"] < 0)).fill_null(False),
+        "a changed rectangle (base_id) has a negative tile_x or tile_y",
     )
     return frame.with_columns(format=formats)
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from taskmine.ui import Ui, terminal_safe
+
+if TYPE_CHECKING:
+    from recorder.upload import Collector
 
 RECORDER_ACTIONS = (
     ("install", "install and start the service"),
@@ -16,7 +21,7 @@ RECORDER_ACTIONS = (
     ("status", "is it running, paused, how much it recorded"),
     ("pause", "pause recording until `resume` (or the pause hotkey)"),
     ("resume", "resume a paused recorder"),
-    ("ship", "export closed sessions as Parquet files to a spool folder"),
+    ("ship", "ship closed sessions as Parquet to a spool folder or a collector"),
 )
 
 
@@ -34,7 +39,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         if name in ("install", "ship"):
             q.add_argument("--db", help="the recorder's database (default: setting `db`)")
         if name == "ship":
-            q.add_argument("--to", required=True, help="folder to write the Parquet files to")
+            q.add_argument(
+                "--to",
+                required=True,
+                metavar="DIR|https://HOST:PORT",
+                help="folder to write the Parquet files to, or a collector to upload them to",
+            )
+            q.add_argument(
+                "--token",
+                help="the device's collector token (default: $TASKMINE_COLLECT_TOKEN)",
+            )
+            q.add_argument("--cacert", help="CA certificate file of a self-signed collector")
         q.set_defaults(func=run_recorder)
 
 
@@ -71,7 +86,7 @@ def run_recorder(args: argparse.Namespace, ui: Ui) -> int:
         ui.info(service.set_paused(config, args.action == "pause"))
         return 0
     if args.action == "ship":
-        files = service.ship(config, Path(args.db) if args.db else None, Path(args.to))
+        files = service.ship(config, Path(args.db) if args.db else None, args.to, _collector(args))
         ui.info(f"shipped {len(files)} session file(s) to {args.to}")
         for path in files:
             ui.detail(str(path))
@@ -81,6 +96,16 @@ def run_recorder(args: argparse.Namespace, ui: Ui) -> int:
         return 0
     ui.info(service.uninstall())
     return 0
+
+
+def _collector(args: argparse.Namespace) -> Collector | None:
+    """The collector ``--to`` names, with its token; None for a folder."""
+    from recorder.upload import Collector, is_collector_url
+
+    if not is_collector_url(args.to):
+        return None
+    token = args.token or os.environ.get("TASKMINE_COLLECT_TOKEN", "")
+    return Collector(args.to, token.strip(), args.cacert)
 
 
 def _show(lines: list[str], ui: Ui) -> int:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import base64
+import io
 import subprocess
 import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from explorer.config import ExplorerConfig
 from explorer.errors import InsecureBindError
 from explorer.server import check_bind, create_app, is_loopback
+from storage.store import open_store
 from tests.explorer.explorer_support import REPO, TASKMINE, Server
 
 
@@ -191,3 +195,37 @@ def test_without_the_partial_bundle_the_full_one_is_served(tmp_path, monkeypatch
     server = Flask("bare")
     explorer.app.serve_partial_plotly(server)
     assert server.test_client().get(explorer.app.PLOTLY_PATH).status_code == 404
+
+
+def test_the_screenshot_route_serves_a_changed_rectangle_as_the_full_frame(dev_db: Path) -> None:
+    """A recorder stores a new screen as the rectangle that changed on top of the previous
+    screenshot; the explorer shows the analyst the whole screen, as before."""
+    screen = Image.new("RGB", (320, 200), (210, 210, 210))
+    typed = Image.new("RGB", (60, 14), (20, 20, 20))
+    with open_store(dev_db) as store:
+        row = {"ts": datetime(2024, 3, 1, 9), "width": 320, "height": 200}
+        (full,) = store.append_rows(
+            "screenshots", [{**row, "format": "webp", "image": _encoded(screen, "WEBP")}]
+        )
+        (change,) = store.append_rows("screenshots", [{**row, "format": "png",
+                                                       "image": _encoded(typed, "PNG"),
+                                                       "base_id": full, "tile_x": 40,
+                                                       "tile_y": 30}])  # fmt: skip
+    server = Server(dev_db)
+    try:
+        status, headers, body = _get(f"{server.url}/screenshot/{change}")
+        full_status, full_headers, _ = _get(f"{server.url}/screenshot/{full}")
+    finally:
+        server.stop()
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    assert (full_status, full_headers["Content-Type"]) == (200, "image/webp")  # as stored
+    shown = Image.open(io.BytesIO(body)).convert("RGB")
+    assert shown.size == (320, 200)
+    assert shown.crop((40, 30, 100, 44)).getcolors() == [(60 * 14, (20, 20, 20))]
+    assert shown.getpixel((39, 30)) != (20, 20, 20) and shown.getpixel((100, 44)) != (20, 20, 20)
+
+
+def _encoded(image: Image.Image, fmt: str) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, lossless=True) if fmt == "WEBP" else image.save(out, fmt)
+    return out.getvalue()

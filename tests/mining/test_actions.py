@@ -186,6 +186,26 @@ def test_element_ids_lose_rows_and_generated_numbers_but_keep_columns() -> None:
     ]
 
 
+def test_generated_ids_used_in_turn_stay_apart_while_list_rows_merge() -> None:
+    """A UI5 page's buttons differ only by a generated number ("__button12" approves,
+    "__button56" sends); they are used in turn, so they stay two elements. The rows of
+    a list, one clicked per record, become one element whatever the row."""
+    rows = []
+    for record in range(12):
+        view = 3 + record % 2  # the view counter changes as pages reload
+        for element in (f"__xmlview{view}--tablerowBtn-{(record * 7) % 10}",
+                        f"__xmlview{view}--__button12-inner",
+                        f"__xmlview{view}--__button56-inner"):  # fmt: skip
+            rows.append({"kind": "click", "app": "chrome", "element_id": element})
+    targets = [a.split("|")[2] for a in label_actions(make_events(rows), MiningConfig())["action"]]
+    assert targets[:3] == [
+        "__xmlview<n>--tablerowBtn-<n>",
+        "__xmlview<n>--__button12-inner",
+        "__xmlview<n>--__button56-inner",
+    ]
+    assert len(set(targets)) == 3
+
+
 def test_the_sheet_of_a_workbook_event_is_part_of_its_window() -> None:
     rows = [
         {"kind": "copyCell", "app": "Excel", "window_title": "data.xlsx", "element_id": "A2",

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from mining.actions import LabelFit, fit_spots, fit_templates, label_actions
+from mining.actions import LabelFit, fit_ids, fit_spots, fit_templates, label_actions
 from mining.config import MiningConfig
 from mining.engines.sources import MINING_COLUMNS, export_store, landing_sources
 from mining.pipeline import mine
@@ -55,9 +55,11 @@ def per_user(events: pl.DataFrame) -> list[pl.DataFrame]:
 def test_labels_fitted_on_every_user_equal_labelling_the_whole_log(events):
     config = MiningConfig()
     users = per_user(events)
-    templates = fit_templates(pl.concat([user_texts(u, config)[0] for u in users]), config)
-    points = pl.concat([user_points(u, config, templates)[0] for u in users])
-    fit = LabelFit(templates, fit_spots(points, config))
+    counts = [user_texts(u, config)[0] for u in users]
+    templates = fit_templates(pl.concat([texts for texts, _ in counts]), config)
+    ids = fit_ids(pl.concat([turns for _, turns in counts]))
+    points = pl.concat([user_points(u, config, templates, ids)[0] for u in users])
+    fit = LabelFit(templates, fit_spots(points, config), ids)
     apart = pl.concat([label_actions(u, config, fit) for u in users])
     assert apart.equals(label_actions(events, config))
     # a user alone would learn other templates: the global fit is what makes them equal
@@ -116,8 +118,10 @@ def _grouping(segments: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fit_of(events: pl.DataFrame, config: MiningConfig) -> LabelFit:
-    templates = fit_templates(user_texts(events, config)[0], config)
-    return LabelFit(templates, fit_spots(user_points(events, config, templates)[0], config))
+    texts, turns = user_texts(events, config)[0]
+    templates, ids = fit_templates(texts, config), fit_ids(turns)
+    points = user_points(events, config, templates, ids)[0]
+    return LabelFit(templates, fit_spots(points, config), ids)
 
 
 def test_ray_and_local_engines_write_identical_result_tables(events, ray_cluster, tmp_path):

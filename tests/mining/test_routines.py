@@ -137,3 +137,34 @@ def test_a_rare_branch_through_another_routines_page_stays_in_its_instance():
     branch = [found.event[i] for i, a in enumerate(stream) if a in ("click code", "type code")]
     assert len(branch) >= 20
     assert np.mean(np.array(branch) == registration) >= 0.8
+
+
+def test_fields_copied_in_any_order_are_cut_after_the_submit_not_at_a_field():
+    """Rows copied field by field into a web form, the fields in any order, then submit
+    and the confirmation page: no step opens every instance, so the cut must come after
+    the confirmation (where people pause), never between two fields of one filling."""
+    fields = [["copy name", "paste name"], ["copy amount", "paste amount"],
+              ["copy date", "paste date"], ["copy city", "paste city"]]  # fmt: skip
+    rng = random.Random(5)
+    stream: list[str] = []
+    gaps: list[float] = []
+    for _ in range(60):
+        order = rng.sample(fields, len(fields))
+        steps = [step for field in order for step in field] + ["click submit", "see confirmation"]
+        stream += steps
+        gaps += [6.0] + [1.0] * (len(steps) - 1)
+    codes, hard = encode(stream)
+    found = find_routines(codes, hard, np.cumsum(gaps), CONFIG)
+    names = sorted(set(stream))
+    (routine,) = set(found.community)
+    assert names[found.end[routine]] == "see confirmation"
+
+
+def test_a_recording_that_opens_with_a_glance_at_the_news_starts_at_the_routine():
+    """The first step of a recording is the best clue to a start, unless it is a rare
+    step (the news read before work and now and then between two forms)."""
+    stream = ["read news"]
+    for k in range(40):
+        stream += FORM + (["read news"] if k in (12, 27) else [])
+    _, starts = routines_of(stream)
+    assert list(starts.values()) == ["open form"]

@@ -17,6 +17,57 @@ from pathlib import Path
 from Xlib import display
 
 FIELDS = ("Customer", "Amount", "password")
+#: Words the form shows with ``--words``: the overhead benchmark reads them back from the
+#: stored screenshots by OCR, to check that the screenshot encoding keeps text legible.
+WORDS = [
+    "invoice",
+    "order",
+    "customer",
+    "amount",
+    "balance",
+    "shipping",
+    "address",
+    "payment",
+    "account",
+    "ledger",
+    "supplier",
+    "receipt",
+    "delivery",
+    "contract",
+    "approval",
+    "purchase",
+    "quantity",
+    "discount",
+    "refund",
+    "warehouse",
+    "schedule",
+    "summary",
+    "category",
+    "reference",
+    "statement",
+    "transfer",
+    "currency",
+    "department",
+    "manager",
+    "employee",
+    "expense",
+    "journal",
+    "quarter",
+    "revenue",
+    "report",
+    "pending",
+    "archive",
+    "service",
+    "product",
+    "vendor",
+    "billing",
+    "history",
+    "status",
+    "message",
+    "export",
+    "import",
+]
+WORDS_PER_LINE = 4
 
 
 def main() -> None:
@@ -25,6 +76,7 @@ def main() -> None:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--layout", required=True, type=Path)
     parser.add_argument("--geometry", default="360x220+40+40")
+    parser.add_argument("--words", action="store_true", help="also show the WORDS below")
     args = parser.parse_args()
 
     root = tk.Tk(className="FormApp")
@@ -47,6 +99,12 @@ def main() -> None:
 
     button = tk.Button(root, text="Save", command=save)
     button.grid(row=len(FIELDS), column=1, pady=8)
+    if args.words:
+        lines = [WORDS[i : i + WORDS_PER_LINE] for i in range(0, len(WORDS), WORDS_PER_LINE)]
+        text = "\n".join(" ".join(line) for line in lines)
+        tk.Label(root, text=text, justify="left").grid(
+            row=len(FIELDS) + 1, column=0, columnspan=2, padx=8, pady=8, sticky="w"
+        )
     root.bind("<Control-s>", lambda _event: save())
 
     def publish() -> None:

@@ -76,11 +76,11 @@ class FormApp:
         return [json.loads(line) for line in self.saved.read_text().splitlines()]
 
 
-def start_xvfb() -> tuple[subprocess.Popen, str]:
-    """A private Xvfb on a free display (``-displayfd``); returns it and ``":N"``."""
+def start_xvfb(size: str = "1280x800") -> tuple[subprocess.Popen, str]:
+    """A private Xvfb of ``size`` on a free display (``-displayfd``); returns it and ``":N"``."""
     read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
         pass_fds=(write_end,),
         stderr=subprocess.DEVNULL,
     )
@@ -102,12 +102,16 @@ def desktop() -> Iterator[Desktop]:
     xvfb.wait(timeout=10)
 
 
-def start_form(desktop: Desktop, folder: Path, name: str, title: str, geometry: str) -> FormApp:
-    """The Tk form app in a window of ``geometry`` (``WxH+X+Y``); returns once it is mapped."""
+def start_form(
+    desktop: Desktop, folder: Path, name: str, title: str, geometry: str, words: bool = False
+) -> FormApp:
+    """The Tk form app in a window of ``geometry`` (``WxH+X+Y``), showing `form_app.WORDS`
+    if ``words``; returns once it is mapped."""
     layout = folder / f"{name}.layout.json"
     process = subprocess.Popen(
         [sys.executable, str(FORM_APP), "--title", title, "--geometry", geometry,
-         "--out", str(folder / f"{name}.saved.jsonl"), "--layout", str(layout)],
+         "--out", str(folder / f"{name}.saved.jsonl"), "--layout", str(layout),
+         *(["--words"] if words else [])],
         env=desktop.env,
     )  # fmt: skip
     wait_for(layout.exists, what=f"the {name} form window")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -9,12 +10,13 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from itertools import pairwise
 
 import duckdb
 import mss
 import psutil
 import pytest
-from PIL import ImageColor
+from PIL import Image, ImageChops, ImageColor
 from Xlib import X, display
 
 from recorder.tray import COLOURS
@@ -426,6 +428,39 @@ def test_events_carry_the_window_geometry_and_the_click_inside_it(desktop, tmp_p
         else:
             assert "rel_x" not in attrs
     assert (events[1]["x"], events[1]["y"]) == form.at("Amount")
+
+
+def test_changed_rectangles_rebuild_the_window_as_it_is(desktop, tmp_path):
+    """After a window's first screenshot only what changed is stored; the store pastes it
+    back, so the last screenshot is the window as it is on the screen."""
+    form = start_form(desktop, tmp_path, "tiles", "Tiles - Form", "420x420+560+300", True)
+    try:
+        rec = start_recorder(desktop, tmp_path)  # the keyboard follows the pointer
+        for field, text in (("Customer", "Acme"), ("Amount", "42"), ("Customer", "7")):
+            desktop.click(*form.at(field))
+            desktop.type(text)
+        time.sleep(0.5)
+        desktop.click(*form.at("Save"), button=3)  # a screenshot of the screen as it stays
+        rec.stop()
+        with mss.MSS(display=desktop.display) as screen:
+            raw = screen.grab({"left": 560, "top": 300, "width": 420, "height": 420})
+        on_screen = Image.frombytes("RGB", raw.size, raw.rgb)
+    finally:
+        _focus_follows_pointer(desktop)
+        form.process.terminate()
+        form.process.wait(timeout=10)
+    with open_store(rec.db, read_only=True) as store:
+        rows = store.query("SELECT * FROM screenshots ORDER BY screenshot_id").to_dicts()
+        last = store.query("SELECT max(screenshot_id) FROM events").item()
+        fmt, data = store.screenshot(last)
+    assert rows[0]["base_id"] is None and len(rows) >= 3
+    assert all(r["base_id"] == prev["screenshot_id"] for prev, r in pairwise(rows))
+    assert all((r["width"], r["height"]) == (420, 420) for r in rows)
+    assert sum(r["size_bytes"] for r in rows[1:]) < rows[0]["size_bytes"]  # small rectangles
+    shown = Image.open(io.BytesIO(data)).convert("RGB")
+    assert fmt == "png" and shown.size == (420, 420)
+    off = ImageChops.difference(shown, on_screen).convert("L").point(lambda v: 255 * (v > 48))
+    assert off.histogram()[255] < 420 * 420 // 100  # WebP's loss only: no text out of place
 
 
 def test_the_tray_icon_shows_the_state(desktop, tmp_path):

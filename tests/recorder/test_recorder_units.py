@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import queue
 import threading
@@ -11,11 +12,19 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
-from PIL import Image, ImageColor, ImageDraw
+from PIL import Image, ImageChops, ImageColor, ImageDraw
 
 from recorder.backends.base import WindowInfo
 from recorder.backends.fake import FakeBackend
-from recorder.capture import as_int64, changed_cells, dhash, downscale, fingerprint
+from recorder.capture import (
+    CaptureWorker,
+    Shot,
+    as_int64,
+    changed_cells,
+    dhash,
+    downscale,
+    fingerprint,
+)
 from recorder.config import RecorderConfig
 from recorder.listeners import InputListeners
 from recorder.privacy import PLACEHOLDER_APP, PrivacyPolicy, pseudonymize, redact_pii
@@ -23,6 +32,7 @@ from recorder.reduce import Action, Reducer
 from recorder.session import Recorder
 from recorder.writer import Writer
 from storage.errors import ConfigError, DiskFullError
+from storage.models import Event
 from storage.store import Store, open_store, utcnow
 
 CRM = WindowInfo(1, "crm.exe", "Customers - CRM", wm_class="Crm")
@@ -443,3 +453,107 @@ def test_the_tray_reads_the_published_state_and_toggles_the_pause_flag(tmp_path)
     toggle(tmp_path)
     assert not control.is_paused(tmp_path)
     assert icon_image("paused").getpixel((32, 32))[:3] == ImageColor.getrgb(COLOURS["paused"])
+
+
+class _Screens:
+    """Stands in for mss: each grab returns the next scripted screen (an RGB image)."""
+
+    def __init__(self, screens: list[Image.Image]) -> None:
+        self.screens = iter(screens)
+        width, height = screens[0].size
+        self.monitors = [{"left": 0, "top": 0, "width": width, "height": height}]
+
+    def grab(self, region: dict) -> SimpleNamespace:
+        screen = next(self.screens).crop(
+            (region["left"], region["top"], region["left"] + region["width"],
+             region["top"] + region["height"])
+        )  # fmt: skip
+        bgrx = Image.merge("RGBX", (*screen.split()[::-1], Image.new("L", screen.size)))
+        return SimpleNamespace(raw=bytearray(bgrx.tobytes()), width=screen.width,
+                               height=screen.height, size=screen.size)  # fmt: skip
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _form_screens() -> list[Image.Image]:
+    """A 2560x1440 form filled in step by step: a field typed into, the same screen again,
+    a caret, another field, a new window covering the screen."""
+    form = Image.new("RGB", (2560, 1440), (230, 230, 230))
+    draw = ImageDraw.Draw(form)
+    for top in (200, 300):
+        draw.rectangle((600, top, 1400, top + 40), fill="white", outline="black")
+    typed = form.copy()
+    ImageDraw.Draw(typed).text((610, 210), "Acme Corporation", fill="black", font_size=28)
+    caret = typed.copy()
+    ImageDraw.Draw(caret).line((612, 308, 612, 318), fill="black")
+    second = typed.copy()
+    ImageDraw.Draw(second).text((610, 310), "1250.50", fill="black", font_size=28)
+    other = Image.new("RGB", (2560, 1440), (20, 40, 90))
+    ImageDraw.Draw(other).text((100, 100), "Invoices", fill="white", font_size=60)
+    return [form, typed, typed, caret, second, other]
+
+
+def test_capture_stores_what_changed_and_the_store_rebuilds_full_frames(
+    db_path, tmp_path, monkeypatch
+):
+    screens = _form_screens()
+    monkeypatch.setattr("recorder.capture._open_grabber", lambda: _Screens(screens))
+    config = RecorderConfig(
+        state_dir=str(tmp_path / "state"), screenshot_max_width=1280, screenshot_quality=90
+    )
+    writer = Writer(db_path, config, tmp_path / "state", lambda: {}, lambda: 0)
+    capture = CaptureWorker(config, writer.put, "run")
+    writer.start()
+    capture.start()
+    capture.forward(("session", _session()))
+    for _ in screens:
+        event = Event("s1", "u_1", utcnow(), "click")
+        capture.submit(event, True, WindowInfo(1, "crm.exe", "CRM", x=0, y=0, width=2560,
+                                               height=1440))  # fmt: skip
+    capture.stop()
+    writer.stop()
+    assert capture.errors == 0
+    with open_store(db_path, read_only=True) as store:
+        events = store.query("SELECT screenshot_id FROM events ORDER BY event_id")
+        ids = events["screenshot_id"].to_list()
+        rows = store.query("SELECT * FROM screenshots ORDER BY screenshot_id").to_dicts()
+        shown = [Image.open(io.BytesIO(store.screenshot(i)[1])).convert("RGB") for i in ids]
+    # form, typed, (same: reused), (a caret: reused), second field, another window
+    assert ids[1] == ids[2] == ids[3] and len(set(ids)) == 4
+    assert [r["base_id"] for r in rows] == [None, rows[0]["screenshot_id"],
+                                            rows[1]["screenshot_id"], None]  # fmt: skip
+    typed_tile = Image.open(io.BytesIO(rows[1]["image"]))
+    assert typed_tile.width < 300 and typed_tile.height < 30  # only the text, downscaled
+    assert 300 <= rows[1]["tile_x"] < 310 and 105 <= rows[1]["tile_y"] < 115  # (610, 210) halved
+    assert all((r["width"], r["height"]) == (1280, 720) for r in rows)
+    for image, screen in zip(shown, [screens[i] for i in (0, 1, 1, 1, 4, 5)], strict=True):
+        expected = downscale(screen, 1280)
+        difference = ImageChops.difference(image, expected).convert("L")
+        assert image.size == (1280, 720)
+        assert difference.getextrema()[1] < 32  # WebP's loss (about 10), not a misplaced text
+
+
+def test_a_change_whose_base_never_reached_the_database_is_left_out(db_path, tmp_path):
+    def shot(key: str, base: str | None) -> tuple:
+        return ("shot", Shot(key, "s1", utcnow(), 4, 4, 0, b"img", "png", base,
+                             0 if base else None, 0 if base else None))  # fmt: skip
+
+    writer = _run_writer(
+        db_path,
+        tmp_path,
+        [
+            ("session", _session()),
+            shot("k1", None),
+            shot("k2", "k1"),  # on k1, in the same batch
+            shot("k4", "k3"),  # k3 was lost: nothing to paste k4 onto
+            shot("k5", "k4"),
+            *[("event", _event_row(i), key) for i, key in enumerate(["k1", "k2", "k4", "k5"])],
+        ],
+    )
+    with open_store(db_path, read_only=True) as store:
+        shots = store.query("SELECT screenshot_id, base_id FROM screenshots ORDER BY 1").rows()
+        events = store.query("SELECT screenshot_id FROM events ORDER BY x")["screenshot_id"]
+    assert shots == [(1, None), (2, 1)]
+    assert events.to_list() == [1, 2, None, None]
+    assert writer.counts["screenshots_written"] == 2

@@ -1,0 +1,188 @@
+"""Resumable, content-addressed uploads: the collector's side of the protocol.
+
+A client names an upload by the SHA-256 of its bytes and sends it in chunks, each saying
+at which offset it starts and how long the whole upload is. The collector appends each
+chunk to ``partial/<sha256>`` (flushed to disk), so after a dropped connection or a
+restart the client asks `Uploads.state` for the offset and sends the rest. When the last
+byte arrives the collector checks the hash and the Parquet (`batches.read_batch`), then
+either keeps a sidecar in ``received/`` until its events come, or lands an events upload
+with its sidecars and records it in the ledger. An upload already landed is answered
+"landed" and changes nothing: shipping the same file twice lands it once.
+
+A refused upload (bad hash, not Parquet, a user the device may not ship) leaves nothing
+behind: its partial file is removed and the landing area is untouched.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from storage.collector.batches import land_events, read_batch, users_of
+from storage.collector.errors import (
+    BadUploadError,
+    ForbiddenError,
+    InvalidBatchError,
+    OffsetMismatchError,
+    TooLargeError,
+)
+from storage.collector.layout import KINDS, check_sha256, partial_path, received_path
+from storage.collector.ledger import Device, Ledger
+from storage.errors import DiskFullError
+
+SIDECAR_KINDS = ("sessions", "screenshots")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_upload_bytes: int
+    max_chunk_bytes: int
+    max_rows: int
+    max_unpacked_bytes: int
+
+
+class Uploads:
+    """Uploads into one data folder. Thread-safe: chunks of one upload are serialised."""
+
+    def __init__(self, root: Path, limits: Limits) -> None:
+        self.root = root
+        self.limits = limits
+        self.ledger = Ledger(root)
+        self._locks = [threading.Lock() for _ in range(64)]
+
+    def state(self, sha256: str, kind: str) -> dict:
+        """``{"state": "landed" | "partial" | "absent", "offset": bytes held}``."""
+        _check_kind(kind)
+        if self._is_landed(check_sha256(sha256), kind):
+            return {"state": "landed", "offset": None}
+        offset = _size(partial_path(self.root, sha256))
+        return {"state": "partial" if offset else "absent", "offset": offset}
+
+    def receive(
+        self,
+        device: Device,
+        sha256: str,
+        kind: str,
+        offset: int,
+        length: int,
+        chunk: bytes,
+        refs: dict[str, str] | None = None,
+    ) -> dict:
+        """Take one chunk; land the upload when it is complete. Returns the new state."""
+        _check_kind(kind)
+        check_sha256(sha256)
+        if length > self.limits.max_upload_bytes:
+            raise TooLargeError(
+                f"the upload is {length:,} bytes; the collector takes at most "
+                f"{self.limits.max_upload_bytes:,}"
+            )
+        if offset < 0 or length < 0 or offset + len(chunk) > length:
+            raise BadUploadError("the chunk does not fit in the upload's length")
+        with self._locks[int(sha256[:4], 16) % len(self._locks)]:
+            if self._is_landed(sha256, kind):
+                return {"state": "landed", "offset": None}
+            partial = partial_path(self.root, sha256)
+            held = _size(partial)
+            if offset != held:
+                raise OffsetMismatchError(held)
+            _append(partial, chunk)
+            if held + len(chunk) < length:
+                return {"state": "partial", "offset": held + len(chunk)}
+            return self._complete(device, sha256, kind, partial, refs or {})
+
+    def _complete(
+        self, device: Device, sha256: str, kind: str, partial: Path, refs: dict[str, str]
+    ) -> dict:
+        try:
+            _check_hash(partial, sha256)
+            if kind in SIDECAR_KINDS:
+                self._read(partial, kind)
+                target = received_path(self.root, sha256, kind)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(partial, target)
+                return {"state": "landed", "offset": None}
+            return self._land(device, sha256, partial, refs)
+        except (InvalidBatchError, ForbiddenError):
+            partial.unlink(missing_ok=True)
+            raise
+
+    def _land(self, device: Device, sha256: str, partial: Path, refs: dict[str, str]) -> dict:
+        events = self._read(partial, "events")
+        sidecars = {kind: self._sidecar(refs.get(kind), kind) for kind in SIDECAR_KINDS}
+        users = users_of(events) | (
+            users_of(sidecars["sessions"]) if sidecars["sessions"] is not None else set()
+        )
+        if device.users and not users <= set(device.users):
+            raise ForbiddenError(
+                f"device {device.name} may ship only its own users; this upload holds others",
+                "give the device its own token (`taskmine collect token add NAME`)",
+            )
+        files = land_events(self.root, sha256, events, **sidecars)
+        self.ledger.record_landing(sha256, device.name, _size(partial), events.height, files)
+        if not device.users:
+            self.ledger.bind_users(device.name, users)
+        partial.unlink()
+        for kind in SIDECAR_KINDS:
+            if refs.get(kind):
+                received_path(self.root, refs[kind], kind).unlink(missing_ok=True)
+        return {"state": "landed", "offset": None, "events": events.height, "files": files}
+
+    def _sidecar(self, sha256: str | None, kind: str) -> pl.DataFrame | None:
+        if not sha256:
+            return None
+        path = received_path(self.root, check_sha256(sha256), kind)
+        if not path.exists():
+            raise BadUploadError(f"the {kind} upload {sha256[:12]}… has not arrived; send it first")
+        return self._read(path, kind)
+
+    def _read(self, path: Path, kind: str) -> pl.DataFrame:
+        return read_batch(path, kind, self.limits.max_rows, self.limits.max_unpacked_bytes)
+
+    def _is_landed(self, sha256: str, kind: str) -> bool:
+        if kind in SIDECAR_KINDS:
+            return received_path(self.root, sha256, kind).exists()
+        return self.ledger.is_landed(sha256)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise BadUploadError(f"kind must be one of {', '.join(KINDS)}")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _append(path: Path, chunk: bytes) -> None:
+    """Append and flush to disk. On a full disk a prefix of the chunk may stay: those are
+    still the right bytes at the right offset, so the client resumes after them."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab") as out:
+            out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(f"the disk holding {path.parent} is full") from exc
+        raise
+
+
+def _check_hash(path: Path, sha256: str) -> None:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    if digest.hexdigest() != sha256:
+        raise InvalidBatchError(
+            "the bytes received do not have the SHA-256 the upload is named by; send it again"
+        )
