@@ -35,18 +35,74 @@ _FILE_NAME = r"\.[A-Za-z][A-Za-z0-9]{1,4}$"
 _TITLE_PARTS = r"\s+[-|·–—]\s+|:\s+"
 
 
-def context_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """``i, segment``: the context instance each event belongs to (null: none)."""
+def context_segments(
+    frame: pl.DataFrame, config: MiningConfig, shares: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``i, segment``: the context instance each event belongs to (null: none).
+
+    ``shares`` (`fit_window_shares`) says how much of each window template's use falls
+    inside context spans over a larger log than ``frame`` (one user's events, when
+    `mining.stages` segments one user at a time); by default ``frame``'s own.
+    """
+    spans = _spans(frame, config)
+    if spans is None:
+        return frame.select("i", segment=pl.lit(None, pl.Int64))
+    events, keyed, seeds = spans
+    if shares is None:
+        shares = fit_window_shares(_window_counts(events))
+    return _trim_foreign(events, keyed, seeds, shares, config)
+
+
+def count_window_shares(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
+    """``template, inside, events``: per window template, how many events fall inside
+    context spans, of how many (the input of `fit_window_shares`; counts of two parts
+    of a log add up)."""
+    spans = _spans(frame, config)
+    if spans is None:
+        return pl.DataFrame(schema=_WINDOW_COUNTS)
+    return _window_counts(spans[0])
+
+
+_WINDOW_COUNTS = {"template": pl.String, "inside": pl.UInt32, "events": pl.UInt32}
+
+
+def fit_window_shares(counts: pl.DataFrame) -> pl.DataFrame:
+    """``template, inside``: the share of each window template's events inside context
+    spans, from the counts of one or more parts of a log."""
+    return (
+        counts.group_by("template")
+        .agg(pl.col("inside").sum() / pl.col("events").sum())
+        .sort("template")
+    )
+
+
+def _window_counts(events: pl.DataFrame) -> pl.DataFrame:
+    return (
+        events.group_by("template")
+        .agg(inside=pl.col("active").is_not_null().sum(), events=pl.len())
+        .cast(_WINDOW_COUNTS)
+    )
+
+
+def _spans(
+    frame: pl.DataFrame, config: MiningConfig
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
+    """The linked events and context seeds of ``frame``, and each event's window
+    template and the span it falls in (``active``); None without any context."""
     keyed = _linked_events(frame, config)
     seeds = _seed_contexts(frame, keyed, config)
     if seeds.height == 0:
-        return frame.select("i", segment=pl.lit(None, pl.Int64))
+        return None
     keyed, seeds = _absorb_fragments(frame, keyed, seeds)
     active = _innermost_open(frame, seeds)
     owner = active.join(
         keyed.join(seeds.select("comp"), on="comp"), on="i", how="left"
     ).with_columns(comp=pl.coalesce("comp", "active"))
-    return _trim_foreign(frame, owner, keyed, seeds, config)
+    template = pl.concat_str(pl.col("app").fill_null(""), pl.col("title_template"), separator="|")
+    events = frame.select(
+        "i", "window_title", template=template, activation=ACTIVATION.fill_null(False)
+    ).join(owner, on="i", how="left", maintain_order="left")
+    return events, keyed, seeds
 
 
 def _linked_events(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
@@ -241,10 +297,10 @@ def _innermost_open(frame: pl.DataFrame, seeds: pl.DataFrame) -> pl.DataFrame:
 
 
 def _trim_foreign(
-    frame: pl.DataFrame,
-    owner: pl.DataFrame,
+    events: pl.DataFrame,
     keyed: pl.DataFrame,
     seeds: pl.DataFrame,
+    shares: pl.DataFrame,
     config: MiningConfig,
 ) -> pl.DataFrame:
     """Keep, inside each span, the events in windows the instance plausibly uses.
@@ -255,12 +311,6 @@ def _trim_foreign(
     event follows the event after it, whose window it brings forward. The instance then
     grows over its edges (`_extend`).
     """
-    template = pl.concat_str(pl.col("app").fill_null(""), pl.col("title_template"), separator="|")
-    activation = ACTIVATION.fill_null(False)
-    events = frame.select("i", "window_title", template=template, activation=activation).join(
-        owner, on="i", how="left", maintain_order="left"
-    )
-    share = events.group_by("template").agg(inside=pl.col("active").is_not_null().mean())
     own_titles = (
         keyed.join(seeds.select("comp"), on="comp")
         .join(events.select("i", "window_title"), on="i")
@@ -269,7 +319,7 @@ def _trim_foreign(
     )
     linked = keyed.join(seeds.select("comp"), on="comp").select("i", linked=pl.lit(True))
     events = (
-        events.join(share, on="template", how="left", maintain_order="left")
+        events.join(shares, on="template", how="left", maintain_order="left")
         .join(own_titles, on=["comp", "window_title"], how="left", maintain_order="left")
         .join(linked, on="i", how="left", maintain_order="left")
         .with_columns(

@@ -29,6 +29,7 @@ from mining import stages
 from mining.actions import LabelFit, fit_ids, fit_spots, fit_templates
 from mining.cluster import cluster_variants, coarse_codes
 from mining.config import MiningConfig
+from mining.context import fit_window_shares
 from mining.engines import Engine, open_engine
 from mining.engines.local import LocalEngine
 from mining.engines.sources import (
@@ -165,15 +166,16 @@ def run_stages(
         for a, c, end in zip(actions, codes, ends, strict=True)
     ]
     report(3, STAGES)
-    stray_counts, kept = engine.map(stages.user_structure, per_user, on, keep=1)
+    counts, kept = engine.map(stages.user_structure, per_user, on, keep=1)
     del per_user, codes
-    strays = find_strays(stray_counts, config)
+    strays = find_strays([strays for strays, _ in counts], config)
+    shares = fit_window_shares(pl.concat([windows for _, windows in counts]))
     labels, coarse = coarse_codes(vocabulary)
     report(4, STAGES)
     found, kept = engine.map(
         stages.user_instances,
         [(a, k[0]) for a, k in zip(actions, kept, strict=True)],
-        {**on, "strays": strays, "vocabulary": vocabulary, "coarse": coarse},
+        {**on, "strays": strays, "shares": shares, "vocabulary": vocabulary, "coarse": coarse},
         keep=1,
     )
     del actions  # (Ray frees what no handle refers to)

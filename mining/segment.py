@@ -31,7 +31,10 @@ OUTPUT_SCHEMA = {
 
 
 def segment_stream(
-    actions: pl.DataFrame, config: MiningConfig, structure: pl.DataFrame | None = None
+    actions: pl.DataFrame,
+    config: MiningConfig,
+    structure: pl.DataFrame | None = None,
+    shares: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per event in a task instance: ``event_id, user_id, instance_id, position,
     routine`` (the structural routine, `mining.routines`; null where context segmented).
@@ -39,8 +42,9 @@ def segment_stream(
     ``actions`` is the output of `label_actions`, ordered by user, time and event id.
     Instance ids are unique across users and numbered in order of (user, first event);
     events in no instance (noise, idle) are absent. ``structure`` is
-    `structural_segments` of these actions when a larger log's routines made it
-    (`mining.stages` segments one user at a time).
+    `structural_segments` of these actions when a larger log's routines made it, and
+    ``shares`` the window shares of that log's context spans (`mining.stages` segments
+    one user at a time).
 
     Example::
 
@@ -52,7 +56,7 @@ def segment_stream(
     if structure is None:
         structure = structural_segments(frame, config)
     structure = structure.with_columns(user_id=frame["user_id"])
-    context = context_segments(frame, config).with_columns(user_id=frame["user_id"])
+    context = context_segments(frame, config, shares).with_columns(user_id=frame["user_id"])
     by_context = _context_users(structure, context, config)
     in_context = pl.col("user_id").is_in(by_context.implode())
     offset = int(context["segment"].max() or 0) + 1  # keep the two kinds of ids apart

@@ -13,6 +13,7 @@ generated ids           turns of generated numbers (`count_turns`)  `fit_ids`
 click spots             distinct unnamed click positions            `fit_spots`
 routines                the user's int-coded action stream          `find_routines`
 strays                  counts per routine, window and action       `find_strays`
+context window shares   events per window template inside spans     `fit_window_shares`
 clustering              distinct variants, instances' variant       `cluster_variants`
 ======================  ==========================================  ==================
 
@@ -24,11 +25,9 @@ except the coded stream routine discovery needs (a few bytes per event, and
 `find_routines` works on every event at once); a candidate's alignment holds all its
 events.
 
-Context segmentation (`mining.context`) runs on each user's events alone: the share of a
-window template's events inside context spans is the user's (over the whole log before),
-and no span reaches into the next user's events. On the simulator (3 users x 3 days)
-that moves 6 of 9,921 events; the other logs of `bench/mining_generalization` give
-identical tables.
+Context segmentation (`mining.context`) finds each user's spans alone (no span reaches
+into the next user's events, as one could in the whole log); how much of a window
+template's use falls inside spans is fitted over every user.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from mining.actions import LabelFit, count_texts, count_turns, label_actions, sp
 from mining.align import align_cluster, project_on_steps
 from mining.cluster import count_variants
 from mining.config import MiningConfig
+from mining.context import count_window_shares
 from mining.discover import discover_model
 from mining.routines import Routines
 from mining.score import confidence_of
@@ -129,12 +129,15 @@ def log_codes(streams: list[Stream]) -> tuple[pl.Series, list[np.ndarray]]:
 
 def user_structure(
     actions: pl.DataFrame, codes: np.ndarray, routines: Routines, config: MiningConfig
-) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+) -> tuple[tuple[pl.DataFrame, pl.DataFrame], pl.DataFrame]:
     """A user's structural segments before strays (`routine_segments`), given the log's
-    routines with ``routines.event`` cut to this user; return the stray counts."""
-    segments = routine_segments(_framed(actions), codes, routines, config)
+    routines with ``routines.event`` cut to this user; return the stray counts
+    (`find_strays` adds them up) and the window counts of the user's context spans
+    (`fit_window_shares` adds them up)."""
+    framed = _framed(actions)
+    segments = routine_segments(framed, codes, routines, config)
     kept = segments.select("i", "routine", "id", "code")
-    return count_strays(segments), kept
+    return (count_strays(segments), count_window_shares(framed, config)), kept
 
 
 def user_instances(
@@ -142,6 +145,7 @@ def user_instances(
     segments: pl.DataFrame,
     config: MiningConfig,
     strays: pl.DataFrame,
+    shares: pl.DataFrame,
     vocabulary: pl.Series,
     coarse: np.ndarray,
 ) -> tuple[tuple[int, tuple[pl.DataFrame, pl.DataFrame]], pl.DataFrame]:
@@ -150,7 +154,7 @@ def user_instances(
     ``vocabulary`` and ``coarse`` codes), all clustering needs of them."""
     structure = finish_segments(segments, strays, config)
     located = (
-        segment_stream(actions, config, structure)
+        segment_stream(actions, config, structure, shares)
         .select("event_id", "instance_id", "position", "routine")
         .join(actions, on="event_id", how="left")
     )

@@ -13,10 +13,13 @@ import pytest
 from mining.actions import LabelFit, fit_ids, fit_spots, fit_templates, label_actions
 from mining.config import MiningConfig
 from mining.engines.sources import MINING_COLUMNS, export_store, landing_sources
-from mining.pipeline import mine
+from mining.pipeline import mine, mine_events
+from mining.segment import segment_stream
 from mining.stages import log_codes, user_actions, user_points, user_structure, user_texts
 from mining.structure import action_windows, find_strays, finish_segments, structural_segments
 from sample_logs import simulate, write_simulation
+from sample_logs.families import multi_routine_log, write_uilog
+from storage.importers import import_logs
 from storage.landing import write_landing
 from storage.store import RESULT_TABLES, open_store
 from taskmine.cli import main
@@ -90,7 +93,7 @@ def test_structure_with_routines_and_strays_of_every_user_equals_the_whole_log(e
         user_structure(u, c, user_routines(routines, b), config)
         for u, c, b in zip(users, codes, bounds, strict=True)
     ]
-    strays = find_strays([counts for counts, _ in parts], config)
+    strays = find_strays([counts for (counts, _), _ in parts], config)
     assert strays["stray"].any()  # the simulator's noise makes some; else this proves little
     apart = [finish_segments(kept, strays, config) for _, kept in parts]
     framed = (
@@ -219,3 +222,23 @@ def test_a_store_exported_for_ray_reads_back_as_its_events(events, tmp_path):
         sources = export_store(store, tmp_path / "export")
         expected = store.read_events(MINING_COLUMNS)
     assert pl.concat([s.read() for s in sources]).equals(expected)
+
+
+def test_segmenting_one_user_at_a_time_gives_the_whole_logs_instances(tmp_path):
+    """Two people's generated UI log: context spans are found per user, but how much of
+    a window's use lies inside them is fitted over both, as in the whole log (per user,
+    one of them was cut by context instead of structure here)."""
+    log_path, _ = write_uilog(multi_routine_log(10), tmp_path)
+    with open_store(tmp_path / "log.duckdb") as store:
+        import_logs(store, [log_path])
+        events = store.read_events(MINING_COLUMNS)
+    assert events["user_id"].n_unique() == 2
+    config = MiningConfig()
+    staged = mine_events(events, config)["instance_events"]
+    whole = segment_stream(label_actions(events, config), config)
+
+    def groups(frame: pl.DataFrame) -> set[tuple[int, ...]]:
+        ids = frame.group_by("instance_id").agg(pl.col("event_id").sort())["event_id"]
+        return {tuple(e) for e in ids.to_list()}
+
+    assert groups(staged) == groups(whole)
