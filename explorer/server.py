@@ -10,7 +10,6 @@ it), so it stays out of the browser's history and of links copied from the addre
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import threading
 from pathlib import Path
@@ -25,20 +24,12 @@ from explorer.config import ExplorerConfig
 from explorer.context import current
 from explorer.errors import InsecureBindError
 from storage.errors import TaskmineError
+from storage.network import is_loopback
 
 TOKEN_COOKIE = "taskmine_token"
 #: Shortest token or password a non-loopback bind accepts.
 MIN_SECRET_LENGTH = 16
 IMAGE_TYPES = {"webp": "image/webp", "png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg"}
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_bind(host: str, config: ExplorerConfig) -> None:

@@ -22,8 +22,8 @@ import requests
 
 from recorder.errors import ShipError
 from recorder.ship import acknowledged_marker, is_acknowledged
-from storage.collector.config import is_loopback
 from storage.importers.parquet import is_sidecar, sidecar_path
+from storage.network import is_loopback
 
 SIDECAR_KINDS = ("sessions", "screenshots")
 #: Called after each chunk the collector took: (file, kind, offset reached, length).

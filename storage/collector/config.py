@@ -3,11 +3,11 @@ and the rule that keeps it off the network unless it is protected."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from storage.collector.errors import InsecureBindError
 from storage.collector.uploads import Limits
+from storage.network import is_loopback
 from storage.settings import setting
 
 MIB = 1 << 20
@@ -29,15 +29,6 @@ class CollectorConfig:
             max_rows=self.max_rows,
             max_unpacked_bytes=int(self.max_unpacked_mb * MIB),
         )
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_bind(host: str, tls: bool, active_devices: int) -> None:

@@ -4,8 +4,6 @@ safely."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import polars as pl
 import pytest
@@ -23,14 +21,7 @@ from storage.importers import import_logs
 from storage.landing import write_landing
 from storage.store import RESULT_TABLES, open_store
 from taskmine.cli import main
-
-ORDER = {
-    "instances": ["instance_id"],
-    "instance_events": ["instance_id", "position"],
-    "processes": ["process_id"],
-    "process_steps": ["process_id", "step_no"],
-    "variants": ["process_id", "variant_id"],
-}
+from tests.mining.results import results
 
 
 @pytest.fixture(scope="module")
@@ -135,16 +126,10 @@ def test_ray_and_local_engines_write_identical_result_tables(events, ray_cluster
         mine(store, MiningConfig())
         write_landing(store.read_events(), data)  # the ids the store gave the events
     assert main(["-q", "mine", "--engine", "ray", "--data", str(data), "--db", str(ray_db)]) == 0
-    local, on_ray = _results(local_db), _results(ray_db)
+    local, on_ray = results(local_db), results(ray_db)
     assert local["processes"].height >= 3
     for table in RESULT_TABLES:
         assert local[table].equals(on_ray[table]), table
-
-
-def _results(path: Path) -> dict[str, pl.DataFrame]:
-    with open_store(path, read_only=True) as store:
-        run = store.latest_run_id()
-        return {t: store.read_results(t, run).drop("run_id").sort(ORDER[t]) for t in RESULT_TABLES}
 
 
 def test_hostile_user_ids_stay_inside_the_landing_area(tmp_path):

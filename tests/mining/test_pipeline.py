@@ -15,14 +15,7 @@ from mining.pipeline import mine
 from sample_logs import simulate, write_simulation
 from storage.store import RESULT_TABLES, open_store
 from taskmine.cli import main
-
-ORDER = {
-    "instances": ["instance_id"],
-    "instance_events": ["instance_id", "position"],
-    "processes": ["process_id"],
-    "process_steps": ["process_id", "step_no"],
-    "variants": ["process_id", "variant_id"],
-}
+from tests.mining.results import results
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +28,6 @@ def mined(tmp_path_factory) -> tuple[Path, pl.DataFrame]:
         mine(store, MiningConfig())
     assert main(["-q", "mine", "--db", str(path)]) == 0
     return path, sim.routines
-
-
-def results(path: Path, run_id: int) -> dict[str, pl.DataFrame]:
-    with open_store(path, read_only=True) as store:
-        return {
-            t: store.read_results(t, run_id).drop("run_id").sort(ORDER[t]) for t in RESULT_TABLES
-        }
 
 
 def test_every_frequent_routine_is_found_as_a_candidate(mined):
