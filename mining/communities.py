@@ -56,6 +56,16 @@ def anchor_actions(codes: np.ndarray, community: np.ndarray) -> dict[int, int]:
     return dict(zip(modes["c"].to_list(), modes["action"].to_list(), strict=True))
 
 
+def anchor_counts(codes: np.ndarray, community: np.ndarray) -> np.ndarray:
+    """How often each community's anchor (`anchor_actions`) occurs, by community id: about
+    the number of its instances."""
+    counts = np.bincount(codes, minlength=len(community))
+    anchor = np.zeros(len(community), dtype=np.int64)
+    for c, a in anchor_actions(codes, community).items():
+        anchor[c] = counts[a]
+    return anchor
+
+
 def lockstep(
     codes: np.ndarray, hard: np.ndarray, community: np.ndarray, share: float
 ) -> np.ndarray:

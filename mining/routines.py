@@ -33,6 +33,7 @@ import polars as pl
 
 from mining.communities import (
     anchor_actions,
+    anchor_counts,
     event_routines,
     lockstep,
     louvain,
@@ -144,9 +145,7 @@ def _enclosed(
     length = np.diff(np.append(runs, len(codes)))
     routine = event[runs]
     counts = np.bincount(codes, minlength=len(community))
-    anchor = np.zeros(len(community), dtype=np.int64)
-    for c, a in anchor_actions(codes, community).items():
-        anchor[c] = counts[a]
+    anchor = anchor_counts(codes, community)
     rare = np.add.reduceat((counts[codes] < 0.5 * anchor[event]).astype(np.int64), runs)
     resumed = np.zeros(len(runs), dtype=bool)  # its routine goes on after one interruption
     resumed[:-2] = (routine[2:] == routine[:-2]) & ~at_start[runs[2:]]
@@ -306,9 +305,7 @@ def _phases(
     candidate = (counts >= 2) & (counts >= 1.5 * stretches)
     runs = run_starts(event, hard)
     opens = np.bincount(codes[runs[~hard[runs]]], minlength=n_actions)
-    anchor = np.zeros(n_actions)
-    for c, a in anchor_actions(codes, community).items():
-        anchor[c] = counts[a]
+    anchor = anchor_counts(codes, community)
     # a recording may open with a glance at the news: what is first after a cut tells a
     # start only when it is no rare step of its community
     frequent = counts >= START_SHARE * anchor[community]
