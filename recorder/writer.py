@@ -157,40 +157,45 @@ class Writer(threading.Thread):
         """The batch in one transaction: its events never point at screenshots that a
         crash kept out, and one commit a second costs less than three."""
         assert self.store is not None
-        shots = 0
+        written: dict[str, int] = {}
         with self.store.transaction():
             if batch.sessions:
                 self.store.append_rows("sessions", batch.sessions)
             if batch.shots:
-                shots = self._write_shots(batch.shots)
+                written = self._write_shots(batch.shots)
             if batch.events:
+                ids = {**self._shot_ids, **written}
                 rows = [
-                    {**row, "screenshot_id": self._shot_ids.get(key) if key else None}
+                    {**row, "screenshot_id": ids.get(key) if key else None}
                     for row, key in batch.events
                 ]
                 self.store.append_rows("events", rows)
+        # known only once committed: a rolled-back batch's ids are handed out again
+        self._shot_ids.update(written)
+        while len(self._shot_ids) > KEYS_KEPT:
+            del self._shot_ids[next(iter(self._shot_ids))]
         self.counts["events_written"] += len(batch.events)
-        self.counts["screenshots_written"] += shots
+        self.counts["screenshots_written"] += len(written)
 
-    def _write_shots(self, shots: list[Shot]) -> int:
+    def _write_shots(self, shots: list[Shot]) -> dict[str, int]:
         """Insert the shots, a changed rectangle pointing at its base's id (the base is
         often in the same batch: the ids are numbered here, in one INSERT). One whose base
         never reached the database (lost with a batch nothing could store) is left out, as
         are the changes on top of it until the next full frame: pasted onto nothing they
-        would show a wrong screen. Returns how many were written."""
+        would show a wrong screen. Returns the key → id of each shot written."""
         assert self.store is not None
         rows = []
+        written: dict[str, int] = {}
         next_id = self.store.next_id("screenshots")
         for shot in shots:
-            base_id = self._shot_ids.get(shot.base_key) if shot.base_key else None
-            if shot.base_key and base_id is None:
+            base_key = shot.base_key
+            base_id = written.get(base_key, self._shot_ids.get(base_key)) if base_key else None
+            if base_key and base_id is None:
                 continue
-            self._shot_ids[shot.key] = next_id + len(rows)
+            written[shot.key] = next_id + len(rows)
             rows.append({**shot.as_row(base_id), "screenshot_id": next_id + len(rows)})
         self.store.append_rows("screenshots", rows)
-        while len(self._shot_ids) > KEYS_KEPT:
-            del self._shot_ids[next(iter(self._shot_ids))]
-        return len(rows)
+        return written
 
     # -- the database being away ---------------------------------------------------
 

@@ -30,6 +30,7 @@ from recorder.listeners import InputListeners
 from recorder.privacy import PLACEHOLDER_APP, PrivacyPolicy, pseudonymize, redact_pii
 from recorder.reduce import Action, Reducer
 from recorder.session import Recorder
+from recorder.spool import Batch
 from recorder.writer import Writer
 from storage.errors import ConfigError, DiskFullError
 from storage.models import Event
@@ -557,3 +558,34 @@ def test_a_change_whose_base_never_reached_the_database_is_left_out(db_path, tmp
     assert shots == [(1, None), (2, 1)]
     assert events.to_list() == [1, 2, None, None]
     assert writer.counts["screenshots_written"] == 2
+
+
+def test_screenshots_of_a_batch_that_rolled_back_are_no_base_later(db_path, tmp_path):
+    """A batch whose events fail to insert rolls its screenshots back too; their ids are
+    handed out again, so a later change must not take them for its base."""
+    writer = Writer(db_path, RecorderConfig(state_dir=str(tmp_path / "state")),
+                    tmp_path / "state", lambda: {}, lambda: 0)  # fmt: skip
+    writer._open()
+    assert writer.store is not None
+    writer._write(Batch(sessions=[_session()]))
+    full = Shot("k1", "s1", utcnow(), 4, 4, 0, b"img", "png", None, None, None)
+    failing = Batch(shots=[full], events=[(_event_row(0), "k1")])
+    insert = writer.store.append_rows
+
+    def events_fail(table, rows):
+        if table == "events":
+            raise OSError("No space left on device")
+        return insert(table, rows)
+
+    writer.store.append_rows = events_fail
+    with pytest.raises(OSError):
+        writer._write(failing)
+    writer.store.append_rows = insert
+    change = Shot("k2", "s1", utcnow(), 4, 4, 0, b"img", "png", "k1", 0, 0)
+    other = Shot("k3", "s1", utcnow(), 4, 4, 0, b"img", "png", None, None, None)
+    writer._write(Batch(shots=[other, change], events=[(_event_row(1), "k2")]))
+    shots = writer.store.query("SELECT screenshot_id, base_id FROM screenshots").rows()
+    events = writer.store.query("SELECT screenshot_id FROM events")["screenshot_id"]
+    writer.store.close()
+    assert shots == [(1, None)]  # k3 took the id k1 had: k2 is left out, not pasted on k3
+    assert events.to_list() == [None]
