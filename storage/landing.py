@@ -3,23 +3,24 @@
 (`storage.models.EVENT_SCHEMA`).
 
 `taskmine collect` lands uploads there; `taskmine mine --data DIR` (either engine) reads
-it. Partition values are percent-encoded, so a user id with a slash or ``..`` stays one
-folder name; readers take the user from the data itself.
+it. User folders are named as the collector names them (`storage.collector.layout
+.encode_user`: percent-encoded, so a user id with a slash or ``..`` stays one folder
+name); readers take the user from the data itself.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
 import polars as pl
 
+from storage.collector.layout import encode_user
 from storage.models import EVENT_SCHEMA
 
 
 def user_folder(root: str | Path, user_id: str) -> Path:
     """The folder of one user's partitions under a landing area's ``root``."""
-    return Path(root, "events", f"user={quote(user_id, safe='')}")
+    return Path(root, "events", f"user={encode_user(user_id)}")
 
 
 def write_landing(events: pl.DataFrame, root: str | Path, part: str = "part-0") -> int:

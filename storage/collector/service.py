@@ -62,7 +62,7 @@ def create_app(root: Path, config: CollectorConfig) -> FastAPI:
         log.warning(
             "refused %s %s from %s (%d): %s",
             request.method,
-            request.url.path[:100],
+            _escaped(request.url.path[:100]),  # decoded: %1b is a real escape
             where,
             exc.status_code,
             _escaped(str(exc)),  # a reason can quote a column name or value of the upload

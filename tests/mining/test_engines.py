@@ -142,12 +142,16 @@ def test_hostile_user_ids_stay_inside_the_landing_area(tmp_path):
         }
     )
     write_landing(events, tmp_path / "area")
-    assert sorted(p.name for p in (tmp_path / "area" / "events").iterdir()) == [
+    events_dir = tmp_path / "area" / "events"
+    assert sorted(p.name for p in events_dir.iterdir()) == [
         "user=%252e%252e",
-        "user=..%2F..%2Fescape",
+        "user=%2E%2E%2F%2E%2E%2Fescape",
         "user=a%2Fb",
     ]
-    assert not (tmp_path / "escape").exists()
+    # every file stays two levels (user, day) below the events folder
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) == 3
+    assert all(p.parent.parent.parent == events_dir for p in files)
     sources = landing_sources(tmp_path / "area")
     assert [s.user_id for s in sources] == ["%2e%2e", "../../escape", "a/b"]
     assert [s.read()["event_id"].to_list() for s in sources] == [[3], [1], [2]]
