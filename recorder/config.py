@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from recorder.destination import check_collector_url, is_collector_url
+from recorder.errors import ShipError
 from storage.errors import ConfigError
 from storage.settings import load_config, setting
 
@@ -72,8 +74,17 @@ class RecorderConfig:
     spool_dir: str = setting("", "where to buffer events while the database is unwritable")
     retry_s: float = setting(5.0, "seconds between attempts to reach an unwritable database")
     session_minutes: float = setting(60.0, "close the session and start a new one this often")
-    ship_to: str = setting("", "folder (shared drive) the service ships closed sessions to")
+    ship_to: str = setting(
+        "", "folder (shared drive) or collector (https://HOST:PORT) the service ships to"
+    )
     ship_every_minutes: float = setting(60.0, "how often the service ships when ship_to is set")
+    ship_token_file: str = setting(
+        "", "file holding the collector's device token (default: $TASKMINE_COLLECT_TOKEN)"
+    )
+    ship_cacert: str = setting("", "CA certificate file of a collector with its own certificate")
+    ship_retry_s: float = setting(
+        60.0, "first retry after a failed upload; the wait doubles up to ship_every_minutes"
+    )
 
 
 def load_recorder_config(
@@ -85,12 +96,13 @@ def load_recorder_config(
     if path is None and default_config_path().exists():
         path = default_config_path()
     config = load_config(RecorderConfig, "recorder", path, env, overrides)
-    if config.ship_to.startswith(("https://", "http://")):
-        raise ConfigError(
-            f"ship_to = {config.ship_to!r}: the service ships to folders only",
-            "ship to a collector with `taskmine recorder ship --to URL` (from a timer: "
-            "README.md, 'Running a collector')",
-        )
+    if is_collector_url(config.ship_to):
+        try:
+            check_collector_url(config.ship_to)
+        except ShipError as exc:
+            raise ConfigError(f"setting ship_to: {exc}") from exc
+    if config.ship_every_minutes <= 0 or config.ship_retry_s <= 0:
+        raise ConfigError("ship_every_minutes and ship_retry_s must be more than 0")
     return config
 
 

@@ -18,4 +18,8 @@ class ServiceError(RecorderError):
 
 
 class ShipError(RecorderError):
-    """Closed sessions could not be shipped to the spool folder."""
+    """Closed sessions could not be shipped to a spool folder or a collector."""
+
+
+class OutboxBusyError(ShipError):
+    """Another shipper holds the lock of the collector's outbox."""

@@ -269,12 +269,22 @@ def status(config: RecorderConfig) -> list[str]:
             f"p99 {current['enqueue_p99_ms']} ms"
         )
     lines.append(f"CPU time spent on screenshots: {current.get('screenshot_cpu_s', 0)} s")
+    if current.get("ship_to"):
+        failing = (
+            f"; failing ({current['ship_failures']} in a row): {current['ship_error']}"
+            if current.get("ship_error")
+            else ""
+        )
+        lines.append(
+            f"shipping to {current['ship_to']} every {config.ship_every_minutes:g} min: "
+            f"{current['ship_acknowledged']:,} file(s) acknowledged{failing}"
+        )
     return lines + _outbox_lines(config) + [service_line]
 
 
 def _outbox_lines(config: RecorderConfig) -> list[str]:
     """Session files each collector has not acknowledged yet."""
-    from recorder.upload import outbox_backlog
+    from recorder.outbox import outbox_backlog
 
     return [
         f"outbox for {collector}: {waiting} session file(s) not yet acknowledged"
@@ -301,12 +311,14 @@ def ship(
     the outbox in the state folder; returns the files written, or acknowledged."""
     if collector is None:
         return _export_sessions(config, db, Path(to))
-    from recorder.upload import check_collector, outbox_dir, upload_outbox
+    from recorder.outbox import outbox_dir, outbox_lock
+    from recorder.upload import check_collector, upload_outbox
 
     check_collector(collector)
     outbox = outbox_dir(state_dir(config), collector.url)
-    _export_sessions(config, db, outbox)
-    return upload_outbox(outbox, collector)
+    with outbox_lock(outbox):  # the running service may ship to it on its schedule
+        _export_sessions(config, db, outbox)
+        return upload_outbox(outbox, collector)
 
 
 def _export_sessions(config: RecorderConfig, db: Path | None, to: Path) -> list[Path]:

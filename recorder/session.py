@@ -18,15 +18,16 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recorder import control
 from recorder.backends import WindowBackend, get_backend
 from recorder.capture import CaptureWorker
 from recorder.config import RecorderConfig, state_dir
+from recorder.destination import is_collector_url
 from recorder.errors import RecorderError
 from recorder.listeners import InputListeners
 from recorder.privacy import PrivacyPolicy, pseudonymize
@@ -34,6 +35,9 @@ from recorder.reduce import Action, Reducer
 from recorder.tray import start_tray
 from recorder.writer import Writer
 from storage.store import utcnow
+
+if TYPE_CHECKING:
+    from recorder.uploader import Uploader
 
 log = logging.getLogger("taskmine.recorder")
 
@@ -52,9 +56,11 @@ class Recorder:
         config: RecorderConfig,
         backend: WindowBackend | None = None,
         inputs: Callable[[queue.Queue], InputListeners] = InputListeners,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.config = config
+        self.env = dict(env or {})  # where the collector's token may come from
         self.state_dir = state_dir(config)
         self._backend = backend
         self._inputs = inputs
@@ -80,8 +86,11 @@ class Recorder:
             self.db_path, self.config, self.state_dir, self._status, lambda: self.listeners.dropped
         )
         self.capture = CaptureWorker(self.config, self.writer.put, uuid.uuid4().hex[:12])
+        self.uploader = self._uploader()
         self.writer.start()
         self.capture.start()
+        if self.uploader:
+            self.uploader.start()
         self._new_session()
         self.listeners.start()
         self._set_paused(control.is_paused(self.state_dir), "cli")
@@ -163,7 +172,17 @@ class Recorder:
             log.info("recording resumed (%s)", by)
         control.set_paused(self.state_dir, paused)
 
+    def _uploader(self) -> Uploader | None:
+        """The thread shipping to a collector on the schedule (a folder: the writer)."""
+        if not is_collector_url(self.config.ship_to):
+            return None
+        from recorder.uploader import Uploader  # an HTTP client only where it ships to one
+
+        return Uploader(self.config, self.state_dir, self.writer.request_ship, self.env)
+
     def _shutdown(self) -> None:
+        if self.uploader:
+            self.uploader.stop()
         self.listeners.stop()
         while True:
             try:
@@ -224,6 +243,17 @@ class Recorder:
             "enqueue_p50_ms": _percentile(samples, 0.50),
             "enqueue_p99_ms": _percentile(samples, 0.99),
             "enqueue_max_ms": samples[-1] if samples else None,
+            **self._ship_status(),
+        }
+
+    def _ship_status(self) -> dict[str, Any]:
+        if not self.uploader:
+            return {}
+        return {
+            "ship_to": self.config.ship_to,
+            "ship_acknowledged": self.uploader.acknowledged,
+            "ship_failures": self.uploader.failures,
+            "ship_error": self.uploader.last_error,
         }
 
 

@@ -15,15 +15,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
 
 import pyarrow.parquet as pq
 import requests
 
+from recorder.destination import check_collector_url, check_token
 from recorder.errors import ShipError
 from recorder.ship import acknowledged_marker, is_acknowledged
 from storage.importers.parquet import is_sidecar, sidecar_path
-from storage.network import is_loopback
 
 SIDECAR_KINDS = ("sessions", "screenshots")
 #: Called after each chunk the collector took: (file, kind, offset reached, length).
@@ -41,40 +40,11 @@ class Collector:
     timeout_s: float = 60.0
 
 
-def is_collector_url(destination: str) -> bool:
-    return destination.startswith(("https://", "http://"))
-
-
 def check_collector(collector: Collector) -> None:
-    """Refuse what would leak the token: plain HTTP to another machine, or no token."""
-    parts = urlsplit(collector.url)
-    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
-        raise ShipError(
-            f"refusing to send a device token over plain HTTP to {parts.hostname}",
-            "use https:// (the collector runs with --certfile/--keyfile or behind a proxy)",
-        )
-    if not parts.hostname or parts.path not in ("", "/"):
-        raise ShipError(f"{collector.url} is not a collector address; use https://HOST:PORT")
-    if not collector.token:
-        raise ShipError(
-            "shipping to a collector needs a device token",
-            "pass --token or set TASKMINE_COLLECT_TOKEN (`taskmine collect token add NAME`)",
-        )
-
-
-def outbox_dir(state_dir: Path, url: str) -> Path:
-    """One outbox per collector, inside the recorder's state folder."""
-    return state_dir / "outbox" / quote(urlsplit(url).netloc, safe="")
-
-
-def outbox_backlog(state_dir: Path) -> dict[str, int]:
-    """Collector address → session files waiting in its outbox (only those with any)."""
-    backlog = {}
-    for folder in sorted((state_dir / "outbox").glob("*")):
-        waiting = sum(1 for p in folder.glob("*.parquet") if not is_sidecar(p))
-        if waiting:
-            backlog[unquote(folder.name)] = waiting
-    return backlog
+    """Refuse what would leak the token (plain HTTP to another machine, credentials in
+    the address) and shipping without one."""
+    check_collector_url(collector.url)
+    check_token(collector.token)
 
 
 def upload_outbox(
@@ -123,7 +93,8 @@ class _Client:
     def ship_file(self, path: Path) -> None:
         """Sidecars first, then the events naming them; done when the events landed."""
         sha = _sha256(path)
-        if self._state(sha, "events")["state"] == "landed":
+        state = self._state(sha, "events")
+        if state.get("state") == "landed":
             return
         refs: dict[str, str] = {}
         for kind in SIDECAR_KINDS:
@@ -131,16 +102,19 @@ class _Client:
             if side.exists():
                 refs[kind] = _sha256(side)
                 self._upload(side, refs[kind], kind, {})
-        landed = self._upload(path, sha, "events", refs).get("events")
+        landed = self._upload(path, sha, "events", refs, state).get("events")
         expected = pq.read_metadata(path).num_rows
         if landed is not None and landed != expected:
             raise ShipError(f"the collector landed {landed} of the {expected} events of {path}")
 
-    def _upload(self, path: Path, sha: str, kind: str, refs: dict[str, str]) -> dict:
-        """Send what the collector lacks of ``path``; return its last answer (for events
-        that landed now, it counts them)."""
+    def _upload(
+        self, path: Path, sha: str, kind: str, refs: dict[str, str], state: dict | None = None
+    ) -> dict:
+        """Send what the collector lacks of ``path`` (``state``: its answer about it, if
+        already asked); return its last answer (for events that landed now, it counts
+        them)."""
         length = path.stat().st_size
-        state = self._state(sha, kind)
+        state = state or self._state(sha, kind)
         chunk_bytes = min(self.collector.chunk_bytes, state.get("max_chunk_bytes") or 1 << 20)
         sent_from: set[int] = set()
         with path.open("rb") as data:

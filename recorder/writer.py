@@ -16,12 +16,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from recorder import control
 from recorder.capture import Shot
 from recorder.config import RecorderConfig
+from recorder.destination import is_collector_url
 from recorder.ship import close_stale_sessions, ship_sessions
 from recorder.spool import Batch, Spool
 from storage.errors import TaskmineError
@@ -64,13 +66,23 @@ class Writer(threading.Thread):
         self._shot_ids: dict[str, int] = {}
         self._next_retry = 0.0
         self._next_ship = time.monotonic() + config.ship_every_minutes * 60
+        self._ship_requests: queue.SimpleQueue[tuple[Path, Future]] = queue.SimpleQueue()
 
     def put(self, message: tuple) -> None:
         self.queue.put(message)
 
+    def request_ship(self, to: Path) -> Future[dict[str, Any]]:
+        """Write closed sessions to ``to`` at the next flush (for another thread: this
+        one holds the database); the future gets ``{"files": …}`` or ``{"error": …}``."""
+        done: Future[dict[str, Any]] = Future()
+        self._ship_requests.put((to, done))
+        return done
+
     def stop(self) -> None:
         self.queue.put(None)
         self.join()
+        while not self._ship_requests.empty():  # asked for after the last flush
+            self._ship_requests.get()[1].set_result({"error": "the recorder stopped"})
 
     def run(self) -> None:
         self._open()
@@ -258,7 +270,11 @@ class Writer(threading.Thread):
         for result_path, request in control.take_requests(self.state_dir):
             if request.get("action") == "ship":
                 control.write_result(result_path, self._ship(Path(request["to"])))
-        if self.config.ship_to and time.monotonic() >= self._next_ship:
+        while not self._ship_requests.empty():
+            to, done = self._ship_requests.get()
+            done.set_result(self._ship(to))
+        folder = self.config.ship_to and not is_collector_url(self.config.ship_to)
+        if folder and time.monotonic() >= self._next_ship:  # a collector: `recorder.uploader`
             self._ship(Path(self.config.ship_to).expanduser())
             self._next_ship = time.monotonic() + self.config.ship_every_minutes * 60
 

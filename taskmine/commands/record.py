@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from taskmine.ui import Ui, terminal_safe
 
 if TYPE_CHECKING:
+    from recorder.config import RecorderConfig
     from recorder.upload import Collector
 
 RECORDER_ACTIONS = (
@@ -47,9 +48,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             )
             q.add_argument(
                 "--token",
-                help="the device's collector token (default: $TASKMINE_COLLECT_TOKEN)",
+                help="the device's collector token; shows in the process list: prefer "
+                "$TASKMINE_COLLECT_TOKEN or --token-file",
             )
-            q.add_argument("--cacert", help="CA certificate file of a self-signed collector")
+            q.add_argument(
+                "--token-file",
+                metavar="FILE",
+                help="file holding the device's token (default: setting ship_token_file, "
+                "then $TASKMINE_COLLECT_TOKEN)",
+            )
+            q.add_argument(
+                "--cacert",
+                help="CA certificate file of a self-signed collector (default: ship_cacert)",
+            )
         q.set_defaults(func=run_recorder)
 
 
@@ -66,7 +77,7 @@ def run_record(args: argparse.Namespace, ui: Ui) -> int:
         f"starting the recorder on {args.db}; pause with {config.pause_hotkey} or "
         "`taskmine recorder pause`; stop with Ctrl+C"
     )
-    recorder = Recorder(Path(args.db), config)
+    recorder = Recorder(Path(args.db), config, env=os.environ)
     recorder.run(stop)
     ui.info(
         f"stopped: {recorder.writer.counts['events_written']:,} events written, "
@@ -86,7 +97,8 @@ def run_recorder(args: argparse.Namespace, ui: Ui) -> int:
         ui.info(service.set_paused(config, args.action == "pause"))
         return 0
     if args.action == "ship":
-        files = service.ship(config, Path(args.db) if args.db else None, args.to, _collector(args))
+        collector = _collector(args, config, ui)
+        files = service.ship(config, Path(args.db) if args.db else None, args.to, collector)
         ui.info(f"shipped {len(files)} session file(s) to {args.to}")
         for path in files:
             ui.detail(str(path))
@@ -98,14 +110,23 @@ def run_recorder(args: argparse.Namespace, ui: Ui) -> int:
     return 0
 
 
-def _collector(args: argparse.Namespace) -> Collector | None:
-    """The collector ``--to`` names, with its token; None for a folder."""
-    from recorder.upload import Collector, is_collector_url
+def _collector(args: argparse.Namespace, config: RecorderConfig, ui: Ui) -> Collector | None:
+    """The collector ``--to`` names, with its token; None for a folder. The token comes
+    from ``--token``, ``--token-file``, ``$TASKMINE_COLLECT_TOKEN`` or the setting
+    ``ship_token_file``, in that order."""
+    from recorder.destination import TOKEN_ENV, check_collector_url, device_token, is_collector_url
+    from recorder.upload import Collector
 
     if not is_collector_url(args.to):
         return None
-    token = args.token or os.environ.get("TASKMINE_COLLECT_TOKEN", "")
-    return Collector(args.to, token.strip(), args.cacert)
+    check_collector_url(args.to)  # before anything quotes the address
+    if args.token:
+        ui.info(
+            "warning: --token shows in the process list (`ps`) of every user of this "
+            f"machine; prefer ${TOKEN_ENV} or --token-file"
+        )
+    token = device_token(os.environ, config.ship_token_file, args.token, args.token_file)
+    return Collector(args.to, token, args.cacert or config.ship_cacert or None)
 
 
 def _show(lines: list[str], ui: Ui) -> int:

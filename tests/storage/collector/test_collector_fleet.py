@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 
 from recorder.errors import ShipError
+from recorder.outbox import outbox_dir
 from recorder.ship import ship_sessions
-from recorder.upload import Collector, outbox_dir, upload_outbox
+from recorder.upload import Collector, upload_outbox
 from sample_logs import simulate
 from storage.store import open_store
 from tests.storage.collector.collector_support import (

@@ -147,14 +147,6 @@ def test_a_recorder_ships_over_tls_and_never_sends_its_token_in_clear_text(tmp_p
     assert len(list((data / "events").rglob("*.parquet"))) == 1
 
 
-def test_the_recorder_service_is_not_pointed_at_a_collector_by_mistake():
-    from recorder.config import load_recorder_config
-    from storage.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="ships to folders only"):
-        load_recorder_config(overrides={"ship_to": "https://collector:8765"})
-
-
 def _one_session(db, image: bytes | None = None) -> None:
     from storage.store import open_store
 
