@@ -40,7 +40,7 @@ def read_batch(path: Path, kind: str, max_rows: int, max_unpacked: int) -> pl.Da
         meta = pq.read_metadata(path)
         columns = pl.read_parquet_schema(path)
     except Exception as exc:  # pyarrow and polars raise several types for a broken footer
-        raise InvalidBatchError(f"not a Parquet file ({_first_line(exc)})") from exc
+        raise InvalidBatchError(f"not a Parquet file ({_first_line(exc, path)})") from exc
     if meta.num_rows == 0:
         raise InvalidBatchError("the file holds no rows")
     if meta.num_rows > max_rows:
@@ -60,7 +60,9 @@ def read_batch(path: Path, kind: str, max_rows: int, max_unpacked: int) -> pl.Da
             for c, t in schema.items()
         )
     except Exception as exc:  # a cast or a corrupt page deep in the file
-        raise InvalidBatchError(f"unreadable or mistyped {kind} ({_first_line(exc)})") from exc
+        raise InvalidBatchError(
+            f"unreadable or mistyped {kind} ({_first_line(exc, path)})"
+        ) from exc
     for name in REQUIRED[kind]:
         if frame[name].null_count():
             raise InvalidBatchError(f"{name} is empty on {frame[name].null_count():,} row(s)")
@@ -113,6 +115,7 @@ def _write(path: Path, frame: pl.DataFrame) -> None:
     write_atomically(path, lambda tmp: frame.write_parquet(tmp, compression="zstd"))
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+def _first_line(exc: BaseException, path: Path) -> str:
+    """The reader's reason, without the collector's own paths (the client reads it)."""
+    text = str(exc).strip().replace(str(path.parent), "…")
     return text.splitlines()[0][:200] if text else type(exc).__name__

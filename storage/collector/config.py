@@ -21,6 +21,9 @@ class CollectorConfig:
     max_unpacked_mb: float = setting(
         2048.0, "largest size of one uploaded file once decompressed, in MiB"
     )
+    abandoned_after_days: float = setting(
+        7.0, "uploads in progress and sidecars untouched this many days are removed"
+    )
 
     def limits(self) -> Limits:
         return Limits(
@@ -28,6 +31,7 @@ class CollectorConfig:
             max_chunk_bytes=int(self.max_chunk_mb * MIB),
             max_rows=self.max_rows,
             max_unpacked_bytes=int(self.max_unpacked_mb * MIB),
+            abandoned_after_s=self.abandoned_after_days * 86400,
         )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.collector.errors import TokenError, UnauthorizedError
+from storage.collector.errors import ForbiddenError, TokenError, UnauthorizedError
 from storage.collector.layout import LEDGER
 
 _DDL = """
@@ -139,13 +139,27 @@ class Ledger:
             raise UnauthorizedError("unknown or revoked token")
         return Device(row[0], tuple(json.loads(row[2])))
 
-    def bind_users(self, device: str, users: set[str]) -> None:
-        """A device that names no users yet is bound to those of its first upload."""
+    def claim_users(self, device: str, users: set[str]) -> None:
+        """Check that ``device`` may ship ``users``, binding a device that names none yet
+        to them, in one write transaction: two first uploads at once cannot both bind
+        (the second sees the first's users), and a revoked device is refused."""
         with self.connect() as con:
-            con.execute(
-                "UPDATE devices SET users = ? WHERE name = ? AND users = '[]'",
-                [json.dumps(sorted(users)), device],
-            )
+            row = con.execute(
+                "SELECT users FROM devices WHERE name = ? AND revoked_at IS NULL", [device]
+            ).fetchone()
+            if row is None:
+                raise UnauthorizedError("unknown or revoked token")
+            allowed = set(json.loads(row[0]))
+            if not allowed:
+                con.execute(
+                    "UPDATE devices SET users = ? WHERE name = ?",
+                    [json.dumps(sorted(users)), device],
+                )
+            elif not users <= allowed:
+                raise ForbiddenError(
+                    f"device {device} may ship only its own users; this upload holds others",
+                    "give the device its own token (`taskmine collect token add NAME`)",
+                )
 
     def active_devices(self) -> int:
         with self.connect(write=False) as con:

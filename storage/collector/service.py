@@ -37,6 +37,10 @@ from storage.errors import DiskFullError, TaskmineError
 
 log = logging.getLogger("taskmine.collector")
 
+#: What a client is told when landing fails on the collector's side (the log says why).
+DISK_FULL = "the collector's disk is full; the upload is kept, try again later"
+FAILED = "the collector could not store the upload; the upload is kept, try again later"
+
 
 def _device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
     scheme, _, token = (authorization or "").partition(" ")
@@ -52,6 +56,7 @@ Authorized = Annotated[Device, Depends(_device)]
 def create_app(root: Path, config: CollectorConfig) -> FastAPI:
     """The collector app for the data folder ``root``."""
     uploads = Uploads(root, config.limits())
+    uploads.sweep()
     limits = uploads.limits
     app = FastAPI(title="taskmine collector", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.uploads = uploads
@@ -75,10 +80,12 @@ def create_app(root: Path, config: CollectorConfig) -> FastAPI:
     @app.exception_handler(TaskmineError)
     async def fail(request: Request, exc: TaskmineError) -> JSONResponse:
         # landing failed (full disk, unwritable folder): the partial upload is kept and
-        # the client tries again later; landing again rewrites the same files
+        # the client tries again later; landing again rewrites the same files. The detail
+        # (paths of the data folder, the OS's words) is for the log, not for the client.
         log.error("could not land an upload: %s", _escaped(str(exc)))
-        status = 507 if isinstance(exc, DiskFullError) else 500
-        return JSONResponse({"error": str(exc)}, status_code=status)
+        if isinstance(exc, DiskFullError):
+            return JSONResponse({"error": DISK_FULL}, status_code=507)
+        return JSONResponse({"error": FAILED}, status_code=500)
 
     @app.get("/v1/health")
     def health() -> dict:

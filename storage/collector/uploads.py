@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,11 +34,22 @@ from storage.collector.errors import (
     OffsetMismatchError,
     TooLargeError,
 )
-from storage.collector.layout import KINDS, check_sha256, partial_path, received_path
+from storage.collector.layout import (
+    KINDS,
+    PARTIAL,
+    RECEIVED,
+    check_sha256,
+    partial_path,
+    received_path,
+)
 from storage.collector.ledger import Device, Ledger
 from storage.errors import DiskFullError
 
+log = logging.getLogger("taskmine.collector")
+
 SIDECAR_KINDS = ("sessions", "screenshots")
+#: How often, at most, a request looks for abandoned uploads.
+SWEEP_EVERY_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,9 @@ class Limits:
     max_chunk_bytes: int
     max_rows: int
     max_unpacked_bytes: int
+    #: An upload in progress, or a sidecar waiting for its events, untouched this long is
+    #: abandoned (its recorder died or was retired) and removed.
+    abandoned_after_s: float = 7 * 86400.0
 
 
 class Uploads:
@@ -55,6 +71,7 @@ class Uploads:
         self.limits = limits
         self.ledger = Ledger(root)
         self._locks = [threading.Lock() for _ in range(64)]
+        self._next_sweep = 0.0
 
     def state(self, sha256: str, kind: str) -> dict:
         """``{"state": "landed" | "partial" | "absent", "offset": bytes held}``."""
@@ -84,7 +101,9 @@ class Uploads:
             )
         if offset < 0 or length < 0 or offset + len(chunk) > length:
             raise BadUploadError("the chunk does not fit in the upload's length")
-        with self._locks[int(sha256[:4], 16) % len(self._locks)]:
+        if time.monotonic() >= self._next_sweep:
+            self.sweep()
+        with self._lock(sha256):
             if self._is_landed(sha256, kind):
                 return {"state": "landed", "offset": None}
             partial = partial_path(self.root, sha256)
@@ -95,6 +114,38 @@ class Uploads:
             if held + len(chunk) < length:
                 return {"state": "partial", "offset": held + len(chunk)}
             return self._complete(device, sha256, kind, partial, refs or {})
+
+    def sweep(self, now: float | None = None) -> int:
+        """Remove uploads in progress (``partial/``) and sidecars waiting for their events
+        (``received/``) untouched for ``abandoned_after_s``; return how many went. Their
+        recorder would have resumed or sent its events long ago: it died, was retired or
+        lost its outbox, and the files would fill the disk. Runs at start and at most every
+        `SWEEP_EVERY_S` on a request."""
+        self._next_sweep = time.monotonic() + SWEEP_EVERY_S
+        cutoff = (time.time() if now is None else now) - self.limits.abandoned_after_s
+        removed = 0
+        for folder in (PARTIAL, RECEIVED):
+            for path in (self.root / folder).glob("*"):
+                sha256 = path.name.split(".")[0]
+                with self._lock(sha256):  # not while a chunk is being appended to it
+                    try:
+                        if path.is_file() and path.stat().st_mtime < cutoff:
+                            path.unlink()
+                            removed += 1
+                    except FileNotFoundError:
+                        continue  # landed or refused meanwhile
+        if removed:
+            log.info("removed %d abandoned upload(s) older than %.0f days", removed,
+                     self.limits.abandoned_after_s / 86400)  # fmt: skip
+        return removed
+
+    def _lock(self, sha256: str) -> threading.Lock:
+        """The lock serialising one upload's chunks (64 locks, shared by hash prefix)."""
+        try:
+            index = int(sha256[:4], 16)
+        except ValueError:  # not an upload's name: a stray file in partial/ or received/
+            index = 0
+        return self._locks[index % len(self._locks)]
 
     def _complete(
         self, device: Device, sha256: str, kind: str, partial: Path, refs: dict[str, str]
@@ -118,15 +169,10 @@ class Uploads:
         users = users_of(events) | (
             users_of(sidecars["sessions"]) if sidecars["sessions"] is not None else set()
         )
-        if device.users and not users <= set(device.users):
-            raise ForbiddenError(
-                f"device {device.name} may ship only its own users; this upload holds others",
-                "give the device its own token (`taskmine collect token add NAME`)",
-            )
+        # from the ledger, not ``device``: that was read before this upload's body arrived
+        self.ledger.claim_users(device.name, users)
         files = land_events(self.root, sha256, events, **sidecars)
         self.ledger.record_landing(sha256, device.name, _size(partial), events.height, files)
-        if not device.users:
-            self.ledger.bind_users(device.name, users)
         partial.unlink()
         for kind in SIDECAR_KINDS:
             if refs.get(kind):

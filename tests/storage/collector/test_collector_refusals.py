@@ -209,6 +209,8 @@ def test_a_full_disk_at_the_collector_loses_nothing_and_the_upload_lands_later(
         full = run_cli(*ship, env={"TASKMINE_COLLECT_TOKEN": token})
         assert full.returncode == 1 and "HTTP 507" in full.stderr and "full" in full.stderr
         assert "Traceback" not in full.stderr
+        assert str(small_disk) not in full.stderr  # the collector's paths stay in its log
+        assert f"the disk holding {data / 'partial'} is full" in collector.log.read_text()
         assert not list((data / "events").rglob("*.parquet"))
         filler.unlink()
         again = run_cli(*ship, env={"TASKMINE_COLLECT_TOKEN": token})
