@@ -57,6 +57,11 @@ CAPTURE_NICE = 10
 #: The pixels `dhash` samples (its default 8 x 8 bits): as many as it samples of an image.
 HASH_GRID = (72, 64)
 EVENT_FIELDS = tuple(f.name for f in fields(Event))
+#: Items the capture queue holds at most; an event beyond them is dropped and counted.
+QUEUE_SIZE = 1000
+#: Events waiting beyond which new ones get no screenshot: about a second of full-frame
+#: encoding already queued (21 ms each).
+SHOT_BACKLOG = 50
 
 
 @dataclass(frozen=True)
@@ -208,14 +213,32 @@ def encode_webp(image: Image.Image, quality: int) -> bytes:
 
 
 class CaptureWorker(threading.Thread):
-    """Takes (event, may_screenshot, window) items; hands ("shot", …)/("event", …) on."""
+    """Takes (event, may_screenshot, window) items; hands ("shot", …)/("event", …) on.
 
-    def __init__(self, config: RecorderConfig, sink: Callable[[tuple], None], run_id: str) -> None:
+    `submit` never blocks the recording loop: when screenshots fall behind (a slow disk
+    under the writer, a slow encoder) the worker sheds screenshots first, counted in
+    ``screenshots_dropped`` (the events go on without one), and only when its queue is
+    full drops events, counted in ``events_dropped`` (they reach the session's
+    ``dropped_events``). Stalling instead would stop the loop from draining the input
+    queue, and every input, not only screenshots, would be lost.
+    """
+
+    def __init__(
+        self,
+        config: RecorderConfig,
+        sink: Callable[[tuple], None],
+        run_id: str,
+        sink_backlogged: Callable[[], bool] = lambda: False,
+    ) -> None:
         super().__init__(name="taskmine-capture", daemon=True)
         self.config = config
         self.sink = sink
+        self.sink_backlogged = sink_backlogged
         self.run_id = run_id
-        self.queue: queue.Queue[tuple | None] = queue.Queue(maxsize=1000)
+        self.queue: queue.Queue[tuple | None] = queue.Queue(maxsize=QUEUE_SIZE)
+        self.events_dropped = 0  # by `submit` (the loop's thread)
+        self.shots_skipped = 0  # by `submit`: the queue was behind
+        self.shots_shed = 0  # by the worker: the writer was behind
         self.errors = 0
         self.cpu_s = 0.0  # CPU time spent grabbing, comparing and encoding: their cost
         self._count = 0
@@ -226,11 +249,23 @@ class CaptureWorker(threading.Thread):
         self._pixels = np.zeros((0, 0), np.uint32)
         self._changes = 0
 
+    @property
+    def screenshots_dropped(self) -> int:
+        return self.shots_skipped + self.shots_shed
+
     def submit(self, event: Event, want_shot: bool, window: WindowInfo | None) -> None:
-        self.queue.put(("event", event, want_shot, window))
+        """Queue the event, without its screenshot when the worker is behind; never wait."""
+        skip = want_shot and self.queue.qsize() >= SHOT_BACKLOG
+        try:
+            self.queue.put_nowait(("event", event, want_shot and not skip, window))
+        except queue.Full:
+            self.events_dropped += 1
+            return
+        self.shots_skipped += skip
 
     def forward(self, message: tuple) -> None:
-        """Pass a control message (a new session) to the writer, in order with events."""
+        """Pass a control message (a new session) to the writer, in order with events.
+        Rare and essential: it may wait for room."""
         self.queue.put(("forward", message))
 
     def stop(self) -> None:
@@ -246,6 +281,10 @@ class CaptureWorker(threading.Thread):
                 continue
             _, event, want_shot, window = item
             key = None
+            if want_shot and self.sink_backlogged():
+                self.shots_shed += 1
+                self._previous = None  # the writer may never store the shot it is based on
+                want_shot = False
             if want_shot and time.time() - event.ts.replace(tzinfo=UTC).timestamp() < STALE_S:
                 started = time.thread_time()
                 try:

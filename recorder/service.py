@@ -256,7 +256,8 @@ def status(config: RecorderConfig) -> list[str]:
         f"database: {current['db']}",
         f"session: {current['session_id']} (user {current['user_id']})",
         f"events written: {current['events_written']:,}; screenshots: "
-        f"{current['screenshots_written']:,}; dropped: {current['dropped_events']:,}; "
+        f"{current['screenshots_written']:,} ({current.get('screenshots_dropped', 0):,} "
+        f"skipped while behind); dropped: {current['dropped_events']:,}; "
         f"spooled: {current['spooled_events']:,}",
     ]
     if control.is_paused(state_dir(config)) and current["state"] != "paused":

@@ -82,10 +82,10 @@ class Recorder:
         self.listeners = self._inputs(self.raw)
         interval = self.config.double_click_s or self.backend.double_click_interval()
         self.reducer = Reducer(interval, self.config.type_gap_s, self.config.idle_after_s)
-        self.writer = Writer(
-            self.db_path, self.config, self.state_dir, self._status, lambda: self.listeners.dropped
+        self.writer = Writer(self.db_path, self.config, self.state_dir, self._status, self._dropped)
+        self.capture = CaptureWorker(
+            self.config, self.writer.put, uuid.uuid4().hex[:12], self.writer.backlogged
         )
-        self.capture = CaptureWorker(self.config, self.writer.put, uuid.uuid4().hex[:12])
         self.uploader = self._uploader()
         self.writer.start()
         self.capture.start()
@@ -215,6 +215,10 @@ class Recorder:
         }
         self.capture.forward(("session", row))
 
+    def _dropped(self) -> int:
+        """Inputs lost so far: a full input queue, or a full capture queue."""
+        return self.listeners.dropped + self.capture.events_dropped
+
     def _user_id(self) -> str:
         name = getpass.getuser()
         return pseudonymize(name, self._salt()) if self.config.pseudonymize_user else name
@@ -234,7 +238,8 @@ class Recorder:
             "session_id": self.session_id,
             "user_id": self.user_id,
             "started_at": self.started_at.isoformat(),
-            "dropped_events": self.listeners.dropped,
+            "dropped_events": self._dropped(),
+            "screenshots_dropped": self.capture.screenshots_dropped,
             "errors": self.errors + self.capture.errors,
             "screenshot_cpu_s": round(self.capture.cpu_s, 3),
             # Which OS thread is which, to read their CPU times (/proc/PID/task/TID/stat).

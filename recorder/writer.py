@@ -71,6 +71,10 @@ class Writer(threading.Thread):
     def put(self, message: tuple) -> None:
         self.queue.put(message)
 
+    def backlogged(self) -> bool:
+        """Half the queue waiting: the database is slow; the capture worker sheds shots."""
+        return self.queue.qsize() >= self.queue.maxsize // 2
+
     def request_ship(self, to: Path) -> Future[dict[str, Any]]:
         """Write closed sessions to ``to`` at the next flush (for another thread: this
         one holds the database); the future gets ``{"files": …}`` or ``{"error": …}``."""

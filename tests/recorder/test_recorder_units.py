@@ -17,6 +17,8 @@ from PIL import Image, ImageChops, ImageColor, ImageDraw
 from recorder.backends.base import WindowInfo
 from recorder.backends.fake import FakeBackend
 from recorder.capture import (
+    QUEUE_SIZE,
+    SHOT_BACKLOG,
     CaptureWorker,
     Shot,
     as_int64,
@@ -589,3 +591,42 @@ def test_screenshots_of_a_batch_that_rolled_back_are_no_base_later(db_path, tmp_
     writer.store.close()
     assert shots == [(1, None)]  # k3 took the id k1 had: k2 is left out, not pasted on k3
     assert events.to_list() == [None]
+
+
+def test_a_stalled_writer_makes_capture_drop_and_count_rather_than_stall_the_loop(tmp_path):
+    """The recording loop hands every action to the capture worker; with the writer stuck
+    (a slow disk), that hand-over must not wait: screenshots go first, then events, each
+    counted. Waiting would stop the loop draining the input queue: every input lost."""
+    released, writer_behind = threading.Event(), threading.Event()
+    received: list[tuple] = []
+
+    def stuck_writer(message: tuple) -> None:
+        released.wait()
+        received.append(message)
+
+    config = RecorderConfig(state_dir=str(tmp_path / "state"))
+    capture = CaptureWorker(config, stuck_writer, "run", writer_behind.is_set)
+    capture.start()
+    capture.submit(Event("s1", "u_1", utcnow(), "click", x=-1), False, None)
+    deadline = time.monotonic() + 10
+    while capture.queue.qsize() and time.monotonic() < deadline:  # the worker holds it
+        time.sleep(0.01)
+    total = QUEUE_SIZE + 500
+
+    def recording_loop() -> None:
+        for i in range(total):
+            capture.submit(Event("s1", "u_1", utcnow(), "click", x=i), True, None)
+
+    loop = threading.Thread(target=recording_loop, daemon=True)
+    loop.start()
+    loop.join(timeout=30)
+    assert not loop.is_alive(), "the recording loop waited for the stuck writer"
+    assert capture.events_dropped == total - QUEUE_SIZE
+    assert capture.shots_skipped == QUEUE_SIZE - SHOT_BACKLOG
+    writer_behind.set()  # the first SHOT_BACKLOG still ask for a screenshot: shed too
+    released.set()
+    capture.stop()
+    assert capture.shots_shed == SHOT_BACKLOG
+    assert capture.screenshots_dropped == QUEUE_SIZE
+    assert [m[0] for m in received] == ["event"] * (QUEUE_SIZE + 1)  # no screenshot taken
+    assert [m[1]["x"] for m in received] == list(range(-1, QUEUE_SIZE))  # in order
