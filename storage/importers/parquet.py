@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from storage.errors import ImportFormatError
@@ -127,10 +128,34 @@ def _check_screenshots(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     )
     _refuse_first(
         path,
+        bases.is_not_null() & (frame["tile_x"].is_null() | frame["tile_y"].is_null()),
+        lambda row: f"a changed rectangle (base_id {bases[row]}) has no tile_x or tile_y",
+    )
+    _refuse_first(
+        path,
         bases.is_not_null() & ((frame["tile_x"] < 0) | (frame["tile_y"] < 0)).fill_null(False),
         "a changed rectangle (base_id) has a negative tile_x or tile_y",
     )
+    _refuse_first(
+        path,
+        pl.Series(_never_reaches_a_full_frame(ids, bases)),
+        lambda row: (
+            f"screenshot_id {ids[row]}: its chain of base_id never reaches a full frame (it loops)"
+        ),
+    )
     return frame.with_columns(format=formats)
+
+
+def _never_reaches_a_full_frame(ids: pl.Series, bases: pl.Series) -> np.ndarray:
+    """For each row, whether following ``base_id`` from it loops forever (every base is
+    a row of the file, checked before). Pointer jumping: after k rounds each row points
+    2**k links ahead, or at -1 once its chain ended; a chain that has not ended after
+    log2(rows) + 1 rounds is longer than the file, so it loops."""
+    positions = pl.Series(np.arange(len(ids), dtype=np.int64))
+    ahead = bases.replace_strict(ids, positions, default=-1).fill_null(-1).to_numpy()
+    for _ in range(max(1, len(ahead)).bit_length() + 1):
+        ahead = np.where(ahead >= 0, ahead[np.maximum(ahead, 0)], -1)
+    return ahead >= 0
 
 
 def _refuse_first(path: Path, bad: pl.Series, problem: str | Callable[[int], str]) -> None:

@@ -131,9 +131,17 @@ def test_parquet_carries_changed_rectangles_and_renumbers_their_bases(tmp_path, 
     [
         ({"base_id": [None, 9]}, "data row 1: base_id 9 is not a screenshot_id of this file"),
         ({"tile_x": [None, -3]}, "data row 1: a changed rectangle .* negative tile_x"),
+        ({"tile_y": [None, None]}, r"data row 1: a changed rectangle \(base_id 1\) has no tile"),
+        ({"base_id": [None, 2]}, "data row 1: screenshot_id 2: its chain .* loops"),
+        (
+            {"base_id": [2, 1], "tile_x": [0, 0], "tile_y": [0, 0]},
+            "data row 0: screenshot_id 1: its chain of base_id never reaches a full frame",
+        ),
     ],
 )
 def test_import_refuses_a_change_it_cannot_place(tmp_path: Path, db_path, change, message):
+    """A change with nowhere to go, or a chain of bases that loops, would show a wrong
+    screen or none: the file is refused, naming the row, and nothing is imported."""
     shots = pl.DataFrame(
         {"screenshot_id": [1, 2], "ts": [TS, TS], "format": ["png", "png"],
          "image": [b"a", b"b"], "base_id": [None, 1], "tile_x": [None, 0], "tile_y": [None, 0]}
@@ -144,3 +152,16 @@ def test_import_refuses_a_change_it_cannot_place(tmp_path: Path, db_path, change
         with pytest.raises(ImportFormatError, match=message):
             import_logs(store, [tmp_path / "bad.parquet"])
         assert store.count("screenshots") == 0  # nothing half-imported
+
+
+def test_long_chains_and_a_loop_far_down_a_chain_are_told_apart():
+    from storage.importers.parquet import _never_reaches_a_full_frame
+
+    n = 5000  # one full frame and 4,999 changes, each on the one before: no loop
+    ids = pl.Series(range(1, n + 1))
+    chain = pl.Series([None, *range(1, n)])
+    assert not _never_reaches_a_full_frame(ids, chain).any()
+    looped = chain.scatter(0, n)  # the first now sits on the last: all of them loop
+    assert _never_reaches_a_full_frame(ids, looped).all()
+    tail = pl.Series([None, *range(1, n - 2), n, n - 1])  # only the last two point at each other
+    assert _never_reaches_a_full_frame(ids, tail).tolist() == [False] * (n - 2) + [True, True]
