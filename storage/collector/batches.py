@@ -87,20 +87,22 @@ def land_events(
     to) land first, under the same name in ``root/sessions`` and ``root/screenshots``."""
     name = landed_name(sha256)
     events = conform(events, EVENT_SCHEMA)  # the contract readers rely on, whoever calls
+    sidecars = [
+        (kind, conform(frame, SCHEMAS[kind]), key)  # once, not once per slice
+        for kind, frame, key in (
+            ("sessions", sessions, "session_id"),
+            ("screenshots", screenshots, "screenshot_id"),
+        )
+        if frame is not None
+    ]
     keyed = events.with_columns(_day=pl.col("ts").dt.date())
     slices = keyed.partition_by(["user_id", "_day"], as_dict=True, maintain_order=True)
     for (user_id, day), part in sorted(slices.items()):
         part = part.drop("_day")
-        for kind, frame, key in (
-            ("sessions", sessions, "session_id"),
-            ("screenshots", screenshots, "screenshot_id"),
-        ):
-            if frame is not None:
-                mine = conform(frame, SCHEMAS[kind]).filter(
-                    pl.col(key).is_in(part[key].drop_nulls().implode())
-                )
-                if mine.height:
-                    _write(partition_dir(root, kind, user_id, day) / name, mine)
+        for kind, frame, key in sidecars:
+            mine = frame.filter(pl.col(key).is_in(part[key].drop_nulls().implode()))
+            if mine.height:
+                _write(partition_dir(root, kind, user_id, day) / name, mine)
         _write(partition_dir(root, "events", user_id, day) / name, part)
     return len(slices)
 

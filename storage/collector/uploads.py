@@ -21,8 +21,10 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -44,12 +46,15 @@ from storage.collector.layout import (
 )
 from storage.collector.ledger import Device, Ledger
 from storage.errors import DiskFullError
+from storage.exporters.files import write_atomically
 
 log = logging.getLogger("taskmine.collector")
 
 SIDECAR_KINDS = ("sessions", "screenshots")
 #: How often, at most, a request looks for abandoned uploads.
 SWEEP_EVERY_S = 3600.0
+#: Running hashes kept at most (uploads in progress at once, and a few abandoned).
+MAX_RUNNING_HASHES = 1024
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,10 @@ class Uploads:
         self.ledger = Ledger(root)
         self._locks = [threading.Lock() for _ in range(64)]
         self._next_sweep = 0.0
+        #: sha256 → (bytes hashed, running hash) of uploads in progress: the bytes are
+        #: hashed as they arrive instead of read back when the last one has
+        self._digests: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._digests_lock = threading.Lock()
 
     def state(self, sha256: str, kind: str) -> dict:
         """``{"state": "landed" | "partial" | "absent", "offset": bytes held}``."""
@@ -111,9 +120,12 @@ class Uploads:
             if offset != held:
                 raise OffsetMismatchError(held)
             _append(partial, chunk)
+            self._hash_along(sha256, held, chunk)
             if held + len(chunk) < length:
                 return {"state": "partial", "offset": held + len(chunk)}
-            return self._complete(device, sha256, kind, partial, refs or {})
+            with self._digests_lock:
+                running = self._digests.pop(sha256, None)
+            return self._complete(device, sha256, kind, partial, refs or {}, running)
 
     def sweep(self, now: float | None = None) -> int:
         """Remove uploads in progress (``partial/``) and sidecars waiting for their events
@@ -139,6 +151,22 @@ class Uploads:
                      self.limits.abandoned_after_s / 86400)  # fmt: skip
         return removed
 
+    def _hash_along(self, sha256: str, held: int, chunk: bytes) -> None:
+        """Add ``chunk``, appended at ``held``, to the upload's running hash. Without one
+        that covers exactly the bytes before it (the collector restarted mid-upload, an
+        append failed half-way) there is none: the hash is read from disk at the end."""
+        with self._digests_lock:  # one dict for uploads that hold different locks
+            hashed, digest = self._digests.pop(sha256, (0, None))
+        if held == 0:
+            digest = hashlib.sha256()
+        elif digest is None or hashed != held:
+            return
+        digest.update(chunk)
+        with self._digests_lock:
+            self._digests[sha256] = (held + len(chunk), digest)
+            while len(self._digests) > MAX_RUNNING_HASHES:  # abandoned uploads: oldest go
+                self._digests.popitem(last=False)
+
     def _lock(self, sha256: str) -> threading.Lock:
         """The lock serialising one upload's chunks (64 locks, shared by hash prefix)."""
         try:
@@ -148,20 +176,30 @@ class Uploads:
         return self._locks[index % len(self._locks)]
 
     def _complete(
-        self, device: Device, sha256: str, kind: str, partial: Path, refs: dict[str, str]
+        self,
+        device: Device,
+        sha256: str,
+        kind: str,
+        partial: Path,
+        refs: dict[str, str],
+        running: tuple[int, Any] | None,
     ) -> dict:
         try:
-            _check_hash(partial, sha256)
+            _check_hash(partial, sha256, running)
             if kind in SIDECAR_KINDS:
-                self._read(partial, kind)
+                frame = self._read(partial, kind)
                 target = received_path(self.root, sha256, kind)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(partial, target)
+                # kept checked and in the table's types: landing reads it as it is
+                write_atomically(target, lambda tmp: frame.write_parquet(tmp))
+                partial.unlink()
                 return {"state": "landed", "offset": None}
             return self._land(device, sha256, partial, refs)
         except (InvalidBatchError, ForbiddenError):
             partial.unlink(missing_ok=True)
             raise
+        except OSError as exc:  # writing the landed files: the upload stays, to land later
+            raise _disk_full(exc, self.root) from exc
 
     def _land(self, device: Device, sha256: str, partial: Path, refs: dict[str, str]) -> dict:
         events = self._read(partial, "events")
@@ -185,7 +223,7 @@ class Uploads:
         path = received_path(self.root, check_sha256(sha256), kind)
         if not path.exists():
             raise BadUploadError(f"the {kind} upload {sha256[:12]}… has not arrived; send it first")
-        return self._read(path, kind)
+        return pl.read_parquet(path)  # checked when it arrived (`_complete`)
 
     def _read(self, path: Path, kind: str) -> pl.DataFrame:
         return read_batch(path, kind, self.limits.max_rows, self.limits.max_unpacked_bytes)
@@ -218,16 +256,26 @@ def _append(path: Path, chunk: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
     except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise DiskFullError(f"the disk holding {path.parent} is full") from exc
-        raise
+        raise _disk_full(exc, path.parent) from exc
 
 
-def _check_hash(path: Path, sha256: str) -> None:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
+def _disk_full(exc: OSError, folder: Path) -> Exception:
+    """`DiskFullError` (a 507: the client tries again later) for ENOSPC, else ``exc``."""
+    if exc.errno == errno.ENOSPC:
+        return DiskFullError(f"the disk holding {folder} is full")
+    return exc
+
+
+def _check_hash(path: Path, sha256: str, running: tuple[int, Any] | None = None) -> None:
+    """The bytes at ``path`` have the SHA-256 ``sha256``: by the running hash when it
+    covers all of them, else read from disk."""
+    if running is not None and running[0] == _size(path):
+        digest = running[1]
+    else:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
     if digest.hexdigest() != sha256:
         raise InvalidBatchError(
             "the bytes received do not have the SHA-256 the upload is named by; send it again"

@@ -13,11 +13,12 @@ import polars as pl
 import pytest
 
 from storage.collector.config import CollectorConfig
-from storage.collector.errors import ForbiddenError
+from storage.collector.errors import ForbiddenError, InvalidBatchError
 from storage.collector.ledger import Ledger
 from storage.collector.service import create_app
 from storage.collector.status import collector_status
 from storage.collector.uploads import Uploads
+from storage.models import SESSION_SCHEMA
 
 DAY_S = 86400
 
@@ -73,3 +74,47 @@ def test_abandoned_uploads_and_sidecars_are_swept_at_start_and_fresh_ones_kept(t
     assert "backlog: 1 sidecars waiting, 0.0 KiB" in status
     uploads = Uploads(tmp_path, CollectorConfig(abandoned_after_days=0.5).limits())
     assert uploads.sweep(now=time.time() + DAY_S) == 2  # the fresh ones, a day later
+
+
+def test_uploads_in_chunks_are_hashed_as_they_arrive_and_after_a_restart_from_disk(tmp_path):
+    limits = CollectorConfig().limits()
+    uploads = Uploads(tmp_path, limits)
+    device = uploads.ledger.authenticate(uploads.ledger.add_device("desk-1", ["alice"]))
+    sha, body = _upload("alice")
+    half = len(body) // 2
+    wrong = "0" * 64  # the same bytes under another name: refused at the last chunk
+    assert uploads.receive(device, wrong, "events", 0, len(body), body[:half])["offset"] == half
+    with pytest.raises(InvalidBatchError, match="do not have the SHA-256"):
+        uploads.receive(device, wrong, "events", half, len(body), body[half:])
+    uploads.receive(device, sha, "events", 0, len(body), body[:half])
+    restarted = Uploads(tmp_path, limits)  # no running hash: read from disk at the end
+    landed = restarted.receive(device, sha, "events", half, len(body), body[half:])
+    assert landed["state"] == "landed" and landed["events"] == 1
+    assert not list((tmp_path / "partial").glob("*"))
+
+
+def test_a_sidecar_is_kept_checked_in_the_table_s_types_and_lands_with_its_events(tmp_path):
+    uploads = Uploads(tmp_path, CollectorConfig().limits())
+    device = uploads.ledger.authenticate(uploads.ledger.add_device("desk-1", ["alice"]))
+    out = io.BytesIO()  # session ids as categoricals, times in milliseconds: they cast
+    pl.DataFrame(
+        {"session_id": ["s1"], "user_id": ["alice"], "started_at": [datetime(2026, 3, 2, 9)]}
+    ).with_columns(
+        pl.col("session_id").cast(pl.Categorical), pl.col("started_at").cast(pl.Datetime("ms"))
+    ).write_parquet(out)
+    side = out.getvalue()
+    side_sha = hashlib.sha256(side).hexdigest()
+    uploads.receive(device, side_sha, "sessions", 0, len(side), side)
+    kept = tmp_path / "received" / f"{side_sha}.sessions"
+    assert pl.read_parquet_schema(kept) == SESSION_SCHEMA
+    events = io.BytesIO()
+    pl.DataFrame(
+        {"event_id": [1], "session_id": ["s1"], "user_id": ["alice"],
+         "ts": [datetime(2026, 3, 2, 9)], "kind": ["click"]}
+    ).write_parquet(events)  # fmt: skip
+    body = events.getvalue()
+    sha = hashlib.sha256(body).hexdigest()
+    uploads.receive(device, sha, "events", 0, len(body), body, {"sessions": side_sha})
+    (landed,) = (tmp_path / "sessions").rglob("*.parquet")
+    assert pl.read_parquet(landed)["started_at"].to_list() == [datetime(2026, 3, 2, 9)]
+    assert not kept.exists()
