@@ -145,6 +145,8 @@ def test_a_recorder_ships_over_tls_and_never_sends_its_token_in_clear_text(tmp_p
     finally:
         collector.stop()
     assert len(list((data / "events").rglob("*.parquet"))) == 1
+    # one question per upload (the events and their sessions), none asked twice
+    assert collector.log.read_text().count('"GET /v1/uploads/') == 2
 
 
 def _one_session(db, image: bytes | None = None) -> None:
