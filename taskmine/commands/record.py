@@ -54,8 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             q.add_argument(
                 "--token-file",
                 metavar="FILE",
-                help="file holding the device's token (default: setting ship_token_file, "
-                "then $TASKMINE_COLLECT_TOKEN)",
+                help="file holding the device's token (default: $TASKMINE_COLLECT_TOKEN, "
+                "then the setting ship_token_file)",
             )
             q.add_argument(
                 "--cacert",
