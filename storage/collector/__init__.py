@@ -8,6 +8,7 @@ Ray engine read it; README.md, "Running a collector")::
     DIR/screenshots/user=<U>/day=<YYYY-MM-DD>/<sha256>.parquet  their screenshots (sidecar)
     DIR/collector.sqlite    device tokens (hashed) and the ledger of landed uploads
     DIR/partial/            uploads in progress (resumable), DIR/received/ sidecars waiting
+                            (both removed when untouched for ``abandoned_after_days``)
 
 Each events file holds exactly the columns of `storage.models.EVENT_SCHEMA` in its types,
 the rows of one user on one UTC day from one upload, named by the SHA-256 of the upload.

@@ -3,11 +3,14 @@
 A client names an upload by the SHA-256 of its bytes and sends it in chunks, each saying
 at which offset it starts and how long the whole upload is. The collector appends each
 chunk to ``partial/<sha256>`` (flushed to disk), so after a dropped connection or a
-restart the client asks `Uploads.state` for the offset and sends the rest. When the last
-byte arrives the collector checks the hash and the Parquet (`batches.read_batch`), then
-either keeps a sidecar in ``received/`` until its events come, or lands an events upload
-with its sidecars and records it in the ledger. An upload already landed is answered
-"landed" and changes nothing: shipping the same file twice lands it once.
+restart the client asks `Uploads.state` for the offset and sends the rest. The bytes are
+hashed as they arrive (read back from disk only when the collector restarted
+mid-upload). When the last byte arrives the collector checks the hash and the Parquet
+(`batches.read_batch`), then either keeps a sidecar, checked and in its table's types, in
+``received/`` until its events come, or lands an events upload with its sidecars and
+records it in the ledger. An upload already landed is answered "landed" and changes
+nothing: shipping the same file twice lands it once. Uploads in progress and sidecars
+nobody touched for ``abandoned_after_days`` are removed (`Uploads.sweep`).
 
 A refused upload (bad hash, not Parquet, a user the device may not ship) leaves nothing
 behind: its partial file is removed and the landing area is untouched.
