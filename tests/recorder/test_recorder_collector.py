@@ -135,3 +135,35 @@ def test_a_token_on_the_command_line_is_warned_about_and_a_token_file_works(tmp_
     assert "warning" not in from_file.stderr
     missing = run_cli(*ship, env={"PATH": "/usr/bin:/bin"})
     assert missing.returncode == 1 and "needs a device token" in missing.stderr
+
+
+def test_rounds_that_fail_wait_longer_each_time_up_to_the_schedule(tmp_path, caplog):
+    from concurrent.futures import Future
+
+    from recorder.config import RecorderConfig
+    from recorder.uploader import Uploader
+
+    token_file = tmp_path / "token"
+    token_file.write_text("tmc_x\n")
+    token_file.chmod(0o644)  # others may read it: warned about
+    config = RecorderConfig(
+        ship_to=f"http://127.0.0.1:{free_port()}",  # nobody listens
+        ship_every_minutes=0.1,
+        ship_retry_s=1.0,
+        ship_token_file=str(token_file),
+    )
+    written: list = []
+
+    def export(outbox):  # the writer's part: one closed session file in the outbox
+        (outbox / "u_1_s.parquet").write_bytes(b"PAR1")
+        written.append(outbox)
+        done = Future()
+        done.set_result({"files": []})
+        return done
+
+    uploader = Uploader(config, tmp_path / "state", export, env={})
+    delays = [uploader.ship_once() for _ in range(5)]
+    assert delays == [1.0, 2.0, 4.0, 6.0, 6.0]  # doubling, then the schedule's 6 s
+    assert uploader.failures == 5 and "cannot reach the collector" in uploader.last_error
+    assert len(written) == 5 and (written[0] / "u_1_s.parquet").exists()  # kept
+    assert "readable by other users" in caplog.text
