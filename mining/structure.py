@@ -152,8 +152,17 @@ def count_strays(segments: pl.DataFrame) -> dict[str, pl.DataFrame]:
     over users (an instance belongs to one user, so its distinct ids add up too)."""
     window = window_of(pl.col("action"))
     placed = segments.drop_nulls("id").with_columns(window=window)
-    entered = segments.with_columns(window=window, before=pl.col("code").shift(1)).filter(
-        (pl.col("window") != pl.col("window").shift(1)) & (pl.col("id") == pl.col("id").shift(1))
+    change = pl.col("window") != pl.col("window").shift(1)
+    inside = pl.col("id") == pl.col("id").shift(1)
+    # what follows an instance's last event in its main window (the one it has most
+    # events in) is entered from its last steps, whatever it is (a final page or the
+    # chat after the work): such entries are kept apart
+    uses = pl.len().over("id", "window")
+    last_main = pl.col("i").filter(uses == uses.max().over("id")).max().over("id")
+    entered = (
+        segments.with_columns(window=window, before=pl.col("code").shift(1))
+        .with_columns(tail=pl.col("i") > last_main)
+        .filter(change & inside)
     )
     return {
         "instances": placed.group_by("routine").agg(n=pl.col("id").n_unique()),
@@ -162,7 +171,7 @@ def count_strays(segments: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "support": placed.group_by("routine", "code").agg(
             pl.col("window").first(), ids=pl.col("id").n_unique(), n=pl.len()
         ),
-        "entered": entered.group_by("window", "before").agg(n=pl.len()),
+        "entered": entered.group_by("window", "before", "tail").agg(n=pl.len()),
     }
 
 
@@ -174,8 +183,13 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
     chat between two orders. So are the events of an action few instances do (below
     ``segment_stray_support``), in such a window, done mostly elsewhere. A branch of the
     routine (its window always entered from the same step) stays, and so does anything
-    in a window named by its app alone. Counted where the routine has
-    ``cluster_min_size`` instances or more. ``counts``: `count_strays` of each part.
+    in a window named by its app alone.
+
+    What follows an instance's work is always entered from its last step, so there the
+    step says nothing: a page on the routine's own site (app and web host, `_site`)
+    stays (the confirmation after a submit), one on another site is noise (the chat,
+    the search after an order). Counted where the routine has ``cluster_min_size``
+    instances or more. ``counts``: `count_strays` of each part.
     """
 
     def total(name: str, *by: str) -> pl.DataFrame:
@@ -187,12 +201,19 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
         .join(instances, on="routine")
         .select("routine", "window", window_share=pl.col("n") / pl.col("instances"))
     )
-    # a window always entered from the same step is a branch of the flow; one entered
-    # from anywhere is an interruption
-    fixed = (
-        total("entered", "window", "before")
+    # a window entered from the same step more than once, and not after the instance's
+    # work, is a branch of the flow; one entered from anywhere is an interruption
+    within = pl.col("n").filter(~pl.col("tail"))
+    entered = (
+        total("entered", "window", "before", "tail")
+        .group_by("window", "before")
+        .agg(within.sum(), every=pl.col("n").sum())
         .group_by("window")
-        .agg(fixed=pl.col("n").max() / pl.col("n").sum())
+        .agg(
+            most=pl.col("n").max(),
+            within=pl.col("n").sum(),
+            every=pl.col("every").sum(),
+        )
     )
     support = (
         pl.concat([c["support"] for c in counts])
@@ -209,13 +230,37 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
             counted=pl.col("instances") >= config.cluster_min_size,
         )
         .join(windows, on=["routine", "window"])
-        .join(fixed, on="window", how="left")
+        .join(entered, on="window", how="left")
+    )
+    # the sites (app and web host) where most of a routine's instances work
+    home = (
+        windows.filter(pl.col("window_share") >= 0.5)
+        .select("routine", site=_site(pl.col("window")), home=pl.lit(True))
+        .unique()
+    )
+    support = (
+        support.with_columns(site=_site(pl.col("window")))
+        .join(home, on=["routine", "site"], how="left")
+        .with_columns(home=pl.col("home").fill_null(False))
+    )
+    # entries after an instance's work: on the routine's own site they say nothing (a
+    # confirmation page after the submit); on another site they are work after the
+    # routine, entered from anywhere
+    fixed = pl.when(pl.col("most") > 1).then(
+        pl.col("most") / pl.when(pl.col("home")).then("within").otherwise("every")
     )
     rare = config.segment_stray_support
     # a window named by its app alone (no title, no address) could be anything in it
     minority_window = (pl.col("window_share") < 0.5) & ~pl.col("window").str.ends_with("||")
     stray = pl.col("counted") & (
-        (minority_window & (pl.col("fixed").fill_null(1.0) < 0.5))
+        (minority_window & ((fixed < 0.5) | (fixed.is_null() & ~pl.col("home"))))
         | ((pl.col("share") < rare) & minority_window & (pl.col("here") < 0.5))
     )
-    return support.select("routine", "code", stray=stray)
+    return support.select("routine", "code", stray=stray.fill_null(False))
+
+
+def _site(window: pl.Expr) -> pl.Expr:
+    """Where a window (`window_of`) is: its app and web host (the app alone off the web)."""
+    parts = window.str.splitn("|", 3)
+    host = parts.struct.field("field_2").str.split("/").list.first()
+    return pl.concat_str([parts.struct.field("field_0"), host], separator="|")

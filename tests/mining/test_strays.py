@@ -1,0 +1,68 @@
+"""Which of a routine's actions are noise (`mining.structure.find_strays`), on hand-made
+segments: one routine of 30 instances, actions labelled as `label_actions` does
+(``kind|app|element|title template|URL template``)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mining.config import MiningConfig
+from mining.structure import count_strays, find_strays
+
+MAIL = [
+    "clickLink|Chrome|Order confirmation||mail.example.com/inbox",
+    "copy|Chrome|Body||mail.example.com/inbox/id/<num>",
+]
+ERP = [
+    "clickButton|Chrome|New order||erp.example.com/orders/new",
+    "paste|Chrome|Supplier||erp.example.com/orders/new",
+    "clickButton|Chrome|Save||erp.example.com/orders/new",
+]
+CHAT = [
+    "clickTextField|Chrome|message||teams.example.com/chat",
+    "clickButton|Chrome|send||teams.example.com/chat",
+]
+SEARCH = [
+    "clickTextField|Chrome|q||search.example.com",
+    "clickLink|Chrome|result||search.example.com/results",
+]
+SUBMITTED = ["clickLink|Chrome|Back to overview||erp.example.com/orders/submitted"]
+LOOKUP = ["clickLink|Chrome|Supplier record||crm.example.com/suppliers"]
+
+
+def strays(instances: list[list[str]]) -> set[str]:
+    """The stray actions of a routine whose instances do ``instances``."""
+    actions = [a for steps in instances for a in steps]
+    ids = [k for k, steps in enumerate(instances) for _ in steps]
+    vocabulary = sorted(set(actions))
+    segments = pl.DataFrame(
+        {
+            "i": range(len(actions)),
+            "stretch": [0] * len(actions),
+            "routine": [0] * len(actions),
+            "id": ids,
+            "code": [vocabulary.index(a) for a in actions],
+            "action": actions,
+        }
+    )
+    found = find_strays([count_strays(segments)], MiningConfig())
+    return {vocabulary[c] for c in found.filter("stray")["code"]}
+
+
+def test_work_on_another_site_after_some_instances_is_noise() -> None:
+    # every such tail is entered from the save, as all work after an instance is
+    tails = {k: CHAT if k % 8 == 1 else SEARCH for k in range(1, 30, 4)}
+    assert strays([MAIL + ERP + tails.get(k, []) for k in range(30)]) == set(CHAT + SEARCH)
+
+
+def test_a_confirmation_page_on_the_routines_own_site_is_a_step() -> None:
+    assert strays([MAIL + ERP + (SUBMITTED if k % 3 == 0 else []) for k in range(30)]) == set()
+
+
+def test_a_detour_from_one_step_is_a_branch_and_one_from_anywhere_noise() -> None:
+    steps = MAIL + ERP
+    branch = [steps[:4] + LOOKUP + steps[4:] if k % 4 == 0 else steps for k in range(30)]
+    assert strays(branch) == set()
+    anywhere = [steps[: 1 + k // 4 % 4] + CHAT + steps[1 + k // 4 % 4 :] if k % 4 == 0 else steps
+                for k in range(30)]  # fmt: skip
+    assert strays(anywhere) == set(CHAT)
