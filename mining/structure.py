@@ -225,12 +225,16 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
             "routine",
             "code",
             "window",
+            "n",
             share=pl.col("ids") / pl.col("instances"),
             here=pl.col("n") / pl.col("everywhere"),
             counted=pl.col("instances") >= config.cluster_min_size,
         )
         .join(windows, on=["routine", "window"])
         .join(entered, on="window", how="left")
+        .with_columns(  # the share of the routine's events done in the window
+            mass=pl.col("n").sum().over("routine", "window") / pl.col("n").sum().over("routine")
+        )
     )
     # the sites (app and web host) where most of a routine's instances work
     home = (
@@ -251,7 +255,12 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
     )
     rare = config.segment_stray_support
     # a window named by its app alone (no title, no address) could be anything in it
-    minority_window = (pl.col("window_share") < 0.5) & ~pl.col("window").str.ends_with("||")
+    # and noise is a small part of a routine's work (not another routine taken for it)
+    minority_window = (
+        (pl.col("window_share") < 0.5)
+        & (pl.col("mass") < 0.2)
+        & ~pl.col("window").str.ends_with("||")
+    )
     stray = pl.col("counted") & (
         (minority_window & ((fixed < 0.5) | (fixed.is_null() & ~pl.col("home"))))
         | ((pl.col("share") < rare) & minority_window & (pl.col("here") < 0.5))

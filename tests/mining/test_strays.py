@@ -28,6 +28,8 @@ SEARCH = [
 ]
 SUBMITTED = ["clickLink|Chrome|Back to overview||erp.example.com/orders/submitted"]
 LOOKUP = ["clickLink|Chrome|Supplier record||crm.example.com/suppliers"]
+TRAINING = [f"clickTextField|Chrome|{field}||hr.example.org/request" for field in
+            ("course", "start", "end", "cost", "approver", "reason")]  # fmt: skip
 
 
 def strays(instances: list[list[str]]) -> set[str]:
@@ -66,3 +68,10 @@ def test_a_detour_from_one_step_is_a_branch_and_one_from_anywhere_noise() -> Non
     anywhere = [steps[: 1 + k // 4 % 4] + CHAT + steps[1 + k // 4 % 4 :] if k % 4 == 0 else steps
                 for k in range(30)]  # fmt: skip
     assert strays(anywhere) == set(CHAT)
+
+
+def test_another_routine_taken_for_part_of_this_one_is_no_noise() -> None:
+    # a third of the "instances" are a training request on a site of its own: a window
+    # most instances do not use, but too much of the work to be an interruption
+    instances = [MAIL + ERP] * 20 + [TRAINING] * 10
+    assert strays(instances) == set()
