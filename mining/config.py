@@ -123,3 +123,6 @@ class MiningConfig:
     discover_max_instances: int = setting(
         100, "instances per candidate sampled for discovery, fitness and precision"
     )
+    discover_max_events: int = setting(
+        3000, "events of those sampled instances, about at most (long instances: fewer)"
+    )

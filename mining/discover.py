@@ -3,9 +3,9 @@
 The inductive miner (infrequent variant, IMf) gives a sound, block-structured process
 tree; it is converted to BPMN (what analysts and RPA tools import) and to a Petri net
 (what token-based replay measures fitness and precision on). Discovery and replay run on
-an evenly spaced sample of at most ``discover_max_instances`` instances, so a huge
-candidate costs no more than a large one; the DFG and the variants use every instance
-and are computed with polars.
+an evenly spaced sample of at most ``discover_max_instances`` instances (and about
+``discover_max_events`` events), so a huge candidate costs no more than a large one; the
+DFG and the variants use every instance and are computed with polars.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def discover_model(events: pl.DataFrame, config: MiningConfig) -> Model:
     from pm4py.util import constants
 
     constants.SHOW_PROGRESS_BAR = False  # library code never prints (token replay's tqdm)
-    log = _pm4py_log(_sample(events, config.discover_max_instances))
+    log = _pm4py_log(_sample(events, config.discover_max_instances, config.discover_max_events))
     tree = pm4py.discover_process_tree_inductive(log, noise_threshold=config.discover_noise)
     net = pm4py.convert_to_petri_net(tree)
     fitness = pm4py.fitness_token_based_replay(log, *net)["log_fitness"]
@@ -179,9 +179,13 @@ def _variants(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return instances.select("instance_id", variant_id=pl.col("variant").cast(pl.Int32)), variants
 
 
-def _sample(events: pl.DataFrame, limit: int) -> pl.DataFrame:
-    """Every k-th instance, so that at most ``limit`` remain (reproducible, spread in time)."""
+def _sample(events: pl.DataFrame, limit: int, max_events: int) -> pl.DataFrame:
+    """Every k-th instance, so that at most ``limit`` remain and they hold about
+    ``max_events`` events at most (reproducible, spread in time): token replay's cost
+    grows with every prefix of every trace, and typing logged per key makes long ones."""
     ids = events.select(pl.col("instance_id").unique().sort())["instance_id"]
+    per_instance = events.height / max(ids.len(), 1)
+    limit = max(1, min(limit, int(max_events / per_instance)))
     if ids.len() <= limit:
         return events
     keep = ids.gather_every(-(-ids.len() // limit))
