@@ -10,8 +10,9 @@ families lack:
 - batches: several instances' steps interleaved (open five items, then approve them all;
   enter four rows, then mark them done), see `work.Work` for what the truth says then;
 - requests left as drafts and finished after other work;
-- a working day that ends: the next day starts by opening the tools again (the workbook
-  is re-opened mid-log; noise, as any set-up), a lunch break, pauses from none to minutes;
+- sittings that end (a meeting, the end of the day): the next one, hours later, starts by
+  opening the tools again (the workbook is re-opened mid-log; noise, as any set-up); a
+  lunch break; pauses from none to minutes;
 - the routine's own screens visited without doing an instance (noise on the same pages);
 - recorder artefacts: duplicated events a few ms apart, and the ``changeField`` of a field
   left by a click stamped with (and written after) that click, up to ~20 ms earlier or
@@ -125,7 +126,7 @@ class Person:
     sticky: float  # chance the next unit is of the same routine (multi logs)
     duplicate: float  # recorder: chance an event is logged twice
     late_change: float  # recorder: chance a change is stamped with the click that fired it
-    day_minutes: int  # how long the working day is
+    sitting_minutes: int  # how long the person works at a stretch before leaving the desk
 
     @classmethod
     def draw(cls, rng: Random) -> Person:
@@ -143,7 +144,7 @@ class Person:
             sticky=rng.uniform(0.3, 0.8),
             duplicate=rng.choice((0.0, 0.01, 0.03)),
             late_change=rng.choice((0.0, 0.5, 0.95)),
-            day_minutes=rng.randint(150, 420),
+            sitting_minutes=rng.randint(20, 150),
         )
 
     def gap(self, rng: Random, event: UiEvent) -> float:
@@ -175,7 +176,7 @@ class _Player:
         self.now = datetime(2026, 3, 2, 8, 0) + timedelta(
             days=rng.randrange(60), minutes=rng.randrange(90)
         )
-        self.day_end = self.now + timedelta(minutes=person.day_minutes)
+        self.sitting_end = self.now + timedelta(minutes=person.sitting_minutes)
         self.lunch = self.now + timedelta(minutes=rng.randint(90, 240))
         self.played: list[Played] = []
 
@@ -228,12 +229,14 @@ class _Player:
         self._pause(person.between(rng))
         if self.now > self.lunch:
             self._pause(rng.uniform(1800, 3600))
-            self.lunch = self.day_end + timedelta(days=2)
-        if self.now > self.day_end:  # the next morning: tools opened again
-            morning = (self.now + timedelta(days=1)).replace(hour=8, minute=rng.randrange(60))
-            self.now = morning
-            self.day_end = morning + timedelta(minutes=person.day_minutes)
-            self.lunch = morning + timedelta(minutes=rng.randint(90, 240))
+            self.lunch += timedelta(days=1)
+        if self.now > self.sitting_end:  # back hours later, or the next morning: tools opened again
+            back = self.now + timedelta(hours=rng.uniform(1, 5))
+            if back.hour >= 17:
+                back = (back + timedelta(days=1)).replace(hour=8, minute=rng.randrange(60))
+                self.lunch = back + timedelta(minutes=rng.randint(90, 240))
+            self.now = back
+            self.sitting_end = back + timedelta(minutes=person.sitting_minutes)
             self._setup()
         if rng.random() < person.noise_between:
             self._noise(routine)
