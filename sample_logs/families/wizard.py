@@ -178,7 +178,7 @@ class RequestWizard:
         leave_after = None
         for page_no, page in enumerate(self.pages):
             steps += self._page(rng, page, rid)
-            if leave_after is None and page_no < 2 and rng.random() < self.draft_rate:
+            if leave_after is None and page_no == self._left_on(n):
                 steps.append([press(self._url(rid, page), "Save draft", "btn-draft")])
                 leave_after = len(steps) - 1
                 steps.append(self._reopen(rid, page))
@@ -203,9 +203,16 @@ class RequestWizard:
             return f"{self.host}/app/index.html#/request/{rid}/{page}"
         return f"{self.host}/faces/request.xhtml"
 
+    def _left_on(self, n: int) -> int | None:
+        """The page (0 or 1) instance n is saved as draft on, if it is; fixed per n so that
+        the next instance knows it cannot start from this one's confirmation page."""
+        draw = Random(f"{self.name}/{self.first_id}/draft/{n}")
+        return draw.randrange(2) if draw.random() < self.draft_rate else None
+
     def _open(self, rng: Random, n: int, rid: int) -> Step:
         first = self._url(rid, "general")
-        if self.start == "another" and n > 0 and rng.random() < 0.8:
+        after_submit = n > 0 and self._left_on(n - 1) is None
+        if self.start == "another" and after_submit and rng.random() < 0.8:
             done = self._url(self._id(n - 1), "confirmation")
             return [press(done, "Create another", "btn-another"), web(first, "navigateTo", "load")]
         home = f"{self.host}/home"

@@ -1,4 +1,4 @@
-"""Blind UI-log families: the same log per seed, truth for every row, `taskmine import` reads them."""
+"""Blind UI-log families: one log per seed, truth for every row, `taskmine import` reads them."""
 
 from __future__ import annotations
 
