@@ -75,7 +75,9 @@ class FioriInbox:
     family: str = "fiori_inbox"
 
     def needs_smartrpa(self) -> bool:
-        return self.encoding != "css"
+        """Always: a browser extension such as Action Logger would log the URL and title
+        this recording lacks; a desktop click recorder logs neither."""
+        return True
 
     def setup(self, rng: Random) -> Step:
         return self._launch(rng)

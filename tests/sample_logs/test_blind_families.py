@@ -97,7 +97,7 @@ def _batched_inbox_log():
 def test_a_batch_approval_belongs_to_its_last_item_and_interleaves_instances():
     log = _batched_inbox_log()
     frame = log.table.hstack(log.truth)
-    ids = frame["target.id"].to_list()
+    ids = frame["id"].to_list()  # SmartRPA: a click recorder outside the browser
     idx = frame["idx"].to_list()
     approvals = [i for i, e in enumerate(ids) if e.endswith("approveButton-BDI-content")]
     batched = 0
