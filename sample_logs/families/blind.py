@@ -71,12 +71,15 @@ def blind_single_log(family: str, seed: int, layout: str | None = None) -> UiLog
 
 
 def blind_multi_log(seed: int, layout: str | None = None) -> UiLog:
-    """3-4 blind routines (a family may come twice, as two different routines), 100-250
-    instances; one or two people."""
+    """3-4 blind routines of at least two families (a family may come twice, as two
+    different routines), 100-250 instances; one or two people. Even seeds are office work
+    only (wizard and portal routines); odd seeds have a Fiori inbox routine as well."""
     rng = Random(f"blind-multi/{seed}")
     routines: list[BatchRoutine] = []
-    families = rng.sample(sorted(BLIND_FAMILIES), 2)  # at least two families
-    families += rng.choices(sorted(BLIND_FAMILIES), k=rng.randint(1, 2))
+    # even seeds: office work only; odd seeds: a Fiori routine too (a click recorder's log)
+    pool = sorted(BLIND_FAMILIES) if seed % 2 else ["request_wizard", "sheet_to_portal"]
+    families = rng.sample(pool, 2)  # at least two families
+    families += rng.choices(pool, k=rng.randint(1, 2))
     for i, family in enumerate(families):
         routine = draw_blind_routine(family, f"multi-{seed}-{i}")
         while routine.name in {r.name for r in routines}:
