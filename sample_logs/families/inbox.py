@@ -126,16 +126,14 @@ class FioriInbox:
         for i in range(size):  # check each item first
             steps.append((i, [self._item(rng, n + i, screen, i + 1)] + self._look(rng, screen)))
         last = size - 1
-        steps.append(
-            (last, [self._button(rng, screen, "Select", 40 - screen.footer_x + screen.list_x)])
-        )
+        steps.append((last, [self._button(rng, screen, "Select")]))
         for i in range(size):
             steps.append((i, [self._checkbox(rng, n + i, screen, i + 1)]))
         steps.append(
             (
                 last,
                 [
-                    self._button(rng, screen, "Approve", 0),
+                    self._button(rng, screen, "Approve"),
                     self._dialog(rng, n + last, screen, "Submit"),
                 ],
             )
@@ -146,10 +144,9 @@ class FioriInbox:
         position = 1 if rng.random() >= self.pick_lower else rng.randint(2, 6)
         steps: list[Step] = [[self._item(rng, n, screen, position)], self._look(rng, screen)]
         if self.claim:
-            steps.append([self._button(rng, screen, "Claim", -230)])
+            steps.append([self._button(rng, screen, "Claim")])
         rejecting = rng.random() < self.reject
-        label, dx = ("Reject", -110) if rejecting else ("Approve", 0)
-        decision = [self._button(rng, screen, label, dx)]
+        decision = [self._button(rng, screen, "Reject" if rejecting else "Approve")]
         if rejecting or rng.random() < self.note:
             decision += self._note(rng, screen)
         decision.append(self._dialog(rng, n, screen, "Submit"))
@@ -263,13 +260,20 @@ class FioriInbox:
         )
         return [opened, back]
 
-    def _button(self, rng: Random, screen: Screen, label: str, dx: int) -> UiEvent:
+    def _button(self, rng: Random, screen: Screen, label: str) -> UiEvent:
+        """A footer button of the detail (Approve, Reject, Claim) or the list's Select."""
         slot = {"Approve": 1, "Reject": 2, "Claim": 3, "Select": 1}[label]
         where = "header" if label == "Select" else "footer"
-        y = screen.list_top - 50 if label == "Select" else screen.footer_y
+        if label == "Select":
+            x, y = screen.list_x + 40, screen.list_top - 50
+        else:
+            x, y = (
+                screen.footer_x - {"Approve": 0, "Reject": 110, "Claim": 230}[label],
+                screen.footer_y,
+            )
         return self._click(
             rng,
-            screen.footer_x + dx,
+            x,
             y,
             f"{DETAIL}/{where}/div/button[{slot}]/span/bdi",
             f"__xmlview1--{label.lower()}Button-BDI-content",

@@ -371,7 +371,8 @@ def draw_sheet_to_portal(rng: Random) -> SheetToPortal:
     chosen = [s for s in specs if rng.random() < 0.85] or specs[:4]
     extras = rng.sample(EXTRA_COLUMNS, rng.randint(0, 2))
     sheet_order = [s[1] for s in chosen] + extras
-    rng.shuffle(sheet_order) if rng.random() < 0.3 else None
+    if rng.random() < 0.3:  # the sheet's column order is its own too
+        rng.shuffle(sheet_order)
     letters = {header: column_letter(i) for i, header in enumerate(sheet_order)}
     form_order = list(chosen)
     for i in range(len(form_order) - 1):  # the form groups fields its own way
