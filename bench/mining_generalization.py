@@ -19,6 +19,12 @@ users x 3 days), and the generated families of `sample_logs.families`: 5 single-
 logs of each of the five families and 5 multi-routine logs (family ``multi``), seeds 0-4;
 held out: two single-routine logs per family and three multi-routine logs, seeds 1000 on.
 
+Blind group (printed apart, after the rest): the families of `sample_logs.families.blind`
+(``request_wizard``, ``sheet_to_portal``, ``fiori_inbox``, and ``blind_multi`` logs of
+3-4 of their routines), designed independently of mining and of the five families above,
+so they test whether what mining does there carries over: 5 logs of each, seeds 0-4;
+held out: 3 of each, seeds from 1000 on.
+
 Baselines, scored the same way:
 
 - *one cluster*: every event in one process, each event its own instance (no
@@ -52,7 +58,15 @@ from bench.segmentation_accuracy import MAPS, REPO, UI_LOGS
 from mining.config import MiningConfig
 from mining.pipeline import mine
 from sample_logs import simulate, write_simulation
-from sample_logs.families import FAMILIES, multi_routine_log, single_routine_log, write_uilog
+from sample_logs.families import (
+    BLIND_FAMILIES,
+    FAMILIES,
+    blind_multi_log,
+    blind_single_log,
+    multi_routine_log,
+    single_routine_log,
+    write_uilog,
+)
 from storage.exporters import export_instances
 from storage.importers import import_logs, load_column_map
 from storage.store import open_store
@@ -60,6 +74,7 @@ from storage.store import open_store
 TASKREC_EVAL = REPO.parent / "shared" / "tools" / "taskrec_eval.py"
 HELD_OUT_SEED = 1000
 SINGLE_SEEDS, MULTI_SEEDS = 5, 5
+BLIND_SEEDS, BLIND_HELD_OUT = 5, 3  # logs per blind family (and of blind_multi)
 TRUTH_LABELS = {  # taskrec_eval's label columns, from the events table
     "eventType": "kind",
     "target.id": "element_id",
@@ -102,6 +117,27 @@ def corpus(families: set[str] | None, quick: bool, held_out: bool) -> list[Log]:
     for seed in range(seed0, seed0 + multis):
         logs.append(Log("multi", f"multi-{seed}", _family_writer(None, seed)))
     return [log for log in logs if families is None or log.family in families]
+
+
+def blind_corpus(families: set[str] | None, quick: bool, held_out: bool) -> list[Log]:
+    """The blind group's logs: each blind family's single-routine logs, then blind_multi."""
+    seed0 = HELD_OUT_SEED if held_out else 0
+    seeds = range(seed0, seed0 + (1 if quick else BLIND_HELD_OUT if held_out else BLIND_SEEDS))
+    logs = [
+        Log(family, f"{family}-single-{seed}", _blind_writer(family, seed))
+        for family in sorted(BLIND_FAMILIES)
+        for seed in seeds
+    ]
+    logs += [Log("blind_multi", f"blind_multi-{seed}", _blind_writer(None, seed)) for seed in seeds]
+    return [log for log in logs if families is None or log.family in families]
+
+
+def _blind_writer(family: str | None, seed: int) -> Callable[[Path], tuple[Path, Path]]:
+    def write(folder: Path) -> tuple[Path, Path]:
+        log = blind_single_log(family, seed) if family else blind_multi_log(seed)
+        return write_uilog(log, folder)
+
+    return write
 
 
 def _public_logs(quick: bool) -> list[Log]:
@@ -252,6 +288,8 @@ def summary(results: list[dict]) -> Iterator[str]:
 
 
 def run(title: str, logs: list[Log], taskrec, folder: Path) -> None:
+    if not logs:
+        return
     print(f"\n### {title}\n\n{HEADER}\n|" + " --- |" * 2 + " ---: |" * 13, flush=True)
     results = []
     for log in logs:
@@ -265,7 +303,8 @@ def run(title: str, logs: list[Log], taskrec, folder: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.mining_generalization")
     parser.add_argument("--families", help="comma-separated: cpn, cpn_mixed, simulator, "
-                        f"{', '.join(sorted(FAMILIES))}, multi")  # fmt: skip
+                        f"{', '.join(sorted(FAMILIES))}, multi, "
+                        f"{', '.join(sorted(BLIND_FAMILIES))}, blind_multi")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="one log per family")
     parser.add_argument("--no-held-out", action="store_true", help="skip the held-out seeds")
     args = parser.parse_args(argv or [])
@@ -277,6 +316,12 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_held_out:
             held = corpus(families, args.quick, True)
             run(f"held-out seeds ({HELD_OUT_SEED}+)", held, taskrec, folder / "held")
+        blind = folder / "blind"
+        dev = blind_corpus(families, args.quick, False)
+        run("blind families, development seeds (0-4)", dev, taskrec, blind)
+        if not args.no_held_out:
+            held = blind_corpus(families, args.quick, True)
+            run(f"blind families, held-out seeds ({HELD_OUT_SEED}+)", held, taskrec, blind / "held")
 
 
 if __name__ == "__main__":

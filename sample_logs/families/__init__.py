@@ -12,9 +12,19 @@ human timing, typos, optional and repeated fields, noise and interruptions in so
 >>> log = single_routine_log("excel_to_web", seed=3)
 >>> write_uilog(log, "out")   # out/logs/excel_to_web-single-3.csv, out/truth/... (Task, idx)
 
+Three *blind* families (``request_wizard``, ``sheet_to_portal``, ``fiori_inbox``,
+`blind`), designed apart from the five so as not to share their blind spots, with their
+own multi-routine logs (``blind_multi_log``); see `blind`.
+
 Seeds 0-99 are for development; the benchmark keeps seeds from 1000 on as its held-out check.
 """
 
+from sample_logs.families.blind import (
+    BLIND_FAMILIES,
+    blind_multi_log,
+    blind_single_log,
+    draw_blind_routine,
+)
 from sample_logs.families.generate import (
     FAMILIES,
     UiLog,
@@ -25,8 +35,12 @@ from sample_logs.families.generate import (
 )
 
 __all__ = [
+    "BLIND_FAMILIES",
     "FAMILIES",
     "UiLog",
+    "blind_multi_log",
+    "blind_single_log",
+    "draw_blind_routine",
     "draw_routine",
     "multi_routine_log",
     "single_routine_log",

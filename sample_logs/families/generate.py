@@ -68,7 +68,7 @@ def single_routine_log(family: str, seed: int, layout: str | None = None) -> UiL
     layout = _layout(rng, [routine], layout)
     streams = _streams(rng, [routine], [order], disturbance)
     name = f"{family}-single-{seed}"
-    return _log(rng, name, "single", [routine], layout, streams)
+    return assemble_log(rng, name, "single", [routine], layout, streams)
 
 
 def multi_routine_log(seed: int, layout: str | None = None) -> UiLog:
@@ -90,7 +90,7 @@ def multi_routine_log(seed: int, layout: str | None = None) -> UiLog:
     cut = rng.randint(total // 3, 2 * total // 3)
     orders = [order] if users == 1 else [order[:cut], order[cut:]]
     streams = _streams(rng, routines, orders, disturbance)
-    return _log(rng, f"multi-{seed}", "multi", routines, layout, streams)
+    return assemble_log(rng, f"multi-{seed}", "multi", routines, layout, streams)
 
 
 def _clicks(routine: Routine) -> bool:
@@ -131,7 +131,7 @@ def _streams(
     ]
 
 
-def _log(
+def assemble_log(
     rng: Random,
     name: str,
     kind: str,
@@ -139,6 +139,8 @@ def _log(
     layout: str,
     streams: list[list[Played]],
 ) -> UiLog:
+    """The log as its tool writes it, and its truth, from played streams (one per person,
+    written one after the other)."""
     style = "filled" if len(streams) > 1 else rng.choice(USER_COLUMN_STYLES)
     users = rng.sample(USER_NAMES, len(streams))
     rows, tasks, idxs = [], [], []

@@ -72,7 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--family",
         required=True,
         help="excel_to_web, web_form, form_to_spreadsheet, email_to_erp, clickstream, "
-        "or multi (3-4 families in one log)",
+        "or multi (3-4 families in one log); blind families: request_wizard, "
+        "sheet_to_portal, fiori_inbox, or blind_multi",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="folder: writes logs/NAME.csv and truth/NAME.csv")
@@ -174,16 +175,25 @@ def run_simulate(args: argparse.Namespace, ui: Ui) -> int:
 
 def run_simulate_uilog(args: argparse.Namespace, ui: Ui) -> int:
     from sample_logs import SimulationError
-    from sample_logs.families import FAMILIES, multi_routine_log, single_routine_log, write_uilog
+    from sample_logs.families import (
+        BLIND_FAMILIES,
+        FAMILIES,
+        blind_multi_log,
+        blind_single_log,
+        multi_routine_log,
+        single_routine_log,
+        write_uilog,
+    )
 
-    if args.family != "multi" and args.family not in FAMILIES:
+    makers = {"multi": lambda: multi_routine_log(args.seed, args.layout)}
+    makers |= {f: lambda f=f: single_routine_log(f, args.seed, args.layout) for f in FAMILIES}
+    makers |= {f: lambda f=f: blind_single_log(f, args.seed, args.layout) for f in BLIND_FAMILIES}
+    makers["blind_multi"] = lambda: blind_multi_log(args.seed, args.layout)
+    if args.family not in makers:
         raise SimulationError(
-            f"unknown family {args.family!r}", f"choose one of {', '.join(FAMILIES)} or multi"
+            f"unknown family {args.family!r}", f"choose one of {', '.join(makers)}"
         )
-    if args.family == "multi":
-        log = multi_routine_log(args.seed, args.layout)
-    else:
-        log = single_routine_log(args.family, args.seed, args.layout)
+    log = makers[args.family]()
     log_path, truth_path = write_uilog(log, args.out)
     instances = log.truth.filter(log.truth["Task"] != "__noise__").select("Task", "idx").n_unique()
     ui.info(
