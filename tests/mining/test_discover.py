@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from mining.config import MiningConfig
-from mining.discover import directly_follows, discover_model
+from mining.discover import _sample, directly_follows, discover_model
 
 
 def event_log() -> pl.DataFrame:
@@ -73,3 +73,10 @@ def test_large_candidates_are_sampled_for_discovery_but_counted_in_full():
     model = discover_model(event_log(), MiningConfig(discover_max_instances=4))
     assert model.variants["n_instances"].sum() == 15
     assert json.loads(model.dfg)["start"][0]["count"] == 15
+
+
+def test_long_instances_are_sampled_by_events_too():
+    # token replay costs every prefix of every trace: 20 events of 4-step instances are
+    # every third of the 15 instances, spread over the log
+    sample = _sample(event_log(), 100, 20)
+    assert sample["instance_id"].unique().sort().to_list() == [0, 3, 6, 9, 12]
