@@ -424,45 +424,9 @@ def _part_of(
         )
         .sort("share", "runs", "part", descending=[True, True, False])
     )
-    if windows is not None:
-        # a community whose runs outsize the host's instances, in windows the host does
-        # not use, is a routine done between the host's instances, not a part of them
-        size = np.bincount(event, minlength=len(starts))
-        opened = np.bincount(event[codes == starts[event]], minlength=len(starts))
-        instance = pl.lit(pl.Series(size / np.maximum(opened, 1)))
-        inside = (
-            inside.join(_window_overlap(codes, event, windows), on=["part", "host"], how="left")
-            .filter(
-                (pl.col("overlap").fill_null(0.0) >= MIN_PART_OVERLAP)
-                | (
-                    pl.lit(pl.Series(size)).gather("part") / pl.col("runs")
-                    <= instance.gather("host")
-                )
-            )
-            .sort("share", "runs", "part", descending=[True, True, False])
-        )
     if inside.is_empty():
         return None
     return int(inside["part"][0]), int(inside["host"][0])
-
-
-#: Least share of a part's events in windows its host uses, where its runs outsize the
-#: host's instances (less: a routine of its own done between the host's instances).
-MIN_PART_OVERLAP = 0.2
-
-
-def _window_overlap(codes: np.ndarray, event: np.ndarray, windows: np.ndarray) -> pl.DataFrame:
-    """``part, host, overlap``: the share of each community's events in windows another
-    community also works in."""
-    used = pl.DataFrame({"c": event, "window": windows[codes]}).group_by("c", "window").len()
-    size = used.group_by("c").agg(total=pl.col("len").sum())
-    return (
-        used.join(used.select(host="c", window="window"), on="window")
-        .group_by("c", "host")
-        .agg(pl.col("len").sum())
-        .join(size, on="c")
-        .select(part="c", host="host", overlap=pl.col("len") / pl.col("total"))
-    )
 
 
 def _boundaries(

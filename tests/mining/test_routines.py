@@ -168,26 +168,3 @@ def test_a_recording_that_opens_with_a_glance_at_the_news_starts_at_the_routine(
         stream += FORM + (["read news"] if k in (12, 27) else [])
     _, starts = routines_of(stream)
     assert list(starts.values()) == ["open form"]
-
-
-def test_two_routines_on_sites_of_their_own_stay_apart_whatever_their_last_step():
-    # expense reports end on a page change they make on every page, so no step of
-    # theirs looks like an end: a training request right after one looks inside it; yet
-    # it works on a site the reports never use, with runs longer than a report
-    rng = random.Random(7)
-    expense = ["new expense", "page", "type amount", "page", "type date", "page",
-               "attach", "page", "check", "page", "confirm", "page"]  # fmt: skip
-    training = ["new training", "type course", "next", "type dates", "next", "type cost",
-                "next", "confirm training"]  # fmt: skip
-    steps: list[tuple[str, str]] = []
-    for _ in range(40):
-        routine, site = (expense, "expenses") if rng.random() < 0.5 else (training, "hr")
-        steps += [(action, site) for action in routine] * rng.randint(1, 3)
-    stream = [action for action, _ in steps]
-    window_of = dict(steps)
-    names = sorted(window_of)
-    codes, hard = encode(stream)
-    windows = np.array([sorted(set(window_of.values())).index(window_of[a]) for a in names])
-    found = find_routines(codes, hard, np.arange(len(stream), dtype=float), CONFIG, windows)
-    routine_of = dict(zip(names, found.community, strict=True))
-    assert routine_of["new expense"] != routine_of["new training"]
