@@ -147,19 +147,16 @@ def run_stages(
     actions = [k[0] for k in kept]
     report(2, STAGES)
     vocabulary, codes = stages.log_codes(streams)
-    stream = np.concatenate(codes)
+    hard = np.concatenate([s.hard for s in streams])
+    seconds = np.concatenate([s.seconds for s in streams])
+    del streams  # (memory: routine discovery holds the whole log's stream at once)
+    stream = np.concatenate(codes, dtype=np.int64)
     routines = (
-        find_routines(
-            stream.astype(np.int64),
-            np.concatenate([s.hard for s in streams]),
-            np.concatenate([s.seconds for s in streams]),
-            config,
-            action_windows(vocabulary),
-        )
+        find_routines(stream, hard, seconds, config, action_windows(vocabulary))
         if len(stream)
         else NO_ROUTINES
     )
-    del stream, streams
+    del stream, hard, seconds
     ends = np.cumsum([len(c) for c in codes])
     per_user = [
         (a, c, stages.user_routines(routines, (int(end) - len(c), int(end))))

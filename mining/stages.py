@@ -201,9 +201,8 @@ def candidate_parts(
     """Align and discover one candidate from its events (``pieces``: each user's, in
     user order): its rows of ``steps``, ``variants``, ``of`` (instance → variant),
     ``alignment`` and ``quality``."""
-    events = pl.concat(pieces)
-    alignment = align_cluster(events, config)
-    model = discover_model(project_on_steps(events, alignment), config)
+    alignment = align_cluster(pieces, config)
+    model = discover_model(project_on_steps(pieces, alignment), config)
     members = assignment.filter(pl.col("cluster") == cluster)
     process = pl.lit(cluster, pl.Int32).alias("process_id")
     confidence = confidence_of(
