@@ -102,7 +102,7 @@ def align_cluster(events: pl.DataFrame | Sequence[pl.DataFrame], config: MiningC
         alignment = align_cluster(events.filter(pl.col("process_id") == 0), config)
         alignment.steps.select("step_no", "action", "support", "optional")
     """
-    pieces = [events] if isinstance(events, pl.DataFrame) else list(events)
+    pieces = [events] if isinstance(events, pl.DataFrame) else events  # (each read as used)
     keyed = [
         _acting(piece).select("event_id", "instance_id", "position", key=coarse_action())
         for piece in pieces

@@ -200,6 +200,7 @@ def run_stages(
         stages.candidate_parts,
         [(c, *(k[c] for k in kept)) for c in range(n_clusters)],
         {"assignment": assignment, "config": config},
+        lazy=True,
     )
     report(total, total)
     return _tables(pieces, assignment, parts)

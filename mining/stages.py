@@ -32,6 +32,7 @@ template's use falls inside spans is fitted over every user.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -43,6 +44,7 @@ from mining.cluster import count_variants
 from mining.config import MiningConfig
 from mining.context import count_window_shares
 from mining.discover import discover_model
+from mining.engines import Piece
 from mining.routines import Routines
 from mining.score import confidence_of
 from mining.segment import segment_stream
@@ -196,13 +198,18 @@ def user_results(
 
 
 def candidate_parts(
-    cluster: int, *pieces: pl.DataFrame, assignment: pl.DataFrame, config: MiningConfig
+    cluster: int, *pieces: Piece, assignment: pl.DataFrame, config: MiningConfig
 ) -> tuple[dict[str, pl.DataFrame]]:
     """Align and discover one candidate from its events (``pieces``: each user's, in
-    user order): its rows of ``steps``, ``variants``, ``of`` (instance → variant),
-    ``alignment`` and ``quality``."""
-    alignment = align_cluster(pieces, config)
-    model = discover_model(project_on_steps(pieces, alignment), config)
+    user order, read when used: `Engine.map` with ``lazy``): its rows of ``steps``,
+    ``variants``, ``of`` (instance → variant), ``alignment`` and ``quality``.
+
+    Only one user's piece is in memory at a time (alignment and the projection on its
+    steps read each piece when they come to it), so that the memory of a candidate's
+    alignment grows with its largest user and a few narrow columns of all its events."""
+    events = _OnRead(pieces)
+    alignment = align_cluster(events, config)
+    model = discover_model(project_on_steps(events, alignment), config)
     members = assignment.filter(pl.col("cluster") == cluster)
     process = pl.lit(cluster, pl.Int32).alias("process_id")
     confidence = confidence_of(
@@ -244,6 +251,20 @@ def user_routines(routines: Routines, bounds: tuple[int, int]) -> Routines:
     """The log's routines with ``event`` cut to one user's rows ``[start, end)``."""
     start, end = bounds
     return replace(routines, event=routines.event[start:end])
+
+
+class _OnRead(Sequence[pl.DataFrame]):
+    """Pieces that are read each time they are used (and let go after)."""
+
+    def __init__(self, pieces: Sequence[Piece | pl.DataFrame]) -> None:
+        self._pieces = pieces
+
+    def __len__(self) -> int:
+        return len(self._pieces)
+
+    def __getitem__(self, i: int) -> pl.DataFrame:  # type: ignore[override]
+        piece = self._pieces[i]
+        return piece if isinstance(piece, pl.DataFrame) else piece.read()
 
 
 def _framed(actions: pl.DataFrame) -> pl.DataFrame:

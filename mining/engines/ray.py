@@ -25,6 +25,19 @@ def _task(fn: Callable[..., tuple], keep: int, *args: Any, **shared: Any) -> Any
     return out[0] if keep == 0 else tuple(out[: keep + 1])
 
 
+class _Fetch:
+    """A kept frame's object reference handed to a task unread (Ray resolves only the
+    references that are arguments themselves): the task reads it when it needs it."""
+
+    def __init__(self, ref: Any) -> None:
+        self.ref = ref
+
+    def read(self) -> Any:
+        import ray
+
+        return ray.get(self.ref)
+
+
 class RayEngine:
     """Runs each call as a Ray task (one CPU each)."""
 
@@ -59,10 +72,15 @@ class RayEngine:
         inputs: Sequence[tuple],
         shared: dict[str, Any] | None = None,
         keep: int = 0,
+        lazy: bool = False,
     ) -> tuple[list[Any], list[list[Any]]]:
         ray = self._ray
         refs = {k: ray.put(v) for k, v in (shared or {}).items()}
         task = self._remote.options(num_returns=keep + 1)
+        if lazy:
+            inputs = [
+                [_Fetch(a) if isinstance(a, ray.ObjectRef) else a for a in args] for args in inputs
+            ]
         calls = [task.remote(fn, keep, *args, **refs) for args in inputs]
         if keep == 0:
             return self._get(calls), [[] for _ in calls]
