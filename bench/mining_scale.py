@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -79,9 +80,14 @@ def measure(data: Path, engine: str) -> str:
         load = os.getloadavg()
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        # drained as it comes: a child that fills the pipe would block until killed
+        lines: list[str] = []
+        drain = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
+        drain.start()
         peaks, status, driver = _sample(process)
         seconds = time.perf_counter() - started
-        stderr = process.stderr.read() if process.stderr else ""
+        drain.join(timeout=30)  # (a Ray process left behind may hold the pipe open)
+        stderr = "".join(lines)
     if status:
         return f"{engine}: failed ({stderr.strip().splitlines()[-1:]})"
     n = int((data / "complete").read_text())

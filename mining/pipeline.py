@@ -41,6 +41,7 @@ from mining.engines.sources import (
     landing_sources,
     store_sources,
 )
+from mining.errors import EngineError
 from mining.routines import Routines, find_routines
 from mining.score import score_processes
 from mining.structure import action_windows, find_strays
@@ -76,20 +77,29 @@ def mine(
     """
     if engine is None or isinstance(engine, LocalEngine):
         return _recorded(store, config, store_sources(store), on_progress, engine)
+    if engine.machines() > 1:  # the export below would be in a folder of this machine
+        raise EngineError(
+            f"the Ray cluster spans {engine.machines()} machines: they cannot read the "
+            f"database's events from this one",
+            "mine a landing area on a file system every node shares (`taskmine collect` "
+            "writes one) with --data",
+        )
     with tempfile.TemporaryDirectory(prefix="taskmine-events-") as folder:
         return _recorded(store, config, export_store(store, folder), on_progress, engine)
 
 
 def mine_landing(
-    root: str | Path,
+    root: str | Path | Sequence[Source],
     store: Store,
     config: MiningConfig,
     on_progress: ProgressFn | None = None,
     engine: Engine | None = None,
 ) -> int:
-    """Mine the events of a collector's landing area (``root/events/user=…/day=…``) and
-    record the results in ``store`` as a new run; return its id."""
-    return _recorded(store, config, landing_sources(root), on_progress, engine)
+    """Mine the events of a collector's landing area (``root/events/user=…/day=…``, or
+    its sources as `landing_sources` found them) and record the results in ``store`` as
+    a new run; return its id."""
+    sources = landing_sources(root) if isinstance(root, str | Path) else list(root)
+    return _recorded(store, config, sources, on_progress, engine)
 
 
 def _recorded(

@@ -53,6 +53,9 @@ class LocalEngine:
         frame.write_ipc(path)
         return Stored(path)
 
+    def machines(self) -> int:
+        return 1
+
     def close(self) -> None:
         self._folder.cleanup()
 
