@@ -237,7 +237,12 @@ def _map_to_backbone(
     """Map every (variant, position) to a step; return the mapping, each variant's
     similarity to the backbone, and the consensus: the backbone's actions and the inserted
     ones that at least ``align_min_support`` of the instances do, in workflow order."""
-    slots: list[tuple[int, int, tuple]] = []  # (variant, collapsed index, step key)
+    # (variant, collapsed index, step key) of every slot, as columns of shared objects:
+    # there are about as many slots as events when most instances are variants of their own
+    slot_variant: list[int] = []
+    slot_index: list[int] = []
+    slot_key: list[tuple] = []
+    keys: dict[tuple, tuple] = {}
     support: Counter = Counter()
     offset: dict[tuple, int] = {}  # smallest offset of an inserted action within its gap
     similarity = np.empty(len(coded))
@@ -255,7 +260,9 @@ def _map_to_backbone(
                 if key not in seen:
                     support[key] += weights[v]
                     seen.add(key)
-                slots.append((v, k, key))
+                slot_variant.append(v)
+                slot_index.append(k)
+                slot_key.append(keys.setdefault(key, key))
     total = weights.sum()
     frequent = [key for key, w in support.items() if w / total >= config.align_min_support]
     # instances that agree on nothing (a mixture) keep the backbone rather than no steps
@@ -265,12 +272,15 @@ def _map_to_backbone(
     )
     consensus = [key[2] for key in order]
     step_of = {key: no for no, key in enumerate(order, start=1)}
-    step_rows = [(v, k, step_of.get(key)) for v, k, key in slots]
     per_collapsed = pl.DataFrame(
-        step_rows,
+        {
+            "variant": slot_variant,
+            "index": slot_index,
+            "step_no": [step_of.get(key) for key in slot_key],
+        },
         schema={"variant": pl.Int64, "index": pl.Int64, "step_no": pl.Int32},
-        orient="row",
     )
+    del slot_variant, slot_index, slot_key
     positions = pl.DataFrame(
         {
             "variant": np.repeat(np.arange(len(collapsed)), [len(c.origin) for c in collapsed]),
