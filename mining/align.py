@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,16 +86,17 @@ class Alignment:
     exception_share: float
 
 
-def align_cluster(events: pl.DataFrame | Sequence[pl.DataFrame], config: MiningConfig) -> Alignment:
+def align_cluster(events: pl.DataFrame | Iterable[pl.DataFrame], config: MiningConfig) -> Alignment:
     """Align the instances of one candidate into ordered consensus steps.
 
     ``events``: one row per event of the candidate's instances with ``event_id,
     instance_id, position, action, kind, app, title_template, text, screenshot_id`` and the
-    element fields when present; or several such frames (pieces), each holding whole
-    instances (the pipeline gives each user's). Alignment works on distinct variants, and
-    what the steps need of the events is gathered piece by piece and added up, so that
-    beyond one piece memory grows with a few columns of the candidate's events, not all
-    of them; the result is the same however the instances are cut into pieces.
+    element fields when present; or several such frames (pieces, iterated more than once),
+    each holding whole instances (the pipeline gives each user's). Alignment works on
+    distinct variants, and what the steps need of the events is gathered piece by piece
+    and added up, so that beyond one piece memory grows with a few columns of the
+    candidate's events, not all of them; the result is the same however the instances
+    are cut into pieces.
 
     Example::
 
@@ -156,7 +157,7 @@ def _acting(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def project_on_steps(
-    events: pl.DataFrame | Sequence[pl.DataFrame], alignment: Alignment
+    events: pl.DataFrame | Iterable[pl.DataFrame], alignment: Alignment
 ) -> pl.DataFrame:
     """The instances as sequences of consensus steps: ``instance_id, position, action, ts``.
 
@@ -297,7 +298,7 @@ def _map_to_backbone(
 
 
 def _describe_steps(
-    pieces: Sequence[pl.DataFrame],
+    pieces: Iterable[pl.DataFrame],
     event_steps: Sequence[pl.DataFrame],
     mapping: pl.DataFrame,
     instances: pl.DataFrame,

@@ -32,7 +32,7 @@ template's use falls inside spans is fitted over every user.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -176,7 +176,8 @@ def user_results(
     """A user's rows of the result tables, and its events of each candidate.
 
     ``offset`` makes the user's instance ids those of the whole log. Returns
-    ``((instances, instance_events, candidate kinds), *events of candidate 0..n-1)``.
+    ``((instances, instance_events, candidate kinds), *events of candidate 0..n-1)``,
+    None for a candidate the user has no instance of (most users have a few).
     """
     located = located.with_columns(pl.col("instance_id") + offset).join(
         assignment.select("instance_id", "cluster"), on="instance_id"
@@ -192,16 +193,16 @@ def user_results(
     kinds = located.filter(pl.col("cluster") >= 0).select("instance_id", "kind")
     aligned = located.select("cluster", *CANDIDATE_COLUMNS)
     pieces = aligned.partition_by("cluster", as_dict=True, maintain_order=True, include_key=False)
-    empty = aligned.drop("cluster").clear()
-    candidates = [pieces.get((c,), empty) for c in range(n_clusters)]
+    candidates = [pieces.get((c,)) for c in range(n_clusters)]  # None: no instance there
     return ((instances, events, kinds), *candidates)
 
 
 def candidate_parts(
-    cluster: int, *pieces: Piece, assignment: pl.DataFrame, config: MiningConfig
+    cluster: int, *pieces: Piece | None, assignment: pl.DataFrame, config: MiningConfig
 ) -> tuple[dict[str, pl.DataFrame]]:
     """Align and discover one candidate from its events (``pieces``: each user's, in
-    user order, read when used: `Engine.map` with ``lazy``): its rows of ``steps``,
+    user order, read when used: `Engine.map` with ``lazy``; None or reading None for a
+    user without instances in it): its rows of ``steps``,
     ``variants``, ``of`` (instance → variant), ``alignment`` and ``quality``.
 
     Only one user's piece is in memory at a time (alignment and the projection on its
@@ -253,18 +254,20 @@ def user_routines(routines: Routines, bounds: tuple[int, int]) -> Routines:
     return replace(routines, event=routines.event[start:end])
 
 
-class _OnRead(Sequence[pl.DataFrame]):
-    """Pieces that are read each time they are used (and let go after)."""
+class _OnRead:
+    """Pieces read each time they are iterated (and let go after), the empty ones
+    (None) left out."""
 
-    def __init__(self, pieces: Sequence[Piece | pl.DataFrame]) -> None:
+    def __init__(self, pieces: Sequence[Piece | pl.DataFrame | None]) -> None:
         self._pieces = pieces
 
-    def __len__(self) -> int:
-        return len(self._pieces)
-
-    def __getitem__(self, i: int) -> pl.DataFrame:  # type: ignore[override]
-        piece = self._pieces[i]
-        return piece if isinstance(piece, pl.DataFrame) else piece.read()
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        for piece in self._pieces:
+            frame = (
+                piece.read() if piece is not None and not isinstance(piece, pl.DataFrame) else piece
+            )
+            if frame is not None:
+                yield frame
 
 
 def _framed(actions: pl.DataFrame) -> pl.DataFrame:

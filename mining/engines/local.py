@@ -45,7 +45,7 @@ class LocalEngine:
             read = [a if lazy and isinstance(a, Stored) else _read(a) for a in args]
             summary, *frames = fn(*read, **(shared or {}))
             summaries.append(summary)
-            kept.append([self._store(f) for f in frames[:keep]])
+            kept.append([None if f is None else self._store(f) for f in frames[:keep]])
         return summaries, kept
 
     def _store(self, frame: pl.DataFrame) -> Stored:
