@@ -21,9 +21,11 @@ Alignment, discovery and scoring are per candidate. The functions here are pure:
 ``user_*`` function takes one user's frames and the fitted globals and returns
 ``(summary, *frames to keep)``; an engine (`mining.engines`) decides where they run and
 where the kept frames live. What every user contributes is small next to the events,
-except the coded stream routine discovery needs (a few bytes per event, and
-`find_routines` works on every event at once); a candidate's alignment holds all its
-events.
+except the coded stream routine discovery needs (13 bytes an event, and `find_routines`
+works on every event at once: about 120 bytes an event at its peak). A candidate's task
+is handed its users' pieces unread and reads one at a time (`align_cluster` adds up
+what each gives), keeping only a few narrow columns of all its events (the action key
+and each event's step): memory grows with the largest user and those columns.
 
 Context segmentation (`mining.context`) finds each user's spans alone (no span reaches
 into the next user's events, as one could in the whole log); how much of a window
