@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,24 +86,34 @@ class Alignment:
     exception_share: float
 
 
-def align_cluster(events: pl.DataFrame, config: MiningConfig) -> Alignment:
+def align_cluster(events: pl.DataFrame | Iterable[pl.DataFrame], config: MiningConfig) -> Alignment:
     """Align the instances of one candidate into ordered consensus steps.
 
     ``events``: one row per event of the candidate's instances with ``event_id,
     instance_id, position, action, kind, app, title_template, text, screenshot_id`` and the
-    element fields when present.
+    element fields when present; or several such frames (pieces, iterated more than once),
+    each holding whole instances (the pipeline gives each user's). Alignment works on
+    distinct variants, and what the steps need of the events is gathered piece by piece
+    and added up, so that beyond one piece memory grows with a few columns of the
+    candidate's events, not all of them; the result is the same however the instances
+    are cut into pieces.
 
     Example::
 
         alignment = align_cluster(events.filter(pl.col("process_id") == 0), config)
         alignment.steps.select("step_no", "action", "support", "optional")
     """
-    keyed = _acting(events).with_columns(key=coarse_action())
-    instances, variants = instance_variants(keyed, column="key")
+    pieces = [events] if isinstance(events, pl.DataFrame) else events  # (each read as used)
+    keyed = [
+        _acting(piece).select("event_id", "instance_id", "position", key=coarse_action())
+        for piece in pieces
+    ]
+    instances, variants = instance_variants(pl.concat(keyed), column="key")
     collapsed = [collapse_repeats(a, config.align_max_block) for a in variants["actions"].to_list()]
     codebook: dict[str, int] = {}
     coded = [[codebook.setdefault(a, len(codebook)) for a in c.actions] for c in collapsed]
     weights = variants["n_instances"].to_numpy()
+    del variants
     backbone = coded[_medoid(coded, weights)]
     for _ in range(REFINE_PASSES):
         mapping, similarity, consensus = _map_to_backbone(
@@ -112,18 +122,22 @@ def align_cluster(events: pl.DataFrame, config: MiningConfig) -> Alignment:
         if consensus == backbone:
             break
         backbone = consensus
-    event_steps = events.select("event_id", "instance_id").join(
-        keyed.select("event_id", "instance_id", "position")
-        .join(instances, on="instance_id")
-        .join(mapping, on=["variant", "position"], how="left")
-        .select("event_id", "step_no"),
-        on="event_id",
-        how="left",
-    )
-    steps = _describe_steps(events, event_steps, mapping, instances, config)
+    event_steps = [
+        piece.select("event_id", "instance_id").join(
+            acting.select("event_id", "instance_id", "position")
+            .join(instances, on="instance_id")
+            .join(mapping, on=["variant", "position"], how="left")
+            .select("event_id", "step_no"),
+            on="event_id",
+            how="left",
+        )
+        for piece, acting in zip(pieces, keyed, strict=True)
+    ]
+    del keyed
+    steps = _describe_steps(pieces, event_steps, mapping, instances, config)
     return Alignment(
         steps=steps,
-        event_steps=event_steps,
+        event_steps=pl.concat(event_steps),
         consistency=float(np.average(similarity, weights=weights)),
         exception_share=float(
             weights[similarity < config.align_exception_similarity].sum() / weights.sum()
@@ -142,7 +156,9 @@ def _acting(events: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def project_on_steps(events: pl.DataFrame, alignment: Alignment) -> pl.DataFrame:
+def project_on_steps(
+    events: pl.DataFrame | Iterable[pl.DataFrame], alignment: Alignment
+) -> pl.DataFrame:
     """The instances as sequences of consensus steps: ``instance_id, position, action, ts``.
 
     Events in no step (rare insertions) are dropped and each event is named after its
@@ -156,13 +172,17 @@ def project_on_steps(events: pl.DataFrame, alignment: Alignment) -> pl.DataFrame
         .then(pl.format("{} #{}", "action", "step_no"))
         .otherwise("action"),
     )
-    return (
-        events.select("event_id", "instance_id", "position", "ts")
-        .join(alignment.event_steps.select("event_id", "step_no"), on="event_id")
-        .join(labels, on="step_no")
-        .select("instance_id", "position", "ts", action="label")
-        .sort("instance_id", "position")
-    )
+    steps = alignment.event_steps.select("event_id", "step_no")
+    pieces = [events] if isinstance(events, pl.DataFrame) else events
+    return pl.concat(
+        [
+            piece.select("event_id", "instance_id", "position", "ts")
+            .join(steps, on="event_id")
+            .join(labels, on="step_no")
+            .select("instance_id", "position", "ts", action="label")
+            for piece in pieces
+        ]
+    ).sort("instance_id", "position")
 
 
 @dataclass(frozen=True)
@@ -218,7 +238,12 @@ def _map_to_backbone(
     """Map every (variant, position) to a step; return the mapping, each variant's
     similarity to the backbone, and the consensus: the backbone's actions and the inserted
     ones that at least ``align_min_support`` of the instances do, in workflow order."""
-    slots: list[tuple[int, int, tuple]] = []  # (variant, collapsed index, step key)
+    # (variant, collapsed index, step key) of every slot, as columns of shared objects:
+    # there are about as many slots as events when most instances are variants of their own
+    slot_variant: list[int] = []
+    slot_index: list[int] = []
+    slot_key: list[tuple] = []
+    keys: dict[tuple, tuple] = {}
     support: Counter = Counter()
     offset: dict[tuple, int] = {}  # smallest offset of an inserted action within its gap
     similarity = np.empty(len(coded))
@@ -236,7 +261,9 @@ def _map_to_backbone(
                 if key not in seen:
                     support[key] += weights[v]
                     seen.add(key)
-                slots.append((v, k, key))
+                slot_variant.append(v)
+                slot_index.append(k)
+                slot_key.append(keys.setdefault(key, key))
     total = weights.sum()
     frequent = [key for key, w in support.items() if w / total >= config.align_min_support]
     # instances that agree on nothing (a mixture) keep the backbone rather than no steps
@@ -246,12 +273,15 @@ def _map_to_backbone(
     )
     consensus = [key[2] for key in order]
     step_of = {key: no for no, key in enumerate(order, start=1)}
-    step_rows = [(v, k, step_of.get(key)) for v, k, key in slots]
     per_collapsed = pl.DataFrame(
-        step_rows,
+        {
+            "variant": slot_variant,
+            "index": slot_index,
+            "step_no": [step_of.get(key) for key in slot_key],
+        },
         schema={"variant": pl.Int64, "index": pl.Int64, "step_no": pl.Int32},
-        orient="row",
     )
+    del slot_variant, slot_index, slot_key
     positions = pl.DataFrame(
         {
             "variant": np.repeat(np.arange(len(collapsed)), [len(c.origin) for c in collapsed]),
@@ -268,20 +298,22 @@ def _map_to_backbone(
 
 
 def _describe_steps(
-    events: pl.DataFrame,
-    event_steps: pl.DataFrame,
+    pieces: Iterable[pl.DataFrame],
+    event_steps: Sequence[pl.DataFrame],
     mapping: pl.DataFrame,
     instances: pl.DataFrame,
     config: MiningConfig,
 ) -> pl.DataFrame:
-    """Per step: what it does, how often, whether it loops, its values and transfers."""
+    """Per step: what it does, how often, whether it loops, its values and transfers.
+
+    Each piece's events (whole instances) give counts that add up (`_piece_counts`), so
+    that only one piece's events are joined to their steps at a time."""
     n_instances = instances.height
-    target = target_of(events.columns)
-    per_event = (
-        events.join(event_steps.select("event_id", "step_no"), on="event_id")
-        .filter(pl.col("step_no").is_not_null())
-        .with_columns(target=target, value=pl.col("text"), **_offsets(events.columns))
-    )
+    counts = [_piece_counts(p, s) for p, s in zip(pieces, event_steps, strict=True)]
+
+    def every(name: str) -> pl.DataFrame:
+        return pl.concat([c[name] for c in counts])
+
     loops = (
         mapping.join(instances.group_by("variant").len("n"), on="variant")
         .group_by("step_no", "variant")
@@ -289,27 +321,40 @@ def _describe_steps(
         .group_by("step_no")
         .agg(repeat_share=(pl.col("n") * pl.col("loop")).sum() / n_instances)
     )
+    values = every("values").group_by("step_no", "value").agg(pl.col("len").sum())
     steps = (
-        per_event.sort("instance_id", "position")
-        .group_by("step_no")
-        .agg(
-            action=_mode("action"),
-            kind=_mode("kind"),
-            app=_mode("app"),
-            window_template=_mode("title_template"),
-            target=_mode("target"),
-            support=pl.col("instance_id").n_unique() / n_instances,
-            n_values=pl.col("value").drop_nulls().n_unique(),
-            constant=pl.col("value").drop_nulls().first(),
-            screenshot_id=pl.col("screenshot_id").drop_nulls().first(),
-            rel_x=pl.col("rel_x").median(),
-            rel_y=pl.col("rel_y").median(),
-            dx=pl.col("dx").median().round(),
-            dy=pl.col("dy").median().round(),
+        every("support").group_by("step_no").agg(support=pl.col("instances").sum() / n_instances)
+    )
+    for name in MODE_COLUMNS.values():
+        steps = steps.join(_most_frequent(every(name), name), on="step_no", how="left")
+    # the first value and screenshot of a step in instance order
+    for name in ("constant", "screenshot_id"):
+        first = (
+            every(name)
+            .sort("instance_id", "position")
+            .group_by("step_no", maintain_order=True)
+            .first()
+            .select("step_no", name)
+        )
+        steps = steps.join(first, on="step_no", how="left")
+    steps = (
+        steps.join(values.group_by("step_no").agg(n_values=pl.len()), on="step_no", how="left")
+        .with_columns(pl.col("n_values").fill_null(0))
+        .join(
+            every("offsets")
+            .group_by("step_no")
+            .agg(
+                rel_x=pl.col("rel_x").median(),
+                rel_y=pl.col("rel_y").median(),
+                dx=pl.col("dx").median().round(),
+                dy=pl.col("dy").median().round(),
+            ),
+            on="step_no",
+            how="left",
         )
         .join(loops, on="step_no", how="left")
-        .join(_examples(per_event), on="step_no", how="left")
-        .join(_transfers(per_event), on="step_no", how="left")
+        .join(_examples(values), on="step_no", how="left")
+        .join(_transfers(every("transfers")), on="step_no", how="left")
         .sort("step_no")
     )
     return steps.with_columns(
@@ -323,6 +368,70 @@ def _describe_steps(
         ).then(_slot_name()),
         attrs=_step_attrs(steps),
     ).select([pl.col(c).cast(t) for c, t in STEP_SCHEMA.items()])
+
+
+#: A step's fields named after its events' most frequent value: step field ← event column.
+MODE_COLUMNS = {
+    "action": "action",
+    "kind": "kind",
+    "app": "app",
+    "title_template": "window_template",
+    "target": "target",
+}
+
+
+def _piece_counts(events: pl.DataFrame, event_steps: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """What `_describe_steps` needs of one piece's events, in frames that add up over
+    pieces: value counts per step (one per `MODE_COLUMNS` field, and of the typed or
+    copied ``value``), instances per step, each step's first value and screenshot with
+    where they occur, the click offsets and scroll steps, and the paste → copy matches."""
+    per_event = (
+        events.join(event_steps.select("event_id", "step_no"), on="event_id")
+        .filter(pl.col("step_no").is_not_null())
+        .with_columns(
+            target=target_of(events.columns), value=pl.col("text"), **_offsets(events.columns)
+        )
+    )
+    counts = {
+        name: per_event.filter(pl.col(column).is_not_null())
+        .group_by("step_no", column)
+        .len()
+        .rename({column: name})
+        for column, name in MODE_COLUMNS.items()
+    }
+    firsts = {
+        name: per_event.filter(pl.col(column).is_not_null())
+        .sort("instance_id", "position")
+        .group_by("step_no", maintain_order=True)
+        .first()
+        .select("step_no", "instance_id", "position", pl.col(column).alias(name))
+        for column, name in (("value", "constant"), ("screenshot_id", "screenshot_id"))
+    }
+    return {
+        **counts,
+        **firsts,
+        "support": per_event.group_by("step_no").agg(instances=pl.col("instance_id").n_unique()),
+        "values": per_event.filter(pl.col("value").is_not_null())
+        .group_by("step_no", "value")
+        .len(),
+        "offsets": per_event.select("step_no", *OFFSETS).filter(
+            pl.any_horizontal(pl.col(OFFSETS).is_not_null())
+        ),
+        "transfers": _matches(per_event),
+    }
+
+
+def _most_frequent(counts: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Per step, the value of ``counts`` (``step_no, <name>, len``, added up) that is most
+    frequent, the smallest on ties (reproducible)."""
+    return (
+        counts.group_by("step_no", name)
+        .agg(pl.col("len").sum())
+        .sort(["step_no", "len", name], descending=[False, True, False])
+        .group_by("step_no", maintain_order=True)
+        .first()
+        .select("step_no", name)
+    )
 
 
 #: Numbers of the recorder's attrs a bot reuses: where in its window a click landed
@@ -361,18 +470,11 @@ def target_of(columns: Sequence[str]) -> pl.Expr:
     return pl.coalesce(*present, pl.lit(None, pl.String))
 
 
-def _mode(column: str) -> pl.Expr:
-    """The most frequent non-null value, the smallest on ties (reproducible)."""
-    return pl.col(column).drop_nulls().mode().sort().first()
-
-
-def _examples(per_event: pl.DataFrame) -> pl.DataFrame:
-    """Up to `EXAMPLE_VALUES` most frequent values per step, as a JSON list."""
+def _examples(values: pl.DataFrame) -> pl.DataFrame:
+    """Up to `EXAMPLE_VALUES` most frequent values per step (``values``: ``step_no, value,
+    len``), as a JSON list."""
     counts = (
-        per_event.filter(pl.col("value").is_not_null())
-        .group_by("step_no", "value")
-        .len()
-        .sort(["step_no", "len", "value"], descending=[False, True, False])
+        values.sort(["step_no", "len", "value"], descending=[False, True, False])
         .group_by("step_no", maintain_order=True)
         .agg(pl.col("value").head(EXAMPLE_VALUES))
     )
@@ -384,21 +486,27 @@ def _examples(per_event: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _transfers(per_event: pl.DataFrame) -> pl.DataFrame:
-    """For paste steps: the step whose copy most often supplied the pasted value."""
+def _matches(per_event: pl.DataFrame) -> pl.DataFrame:
+    """Each paste's step and the step of the latest earlier copy of its value in its
+    instance: ``event_id, step_no, copy_step``."""
     copies = per_event.filter(pl.col("kind").str.contains("(?i)copy")).select(
         "instance_id", "value", copy_pos="position", copy_step="step_no"
     )
     pastes = per_event.filter(
         pl.col("kind").str.contains("(?i)paste") & pl.col("value").is_not_null()
     ).select("instance_id", "value", "event_id", "position", "step_no")
-    matched = (
+    return (
         pastes.join(copies, on=["instance_id", "value"])
         .filter(pl.col("copy_pos") < pl.col("position"))
         .sort("copy_pos")
         .group_by("event_id")
         .agg(pl.col("step_no").last(), pl.col("copy_step").last())
     )
+
+
+def _transfers(matched: pl.DataFrame) -> pl.DataFrame:
+    """For paste steps: the step whose copy most often supplied the pasted value
+    (``matched``: `_matches` of every piece)."""
     return (
         matched.group_by("step_no", "copy_step")
         .len()

@@ -25,9 +25,9 @@ from mining.config import MiningConfig
 
 def louvain(codes: np.ndarray, hard: np.ndarray, n_actions: int, seed: int) -> np.ndarray:
     """Louvain communities of the undirected directly-follows graph, one id per action."""
-    prev, nxt = codes[:-1], codes[1:]
-    keep = ~hard[1:] & (prev != nxt)
-    pairs = pl.DataFrame({"a": np.minimum(prev, nxt)[keep], "b": np.maximum(prev, nxt)[keep]})
+    keep = ~hard[1:] & (codes[:-1] != codes[1:])
+    prev, nxt = codes[:-1][keep], codes[1:][keep]
+    pairs = pl.DataFrame({"a": np.minimum(prev, nxt), "b": np.maximum(prev, nxt)})
     edges = pairs.group_by("a", "b").len().sort("a", "b")
     graph = nx.Graph()
     graph.add_nodes_from(range(n_actions))
@@ -112,10 +112,8 @@ def weak_actions(
     joined = np.zeros(len(codes), dtype=bool)
     joined[1:] = ~hard[1:]
     next_joined = np.append(joined[1:], False)
-    same = np.bincount(codes[joined], (own[joined] == np.roll(own, 1)[joined]), n_actions)
-    same += np.bincount(
-        codes[next_joined], (own[next_joined] == np.roll(own, -1)[next_joined]), n_actions
-    )
+    same = np.bincount(codes[joined], (own == np.roll(own, 1))[joined], n_actions)
+    same += np.bincount(codes[next_joined], (own == np.roll(own, -1))[next_joined], n_actions)
     seen = np.bincount(codes[joined], minlength=n_actions) + np.bincount(
         codes[next_joined], minlength=n_actions
     )
@@ -131,6 +129,7 @@ def event_routines(
     that is at least ``routine_link``: to the event before (P(this | previous action)) or
     to the event after (P(previous action is this | next action)); with neither, the
     event before."""
+    weak = weak_actions(codes, hard, community, config)
     own = community[codes]
     n_actions = len(community)
     joined = np.zeros(len(codes), dtype=bool)  # the event before is in the same stretch
@@ -138,15 +137,16 @@ def event_routines(
     next_joined = np.append(joined[1:], False)
     prev_code = np.roll(codes, 1)
     next_code = np.roll(codes, -1)
-    weak = weak_actions(codes, hard, community, config)
-    pair = prev_code.astype(np.int64) * n_actions + codes
-    keys, counts = np.unique(pair[joined], return_counts=True)
+    pair = (prev_code.astype(np.int64) * n_actions + codes)[joined]
+    keys, counts = np.unique(pair, return_counts=True)
     df = np.zeros(len(codes))
-    df[joined] = counts[np.searchsorted(keys, pair[joined])]
+    df[joined] = counts[np.searchsorted(keys, pair)]
+    del pair  # (memory: every full-length temporary here is 8 bytes an event)
     out_n = np.bincount(prev_code[joined], minlength=n_actions).astype(float)
     in_n = np.bincount(codes[joined], minlength=n_actions).astype(float)
     forward = np.where(joined, df / np.maximum(out_n[prev_code], 1), 0.0)
     backward = np.where(next_joined, np.roll(df, -1) / np.maximum(in_n[next_code], 1), 0.0)
+    del df, prev_code, next_code
     strong = np.maximum(forward, backward) >= config.routine_link
     moves = weak[codes] & (strong | joined)
     # with no strong link either way, an event goes with the work it follows

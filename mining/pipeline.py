@@ -41,6 +41,7 @@ from mining.engines.sources import (
     landing_sources,
     store_sources,
 )
+from mining.errors import EngineError
 from mining.routines import Routines, find_routines
 from mining.score import score_processes
 from mining.structure import action_windows, find_strays
@@ -76,20 +77,29 @@ def mine(
     """
     if engine is None or isinstance(engine, LocalEngine):
         return _recorded(store, config, store_sources(store), on_progress, engine)
+    if engine.machines() > 1:  # the export below would be in a folder of this machine
+        raise EngineError(
+            f"the Ray cluster spans {engine.machines()} machines: they cannot read the "
+            f"database's events from this one",
+            "mine a landing area on a file system every node shares (`taskmine collect` "
+            "writes one) with --data",
+        )
     with tempfile.TemporaryDirectory(prefix="taskmine-events-") as folder:
         return _recorded(store, config, export_store(store, folder), on_progress, engine)
 
 
 def mine_landing(
-    root: str | Path,
+    root: str | Path | Sequence[Source],
     store: Store,
     config: MiningConfig,
     on_progress: ProgressFn | None = None,
     engine: Engine | None = None,
 ) -> int:
-    """Mine the events of a collector's landing area (``root/events/user=…/day=…``) and
-    record the results in ``store`` as a new run; return its id."""
-    return _recorded(store, config, landing_sources(root), on_progress, engine)
+    """Mine the events of a collector's landing area (``root/events/user=…/day=…``, or
+    its sources as `landing_sources` found them) and record the results in ``store`` as
+    a new run; return its id."""
+    sources = landing_sources(root) if isinstance(root, str | Path) else list(root)
+    return _recorded(store, config, sources, on_progress, engine)
 
 
 def _recorded(
@@ -147,19 +157,16 @@ def run_stages(
     actions = [k[0] for k in kept]
     report(2, STAGES)
     vocabulary, codes = stages.log_codes(streams)
-    stream = np.concatenate(codes)
+    hard = np.concatenate([s.hard for s in streams])
+    seconds = np.concatenate([s.seconds for s in streams])
+    del streams  # (memory: routine discovery holds the whole log's stream at once)
+    stream = np.concatenate(codes, dtype=np.int64)
     routines = (
-        find_routines(
-            stream.astype(np.int64),
-            np.concatenate([s.hard for s in streams]),
-            np.concatenate([s.seconds for s in streams]),
-            config,
-            action_windows(vocabulary),
-        )
+        find_routines(stream, hard, seconds, config, action_windows(vocabulary))
         if len(stream)
         else NO_ROUTINES
     )
-    del stream, streams
+    del stream, hard, seconds
     ends = np.cumsum([len(c) for c in codes])
     per_user = [
         (a, c, stages.user_routines(routines, (int(end) - len(c), int(end))))
@@ -203,6 +210,7 @@ def run_stages(
         stages.candidate_parts,
         [(c, *(k[c] for k in kept)) for c in range(n_clusters)],
         {"assignment": assignment, "config": config},
+        lazy=True,
     )
     report(total, total)
     return _tables(pieces, assignment, parts)

@@ -21,9 +21,11 @@ Alignment, discovery and scoring are per candidate. The functions here are pure:
 ``user_*`` function takes one user's frames and the fitted globals and returns
 ``(summary, *frames to keep)``; an engine (`mining.engines`) decides where they run and
 where the kept frames live. What every user contributes is small next to the events,
-except the coded stream routine discovery needs (a few bytes per event, and
-`find_routines` works on every event at once); a candidate's alignment holds all its
-events.
+except the coded stream routine discovery needs (13 bytes an event, and `find_routines`
+works on every event at once: about 120 bytes an event at its peak). A candidate's task
+is handed its users' pieces unread and reads one at a time (`align_cluster` adds up
+what each gives), keeping only a few narrow columns of all its events (the action key
+and each event's step): memory grows with the largest user and those columns.
 
 Context segmentation (`mining.context`) finds each user's spans alone (no span reaches
 into the next user's events, as one could in the whole log); how much of a window
@@ -32,6 +34,7 @@ template's use falls inside spans is fitted over every user.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -43,6 +46,7 @@ from mining.cluster import count_variants
 from mining.config import MiningConfig
 from mining.context import count_window_shares
 from mining.discover import discover_model
+from mining.engines import Piece
 from mining.routines import Routines
 from mining.score import confidence_of
 from mining.segment import segment_stream
@@ -174,7 +178,8 @@ def user_results(
     """A user's rows of the result tables, and its events of each candidate.
 
     ``offset`` makes the user's instance ids those of the whole log. Returns
-    ``((instances, instance_events, candidate kinds), *events of candidate 0..n-1)``.
+    ``((instances, instance_events, candidate kinds), *events of candidate 0..n-1)``,
+    None for a candidate the user has no instance of (most users have a few).
     """
     located = located.with_columns(pl.col("instance_id") + offset).join(
         assignment.select("instance_id", "cluster"), on="instance_id"
@@ -190,18 +195,22 @@ def user_results(
     kinds = located.filter(pl.col("cluster") >= 0).select("instance_id", "kind")
     aligned = located.select("cluster", *CANDIDATE_COLUMNS)
     pieces = aligned.partition_by("cluster", as_dict=True, maintain_order=True, include_key=False)
-    empty = aligned.drop("cluster").clear()
-    candidates = [pieces.get((c,), empty) for c in range(n_clusters)]
+    candidates = [pieces.get((c,)) for c in range(n_clusters)]  # None: no instance there
     return ((instances, events, kinds), *candidates)
 
 
 def candidate_parts(
-    cluster: int, *pieces: pl.DataFrame, assignment: pl.DataFrame, config: MiningConfig
+    cluster: int, *pieces: Piece | None, assignment: pl.DataFrame, config: MiningConfig
 ) -> tuple[dict[str, pl.DataFrame]]:
     """Align and discover one candidate from its events (``pieces``: each user's, in
-    user order): its rows of ``steps``, ``variants``, ``of`` (instance → variant),
-    ``alignment`` and ``quality``."""
-    events = pl.concat(pieces)
+    user order, read when used: `Engine.map` with ``lazy``; None or reading None for a
+    user without instances in it): its rows of ``steps``,
+    ``variants``, ``of`` (instance → variant), ``alignment`` and ``quality``.
+
+    Only one user's piece is in memory at a time (alignment and the projection on its
+    steps read each piece when they come to it), so that the memory of a candidate's
+    alignment grows with its largest user and a few narrow columns of all its events."""
+    events = _OnRead(pieces)
     alignment = align_cluster(events, config)
     model = discover_model(project_on_steps(events, alignment), config)
     members = assignment.filter(pl.col("cluster") == cluster)
@@ -245,6 +254,22 @@ def user_routines(routines: Routines, bounds: tuple[int, int]) -> Routines:
     """The log's routines with ``event`` cut to one user's rows ``[start, end)``."""
     start, end = bounds
     return replace(routines, event=routines.event[start:end])
+
+
+class _OnRead:
+    """Pieces read each time they are iterated (and let go after), the empty ones
+    (None) left out."""
+
+    def __init__(self, pieces: Sequence[Piece | pl.DataFrame | None]) -> None:
+        self._pieces = pieces
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        for piece in self._pieces:
+            frame = (
+                piece.read() if piece is not None and not isinstance(piece, pl.DataFrame) else piece
+            )
+            if frame is not None:
+                yield frame
 
 
 def _framed(actions: pl.DataFrame) -> pl.DataFrame:

@@ -15,7 +15,13 @@ from typing import Any, Protocol
 
 from mining.engines.sources import Source
 
-__all__ = ["Engine", "Source", "open_engine", "resolve"]
+__all__ = ["Engine", "Piece", "Source", "open_engine", "resolve"]
+
+
+class Piece(Protocol):
+    """A kept frame handed to a call unread (`Engine.map` with ``lazy``)."""
+
+    def read(self) -> Any: ...
 
 
 class Engine(Protocol):
@@ -25,10 +31,18 @@ class Engine(Protocol):
         inputs: Sequence[tuple],
         shared: dict[str, Any] | None = None,
         keep: int = 0,
+        lazy: bool = False,
     ) -> tuple[list[Any], list[list[Any]]]:
         """``fn(*inputs[i], **shared)`` for every part ``i``; it returns ``(summary,
         *kept)`` with ``keep`` kept frames. Returns the summaries and, per part, handles
-        to its kept frames. Sources and handles among the inputs arrive read."""
+        to its kept frames. Sources and handles among the inputs arrive read; with
+        ``lazy``, handles arrive as `Piece` objects for the call to read one at a time
+        (a candidate's pieces: all of them at once would be all its events)."""
+        ...
+
+    def machines(self) -> int:
+        """How many machines run the calls: a folder of this one is readable by every
+        call only when it is 1."""
         ...
 
     def close(self) -> None: ...

@@ -38,18 +38,23 @@ class LocalEngine:
         inputs: Sequence[tuple],
         shared: dict[str, Any] | None = None,
         keep: int = 0,
+        lazy: bool = False,
     ) -> tuple[list[Any], list[list[Any]]]:
         summaries, kept = [], []
         for args in inputs:
-            summary, *frames = fn(*(_read(a) for a in args), **(shared or {}))
+            read = [a if lazy and isinstance(a, Stored) else _read(a) for a in args]
+            summary, *frames = fn(*read, **(shared or {}))
             summaries.append(summary)
-            kept.append([self._store(f) for f in frames[:keep]])
+            kept.append([None if f is None else self._store(f) for f in frames[:keep]])
         return summaries, kept
 
     def _store(self, frame: pl.DataFrame) -> Stored:
         path = Path(self._folder.name, f"{next(self._names)}.arrow")
         frame.write_ipc(path)
         return Stored(path)
+
+    def machines(self) -> int:
+        return 1
 
     def close(self) -> None:
         self._folder.cleanup()

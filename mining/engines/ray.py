@@ -11,7 +11,9 @@ every node (a shared or network file system).
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,6 +27,19 @@ def _task(fn: Callable[..., tuple], keep: int, *args: Any, **shared: Any) -> Any
     return out[0] if keep == 0 else tuple(out[: keep + 1])
 
 
+class _Fetch:
+    """A kept frame's object reference handed to a task unread (Ray resolves only the
+    references that are arguments themselves): the task reads it when it needs it."""
+
+    def __init__(self, ref: Any) -> None:
+        self.ref = ref
+
+    def read(self) -> Any:
+        import ray
+
+        return ray.get(self.ref)
+
+
 class RayEngine:
     """Runs each call as a Ray task (one CPU each)."""
 
@@ -33,8 +48,16 @@ class RayEngine:
             import ray
         except ImportError as exc:
             raise EngineError("the Ray engine needs Ray", "pip install 'taskmine[ray]'") from exc
+        _reachable(address)
         self._ray = ray
         self._started = not ray.is_initialized()
+        if not self._started and (address or init):
+            # ray.init would not run: the cluster and options asked for would be ignored
+            raise EngineError(
+                "Ray already runs in this process: the Ray engine cannot start or join "
+                "another cluster here",
+                "open it without an address or options, or call ray.shutdown() first",
+            )
         if self._started:
             # workers import mining from where this process does
             path = os.pathsep.join(p for p in [_root(), os.environ.get("PYTHONPATH")] if p)
@@ -43,6 +66,7 @@ class RayEngine:
                     address=address,
                     include_dashboard=False,
                     log_to_driver=False,
+                    logging_level=logging.WARNING,  # no "Connecting to …" lines on stderr
                     runtime_env={"env_vars": {"PYTHONPATH": path}},
                     **init,
                 )
@@ -59,10 +83,15 @@ class RayEngine:
         inputs: Sequence[tuple],
         shared: dict[str, Any] | None = None,
         keep: int = 0,
+        lazy: bool = False,
     ) -> tuple[list[Any], list[list[Any]]]:
         ray = self._ray
         refs = {k: ray.put(v) for k, v in (shared or {}).items()}
         task = self._remote.options(num_returns=keep + 1)
+        if lazy:
+            inputs = [
+                [_Fetch(a) if isinstance(a, ray.ObjectRef) else a for a in args] for args in inputs
+            ]
         calls = [task.remote(fn, keep, *args, **refs) for args in inputs]
         if keep == 0:
             return self._get(calls), [[] for _ in calls]
@@ -83,6 +112,10 @@ class RayEngine:
                 "give each worker memory for the largest user's events, or fewer CPUs per node",
             ) from exc
 
+    def machines(self) -> int:
+        """How many machines (node addresses) the cluster's live nodes are on."""
+        return len({n["NodeManagerAddress"] for n in self._ray.nodes() if n["Alive"]})
+
     def close(self) -> None:
         if self._started:
             self._ray.shutdown()
@@ -92,6 +125,30 @@ class RayEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: Seconds to wait for a cluster's address to answer before giving up (Ray itself
+#: retries an unreachable address for minutes).
+CONNECT_TIMEOUT = 5.0
+
+
+def _reachable(address: str | None) -> None:
+    """Fail fast, with one line, when ``address`` (``host:port`` or ``ray://host:port``)
+    does not accept connections; none and ``auto`` are Ray's to resolve."""
+    if not address or address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise EngineError(
+            f"not a Ray cluster address: {address!r}", "give host:port, ray://host:port or auto"
+        )
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise EngineError(
+            f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}",
+            "start it with `ray start --head` or give its --address",
+        ) from exc
 
 
 def _first_line(exc: BaseException) -> str:

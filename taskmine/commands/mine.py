@@ -54,16 +54,16 @@ def run_mine(args: argparse.Namespace, ui: Ui) -> int:
     config = load_config(MiningConfig, "mining", args.config, os.environ)
     if args.address and args.engine != "ray":
         raise MiningError("--address is for the Ray engine", "add --engine ray")
-    if args.data:
-        landing_sources(args.data)  # a missing or empty landing area fails before any work
+    # a missing or empty landing area fails before any work (scanned once)
+    sources = landing_sources(args.data) if args.data else None
     # the engine first: a cluster that cannot be reached leaves no database behind
     with (
         open_engine(args.engine, args.address) as engine,
         open_store(args.db, create=bool(args.data)) as store,
     ):
         with ui.progress("mining") as on_progress:
-            if args.data:
-                run_id = mine_landing(args.data, store, config, on_progress, engine)
+            if sources is not None:
+                run_id = mine_landing(sources, store, config, on_progress, engine)
             else:
                 run_id = mine(store, config, on_progress, engine)
         instances = store.read_results("instances", run_id)

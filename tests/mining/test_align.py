@@ -183,3 +183,20 @@ def test_a_scroll_step_keeps_its_median_wheel_steps():
     by = steps_by_action(align_cluster(events, MiningConfig()).steps)
     assert json.loads(by["scroll"]["attrs"]) == {"dx": 0.0, "dy": -5.0}
     assert json.loads(by["open"]["attrs"]) == {}
+
+
+def test_instances_given_in_pieces_align_as_when_given_at_once():
+    """The pipeline hands a candidate over as each user's piece and alignment adds their
+    statistics up (modes, supports, first values, click offsets, paste sources): however
+    the instances are cut, the steps are the same. A piece may be empty."""
+    events = invoice_events()
+    whole = align_cluster(events, MiningConfig())
+    assert whole.steps["transfer_from_step"].is_not_null().any()  # something to add up
+    pieces = [events.filter(pl.col("instance_id") % 3 == k) for k in (2, 0, 1)] + [events.clear()]
+    apart = align_cluster(pieces, MiningConfig())
+    assert apart.steps.equals(whole.steps)
+    assert apart.event_steps.sort("event_id").equals(whole.event_steps.sort("event_id"))
+    assert (apart.consistency, apart.exception_share) == (
+        whole.consistency,
+        whole.exception_share,
+    )

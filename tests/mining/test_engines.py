@@ -4,6 +4,12 @@ safely."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 import pytest
@@ -11,6 +17,7 @@ import pytest
 from mining.actions import LabelFit, fit_ids, fit_spots, fit_templates, label_actions
 from mining.config import MiningConfig
 from mining.engines.sources import MINING_COLUMNS, export_store, landing_sources
+from mining.errors import EngineError
 from mining.pipeline import mine, mine_events
 from mining.segment import segment_stream
 from mining.stages import log_codes, user_actions, user_points, user_structure, user_texts
@@ -231,3 +238,59 @@ def test_segmenting_one_user_at_a_time_gives_the_whole_logs_instances(tmp_path):
         return {tuple(e) for e in ids.to_list()}
 
     assert groups(staged) == groups(whole)
+
+
+def test_an_unreachable_cluster_address_fails_at_once_with_one_line(tmp_path, capsys):
+    """Ray itself retries an address that does not answer for minutes."""
+    pytest.importorskip("ray")
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = tmp_path / "out.duckdb"
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        args = ["mine", "--engine", "ray", "--address", address, "--db", str(db)]
+        assert main(args) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"cannot reach the Ray cluster at {address}" in err[0]
+    assert main(["mine", "--engine", "ray", "--address", "nowhere", "--db", str(db)]) == 1
+    assert "not a Ray cluster address" in capsys.readouterr().err
+    assert not db.exists()
+
+
+def test_options_for_ray_are_refused_when_ray_already_runs_in_the_process(ray_cluster):
+    """ray.init would not run again: the options (or another cluster) would be ignored."""
+    from mining.engines.ray import RayEngine
+
+    with pytest.raises(EngineError, match="already runs in this process"):
+        RayEngine(None, num_cpus=1)
+    with RayEngine(None) as engine:  # joining the running one is what it does
+        assert engine.machines() == 1
+
+
+def test_a_database_is_not_mined_on_a_cluster_of_several_machines(events, tmp_path):
+    """Without --data the events would be exported to a folder of this machine only: a
+    cluster whose nodes have two addresses (a second node on 127.0.0.2) is refused."""
+    pytest.importorskip("ray")
+    from ray.cluster_utils import Cluster
+
+    db = tmp_path / "events.duckdb"
+    with open_store(db) as store:
+        store.append_events(events)
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    try:
+        cluster.add_node(num_cpus=1, node_ip_address="127.0.0.2")
+        done = subprocess.run(
+            [sys.executable, "-m", "taskmine.cli", "mine", "--engine", "ray"]
+            + ["--address", cluster.address, "--db", str(db)],
+            env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        cluster.shutdown()
+    assert done.returncode == 1
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and "spans 2 machines" in err[0] and "--data" in err[0], done.stderr
+    with open_store(db, read_only=True) as store:
+        assert store.query("SELECT count(*) AS n FROM mining_runs")["n"][0] == 0
