@@ -248,6 +248,8 @@ def _prefixes(
         if plain.is_empty():
             continue
         usual = plain.select(pl.col("prev").drop_nulls().mode().min()).item()
+        if usual is None:  # the start always opens its stretch
+            continue
         for a in candidates.filter(pl.col("after") == usual)["a"]:
             if counts[a] < counts[first]:
                 prefixes.setdefault(c, set()).add(int(a))
