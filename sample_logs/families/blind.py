@@ -31,9 +31,8 @@ from datetime import datetime, timedelta
 from random import Random
 
 from sample_logs.errors import SimulationError
-from sample_logs.families import layouts
 from sample_logs.families.events import UiEvent
-from sample_logs.families.generate import UiLog, assemble_log
+from sample_logs.families.generate import UiLog, assemble_log, choose_layout
 from sample_logs.families.inbox import draw_fiori_inbox
 from sample_logs.families.logs import NOISE, Played
 from sample_logs.families.noise import noise_burst
@@ -98,19 +97,7 @@ def blind_multi_log(seed: int, layout: str | None = None) -> UiLog:
 
 
 def _layout(rng: Random, routines: list[BatchRoutine], wanted: str | None) -> str:
-    smartrpa = any(r.needs_smartrpa() for r in routines)
-    if wanted is None:
-        return "smartrpa" if smartrpa else rng.choice(layouts.LAYOUTS)
-    if wanted not in layouts.LAYOUTS:
-        raise SimulationError(
-            f"unknown layout {wanted!r}", f"choose one of {', '.join(layouts.LAYOUTS)}"
-        )
-    if wanted == "actionlogger" and smartrpa:
-        raise SimulationError(
-            "this log's clicks have no element ids for Action Logger's columns",
-            "use the smartrpa layout, or leave the layout out to let the log choose",
-        )
-    return wanted
+    return choose_layout(rng, any(r.needs_smartrpa() for r in routines), wanted)
 
 
 @dataclass(frozen=True)

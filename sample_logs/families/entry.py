@@ -15,25 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from random import Random
 
-from sample_logs.families.events import UiEvent, WebField, web
+from sample_logs.families.events import UiEvent, WebField, at, web
 from sample_logs.families.routine import Step
 
 MONTHS = "January February March April May June July August September October November December"
-
-
-def at(url: str, field: WebField, kind: str, pause: str = "click", **extra: str) -> UiEvent:
-    """An event on ``field`` of the page at ``url``."""
-    return web(
-        url,
-        kind,
-        pause,
-        name=field.name,
-        element_id=field.element_id,
-        tag=field.tag,
-        input_type=field.input_type,
-        element_class=field.element_class,
-        **extra,
-    )
 
 
 def press(

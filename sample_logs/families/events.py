@@ -56,7 +56,8 @@ def web(url: str, kind: str, pause: str = "click", **fields: str) -> UiEvent:
     return UiEvent("Chrome", kind, pause, url=url, **fields)  # type: ignore[arg-type]
 
 
-def _on(url: str, field: WebField, kind: str, pause: str, **extra: str) -> UiEvent:
+def at(url: str, field: WebField, kind: str, pause: str = "click", **extra: str) -> UiEvent:
+    """An event on ``field`` of the page at ``url``."""
     return web(
         url,
         kind,
@@ -74,30 +75,30 @@ def type_into(
     rng: Random, url: str, field: WebField, value: str, typo_rate: float
 ) -> list[UiEvent]:
     """Click a text field and type ``value``; now and then a typo corrected by retyping."""
-    events = [_on(url, field, "clickTextField", "click")]
+    events = [at(url, field, "clickTextField", "click")]
     if value and rng.random() < typo_rate:
         wrong = _typo(rng, value)
         events += [
-            _on(url, field, "editField", "type", value=wrong),
-            _on(url, field, "changeField", "click", value=wrong),
-            _on(url, field, "clickTextField", "look"),
+            at(url, field, "editField", "type", value=wrong),
+            at(url, field, "changeField", "click", value=wrong),
+            at(url, field, "clickTextField", "look"),
         ]
-    events.append(_on(url, field, "editField", "type", value=value))
-    events.append(_on(url, field, "changeField", "click", value=value))
+    events.append(at(url, field, "editField", "type", value=value))
+    events.append(at(url, field, "changeField", "click", value=value))
     return events
 
 
 def paste_into(url: str, field: WebField, value: str) -> list[UiEvent]:
     return [
-        _on(url, field, "clickTextField", "switch"),
-        _on(url, field, "paste", "click", content=value, value=value),
-        _on(url, field, "changeField", "click", value=value),
+        at(url, field, "clickTextField", "switch"),
+        at(url, field, "paste", "click", content=value, value=value),
+        at(url, field, "changeField", "click", value=value),
     ]
 
 
 def select_option(url: str, field: WebField, option: str) -> list[UiEvent]:
     select = replace(field, tag="SELECT", input_type="select-one", element_class="form-select")
-    return [_on(url, select, "selectOptions", "click", option=option, value=option)]
+    return [at(url, select, "selectOptions", "click", option=option, value=option)]
 
 
 def tick(url: str, field: WebField, checked: bool, radio: bool = False) -> UiEvent:
@@ -105,7 +106,7 @@ def tick(url: str, field: WebField, checked: bool, radio: bool = False) -> UiEve
         ("clickRadioButton", "radio") if radio else ("clickCheckboxButton", "checkbox")
     )
     box = replace(field, input_type=input_type, element_class="form-check-input")
-    return _on(url, box, kind, "click", checked="true" if checked else "false", value="on")
+    return at(url, box, kind, "click", checked="true" if checked else "false", value="on")
 
 
 def button(url: str, label: str, element_id: str, submit: bool = False) -> list[UiEvent]:
@@ -138,7 +139,7 @@ def navigate(url: str) -> UiEvent:
 def copy_text(url: str, value: str, field: WebField | None = None) -> UiEvent:
     if field is None:
         return web(url, "copy", "look", content=value, tag="SPAN")
-    return _on(url, field, "copy", "look", content=value, value=value)
+    return at(url, field, "copy", "look", content=value, value=value)
 
 
 def cell(workbook: str, sheet: str, kind: str, ref: str, value: str = "", **extra: str) -> UiEvent:

@@ -99,7 +99,13 @@ def _clicks(routine: Routine) -> bool:
 
 def _layout(rng: Random, routines: list[Routine], wanted: str | None) -> str:
     """The tool: SmartRPA where a click stream has only coordinates or XPaths to offer."""
-    needs_smartrpa = any(isinstance(r, Clickstream) and r.encoding != "css" for r in routines)
+    needs = any(isinstance(r, Clickstream) and r.encoding != "css" for r in routines)
+    return choose_layout(rng, needs, wanted)
+
+
+def choose_layout(rng: Random, needs_smartrpa: bool, wanted: str | None) -> str:
+    """``wanted`` checked against what the log's clicks offer, or else a tool drawn (SmartRPA
+    where clicks carry no element ids for Action Logger's columns)."""
     if wanted is not None:
         if wanted not in layouts.LAYOUTS:
             raise SimulationError(
@@ -107,7 +113,7 @@ def _layout(rng: Random, routines: list[Routine], wanted: str | None) -> str:
             )
         if wanted == "actionlogger" and needs_smartrpa:
             raise SimulationError(
-                "this log's click stream has no element ids for Action Logger's columns",
+                "this log's clicks have no element ids for Action Logger's columns",
                 "use the smartrpa layout, or leave the layout out to let the log choose",
             )
         return wanted

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from random import Random
 
 from sample_logs import fakes
-from sample_logs.families.entry import Typist, at, press, select
-from sample_logs.families.events import UiEvent, WebField, cell, column_letter, excel, web
+from sample_logs.families.entry import Typist, press, select
+from sample_logs.families.events import UiEvent, WebField, at, cell, column_letter, excel, web
 from sample_logs.families.routine import Step
 from sample_logs.families.work import Work
 
