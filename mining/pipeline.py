@@ -44,7 +44,7 @@ from mining.engines.sources import (
 from mining.errors import EngineError
 from mining.routines import Routines, find_routines
 from mining.score import score_processes
-from mining.structure import action_windows, find_strays
+from mining.structure import action_sites, action_windows, find_strays
 from storage.models import EVENT_SCHEMA
 from storage.store import Store
 
@@ -162,7 +162,9 @@ def run_stages(
     del streams  # (memory: routine discovery holds the whole log's stream at once)
     stream = np.concatenate(codes, dtype=np.int64)
     routines = (
-        find_routines(stream, hard, seconds, config, action_windows(vocabulary))
+        find_routines(
+            stream, hard, seconds, config, action_windows(vocabulary), action_sites(vocabulary)
+        )
         if len(stream)
         else NO_ROUTINES
     )

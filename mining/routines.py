@@ -65,12 +65,14 @@ def find_routines(
     seconds: np.ndarray,
     config: MiningConfig,
     windows: np.ndarray | None = None,
+    sites: np.ndarray | None = None,
 ) -> Routines:
     """Routines of a stream of action codes (0..n-1) ordered by user and time.
 
     ``hard`` marks events that surely start a stretch of work (a new user, session or an
     idle gap); ``seconds`` is each event's time, for the pause before it; ``windows``
-    gives each action code's window (app, title and URL templates) as a code, when known.
+    gives each action code's window (app, title and URL templates) as a code, and
+    ``sites`` its site (app and web host), when known.
 
     Example::
 
@@ -92,7 +94,7 @@ def find_routines(
         core_event = community[core_codes]
         start = _phases(core_codes, core_hard, core_event, community, pause)
         part = _part_of(
-            core_codes, core_hard, core_event, start, config.routine_part_share, windows
+            core_codes, core_hard, core_event, start, config.routine_part_share, windows, sites
         )
         if part is None:
             del core, stretch, core_hard, core_codes, core_event  # (memory: 26 bytes an event)
@@ -364,6 +366,7 @@ def _part_of(
     start: dict[int, int],
     share: float,
     windows: np.ndarray | None = None,
+    sites: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
     """The community most clearly part of another (see the module docstring), as
     ``(part, host)``, or None.
@@ -375,7 +378,9 @@ def _part_of(
     section before a repeated block) counts for both. A run right after its host's end,
     in windows the host uses (the reply sent from the mail an invoice was copied from),
     is inside it too: a routine of its own works in windows of its own. A community
-    needs `MIN_PART_RUNS` runs for its share to mean anything.
+    needs `MIN_PART_RUNS` runs for its share to mean anything. A part works on a site
+    (``sites``: app and web host per action code) its host works on: a community on
+    sites of its own is a routine of its own, whatever order its runs come in.
     """
     n = len(codes)
     starts = per_community(start, max(int(event.max()), *start) + 1)
@@ -419,6 +424,11 @@ def _part_of(
         )
         .sort("share", "runs", "part", descending=[True, True, False])
     )
+    if sites is not None:
+        works_on = np.zeros((int(event.max()) + 1, int(sites.max()) + 1), dtype=bool)
+        works_on[event, sites[codes]] = True
+        part, host = inside["part"].to_numpy(), inside["host"].to_numpy()
+        inside = inside.filter(pl.Series((works_on[part] & works_on[host]).any(axis=1)))
     if inside.is_empty():
         return None
     return int(inside["part"][0]), int(inside["host"][0])

@@ -44,7 +44,9 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     vocabulary = frame["action"].unique().sort()
     codes = action_codes(frame["action"], vocabulary)
     seconds = frame["ts"].dt.epoch("us").to_numpy() / 1e6
-    routines = find_routines(codes, hard, seconds, config, action_windows(vocabulary))
+    routines = find_routines(
+        codes, hard, seconds, config, action_windows(vocabulary), action_sites(vocabulary)
+    )
     segments = routine_segments(frame, codes, routines, config)
     return finish_segments(segments, find_strays([count_strays(segments)], config), config)
 
@@ -60,6 +62,12 @@ def action_windows(vocabulary: pl.Series) -> np.ndarray:
     """Each action code's window (app, title and URL templates of its label) as a code."""
     frame = vocabulary.to_frame("action")
     return frame.select(window_of(pl.col("action")).rank("dense") - 1).to_series().to_numpy()
+
+
+def action_sites(vocabulary: pl.Series) -> np.ndarray:
+    """Each action code's site (`_site`: app and web host) as a code."""
+    frame = vocabulary.to_frame("action")
+    return frame.select(_site(window_of(pl.col("action"))).rank("dense") - 1).to_series().to_numpy()
 
 
 def routine_segments(

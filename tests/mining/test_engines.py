@@ -21,7 +21,13 @@ from mining.errors import EngineError
 from mining.pipeline import mine, mine_events
 from mining.segment import segment_stream
 from mining.stages import log_codes, user_actions, user_points, user_structure, user_texts
-from mining.structure import action_windows, find_strays, finish_segments, structural_segments
+from mining.structure import (
+    action_sites,
+    action_windows,
+    find_strays,
+    finish_segments,
+    structural_segments,
+)
 from sample_logs import simulate, write_simulation
 from sample_logs.families import multi_routine_log, write_uilog
 from storage.importers import import_logs
@@ -82,6 +88,7 @@ def test_structure_with_routines_and_strays_of_every_user_equals_the_whole_log(e
         np.concatenate([s.seconds for s in streams]),
         config,
         action_windows(vocabulary),
+        action_sites(vocabulary),
     )
     bounds, start = [], 0
     for c in codes:

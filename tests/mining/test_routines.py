@@ -168,3 +168,27 @@ def test_a_recording_that_opens_with_a_glance_at_the_news_starts_at_the_routine(
         stream += FORM + (["read news"] if k in (12, 27) else [])
     _, starts = routines_of(stream)
     assert list(starts.values()) == ["open form"]
+
+
+def test_a_routine_on_sites_of_its_own_is_never_part_of_another():
+    """Course enrolments from two workbooks (entered from column A or from column B)
+    alternate with expense reports on the travel site. Each report is followed by an
+    enrolment that opens at the other workbook's start, so the reports look like an
+    optional block inside enrolments; but they work on a site enrolments never use."""
+    report = [("open report", "travel"), ("type trip", "travel"), ("type amount", "travel"),
+              ("click submit", "travel")]  # fmt: skip
+    from_a = [("copy A", "excel"), ("paste name", "portal"), ("click enrol", "portal")]
+    from_b = [("copy B", "excel"), ("paste name", "portal"), ("click enrol", "portal")]
+    rng = random.Random(2)
+    steps: list[tuple[str, str]] = []
+    for _ in range(40):
+        steps += report + rng.choice([from_a, from_b]) + rng.choice([from_a, from_b])
+    stream = [action for action, _ in steps]
+    site_of = dict(steps)
+    names = sorted(site_of)
+    codes, hard = encode(stream)
+    sites = np.array([sorted(set(site_of.values())).index(site_of[a]) for a in names])
+    seconds = np.arange(len(stream), dtype=float)
+    found = find_routines(codes, hard, seconds, CONFIG, sites=sites)
+    routine_of = dict(zip(names, found.community, strict=True))
+    assert routine_of["open report"] != routine_of["click enrol"]
