@@ -94,6 +94,9 @@ class MiningConfig:
     segment_context_glue: float = setting(
         0.9, "share of cut context instances holding two of one routine's that makes context lose"
     )
+    segment_context_spread: float = setting(
+        2.0, "context loses when its tenth-longest instances are this many times its median one"
+    )
     # -- clustering, alignment, discovery, scoring (mining/cluster.py … score.py) --------
     cluster_max_variants: int = setting(
         4000, "most variants (copies included) hdbscan clusters; the rest join the nearest"

@@ -106,7 +106,11 @@ def _context_users(
     - they do not glue: fewer than ``segment_context_glue`` of the context instances
       that structure cuts hold two instances of one routine (a value seen in two
       consecutive instances links them; noise breaks one instance into several
-      routines' pieces).
+      routines' pieces);
+    - they are alike in length: the longest tenth is at most ``segment_context_spread``
+      times the median in events. A value that two records share (a surname, a cost
+      centre) links the instances between them into one many times as long as the
+      others, while a routine's instances vary by their optional steps.
     """
     both = context.select("user_id", "segment").with_columns(
         structure=structure["segment"], routine=structure["routine"]
@@ -135,6 +139,7 @@ def _context_users(
             glued=pl.col("glued").filter("cut").mean(),
         )
         .join(structure_cut, on="user_id", how="left")
+        .join(_spread(context), on="user_id", how="left")
         .fill_null(0.0)
     )
     disagree = config.segment_context_disagree
@@ -143,4 +148,14 @@ def _context_users(
         & (pl.col("context_cut") >= disagree)
         & (pl.col("context_cut") >= pl.col("structure_cut"))
         & (pl.col("glued") < config.segment_context_glue)
+        & (pl.col("spread") <= config.segment_context_spread)
     )["user_id"]
+
+
+def _spread(context: pl.DataFrame) -> pl.DataFrame:
+    """``user_id, spread``: how many times its median context instance the tenth-longest
+    is, in events."""
+    sizes = context.drop_nulls("segment").group_by("user_id", "segment").len()
+    return sizes.group_by("user_id").agg(
+        spread=pl.col("len").quantile(0.9) / pl.col("len").median()
+    )

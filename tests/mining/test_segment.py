@@ -9,7 +9,7 @@ import polars as pl
 from mining.actions import label_actions
 from mining.config import MiningConfig
 from mining.context import context_segments
-from mining.segment import OUTPUT_SCHEMA, segment_stream
+from mining.segment import OUTPUT_SCHEMA, _context_users, segment_stream
 from storage.models import EVENT_SCHEMA
 
 START = datetime(2026, 3, 2, 9, 0)
@@ -367,3 +367,30 @@ def test_an_optional_step_after_a_pause_opens_the_next_instance() -> None:
     selects = [i + 1 for i, row in enumerate(rows) if row.get("element_name") == "select row"]
     assert len(found) == 12
     assert all(instance[0] in selects for instance in found if len(instance) == 6)
+
+
+def views(context_sizes: list[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Structure and context of one user's stream: context instances of the given sizes
+    in events, each of which structure cuts into two pieces of two routines (as noise
+    does): by the share cut, context explains the stream better."""
+    context, structure, routine = [], [], []
+    for k, size in enumerate(context_sizes):
+        context += [k] * size
+        structure += [2 * k] * (size // 2) + [2 * k + 1] * (size - size // 2)
+        routine += [0] * (size // 2) + [1] * (size - size // 2)
+    user = ["u1"] * len(context)
+    return (
+        pl.DataFrame({"user_id": user, "segment": structure, "routine": routine}),
+        pl.DataFrame({"user_id": user, "segment": context}),
+    )
+
+
+def test_context_whose_instances_are_alike_in_length_wins() -> None:
+    structure, context = views([8, 9, 8, 7, 8, 10, 8, 9, 8, 7, 8, 12])
+    assert _context_users(structure, context, MiningConfig()).to_list() == ["u1"]
+
+
+def test_context_loses_where_a_shared_value_glues_instances_into_one_many_times_as_long() -> None:
+    # a surname on two records half an hour apart links every instance between them
+    structure, context = views([8, 9, 8, 7, 8, 10, 8, 9, 8, 7, 60, 64])
+    assert _context_users(structure, context, MiningConfig()).to_list() == []
