@@ -357,6 +357,10 @@ def _in_host_windows(
 
 #: Fewest runs of a community before `_part_of` judges whether it is part of another.
 MIN_PART_RUNS = 3
+#: Share of a routine's events that work elsewhere needs to be a routine of its own (less
+#: is an interruption within its instances: a chat, a look-up; `mining.structure` judges
+#: whether that is noise).
+OWN_MASS = 0.2
 
 
 def _part_of(
@@ -380,7 +384,8 @@ def _part_of(
     is inside it too: a routine of its own works in windows of its own. A community
     needs `MIN_PART_RUNS` runs for its share to mean anything. A part works on a site
     (``sites``: app and web host per action code) its host works on: a community on
-    sites of its own is a routine of its own, whatever order its runs come in.
+    sites of its own, with `OWN_MASS` of the events the two would have, is a routine of
+    its own, whatever order its runs come in.
     """
     n = len(codes)
     starts = per_community(start, max(int(event.max()), *start) + 1)
@@ -428,7 +433,10 @@ def _part_of(
         works_on = np.zeros((int(event.max()) + 1, int(sites.max()) + 1), dtype=bool)
         works_on[event, sites[codes]] = True
         part, host = inside["part"].to_numpy(), inside["host"].to_numpy()
-        inside = inside.filter(pl.Series((works_on[part] & works_on[host]).any(axis=1)))
+        size = np.bincount(event)
+        elsewhere = ~(works_on[part] & works_on[host]).any(axis=1)
+        own = size[part] >= OWN_MASS * (size[part] + size[host])
+        inside = inside.filter(pl.Series(~(elsewhere & own)))
     if inside.is_empty():
         return None
     return int(inside["part"][0]), int(inside["host"][0])

@@ -18,7 +18,7 @@ import polars as pl
 
 from mining.communities import per_community
 from mining.config import MiningConfig
-from mining.routines import Routines, find_routines
+from mining.routines import OWN_MASS, Routines, find_routines
 
 
 def hard_cuts(frame: pl.DataFrame, config: MiningConfig) -> pl.Series:
@@ -266,7 +266,7 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
     # and noise is a small part of a routine's work (not another routine taken for it)
     minority_window = (
         (pl.col("window_share") < 0.5)
-        & (pl.col("mass") < 0.2)
+        & (pl.col("mass") < OWN_MASS)
         & ~pl.col("window").str.ends_with("||")
     )
     stray = pl.col("counted") & (
