@@ -26,7 +26,7 @@ out while routines take shape (`mining.communities.weak_actions`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -67,7 +67,8 @@ def find_routines(
     windows: np.ndarray | None = None,
     sites: np.ndarray | None = None,
 ) -> Routines:
-    """Routines of a stream of action codes (0..n-1) ordered by user and time.
+    """Routines of a stream of action codes (0..n-1) ordered by user and time. An action
+    repeated in a row (a field typed key by key, a double submit) is one step.
 
     ``hard`` marks events that surely start a stretch of work (a new user, session or an
     idle gap); ``seconds`` is each event's time, for the pause before it; ``windows``
@@ -78,6 +79,14 @@ def find_routines(
 
         routines = find_routines(np.array([0, 1, 2, 0, 1, 2]), hard, seconds, config)
     """
+    # a field typed key by key is one step: counted per keystroke, it would outnumber the
+    # steps done once per instance, and the routine's start be taken for a rare step
+    first = np.ones(len(codes), dtype=bool)
+    first[1:] = (codes[1:] != codes[:-1]) | hard[1:]
+    if not first.all():
+        steps = find_routines(codes[first], hard[first], seconds[first], config, windows, sites)
+        repeats = np.diff(np.append(np.flatnonzero(first), len(codes)))
+        return replace(steps, event=np.repeat(steps.event, repeats))
     n_actions = int(codes.max()) + 1 if len(codes) else 0
     community = louvain(codes, hard, n_actions, config.seed)
     community = lockstep(codes, hard, community, config.routine_lockstep)

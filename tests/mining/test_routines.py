@@ -192,3 +192,24 @@ def test_a_routine_on_sites_of_its_own_is_never_part_of_another():
     found = find_routines(codes, hard, seconds, CONFIG, sites=sites)
     routine_of = dict(zip(names, found.community, strict=True))
     assert routine_of["open report"] != routine_of["click enrol"]
+
+
+def test_a_field_typed_key_by_key_is_one_step():
+    """Forms and mail replies in random order, the recorder logging every keystroke: the
+    name is typed in 6-14 events, the reply in 8-20. Counted per keystroke, typing would
+    outnumber the steps done once per instance, the two routines take one another's
+    typing for theirs, and a routine starts at a keystroke."""
+    rng = random.Random(1)
+    stream: list[str] = []
+    for _ in range(30):
+        if rng.random() < 0.5:
+            stream += ["open form", *["type name"] * rng.randint(6, 14),
+                       *["type amount"] * rng.randint(3, 9), "click save"]  # fmt: skip
+        else:
+            stream += ["open mail", "copy order", *["type reply"] * rng.randint(8, 20),
+                       "click send"]  # fmt: skip
+    groups, starts = routines_of(stream)
+    form = {"open form", "type name", "type amount", "click save"}
+    mail = {"open mail", "copy order", "type reply", "click send"}
+    assert groups == [form, mail]
+    assert starts == {frozenset(form): "open form", frozenset(mail): "open mail"}
