@@ -21,6 +21,8 @@ from recorder.errors import OutboxBusyError
 from storage.importers.parquet import is_sidecar
 
 LOCK_NAME = ".lock"
+#: Where an outbox keeps the files its collector refused (`recorder.upload`).
+REFUSED_DIR = "refused"
 
 
 def outbox_dir(state_dir: Path, url: str) -> Path:
@@ -28,11 +30,14 @@ def outbox_dir(state_dir: Path, url: str) -> Path:
     return state_dir / "outbox" / quote(urlsplit(url).netloc, safe="")
 
 
-def outbox_backlog(state_dir: Path) -> dict[str, int]:
-    """Collector address → session files waiting in its outbox (only those with any)."""
+def outbox_backlog(state_dir: Path, refused: bool = False) -> dict[str, int]:
+    """Collector address → session files waiting in its outbox (only those with any);
+    with ``refused``, those the collector refused (kept in the outbox's ``refused``
+    folder, `recorder.upload`)."""
     backlog = {}
     for folder in sorted((state_dir / "outbox").glob("*")):
-        waiting = sum(1 for p in folder.glob("*.parquet") if not is_sidecar(p))
+        where = folder / REFUSED_DIR if refused else folder
+        waiting = sum(1 for p in where.glob("*.parquet") if not is_sidecar(p))
         if waiting:
             backlog[unquote(folder.name)] = waiting
     return backlog

@@ -284,12 +284,17 @@ def status(config: RecorderConfig) -> list[str]:
 
 
 def _outbox_lines(config: RecorderConfig) -> list[str]:
-    """Session files each collector has not acknowledged yet."""
+    """Session files each collector has not acknowledged yet, and those it refused."""
     from recorder.outbox import outbox_backlog
 
+    folder = state_dir(config)
     return [
         f"outbox for {collector}: {waiting} session file(s) not yet acknowledged"
-        for collector, waiting in outbox_backlog(state_dir(config)).items()
+        for collector, waiting in outbox_backlog(folder).items()
+    ] + [
+        f"outbox for {collector}: {refused} session file(s) refused by the collector, "
+        "kept in the outbox's refused folder"
+        for collector, refused in outbox_backlog(folder, refused=True).items()
     ]
 
 

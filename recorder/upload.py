@@ -21,6 +21,7 @@ import requests
 
 from recorder.destination import check_collector_url, check_token
 from recorder.errors import ShipError
+from recorder.outbox import REFUSED_DIR
 from recorder.ship import acknowledged_marker, is_acknowledged
 from storage.importers.parquet import is_sidecar, sidecar_path
 
@@ -51,8 +52,11 @@ def upload_outbox(
     folder: Path, collector: Collector, on_chunk: ChunkFn | None = None
 ) -> list[Path]:
     """Upload every session file of ``folder`` not acknowledged yet; return those the
-    collector acknowledged now. Stops at the first connection error (`ShipError`);
-    a file the collector refuses is kept and reported after the others were tried."""
+    collector acknowledged now. Stops at the first connection error (`ShipError`).
+    A file the collector refuses (it will never take it as it is: another user's
+    events for this device, too large, not a valid batch) is moved with its sidecars
+    and the collector's reason into ``folder/refused``: kept for a person to look at,
+    not uploaded again every round; reported (`ShipError`) after the others were tried."""
     check_collector(collector)
     client = _Client(collector, on_chunk)
     done, refused = [], []
@@ -65,13 +69,15 @@ def upload_outbox(
         try:
             client.ship_file(path)
         except _Refused as exc:
+            _set_aside(path, str(exc))
             refused.append(f"{path.name}: {exc}")
             continue
         _acknowledge(path)
         done.append(path)
     if refused:
         raise ShipError(
-            f"the collector refused {len(refused)} file(s), kept in {folder}; first: {refused[0]}"
+            f"the collector refused {len(refused)} file(s), kept in {folder / REFUSED_DIR} "
+            f"and not sent again; first: {refused[0]}"
         )
     return done
 
@@ -190,6 +196,19 @@ def _acknowledge(path: Path) -> None:
     with acknowledged_marker(path).open("w") as out:
         os.fsync(out.fileno())
     _remove(path)
+
+
+def _set_aside(path: Path, reason: str) -> None:
+    """Move a refused file and its sidecars into the outbox's refused folder, with the
+    collector's reason beside them (sidecars first: the events file names them)."""
+    aside = path.parent / REFUSED_DIR
+    aside.mkdir(exist_ok=True)
+    (aside / f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    for kind in SIDECAR_KINDS:
+        side = sidecar_path(path, kind)
+        if side.exists():
+            side.replace(aside / side.name)
+    path.replace(aside / path.name)
 
 
 def _remove(path: Path) -> None:

@@ -20,6 +20,7 @@ from tests.storage.collector.collector_support import (
     CollectorProcess,
     add_token,
     free_port,
+    landed_files,
     recorder_db,
     run_cli,
 )
@@ -122,3 +123,37 @@ def test_two_recorders_ship_through_a_killed_collector_and_every_event_lands_onc
         assert store.count("sessions") == 2
         shots = store.query("SELECT count(DISTINCT screenshot_id) FROM events").item()
         assert shots == store.count("screenshots") > 0
+
+
+def test_a_file_the_collector_refuses_is_kept_aside_and_not_sent_again(tmp_path, sim):
+    """A device whose token is bound to another user: the collector answers 403 for its
+    batch. The file moves with its sidecars and the reason into the outbox's refused
+    folder, the next round sends nothing, and `recorder status` says it is there."""
+    user = sorted(sim.sessions["user_id"])[0]
+    db = recorder_db(tmp_path / "rec.duckdb", sim, user)
+    data = tmp_path / "collector"
+    token = add_token(data, "desk-alice", "alice")  # bound to alice, not to `user`
+    collector = CollectorProcess(data, free_port()).start()
+    state = tmp_path / "state"
+    outbox = outbox_dir(state, collector.url)
+    try:
+        with open_store(db) as store:
+            assert len(ship_sessions(store, outbox)) == 1
+        shipped = sorted(p.name for p in outbox.glob("*.parquet"))
+        device = Collector(collector.url, token)
+        with pytest.raises(ShipError, match="refused 1 file.*not sent again"):
+            upload_outbox(outbox, device)
+        assert list(outbox.glob("*.parquet")) == []
+        aside = outbox / "refused"
+        assert sorted(p.name for p in aside.glob("*.parquet")) == shipped
+        (reason,) = aside.glob("*.reason.txt")
+        assert "may ship only its own users" in reason.read_text()
+
+        sent: list[tuple] = []
+        assert upload_outbox(outbox, device, on_chunk=lambda *chunk: sent.append(chunk)) == []
+        assert sent == []
+        status = run_cli("recorder", "status", "--config", str(_recorder_config(tmp_path, state)))
+        assert "1 session file(s) refused by the collector" in status.stdout, status.stdout
+    finally:
+        collector.stop()
+    assert landed_files(data) == []
