@@ -48,7 +48,7 @@ from mining.context import count_window_shares
 from mining.discover import discover_model
 from mining.engines import Piece
 from mining.routines import Routines
-from mining.score import confidence_of
+from mining.score import confidence_of, keyboard_counts
 from mining.segment import segment_stream
 from mining.structure import (
     action_codes,
@@ -178,8 +178,10 @@ def user_results(
     """A user's rows of the result tables, and its events of each candidate.
 
     ``offset`` makes the user's instance ids those of the whole log. Returns
-    ``((instances, instance_events, candidate kinds), *events of candidate 0..n-1)``,
-    None for a candidate the user has no instance of (most users have a few).
+    ``((instances, keyboard counts), instance_events, *events of candidate 0..n-1)``,
+    None for a candidate the user has no instance of (most users have a few). Only the
+    summary (a row per instance) goes to the driver at once; ``instance_events`` (a row
+    per event) is kept, for the driver to write one user at a time.
     """
     located = located.with_columns(pl.col("instance_id") + offset).join(
         assignment.select("instance_id", "cluster"), on="instance_id"
@@ -192,11 +194,11 @@ def user_results(
         n_events=pl.len().cast(pl.Int32),
     )
     events = located.select("instance_id", "event_id", "position", "action")
-    kinds = located.filter(pl.col("cluster") >= 0).select("instance_id", "kind")
+    keyboard = keyboard_counts(located.filter(pl.col("cluster") >= 0))
     aligned = located.select("cluster", *CANDIDATE_COLUMNS)
     pieces = aligned.partition_by("cluster", as_dict=True, maintain_order=True, include_key=False)
     candidates = [pieces.get((c,)) for c in range(n_clusters)]  # None: no instance there
-    return ((instances, events, kinds), *candidates)
+    return ((instances, keyboard), events, *candidates)
 
 
 def candidate_parts(
