@@ -25,7 +25,9 @@ except the coded stream routine discovery needs (13 bytes an event, and `find_ro
 works on every event at once: about 120 bytes an event at its peak). A candidate's task
 is handed its users' pieces unread and reads one at a time (`align_cluster` adds up
 what each gives), keeping only a few narrow columns of all its events (the action key
-and each event's step): memory grows with the largest user and those columns.
+and each event's step): memory grows with the largest user and those columns. A user's
+rows of ``instance_events`` (one per event) stay with the engine until the driver writes
+them to the database, one user after another (`Engine.fetch`).
 
 Context segmentation (`mining.context`) finds each user's spans alone (no span reaches
 into the next user's events, as one could in the whole log); how much of a window
