@@ -12,6 +12,7 @@ touched most of a 6.5 GB store shows 6.5 GB more than its own. Beyond the bound 
 spills objects to disk (its session folder) and reads them back when a task needs them.
 An existing cluster's store was sized by ``ray start --object-store-memory`` and cannot
 be changed from here.
+
 Workers import ``mining`` themselves, so every node needs taskmine installed (or the
 same checkout on ``PYTHONPATH``); a landing area must be readable at the same path on
 every node (a shared or network file system).
