@@ -10,8 +10,9 @@ cluster) every half second: the driver's peak RSS, the largest Ray worker's, and
 largest of Ray's own processes, each also outside Ray's object store (shared memory
 mapped into the processes that write or read objects), and the object store's size.
 
-``python -m bench.mining_scale [--engines local,ray] [--work DIR] [SIZE...]``;
-the default is 1M on both engines (5M and 20M take long on two cores).
+``python -m bench.mining_scale [--engines local,ray] [--work DIR] [--object-store GB]
+[SIZE...]``; the default is 1M on both engines (5M and 20M take long on two cores), with
+the Ray engine's own default object store (``taskmine mine --object-store``).
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[1_000_000])
     parser.add_argument("--engines", default="local,ray")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir(), "taskmine-scale")))
+    parser.add_argument("--object-store", type=float, metavar="GB")
     args = parser.parse_args(argv if argv is not None else [])
     for size in args.sizes:
         data = landing(Path(args.work), size)
         for engine in args.engines.split(","):
-            print(measure(data, engine), flush=True)
+            print(measure(data, engine, args.object_store), flush=True)
 
 
 def landing(work: Path, size: int) -> Path:
@@ -61,8 +63,9 @@ def landing(work: Path, size: int) -> Path:
     return data
 
 
-def measure(data: Path, engine: str) -> str:
-    """Mine ``data`` in a fresh process; the figures as one line."""
+def measure(data: Path, engine: str, object_store: float | None = None) -> str:
+    """Mine ``data`` in a fresh process (a Ray engine's object store ``object_store``
+    GB, when given); the figures as one line."""
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
         command = [
@@ -78,6 +81,8 @@ def measure(data: Path, engine: str) -> str:
             "--db",
             str(Path(tmp, "scale.duckdb")),
         ]
+        if engine == "ray" and object_store is not None:
+            command += ["--object-store", str(object_store)]
         load = os.getloadavg()
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)

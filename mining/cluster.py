@@ -101,19 +101,18 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
         assignment = cluster_instances(steps, MiningConfig())
     """
     vocabulary = steps["action"].unique().sort()
-    labels, coarse = coarse_codes(vocabulary)
+    coarse = coarse_codes(vocabulary)
     coded = steps.with_columns(code=_index(steps["action"], vocabulary))
     if "routine" not in coded.columns:
         coded = coded.with_columns(routine=pl.lit(None, pl.Int64))
-    return cluster_variants([count_variants(coded, coarse)], vocabulary, labels, config)
+    return cluster_variants([count_variants(coded, coarse)], vocabulary, config)
 
 
-def coarse_codes(vocabulary: pl.Series) -> tuple[pl.Series, np.ndarray]:
-    """The sorted distinct `coarse_action` labels of a sorted vocabulary of actions, and
-    each action's index among them."""
+def coarse_codes(vocabulary: pl.Series) -> np.ndarray:
+    """Each action of a sorted vocabulary's index among the sorted distinct
+    `coarse_action` labels: codes that sort as the labels do."""
     coarse = vocabulary.to_frame("action").select(coarse_action()).to_series()
-    labels = coarse.unique().sort()
-    return labels, _index(coarse, labels).to_numpy()
+    return _index(coarse, coarse.unique().sort()).to_numpy()
 
 
 def _index(values: pl.Series, vocabulary: pl.Series) -> pl.Series:
@@ -159,45 +158,54 @@ def count_variants(steps: pl.DataFrame, coarse: np.ndarray) -> tuple[pl.DataFram
 def cluster_variants(
     parts: list[tuple[pl.DataFrame, pl.DataFrame]],
     vocabulary: pl.Series,
-    labels: pl.Series,
     config: MiningConfig,
 ) -> pl.DataFrame:
     """`cluster_instances` from `count_variants` of each part of a log (instance ids
-    unique across parts), ``vocabulary`` its sorted actions and ``labels`` their coarse
-    labels (`coarse_codes`). Variants are numbered by descending frequency, ties broken
-    by the sequence itself, as `instance_variants` numbers them."""
-    tagged = [
-        (v.with_columns(part=pl.lit(k)), i.with_columns(part=pl.lit(k)))
-        for k, (v, i) in enumerate(parts)
-    ]
-    every = pl.concat([v for v, _ in tagged])
-    merged = every.group_by("sequence").agg(
-        pl.col("n_instances").sum(), exemplar=pl.col("exemplar").sort_by("first").first()
+    unique across parts), ``vocabulary`` its sorted actions. Variants are numbered by
+    descending frequency, ties broken by the sequence itself, as `instance_variants`
+    numbers them.
+
+    Variants stay integer-coded throughout (memory: a log of 5M events has some 80,000
+    distinct variants, and each decoded was a list of label strings): edit distances
+    need only which actions are equal, and only the few exemplars `_merge_close`
+    compares are decoded."""
+    every = pl.concat(
+        [
+            v.select(
+                "part_variant",
+                "sequence",
+                "n_instances",
+                "first",
+                "exemplar",
+                part=pl.lit(k, pl.Int32),
+            )
+            for k, (v, _) in enumerate(parts)
+        ]
     )
+    # the variants' coarse codes order them as their labels would: labels are sorted
+    # and carry no control characters (readers strip them), so no label sorts before
+    # the separator of a joined sequence
     variants = (
-        merged.with_columns(
-            actions=_decoded(merged["sequence"], labels),
-            exemplar=_decoded(merged["exemplar"], vocabulary),
-        )
-        .with_columns(key=pl.col("actions").list.join("\x1f"))
-        .sort(["n_instances", "key"], descending=[True, False])
+        every.group_by("sequence")
+        .agg(pl.col("n_instances").sum(), exemplar=pl.col("exemplar").sort_by("first").first())
+        .sort(["n_instances", "sequence"], descending=[True, False])
         .with_row_index("variant")
         .with_columns(pl.col("variant").cast(pl.Int64))
     )
     mapping = every.select("part", "part_variant", "sequence").join(
         variants.select("sequence", "variant"), on="sequence"
     )
+    del every
     instances = (
-        pl.concat([i for _, i in tagged])
+        pl.concat([i.with_columns(part=pl.lit(k, pl.Int32)) for k, (_, i) in enumerate(parts)])
         .join(mapping, on=["part", "part_variant"])
         .select("instance_id", "variant", "routine")
         .sort("instance_id")
     )
+    del mapping
     if instances.is_empty():
         return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)
-    exemplars = variants["exemplar"].to_list()
-    variants = variants.select("variant", "actions", "n_instances")
-    labels, membership, persistence = _hdbscan(variants, exemplars, config)
+    labels, membership, persistence = _hdbscan(variants, vocabulary, config)
     per_instance = instances.drop("routine").join(
         variants.select(
             "variant",
@@ -286,10 +294,11 @@ def _by_routine(
 
 
 def _hdbscan(
-    variants: pl.DataFrame, exemplars: list[list[str]], config: MiningConfig
+    variants: pl.DataFrame, vocabulary: pl.Series, config: MiningConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """hdbscan labels and probabilities per variant, and persistence per raw label;
-    ``exemplars``: the full actions of one instance of each variant."""
+    """hdbscan labels and probabilities per variant (``sequence``: coarse codes,
+    ``n_instances``, ``exemplar``: the action codes of one instance), and persistence
+    per raw label; ``vocabulary`` decodes the exemplars."""
     n = variants.height
     counts = variants["n_instances"].to_numpy()
     if counts.sum() < config.cluster_min_size:
@@ -297,15 +306,11 @@ def _hdbscan(
     # Each variant enters once per instance up to min_size + 1 copies: a routine always
     # done one way is then still more points than hdbscan's smallest cluster.
     copies = np.minimum(counts, config.cluster_min_size + 1)
-    codebook: dict[str, int] = {}
-    coded = [[codebook.setdefault(a, len(codebook)) for a in v] for v in variants["actions"]]
+    sequences = variants["sequence"]
     sample = _sample(copies, config.cluster_max_variants)
+    sampled = sequences.gather(sample).to_list()
     distances = cdist(
-        [coded[i] for i in sample],
-        [coded[i] for i in sample],
-        scorer=Levenshtein.normalized_distance,
-        dtype=np.float32,
-        workers=1,
+        sampled, sampled, scorer=Levenshtein.normalized_distance, dtype=np.float32, workers=1
     )
     rows = np.repeat(np.arange(len(sample)), copies[sample])
     points = distances[np.ix_(rows, rows)].astype(np.float64)
@@ -321,8 +326,8 @@ def _hdbscan(
         if len(chunk) == 0:
             continue
         d = cdist(
-            [coded[i] for i in chunk],
-            [coded[i] for i in sample],
+            sequences.gather(chunk).to_list(),
+            sampled,
             scorer=Levenshtein.normalized_distance,
             dtype=np.float32,
             workers=1,
@@ -332,8 +337,19 @@ def _hdbscan(
         labels[chunk] = np.where(near, labels[sample][nearest], -1)
         membership[chunk] = np.where(near, membership[sample][nearest], 0.0)
     persistence = np.asarray(clusterer.cluster_persistence_, dtype=np.float64)
+    exemplars = _Exemplars(variants["exemplar"], vocabulary)
     labels, persistence = _merge_close(labels, persistence, exemplars, config.cluster_epsilon)
     return labels, membership, persistence
+
+
+class _Exemplars:
+    """Variants' exemplars (action codes) decoded when asked for, a few at a time."""
+
+    def __init__(self, codes: pl.Series, vocabulary: pl.Series) -> None:
+        self._codes, self._vocabulary = codes, vocabulary
+
+    def labels(self, rows: list[int]) -> list[list[str]]:
+        return _decoded(self._codes.gather(rows), self._vocabulary).to_list()
 
 
 def _join_nearest(
@@ -365,7 +381,7 @@ def _join_nearest(
 
 
 def _merge_close(
-    labels: np.ndarray, persistence: np.ndarray, exemplars: list[list[str]], epsilon: float
+    labels: np.ndarray, persistence: np.ndarray, exemplars: _Exemplars, epsilon: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Merge clusters whose most frequent variants are within ``epsilon`` of each other,
     by indel distance (the share of actions not on their longest common subsequence: a
@@ -381,7 +397,7 @@ def _merge_close(
     raw = np.unique(labels[labels >= 0])
     if len(raw) < 2:
         return labels, persistence
-    tops = [exemplars[int(np.flatnonzero(labels == r)[0])] for r in raw]  # by frequency
+    tops = exemplars.labels([int(np.flatnonzero(labels == r)[0]) for r in raw])  # by frequency
     close = cdist(tops, tops, scorer=Indel.normalized_distance, workers=1) <= epsilon
     _, component = connected_components(close, directed=False)
     merged = np.full(len(persistence), -1)

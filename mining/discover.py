@@ -163,7 +163,9 @@ def _variants(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     mean = (
         instances.join(durations, on="instance_id")
         .group_by("variant")
-        .agg(mean_duration_s=pl.col("duration_s").mean())
+        # summed in instance order: the join's row order varies between runs, and so
+        # would the mean's last bits
+        .agg(mean_duration_s=pl.col("duration_s").sort_by("instance_id").mean())
     )
     variants = (
         variants.join(mean, on="variant")

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -113,10 +114,9 @@ def _recorded(
     try:
         if engine is None:
             with open_engine("local") as local:
-                results = run_stages(local, sources, config, on_progress)
+                store.finish_run(run_id, run_stages(local, sources, config, on_progress))
         else:
-            results = run_stages(engine, sources, config, on_progress)
-        store.finish_run(run_id, results)
+            store.finish_run(run_id, run_stages(engine, sources, config, on_progress))
     except BaseException:
         store.fail_run(run_id)
         raise
@@ -130,7 +130,8 @@ def mine_events(
     ``process_steps``, ``variants``) for events ordered by user, time and event id."""
     frame = events.drop("truth_process", "truth_instance", strict=False)
     with open_engine("local") as engine:
-        return run_stages(engine, frame_sources(frame), config, on_progress)
+        tables = run_stages(engine, frame_sources(frame), config, on_progress)
+        return {**tables, "instance_events": pl.concat(tables["instance_events"])}
 
 
 def run_stages(
@@ -138,9 +139,13 @@ def run_stages(
     sources: Sequence[Source],
     config: MiningConfig,
     on_progress: ProgressFn | None = None,
-) -> dict[str, pl.DataFrame]:
+) -> dict[str, Any]:
     """The result tables of the users' events in ``sources`` (in user order), each step
-    run by ``engine`` per user or per candidate (`mining.stages`)."""
+    run by ``engine`` per user or per candidate (`mining.stages`).
+
+    ``instance_events`` (a row per event) comes as each user's frame in turn, read from
+    ``engine`` as it is consumed (`Store.finish_run` writes one at a time): the engine
+    must stay open until then. The other tables are frames."""
     report = on_progress or (lambda done, total: None)
     report(0, STAGES)
     # no events: one empty user, so that every table has its columns
@@ -179,7 +184,7 @@ def run_stages(
     del per_user, codes
     strays = find_strays([strays for strays, _ in counts], config)
     shares = fit_window_shares(pl.concat([windows for _, windows in counts]))
-    labels, coarse = coarse_codes(vocabulary)
+    coarse = coarse_codes(vocabulary)
     report(4, STAGES)
     found, kept = engine.map(
         stages.user_instances,
@@ -195,7 +200,7 @@ def run_stages(
     ]
     del found
     report(5, STAGES)
-    assignment = cluster_variants(variants, vocabulary, labels, config)
+    assignment = cluster_variants(variants, vocabulary, config)
     del variants
     largest = assignment["cluster"].max()
     n_clusters = int(largest) + 1 if largest is not None else 0
@@ -204,18 +209,21 @@ def run_stages(
         stages.user_results,
         [(k[0], int(o)) for k, o in zip(kept, offsets[:-1], strict=True)],
         {"assignment": assignment, "n_clusters": n_clusters},
-        keep=n_clusters,
+        keep=1 + n_clusters,
     )
+    events = [k[0] for k in kept]
     total = STAGES + n_clusters
     report(STAGES, total)
     parts, _ = engine.map(
         stages.candidate_parts,
-        [(c, *(k[c] for k in kept)) for c in range(n_clusters)],
+        [(c, *(k[1 + c] for k in kept)) for c in range(n_clusters)],
         {"assignment": assignment, "config": config},
         lazy=True,
     )
+    del kept  # (the candidates' pieces)
     report(total, total)
-    return _tables(pieces, assignment, parts)
+    tables = _tables(pieces, assignment, parts)
+    return {**tables, "instance_events": engine.fetch(events)}
 
 
 def _no_events() -> pl.DataFrame:
@@ -223,12 +231,12 @@ def _no_events() -> pl.DataFrame:
 
 
 def _tables(
-    pieces: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]],
+    pieces: list[tuple[pl.DataFrame, pl.DataFrame]],
     assignment: pl.DataFrame,
     parts: list[dict[str, pl.DataFrame]],
 ) -> dict[str, pl.DataFrame]:
-    """Assemble the result tables from each user's rows and each candidate's parts
-    (empty ones are left out)."""
+    """Assemble the result tables but ``instance_events`` from each user's rows and
+    keyboard counts and each candidate's parts (empty ones are left out)."""
 
     def every(name: str) -> list[pl.DataFrame]:
         return [p[name] for p in parts]
@@ -247,13 +255,13 @@ def _tables(
         .join(of, on="instance_id", how="left")
         .sort("instance_id")
     )
-    tables = {"instances": instances, "instance_events": pl.concat([p[1] for p in pieces])}
+    tables = {"instances": instances}
     if parts:
         steps, variants = pl.concat(every("steps")), pl.concat(every("variants"))
-        in_candidates = pl.concat([p[2] for p in pieces])
+        keyboard = pl.concat([p[1] for p in pieces])
         alignment = pl.concat(every("alignment"))
         tables["processes"] = (
-            score_processes(instances, in_candidates, steps, variants, alignment)
+            score_processes(instances, keyboard, steps, variants, alignment)
             .join(pl.concat(every("quality")), on="process_id")
             .sort("process_id")
         )

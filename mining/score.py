@@ -41,7 +41,7 @@ KEYBOARD_KINDS = r"(?i)type|key|copy|paste|cut|insert|edit"
 
 def score_processes(
     instances: pl.DataFrame,
-    events: pl.DataFrame,
+    keyboard: pl.DataFrame,
     steps: pl.DataFrame,
     variants: pl.DataFrame,
     alignment: pl.DataFrame,
@@ -50,14 +50,15 @@ def score_processes(
 
     ``instances``: ``instance_id, process_id, user_id, start_ts, duration_s`` (all
     instances, unassigned ones with process -1: they give the observed days).
-    ``events``: ``instance_id, kind`` of the candidates' events. ``steps`` and
+    ``keyboard``: ``instance_id, keyboard, n_events`` of the candidates' instances
+    (`keyboard_counts` of their events). ``steps`` and
     ``variants``: the ``process_steps`` and ``variants`` rows (with ``process_id``).
     ``alignment``: ``process_id, consistency, exception_share`` (`mining.align.Alignment`).
     Returns one row per candidate with the ``processes`` columns this step owns.
 
     Example::
 
-        ranked = score_processes(instances, events, steps, variants, alignment)
+        ranked = score_processes(instances, keyboard, steps, variants, alignment)
         ranked.sort("score", descending=True).select("name", "score")
     """
     weeks = max(instances["start_ts"].dt.date().n_unique(), 1) / WORKDAYS_PER_WEEK
@@ -74,9 +75,9 @@ def score_processes(
         .with_columns(hours_saved_per_month=pl.col("total_hours") / weeks * WEEKS_PER_MONTH)
     )
     keyboard = (
-        events.join(instances.select("instance_id", "process_id"), on="instance_id")
+        keyboard.join(instances.select("instance_id", "process_id"), on="instance_id")
         .group_by("process_id")
-        .agg(keyboard_share=pl.col("kind").str.contains(KEYBOARD_KINDS).mean())
+        .agg(keyboard_share=pl.col("keyboard").sum() / pl.col("n_events").sum())
     )
     factors = (
         stats.join(_step_factors(steps), on="process_id", how="left")
@@ -123,6 +124,16 @@ def score_processes(
             "factors",
         )
         .sort("process_id")
+    )
+
+
+def keyboard_counts(events: pl.DataFrame) -> pl.DataFrame:
+    """Per instance of ``events`` (``instance_id, kind``): its events of a keyboard kind
+    (`KEYBOARD_KINDS`) and its events with a kind, what `score_processes` needs of them:
+    counted one user at a time, they add up to a candidate's keyboard share."""
+    typed = pl.col("kind").str.contains(KEYBOARD_KINDS)
+    return events.group_by("instance_id", maintain_order=True).agg(
+        keyboard=typed.sum().cast(pl.Int64), n_events=typed.count().cast(pl.Int64)
     )
 
 

@@ -25,7 +25,9 @@ except the coded stream routine discovery needs (13 bytes an event, and `find_ro
 works on every event at once: about 120 bytes an event at its peak). A candidate's task
 is handed its users' pieces unread and reads one at a time (`align_cluster` adds up
 what each gives), keeping only a few narrow columns of all its events (the action key
-and each event's step): memory grows with the largest user and those columns.
+and each event's step): memory grows with the largest user and those columns. A user's
+rows of ``instance_events`` (one per event) stay with the engine until the driver writes
+them to the database, one user after another (`Engine.fetch`).
 
 Context segmentation (`mining.context`) finds each user's spans alone (no span reaches
 into the next user's events, as one could in the whole log); how much of a window
@@ -48,7 +50,7 @@ from mining.context import count_window_shares
 from mining.discover import discover_model
 from mining.engines import Piece
 from mining.routines import Routines
-from mining.score import confidence_of
+from mining.score import confidence_of, keyboard_counts
 from mining.segment import segment_stream
 from mining.structure import (
     action_codes,
@@ -178,8 +180,10 @@ def user_results(
     """A user's rows of the result tables, and its events of each candidate.
 
     ``offset`` makes the user's instance ids those of the whole log. Returns
-    ``((instances, instance_events, candidate kinds), *events of candidate 0..n-1)``,
-    None for a candidate the user has no instance of (most users have a few).
+    ``((instances, keyboard counts), instance_events, *events of candidate 0..n-1)``,
+    None for a candidate the user has no instance of (most users have a few). Only the
+    summary (a row per instance) goes to the driver at once; ``instance_events`` (a row
+    per event) is kept, for the driver to write one user at a time.
     """
     located = located.with_columns(pl.col("instance_id") + offset).join(
         assignment.select("instance_id", "cluster"), on="instance_id"
@@ -192,11 +196,11 @@ def user_results(
         n_events=pl.len().cast(pl.Int32),
     )
     events = located.select("instance_id", "event_id", "position", "action")
-    kinds = located.filter(pl.col("cluster") >= 0).select("instance_id", "kind")
+    keyboard = keyboard_counts(located.filter(pl.col("cluster") >= 0))
     aligned = located.select("cluster", *CANDIDATE_COLUMNS)
     pieces = aligned.partition_by("cluster", as_dict=True, maintain_order=True, include_key=False)
     candidates = [pieces.get((c,)) for c in range(n_clusters)]  # None: no instance there
-    return ((instances, events, kinds), *candidates)
+    return ((instances, keyboard), events, *candidates)
 
 
 def candidate_parts(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import errno
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -358,11 +358,15 @@ class Store:
             )
         return run_id
 
-    def finish_run(self, run_id: int, results: dict[str, pl.DataFrame]) -> None:
+    def finish_run(
+        self, run_id: int, results: dict[str, pl.DataFrame | Iterable[pl.DataFrame]]
+    ) -> None:
         """Write a run's result tables and mark it done, all in one transaction.
 
         ``results`` maps table names of `RESULT_TABLES` to frames whose columns are a
-        subset of the table's (``run_id`` is filled in here).
+        subset of the table's (``run_id`` is filled in here), or to frames to write one
+        after another (any iterable of them but for ``instances`` and ``processes``,
+        which are counted): a table of a row per event need not be in memory at once.
         """
         unknown = set(results) - set(RESULT_TABLES)
         if unknown:
@@ -370,9 +374,13 @@ class Store:
         with self.transaction() as con:
             for table in RESULT_TABLES:
                 if table in results:
-                    frame = results[table].with_columns(run_id=pl.lit(run_id, pl.Int32))
-                    _insert(con, table, frame, by_name=True)
-            counts = {t: results[t].height if t in results else 0 for t in RESULT_TABLES}
+                    value = results[table]
+                    for part in [value] if isinstance(value, pl.DataFrame) else value:
+                        frame = part.with_columns(run_id=pl.lit(run_id, pl.Int32))
+                        _insert(con, table, frame, by_name=True)
+            counts = {
+                t: results[t].height if t in results else 0 for t in ("instances", "processes")
+            }
             n_events = _scalar(con, "SELECT count(*) FROM events")
             con.execute(
                 "UPDATE mining_runs SET status = 'done', finished_at = ?, n_events = ?, "

@@ -10,7 +10,7 @@ they are, given to a later stage as inputs).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from mining.engines.sources import Source
@@ -40,6 +40,12 @@ class Engine(Protocol):
         (a candidate's pieces: all of them at once would be all its events)."""
         ...
 
+    def fetch(self, handles: Sequence[Any]) -> Iterator[Any]:
+        """Kept frames brought to the driver one at a time, in order, each let go of
+        before the next is read: how the driver writes a table kept in pieces (a row
+        per event) without holding all of it."""
+        ...
+
     def machines(self) -> int:
         """How many machines run the calls: a folder of this one is readable by every
         call only when it is 1."""
@@ -52,9 +58,12 @@ class Engine(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-def open_engine(name: str = "local", address: str | None = None) -> Engine:
+def open_engine(
+    name: str = "local", address: str | None = None, object_store: int | None = None
+) -> Engine:
     """The engine called ``name`` (``local`` or ``ray``); ``address`` is a Ray cluster's
-    (``auto``: the one this machine belongs to; none: start a local one)."""
+    (``auto``: the one this machine belongs to; none: start a local one) and
+    ``object_store`` the bytes of a local one's object store (`RayEngine`)."""
     if name == "local":
         from mining.engines.local import LocalEngine
 
@@ -62,7 +71,7 @@ def open_engine(name: str = "local", address: str | None = None) -> Engine:
     if name == "ray":
         from mining.engines.ray import RayEngine
 
-        return RayEngine(address)
+        return RayEngine(address, object_store)
     from mining.errors import EngineError
 
     raise EngineError(f"unknown engine {name!r}", "use --engine local or --engine ray")

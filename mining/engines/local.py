@@ -5,7 +5,7 @@ frames are in memory at a time."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,16 @@ class LocalEngine:
             summaries.append(summary)
             kept.append([None if f is None else self._store(f) for f in frames[:keep]])
         return summaries, kept
+
+    def fetch(self, handles: Sequence[Stored | None]) -> Iterator[pl.DataFrame | None]:
+        """Each kept frame read in turn, its file removed once read."""
+        for handle in handles:
+            if handle is None:
+                yield None
+                continue
+            frame = handle.read()
+            handle.path.unlink()
+            yield frame
 
     def _store(self, frame: pl.DataFrame) -> Stored:
         path = Path(self._folder.name, f"{next(self._names)}.arrow")

@@ -4,6 +4,15 @@ through the driver. Only the summaries come back to the driver.
 
 ``address`` none starts a local cluster in this process (``ray.init()``); ``auto``
 joins the cluster this machine is part of; ``ray://host:10001`` connects a Ray client.
+
+A local cluster gets a bounded object store (`default_object_store`: 2 GiB, less on a
+small machine), not Ray's 30 % of memory: every process that writes or reads an object
+maps the store's pages, and they count in its resident memory, so a worker that has
+touched most of a 6.5 GB store shows 6.5 GB more than its own. Beyond the bound Ray
+spills objects to disk (its session folder) and reads them back when a task needs them.
+An existing cluster's store was sized by ``ray start --object-store-memory`` and cannot
+be changed from here.
+
 Workers import ``mining`` themselves, so every node needs taskmine installed (or the
 same checkout on ``PYTHONPATH``); a landing area must be readable at the same path on
 every node (a shared or network file system).
@@ -14,7 +23,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from mining.engines import resolve
@@ -43,15 +53,22 @@ class _Fetch:
 class RayEngine:
     """Runs each call as a Ray task (one CPU each)."""
 
-    def __init__(self, address: str | None = None, **init: Any) -> None:
+    def __init__(
+        self, address: str | None = None, object_store: int | None = None, **init: Any
+    ) -> None:
         try:
             import ray
         except ImportError as exc:
             raise EngineError("the Ray engine needs Ray", "pip install 'taskmine[ray]'") from exc
         _reachable(address)
+        if address and object_store is not None:
+            raise EngineError(
+                "the object store of an existing Ray cluster cannot be sized from here",
+                "give --object-store-memory to `ray start` on each node instead",
+            )
         self._ray = ray
         self._started = not ray.is_initialized()
-        if not self._started and (address or init):
+        if not self._started and (address or object_store is not None or init):
             # ray.init would not run: the cluster and options asked for would be ignored
             raise EngineError(
                 "Ray already runs in this process: the Ray engine cannot start or join "
@@ -68,6 +85,11 @@ class RayEngine:
                     log_to_driver=False,
                     logging_level=logging.WARNING,  # no "Connecting to …" lines on stderr
                     runtime_env={"env_vars": {"PYTHONPATH": path}},
+                    **(
+                        {}
+                        if address
+                        else {"object_store_memory": object_store or default_object_store()}
+                    ),
                     **init,
                 )
             except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -112,6 +134,20 @@ class RayEngine:
                 "give each worker memory for the largest user's events, or fewer CPUs per node",
             ) from exc
 
+    def fetch(self, handles: Sequence[Any]) -> Iterator[Any]:
+        """Each kept object brought here in turn; its reference is dropped before the
+        next is read, so that Ray frees it (the driver never holds them all)."""
+        queue = deque(handles)
+        del handles  # (the queue holds the only references the driver keeps)
+        while queue:
+            ref = queue.popleft()
+            if ref is None:
+                yield None
+                continue
+            frame = self._get([ref])[0]
+            del ref
+            yield frame
+
     def machines(self) -> int:
         """How many machines (node addresses) the cluster's live nodes are on."""
         return len({n["NodeManagerAddress"] for n in self._ray.nodes() if n["Alive"]})
@@ -130,6 +166,17 @@ class RayEngine:
 #: Seconds to wait for a cluster's address to answer before giving up (Ray itself
 #: retries an unreachable address for minutes).
 CONNECT_TIMEOUT = 5.0
+
+
+def default_object_store() -> int:
+    """Bytes of a local cluster's object store: 2 GiB, or 30 % of this machine's memory
+    (Ray's own default) when that is less."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return min(OBJECT_STORE, int(memory * 0.3))
+
+
+#: The object store a local cluster gets at most by default (`default_object_store`).
+OBJECT_STORE = 2 * 1024**3
 
 
 def _reachable(address: str | None) -> None:

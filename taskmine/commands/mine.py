@@ -27,6 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "ray://host:10001; without it a local Ray instance is started",
     )
     p.add_argument(
+        "--object-store",
+        type=float,
+        metavar="GB",
+        help="object store of the local Ray instance the Ray engine starts, in GB "
+        "(default: 2, or 30%% of memory when less); Ray spills to disk beyond it. "
+        "An existing cluster's is set by `ray start --object-store-memory`",
+    )
+    p.add_argument(
         "--data",
         metavar="DIR",
         help="mine the events of a collector's landing area (DIR/events/user=…/day=…) "
@@ -54,11 +62,12 @@ def run_mine(args: argparse.Namespace, ui: Ui) -> int:
     config = load_config(MiningConfig, "mining", args.config, os.environ)
     if args.address and args.engine != "ray":
         raise MiningError("--address is for the Ray engine", "add --engine ray")
+    store_bytes = _object_store(args)
     # a missing or empty landing area fails before any work (scanned once)
     sources = landing_sources(args.data) if args.data else None
     # the engine first: a cluster that cannot be reached leaves no database behind
     with (
-        open_engine(args.engine, args.address) as engine,
+        open_engine(args.engine, args.address, store_bytes) as engine,
         open_store(args.db, create=bool(args.data)) as store,
     ):
         with ui.progress("mining") as on_progress:
@@ -81,6 +90,24 @@ def run_mine(args: argparse.Namespace, ui: Ui) -> int:
             f"confidence {row['confidence']:.2f}"
         )
     return 0
+
+
+def _object_store(args: argparse.Namespace) -> int | None:
+    """``--object-store`` in bytes, refused where it cannot apply."""
+    from mining.errors import MiningError
+
+    if args.object_store is None:
+        return None
+    if args.engine != "ray":
+        raise MiningError("--object-store is for the Ray engine", "add --engine ray")
+    if args.address:
+        raise MiningError(
+            "--object-store sizes the Ray instance the engine starts, not an existing cluster",
+            "give --object-store-memory to `ray start` on each node instead",
+        )
+    if not 0.1 <= args.object_store <= 1e6:  # Ray refuses a store under 75 MB
+        raise MiningError(f"--object-store {args.object_store:g}: give at least 0.1 (GB)")
+    return int(args.object_store * 1024**3)
 
 
 def run_evaluate(args: argparse.Namespace, ui: Ui) -> int:

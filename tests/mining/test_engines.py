@@ -50,9 +50,13 @@ def ray_cluster():
     pytest.importorskip("ray")
     from mining.engines.ray import RayEngine
 
-    engine = RayEngine(None, num_cpus=2)
+    engine = RayEngine(None, object_store=SMALL_STORE, num_cpus=2)
     yield engine
     engine.close()
+
+
+#: The object store the module's cluster gets (Ray's smallest is 75 MB).
+SMALL_STORE = 128 * 1024**2
 
 
 def per_user(events: pl.DataFrame) -> list[pl.DataFrame]:
@@ -144,6 +148,53 @@ def test_ray_and_local_engines_write_identical_result_tables(events, ray_cluster
     assert local["processes"].height >= 3
     for table in RESULT_TABLES:
         assert local[table].equals(on_ray[table]), table
+
+
+def test_a_local_ray_instance_gets_the_object_store_asked_for(ray_cluster):
+    """Every process that touches an object maps the store's pages: its size bounds
+    what they add to each process's resident memory (Ray's default: 30 % of RAM)."""
+    import ray
+
+    from mining.engines.ray import OBJECT_STORE, default_object_store
+
+    assert ray.cluster_resources()["object_store_memory"] == SMALL_STORE
+    assert 0 < default_object_store() <= OBJECT_STORE
+
+
+def test_an_object_store_size_is_refused_where_it_cannot_apply(tmp_path, capsys):
+    db = tmp_path / "out.duckdb"
+    for extra, message in [
+        (["--address", "auto"], "not an existing cluster"),
+        (["--engine", "local"], "is for the Ray engine"),
+        (["--object-store", "0.01"], "give at least 0.1"),
+        (["--object-store", "nan"], "give at least 0.1"),
+    ]:
+        engine = [] if "--engine" in extra else ["--engine", "ray"]
+        args = ["mine", *engine, "--object-store", "1", *extra, "--db", str(db)]
+        assert main(args) == 1, extra
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+    assert not db.exists()
+
+
+def test_result_rows_written_in_pieces_are_all_or_nothing(events, tmp_path):
+    """`instance_events` arrives one user at a time: a piece that fails to arrive (a
+    lost worker) leaves no row of the run, and the run is marked failed."""
+    rows = mine_events(events, MiningConfig())
+    with open_store(tmp_path / "pieces.duckdb") as store:
+        store.append_events(events)
+        run = store.start_run({}, "test", 0)
+
+        def pieces():
+            yield rows["instance_events"].head(10)
+            raise EngineError("Ray lost a mining task: worker died")
+
+        with pytest.raises(EngineError, match="lost"):
+            store.finish_run(run, {**rows, "instance_events": pieces()})
+        store.fail_run(run)
+        counts = store.query("SELECT count(*) AS n FROM instance_events")["n"][0]
+        status = store.query("SELECT status FROM mining_runs")["status"].to_list()
+    assert counts == 0 and status == ["failed"]
 
 
 def test_hostile_user_ids_stay_inside_the_landing_area(tmp_path):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from mining.score import WEIGHTS, confidence_of, score_processes, signature_of
+from mining.score import WEIGHTS, confidence_of, keyboard_counts, score_processes, signature_of
 
 MONDAY = datetime(2026, 3, 2, 9)
 
@@ -31,14 +31,16 @@ def instances() -> pl.DataFrame:
     )
 
 
-def events() -> pl.DataFrame:
+def keyboard() -> pl.DataFrame:
+    """The candidates' events' kinds, counted per instance as the pipeline does."""
     kinds = {i: ["copy", "paste", "type", "click"] for i in range(10)}
     kinds |= {10: ["click", "click", "scroll", "click"], 11: ["click", "click"]}
-    return pl.DataFrame(
+    events = pl.DataFrame(
         [(i, k) for i, ks in kinds.items() for k in ks],
         schema={"instance_id": pl.Int64, "kind": pl.String},
         orient="row",
     )
+    return keyboard_counts(events)
 
 
 def steps() -> pl.DataFrame:
@@ -91,7 +93,7 @@ def variants() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def scored() -> dict[int, dict]:
-    frame = score_processes(instances(), events(), steps(), variants(), alignment())
+    frame = score_processes(instances(), keyboard(), steps(), variants(), alignment())
     return {row["process_id"]: row for row in frame.iter_rows(named=True)}
 
 
@@ -141,7 +143,7 @@ def test_signature_depends_on_the_main_actions_only():
 def test_two_candidates_with_the_same_actions_get_distinct_names_and_signatures():
     twin = steps().filter(pl.col("process_id") == 0).with_columns(process_id=pl.lit(1, pl.Int32))
     both = pl.concat([steps().filter(pl.col("process_id") == 0), twin])
-    frame = score_processes(instances(), events(), both, variants(), alignment())
+    frame = score_processes(instances(), keyboard(), both, variants(), alignment())
     assert frame["name"].n_unique() == 2 and frame["signature"].n_unique() == 2
 
 
