@@ -101,14 +101,14 @@ def find_routines(
         core_hard[1:] = stretch[1:] != stretch[:-1]
         core_codes = codes[core]
         core_event = community[core_codes]
-        start = _phases(core_codes, core_hard, core_event, community, pause)
+        start = _phases(core_codes, core_hard, core_event, community, pause, sites)
         part = _part_of(
             core_codes, core_hard, core_event, start, config.routine_part_share, windows, sites
         )
         if part is None:
             del core, stretch, core_hard, core_codes, core_event  # (memory: 26 bytes an event)
             event = event_routines(codes, hard, community, config)
-            start = _phases(codes, hard, event, community, pause)
+            start = _phases(codes, hard, event, community, pause, sites)
             event = _enclosed(codes, hard, event, community, start)
             start, end = _boundaries(
                 codes,
@@ -294,6 +294,7 @@ def _phases(
     event: np.ndarray,
     community: np.ndarray,
     pause: np.ndarray,
+    sites: np.ndarray | None = None,
 ) -> dict[int, int]:
     """Each community's start action.
 
@@ -302,6 +303,10 @@ def _phases(
     recording starts. The start is the candidate that most often comes first among the
     community's candidates after a sure cut; without such evidence, the one that most
     often opens a run of the community after another; the longer pause breaks ties.
+    Where a community follows fewer than two sure cuts (one recording that may open
+    mid-routine) and a step opens two or more of its runs after a routine whose main
+    site (``sites``: app and web host) is another, those runs decide first: runs after
+    a community on its own site are too often resumed after an optional block.
     """
     n_actions = len(community)
     counts = np.bincount(codes, minlength=n_actions)
@@ -327,12 +332,29 @@ def _phases(
         .first()
     )
     after_cut = np.bincount(firsts["a"].to_numpy(), minlength=n_actions)
+    # one sure cut is an anecdote (see above)
+    seen = np.bincount(firsts["c"].to_numpy(), minlength=n_actions)
+    elsewhere = np.zeros(n_actions, dtype=np.int64)
+    if sites is not None and len(runs) > 1:
+        # each community's main site, from its actions' counts (no per-event temporaries)
+        use = np.zeros((n_actions, int(sites.max()) + 1), dtype=np.int64)
+        np.add.at(use, (community, sites), counts)
+        main = use.argmax(axis=1)
+        after = runs[1:][~hard[runs[1:]]]
+        before = event[after - 1]
+        other = main[before] != main[event[after]]
+        elsewhere = np.bincount(codes[after[other]], minlength=n_actions)
+    most = np.zeros(n_actions, dtype=np.int64)
+    np.maximum.at(most, community, elsewhere)
+    anecdote = (seen[community] < 2) & (most[community] >= 2)
     actions = pl.DataFrame(
         {
             "action": np.arange(n_actions),
             "c": community,
-            "cut": after_cut,
+            "cuts": np.where(anecdote, 0, after_cut),
+            "elsewhere": np.where(anecdote, elsewhere, 0),
             "opens": opens,
+            "cut": after_cut,
             "pause": pause,
             "rank": np.where(candidate, 0, 1),
             "n": counts,
@@ -340,8 +362,8 @@ def _phases(
     ).filter(pl.col("n") > 0)
     best = (
         actions.sort(
-            "c", "rank", "cut", "opens", "pause", "action",
-            descending=[False, False, True, True, True, False],
+            "c", "rank", "cuts", "elsewhere", "opens", "cut", "pause", "action",
+            descending=[False, False, True, True, True, True, True, False],
         )
         .group_by("c", maintain_order=True)
         .first()
