@@ -33,6 +33,20 @@ def routines_of(actions: list[str], cuts: set[int] = frozenset()):
     return sorted(groups.values(), key=sorted), starts
 
 
+def on_sites(steps: list[tuple[str, str]]) -> tuple[dict[str, int], set[str]]:
+    """Routines of a stream of (action, site) steps: each action's routine, and the
+    routines' start actions."""
+    stream = [action for action, _ in steps]
+    site_of = dict(steps)
+    names = sorted(site_of)
+    codes, hard = encode(stream)
+    sites = np.array([sorted(set(site_of.values())).index(site_of[a]) for a in names])
+    seconds = np.arange(len(stream), dtype=float)
+    found = find_routines(codes, hard, seconds, CONFIG, sites=sites)
+    routine_of = dict(zip(names, found.community, strict=True))
+    return routine_of, {names[a] for a in found.start.values()}
+
+
 FORM = ["open form", "type name", "type amount", "type date", "click save"]
 MAIL = ["open mail", "copy order", "paste order", "click send"]
 SHEET = ["open sheet", "copy cell", "paste cell", "click check"]
@@ -183,14 +197,7 @@ def test_a_routine_on_sites_of_its_own_is_never_part_of_another():
     steps: list[tuple[str, str]] = []
     for _ in range(40):
         steps += report + rng.choice([from_a, from_b]) + rng.choice([from_a, from_b])
-    stream = [action for action, _ in steps]
-    site_of = dict(steps)
-    names = sorted(site_of)
-    codes, hard = encode(stream)
-    sites = np.array([sorted(set(site_of.values())).index(site_of[a]) for a in names])
-    seconds = np.arange(len(stream), dtype=float)
-    found = find_routines(codes, hard, seconds, CONFIG, sites=sites)
-    routine_of = dict(zip(names, found.community, strict=True))
+    routine_of, _ = on_sites(steps)
     assert routine_of["open report"] != routine_of["click enrol"]
 
 
@@ -230,13 +237,6 @@ def test_what_one_recording_opens_with_does_not_outweigh_the_runs_a_routine_open
         else:
             steps += [("open mail", "mail"), ("copy order", "mail"), ("type reply", "mail"),
                       ("click send", "mail")]  # fmt: skip
-    stream = [action for action, _ in steps]
-    site_of = dict(steps)
-    names = sorted(site_of)
-    codes, hard = encode(stream)
-    sites = np.array([sorted(set(site_of.values())).index(site_of[a]) for a in names])
-    seconds = np.arange(len(stream), dtype=float)
-    found = find_routines(codes, hard, seconds, CONFIG, sites=sites)
-    routine_of = dict(zip(names, found.community, strict=True))
+    routine_of, starts = on_sites(steps)
     assert routine_of["new"] == routine_of["look up"] != routine_of["open mail"]
-    assert {names[a] for a in found.start.values()} == {"new", "open mail"}
+    assert starts == {"new", "open mail"}
