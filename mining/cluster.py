@@ -105,7 +105,7 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
     coded = steps.with_columns(code=_index(steps["action"], vocabulary))
     if "routine" not in coded.columns:
         coded = coded.with_columns(routine=pl.lit(None, pl.Int64))
-    return cluster_variants([count_variants(coded, coarse)], vocabulary, config)
+    return cluster_variants([count_variants(coded, coarse)], config)
 
 
 def coarse_codes(vocabulary: pl.Series) -> np.ndarray:
@@ -157,18 +157,15 @@ def count_variants(steps: pl.DataFrame, coarse: np.ndarray) -> tuple[pl.DataFram
 
 def cluster_variants(
     parts: list[tuple[pl.DataFrame, pl.DataFrame]],
-    vocabulary: pl.Series,
     config: MiningConfig,
 ) -> pl.DataFrame:
     """`cluster_instances` from `count_variants` of each part of a log (instance ids
-    unique across parts), ``vocabulary`` its sorted actions. Variants are numbered by
-    descending frequency, ties broken by the sequence itself, as `instance_variants`
-    numbers them.
+    unique across parts). Variants are numbered by descending frequency, ties broken by
+    the sequence itself, as `instance_variants` numbers them.
 
     Variants stay integer-coded throughout (memory: a log of 5M events has some 80,000
     distinct variants, and each decoded was a list of label strings): edit distances
-    need only which actions are equal, and only the few exemplars `_merge_close`
-    compares are decoded."""
+    need only which actions are equal."""
     every = pl.concat(
         [
             v.select(
@@ -205,7 +202,7 @@ def cluster_variants(
     del mapping
     if instances.is_empty():
         return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)
-    labels, membership, persistence = _hdbscan(variants, vocabulary, config)
+    labels, membership, persistence = _hdbscan(variants, config)
     per_instance = instances.drop("routine").join(
         variants.select(
             "variant",
@@ -248,13 +245,6 @@ def cluster_variants(
     )
 
 
-def _decoded(codes: pl.Series, vocabulary: pl.Series) -> pl.Series:
-    """Lists of codes as lists of the ``vocabulary`` labels they index."""
-    flat = codes.to_frame("code").with_row_index("row").explode("code")
-    labels = flat.with_columns(label=vocabulary.gather(flat["code"]))
-    return labels.group_by("row", maintain_order=True).agg("label")["label"]
-
-
 def _by_routine(
     instances: pl.DataFrame, persistence: np.ndarray
 ) -> tuple[pl.DataFrame, np.ndarray]:
@@ -294,11 +284,11 @@ def _by_routine(
 
 
 def _hdbscan(
-    variants: pl.DataFrame, vocabulary: pl.Series, config: MiningConfig
+    variants: pl.DataFrame, config: MiningConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """hdbscan labels and probabilities per variant (``sequence``: coarse codes,
     ``n_instances``, ``exemplar``: the action codes of one instance), and persistence
-    per raw label; ``vocabulary`` decodes the exemplars."""
+    per raw label."""
     n = variants.height
     counts = variants["n_instances"].to_numpy()
     if counts.sum() < config.cluster_min_size:
@@ -337,19 +327,10 @@ def _hdbscan(
         labels[chunk] = np.where(near, labels[sample][nearest], -1)
         membership[chunk] = np.where(near, membership[sample][nearest], 0.0)
     persistence = np.asarray(clusterer.cluster_persistence_, dtype=np.float64)
-    exemplars = _Exemplars(variants["exemplar"], vocabulary)
-    labels, persistence = _merge_close(labels, persistence, exemplars, config.cluster_epsilon)
+    labels, persistence = _merge_close(
+        labels, persistence, variants["exemplar"], config.cluster_epsilon
+    )
     return labels, membership, persistence
-
-
-class _Exemplars:
-    """Variants' exemplars (action codes) decoded when asked for, a few at a time."""
-
-    def __init__(self, codes: pl.Series, vocabulary: pl.Series) -> None:
-        self._codes, self._vocabulary = codes, vocabulary
-
-    def labels(self, rows: list[int]) -> list[list[str]]:
-        return _decoded(self._codes.gather(rows), self._vocabulary).to_list()
 
 
 def _join_nearest(
@@ -381,7 +362,7 @@ def _join_nearest(
 
 
 def _merge_close(
-    labels: np.ndarray, persistence: np.ndarray, exemplars: _Exemplars, epsilon: float
+    labels: np.ndarray, persistence: np.ndarray, exemplars: pl.Series, epsilon: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Merge clusters whose most frequent variants are within ``epsilon`` of each other,
     by indel distance (the share of actions not on their longest common subsequence: a
@@ -397,7 +378,8 @@ def _merge_close(
     raw = np.unique(labels[labels >= 0])
     if len(raw) < 2:
         return labels, persistence
-    tops = exemplars.labels([int(np.flatnonzero(labels == r)[0]) for r in raw])  # by frequency
+    # the most frequent variant of each (action codes: equal codes, equal actions)
+    tops = exemplars.gather([int(np.flatnonzero(labels == r)[0]) for r in raw]).to_list()
     close = cdist(tops, tops, scorer=Indel.normalized_distance, workers=1) <= epsilon
     _, component = connected_components(close, directed=False)
     merged = np.full(len(persistence), -1)

@@ -200,7 +200,7 @@ def run_stages(
     ]
     del found
     report(5, STAGES)
-    assignment = cluster_variants(variants, vocabulary, config)
+    assignment = cluster_variants(variants, config)
     del variants
     largest = assignment["cluster"].max()
     n_clusters = int(largest) + 1 if largest is not None else 0

@@ -60,14 +60,17 @@ def action_codes(actions: pl.Series, vocabulary: pl.Series) -> np.ndarray:
 
 def action_windows(vocabulary: pl.Series) -> np.ndarray:
     """Each action code's window (app, title and URL templates of its label) as a code."""
-    frame = vocabulary.to_frame("action")
-    return frame.select(window_of(pl.col("action")).rank("dense") - 1).to_series().to_numpy()
+    return _coded(vocabulary, window_of(pl.col("action")))
 
 
 def action_sites(vocabulary: pl.Series) -> np.ndarray:
     """Each action code's site (`_site`: app and web host) as a code."""
-    frame = vocabulary.to_frame("action")
-    return frame.select(_site(window_of(pl.col("action"))).rank("dense") - 1).to_series().to_numpy()
+    return _coded(vocabulary, _site(window_of(pl.col("action"))))
+
+
+def _coded(vocabulary: pl.Series, part: pl.Expr) -> np.ndarray:
+    """``part`` of each action label of ``vocabulary`` (as column ``action``), as codes."""
+    return vocabulary.to_frame("action").select(part.rank("dense") - 1).to_series().to_numpy()
 
 
 def routine_segments(

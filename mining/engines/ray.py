@@ -171,8 +171,9 @@ CONNECT_TIMEOUT = 5.0
 def default_object_store() -> int:
     """Bytes of a local cluster's object store: 2 GiB, or 30 % of this machine's memory
     (Ray's own default) when that is less."""
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return min(OBJECT_STORE, int(memory * 0.3))
+    import psutil  # (os.sysconf has no physical memory on Windows)
+
+    return min(OBJECT_STORE, int(psutil.virtual_memory().total * 0.3))
 
 
 #: The object store a local cluster gets at most by default (`default_object_store`).
