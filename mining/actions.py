@@ -327,7 +327,8 @@ def position_targets(events: pl.DataFrame, spots: pl.DataFrame) -> pl.Expr:
     """``_target``, or for an event with none, where it landed: ``@k``, the k-th of the
     click spots of its window (app, title and URL templates), ordered top to bottom. A
     generated id that lost its number ("__input<n>") gets its spot appended, which tells
-    the inputs of one form apart again. ``spots`` is `fit_spots`' table.
+    the inputs of one form apart again, unless it names one element (see
+    `fit_spots`). ``spots`` is `fit_spots`' table.
 
     Click streams of some recorders carry only coordinates. Clicks on one button land a
     few pixels apart; positions within ``action_position_px`` of each other chain into
@@ -337,7 +338,9 @@ def position_targets(events: pl.DataFrame, spots: pl.DataFrame) -> pl.Expr:
     """
     if spots.is_empty() or not {"x", "y", "attrs"} <= set(events.columns):
         return pl.col("_target")
-    named = _points(events).join(spots, on=["group", "x", "y"], how="left", maintain_order="left")
+    named = _points(events).join(
+        spots, on=["group", "_target", "x", "y"], how="left", maintain_order="left"
+    )
     spot = pl.lit(named["spot"])
     return (
         pl.when(spot.is_null()).then("_target").otherwise(pl.concat_str([pl.col("_target"), spot]))
@@ -347,21 +350,61 @@ def position_targets(events: pl.DataFrame, spots: pl.DataFrame) -> pl.Expr:
 def spot_points(
     events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame, ids: pl.DataFrame
 ) -> pl.DataFrame:
-    """``group, x, y``: the distinct positions of clicks with no target of their own (the
-    input of `fit_spots`; the points of two parts of a log are their union)."""
+    """``group, _target, x, y, uses, moves``: the click positions of targets that may
+    need a spot, how often each was clicked and how often a click on the target landed
+    there after one elsewhere (the input of `fit_spots`; the rows of two parts of a log
+    add up)."""
     labelled = _targets(events, config, templates, ids)
     if not {"x", "y", "attrs"} <= set(labelled.columns):
         return pl.DataFrame(schema=_POINT_SCHEMA)
-    return _points(labelled).filter("needs").select("group", "x", "y").unique().cast(_POINT_SCHEMA)
+    same = ["user_id", "group", "_target"]
+    return (
+        _points(labelled)
+        .with_columns(labelled["user_id"])
+        .filter("needs")
+        .with_columns(
+            moved=(
+                (pl.col("x") - pl.col("x").shift().over(same)) ** 2
+                + (pl.col("y") - pl.col("y").shift().over(same)) ** 2
+            ).fill_null(float("inf"))
+            > config.action_position_px**2
+        )
+        .group_by("group", "_target", "x", "y")
+        .agg(uses=pl.len(), moves=pl.col("moved").sum())
+        .cast(_POINT_SCHEMA)
+    )
 
 
-_POINT_SCHEMA = {"group": pl.String, "x": pl.Float64, "y": pl.Float64}
+_POINT_SCHEMA = {
+    "group": pl.String,
+    "_target": pl.String,
+    "x": pl.Float64,
+    "y": pl.Float64,
+    "uses": pl.Int64,
+    "moves": pl.Int64,
+}
 
 
 def fit_spots(points: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
-    """``group, x, y, spot``: each distinct click position's spot label (see
-    `position_targets`); independent of the order of ``points``."""
-    return _spots(points.unique(), config)
+    """``group, _target, x, y, spot``: each click position's spot label (see
+    `position_targets`); independent of the order of ``points``.
+
+    A generated id with its number masked may stand for many elements (the inputs of a
+    form, clicked one after the other) or for one (a UI5 app's Approve button,
+    "__xmlview<n>--approveButton"). Clicks on one element move only when the window
+    does, so an id whose clicks land where the one before landed at least
+    ``1 - action_spot_moves`` of the time names one element and keeps no spot: else
+    every window placement would make it another action."""
+    summed = points.group_by("group", "_target", "x", "y").agg(pl.col("uses", "moves").sum())
+    many = (
+        summed.group_by("group", "_target")
+        .agg(share=pl.col("moves").sum() / pl.col("uses").sum())
+        .filter((pl.col("_target") == "") | (pl.col("share") >= config.action_spot_moves))
+    )
+    placed = summed.join(many.select("group", "_target"), on=["group", "_target"])
+    return placed.select("group", "_target", "x", "y").join(
+        _spots(placed.select("group", "x", "y").unique(), config), on=["group", "x", "y"]
+    )
 
 
 def _points(events: pl.DataFrame) -> pl.DataFrame:

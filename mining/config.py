@@ -54,6 +54,9 @@ class MiningConfig:
     action_position_px: float = setting(
         12.0, "clicks with no element closer than this many pixels are one spot (one target)"
     )
+    action_spot_moves: float = setting(
+        0.2, "a generated id keeps click spots if this share of its clicks land off the last one"
+    )
     segment_idle_s: float = setting(
         600.0, "a gap of this many seconds always ends a task instance (idle)"
     )

@@ -231,3 +231,24 @@ def test_clicks_with_only_a_position_are_told_apart_by_spot() -> None:
             )  # fmt: skip
     targets = [a.split("|")[2] for a in label_actions(make_events(rows), MiningConfig())["action"]]
     assert targets == ["@1", "@2"] * 6
+
+
+def test_a_generated_id_of_one_element_keeps_no_spot_when_the_window_moves() -> None:
+    """The inputs of a form get new generated numbers with every record ("__input31",
+    "__input32", then "__input41", ...): only where each click landed tells them apart.
+    A UI5 app's Approve button has a generated number too, but is one element: its
+    clicks land where the last one did until the window moves, and it must stay one
+    action after the move."""
+    rows = []
+    for record in range(12):
+        dx = 0 if record < 6 else 250  # the window moves once, half-way
+        for element, x, y in ((f"__input{10 * record + 1}", 300, 200),
+                              (f"__input{10 * record + 2}", 300, 260),
+                              ("__xmlview2--approveButton", 900, 700)):  # fmt: skip
+            rows.append({"kind": "click", "app": "chrome", "element_id": element,
+                         "x": x + dx + record % 3, "y": y})  # fmt: skip
+    targets = [a.split("|")[2] for a in label_actions(make_events(rows), MiningConfig())["action"]]
+    inputs = {t for t in targets if t.startswith("__input")}
+    buttons = {t for t in targets if "approveButton" in t}
+    assert buttons == {"__xmlview<n>--approveButton"}
+    assert len(inputs) == 4  # two inputs, at two window places each
