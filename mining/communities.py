@@ -153,7 +153,22 @@ def event_routines(
     inherit = moves & ((forward >= backward) | ~strong)
     routine = np.where(moves & ~inherit, np.roll(own, -1), own).astype(float)
     routine[inherit] = np.nan
-    return pl.Series(routine).fill_nan(None).forward_fill().cast(pl.Int64).to_numpy()
+    routine = pl.Series(routine).fill_nan(None).forward_fill().cast(pl.Int64).to_numpy()
+    # a community most of whose events went to other routines (a field clicked and typed
+    # in at two steps of one routine) is none: the rest go with the work they follow
+    kept = np.bincount(own, routine == own, n_actions) / np.maximum(
+        np.bincount(own, minlength=n_actions), 1
+    )
+    loose = kept[routine] < DISSOLVED
+    if not loose.any():
+        return routine
+    left = pl.Series(np.where(loose, np.nan, routine)).fill_nan(None)
+    return left.forward_fill().backward_fill().cast(pl.Int64).to_numpy()
+
+
+#: Least share of a community's events `event_routines` keeps in it for it to stay a
+#: routine.
+DISSOLVED = 0.5
 
 
 def run_starts(event: np.ndarray, hard: np.ndarray) -> np.ndarray:

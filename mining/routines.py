@@ -412,6 +412,8 @@ def _cut_coverage(
     for k, action in enumerate(at):
         c = community[action]
         mine = codes[event == c]
+        if not len(mine):  # (its events all went to other routines)
+            continue
         piece = np.cumsum(mine == action)
         kept = (piece > 0) & common[mine]
         held = np.unique(piece[kept].astype(np.int64) * n_actions + mine[kept])

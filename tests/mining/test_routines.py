@@ -6,6 +6,7 @@ import random
 
 import numpy as np
 
+from mining.communities import event_routines
 from mining.config import MiningConfig
 from mining.routines import START_COVERAGE, _cut_coverage, find_routines
 
@@ -263,3 +264,31 @@ def test_pieces_cut_at_a_page_load_are_pages_not_instances():
     at = np.array([names.index("page load"), names.index("type course")])
     page_load, first_field = _cut_coverage(codes, community[codes], community, common, at)
     assert page_load < START_COVERAGE <= first_field
+    # a community whose events all went to other routines cuts nothing
+    elsewhere = np.ones(len(codes), dtype=np.int64)
+    assert _cut_coverage(codes, elsewhere, community, common, at).tolist() == [0.0, 0.0]
+
+
+def test_a_field_used_at_two_steps_stays_with_its_routine():
+    """An order search whose filter field is typed in twice: optionally right after the
+    list opens, and always after a row is edited. Clicked and then typed in, the field's
+    two actions follow each other more closely than anything else and may form a
+    community of their own. After "edit row" its events go with the search; a community
+    that keeps fewer than half its events is no routine, so the ones after "open list"
+    go with the search too, not with that community (which makes them noise)."""
+    rng = random.Random(7)
+    stream: list[str] = []
+    for _ in range(40):
+        if rng.random() < 0.7:
+            stream.append("open list")
+            if rng.random() < 0.5:
+                stream += ["click filter", "type filter"]
+            stream += ["search", "open row", "edit row", "click filter", "type filter", "save"]
+        else:
+            stream += ["open mail", "copy order", "type reply", "click send"]
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    community = np.array([1 if "filter" in a else 2 if "mail" in a or a in (
+        "copy order", "type reply", "click send") else 0 for a in names])  # fmt: skip
+    routine = event_routines(codes, hard, community, CONFIG)
+    assert {int(r) for a, r in zip(stream, routine, strict=True) if "filter" in a} == {0}
