@@ -286,12 +286,6 @@ def _pause_score(
 #: Least count of a step, as a share of its community's anchor, for the first event
 #: after a cut to count as evidence of a start.
 START_SHARE = 0.2
-#: A step done more than this many times as often as its community's typical step
-#: (`_typical_counts`) is a start only if the pieces cut at it hold on average at least
-#: `START_COVERAGE` of the community's common steps (`_cut_coverage`): a page load on
-#: every page of a form would cut each instance into its pages.
-START_REPEATS = 1.5
-START_COVERAGE = 0.5
 
 
 def _phases(
@@ -304,16 +298,15 @@ def _phases(
 ) -> dict[int, int]:
     """Each community's start action.
 
-    Candidates recur within a stretch of work (on average at least 1.5 times in each stretch
-    they occur in), which leaves out set-up such as opening the workbook when a recording
-    starts, and cut whole instances (`_cut_coverage`), which leaves out a page load on every
-    page of a form. The start is the candidate that most often comes first among the
-    community's candidates after a sure cut; without such evidence, the one that most often
-    opens a run of the community after another; the longer pause breaks ties. Where a
-    community follows fewer than two sure cuts (one recording that may open mid-routine) and
-    a step opens two or more of its runs after a routine whose main site (``sites``: app and
-    web host) is another, those runs decide first: runs after a community on its own site
-    are too often resumed after an optional block.
+    Candidates recur within a stretch of work (on average at least 1.5 times in each
+    stretch they occur in), which leaves out set-up such as opening the workbook when a
+    recording starts. The start is the candidate that most often comes first among the
+    community's candidates after a sure cut; without such evidence, the one that most
+    often opens a run of the community after another; the longer pause breaks ties.
+    Where a community follows fewer than two sure cuts (one recording that may open
+    mid-routine) and a step opens two or more of its runs after a routine whose main
+    site (``sites``: app and web host) is another, those runs decide first: runs after
+    a community on its own site are too often resumed after an optional block.
     """
     n_actions = len(community)
     counts = np.bincount(codes, minlength=n_actions)
@@ -326,10 +319,6 @@ def _phases(
     stretches = np.zeros(n_actions)
     stretches[spread["a"].to_numpy()] = spread["stretch"].to_numpy()
     candidate = (counts >= 2) & (counts >= 1.5 * stretches)
-    typical = _typical_counts(counts, community)
-    often = np.flatnonzero(candidate & (counts > START_REPEATS * typical[community]))
-    common = counts >= typical[community]
-    candidate[often] = _cut_coverage(codes, event, community, common, often) >= START_COVERAGE
     runs = run_starts(event, hard)
     opens = np.bincount(codes[runs[~hard[runs]]], minlength=n_actions)
     anchor = anchor_counts(codes, community)
@@ -380,46 +369,6 @@ def _phases(
         .first()
     )  # fmt: skip
     return dict(zip(best["c"].to_list(), best["action"].to_list(), strict=True))
-
-
-def _typical_counts(counts: np.ndarray, community: np.ndarray) -> np.ndarray:
-    """Each community's typical step count, by community id: the count of the step that
-    holds its median event when steps are ordered by count (about the number of its
-    instances, however many optional steps share a lower count)."""
-    frame = (
-        pl.DataFrame({"c": community, "n": counts})
-        .filter(pl.col("n") > 0)
-        .sort("c", "n", descending=[False, True])
-        .with_columns(upto=pl.col("n").cum_sum().over("c"), total=pl.col("n").sum().over("c"))
-        .filter(pl.col("upto") >= pl.col("total") / 2)
-        .group_by("c")
-        .agg(pl.col("n").max())
-    )
-    typical = np.zeros(len(community), dtype=np.int64)
-    typical[frame["c"].to_numpy()] = frame["n"].to_numpy()
-    return typical
-
-
-def _cut_coverage(
-    codes: np.ndarray, event: np.ndarray, community: np.ndarray, common: np.ndarray, at: np.ndarray
-) -> np.ndarray:
-    """For each action in ``at``: cut its community's events before each of its
-    occurrences; what share of the community's ``common`` steps does a piece hold, on
-    average? Cut at a start, the pieces are instances and hold most; cut at a page load,
-    they are the pages of a form and hold a page's worth."""
-    n_actions = len(community)
-    share = np.zeros(len(at))
-    for k, action in enumerate(at):
-        c = community[action]
-        mine = codes[event == c]
-        if not len(mine):  # (its events all went to other routines)
-            continue
-        piece = np.cumsum(mine == action)
-        kept = (piece > 0) & common[mine]
-        held = np.unique(piece[kept].astype(np.int64) * n_actions + mine[kept])
-        steps = np.count_nonzero(common & (community == c))
-        share[k] = len(held) / max(int(piece[-1]), 1) / max(steps, 1)
-    return share
 
 
 def _in_host_windows(

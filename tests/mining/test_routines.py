@@ -8,7 +8,7 @@ import numpy as np
 
 from mining.communities import event_routines
 from mining.config import MiningConfig
-from mining.routines import START_COVERAGE, _cut_coverage, find_routines
+from mining.routines import find_routines
 
 CONFIG = MiningConfig()
 
@@ -241,32 +241,6 @@ def test_what_one_recording_opens_with_does_not_outweigh_the_runs_a_routine_open
     routine_of, starts = on_sites(steps)
     assert routine_of["new"] == routine_of["look up"] != routine_of["open mail"]
     assert starts == {"new", "open mail"}
-
-
-def test_pieces_cut_at_a_page_load_are_pages_not_instances():
-    """A request wizard whose URL never changes: every page starts with the same page
-    load, four a request, so the page load is done four times as often as a field. Cut
-    there, each piece holds a page's worth of the steps every request has; cut where a
-    request starts, it holds them all. (`_phases` takes a step done far more often than
-    the typical one as a start only when its pieces hold most of them.)"""
-    rng = random.Random(5)
-    stream: list[str] = []
-    for _ in range(30):
-        stream.append(rng.choice(["new request", "open tile"]))
-        pages = [["type course", "type dates"], ["add item", "type cost"],
-                 ["type approver", "click next"], ["click submit"]]  # fmt: skip
-        for page in pages:
-            stream += ["page load", *page]
-    codes, _ = encode(stream)
-    names = sorted(set(stream))
-    community = np.zeros(len(names), dtype=np.int64)
-    common = np.bincount(codes) >= 30  # the steps of every request
-    at = np.array([names.index("page load"), names.index("type course")])
-    page_load, first_field = _cut_coverage(codes, community[codes], community, common, at)
-    assert page_load < START_COVERAGE <= first_field
-    # a community whose events all went to other routines cuts nothing
-    elsewhere = np.ones(len(codes), dtype=np.int64)
-    assert _cut_coverage(codes, elsewhere, community, common, at).tolist() == [0.0, 0.0]
 
 
 def test_a_field_used_at_two_steps_stays_with_its_routine():
