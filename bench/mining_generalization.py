@@ -20,10 +20,11 @@ logs of each of the five families and 5 multi-routine logs (family ``multi``), s
 held out: two single-routine logs per family and three multi-routine logs, seeds 1000 on.
 
 Blind group (printed apart, after the rest): the families of `sample_logs.families.blind`
-(``request_wizard``, ``sheet_to_portal``, ``fiori_inbox``, and ``blind_multi`` logs of
-3-4 of their routines), designed independently of mining and of the five families above,
-so they test whether what mining does there carries over: 5 logs of each, seeds 0-4;
-held out: 3 of each, seeds from 1000 on.
+(``request_wizard``, ``sheet_to_portal``, ``fiori_inbox``, ``blind_multi`` logs of
+3-4 of their routines, and ``fiori_multi`` logs of 3-4 apps of one Fiori launchpad, a
+click recorder's multi-routine log), designed independently of mining and of the five
+families above, so they test whether what mining does there carries over: 5 logs of
+each, seeds 0-4; held out: 3 of each, seeds from 1000 on.
 
 Baselines, scored the same way:
 
@@ -61,6 +62,7 @@ from sample_logs import simulate, write_simulation
 from sample_logs.families import (
     BLIND_FAMILIES,
     FAMILIES,
+    blind_fiori_log,
     blind_multi_log,
     blind_single_log,
     multi_routine_log,
@@ -120,7 +122,8 @@ def corpus(families: set[str] | None, quick: bool, held_out: bool) -> list[Log]:
 
 
 def blind_corpus(families: set[str] | None, quick: bool, held_out: bool) -> list[Log]:
-    """The blind group's logs: each blind family's single-routine logs, then blind_multi."""
+    """The blind group's logs: each blind family's single-routine logs, then blind_multi
+    and fiori_multi."""
     seed0 = HELD_OUT_SEED if held_out else 0
     seeds = range(seed0, seed0 + (1 if quick else BLIND_HELD_OUT if held_out else BLIND_SEEDS))
     logs = [
@@ -129,7 +132,12 @@ def blind_corpus(families: set[str] | None, quick: bool, held_out: bool) -> list
         for seed in seeds
     ]
     logs += [Log("blind_multi", f"blind_multi-{seed}", _blind_writer(None, seed)) for seed in seeds]
+    logs += [Log("fiori_multi", f"fiori_multi-{seed}", _fiori_writer(seed)) for seed in seeds]
     return [log for log in logs if families is None or log.family in families]
+
+
+def _fiori_writer(seed: int) -> Callable[[Path], tuple[Path, Path]]:
+    return lambda folder: write_uilog(blind_fiori_log(seed), folder)
 
 
 def _blind_writer(family: str | None, seed: int) -> Callable[[Path], tuple[Path, Path]]:
@@ -304,7 +312,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.mining_generalization")
     parser.add_argument("--families", help="comma-separated: cpn, cpn_mixed, simulator, "
                         f"{', '.join(sorted(FAMILIES))}, multi, "
-                        f"{', '.join(sorted(BLIND_FAMILIES))}, blind_multi")  # fmt: skip
+                        f"{', '.join(sorted(BLIND_FAMILIES))}, "
+                        "blind_multi, fiori_multi")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="one log per family")
     parser.add_argument("--no-held-out", action="store_true", help="skip the held-out seeds")
     args = parser.parse_args(argv or [])

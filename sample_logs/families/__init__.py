@@ -21,6 +21,7 @@ Seeds 0-99 are for development; the benchmark keeps seeds from 1000 on as its he
 
 from sample_logs.families.blind import (
     BLIND_FAMILIES,
+    blind_fiori_log,
     blind_multi_log,
     blind_single_log,
     draw_blind_routine,
@@ -38,6 +39,7 @@ __all__ = [
     "BLIND_FAMILIES",
     "FAMILIES",
     "UiLog",
+    "blind_fiori_log",
     "blind_multi_log",
     "blind_single_log",
     "draw_blind_routine",

@@ -33,7 +33,7 @@ from random import Random
 from sample_logs.errors import SimulationError
 from sample_logs.families.events import UiEvent
 from sample_logs.families.generate import UiLog, assemble_log, choose_layout
-from sample_logs.families.inbox import draw_fiori_inbox
+from sample_logs.families.inbox import APPS, draw_fiori_inbox
 from sample_logs.families.logs import NOISE, Played
 from sample_logs.families.noise import noise_burst
 from sample_logs.families.portal import draw_sheet_to_portal
@@ -84,6 +84,41 @@ def blind_multi_log(seed: int, layout: str | None = None) -> UiLog:
         while routine.name in {r.name for r in routines}:
             routine = draw_blind_routine(family, f"multi-{seed}-{i}-{rng.randrange(10**6)}")
         routines.append(routine)
+    return _several(rng, f"blind_multi-{seed}", routines, layout)
+
+
+def blind_fiori_log(seed: int, layout: str | None = None) -> UiLog:
+    """3-4 apps of one Fiori launchpad (each a `inbox.FioriInbox` routine of its own
+    app), recorded by one click recorder (one target encoding), 100-250 instances; one or
+    two people. The apps' controls are alike (list, Approve, the dialog's Submit) but
+    their views' ids and pages carry the app; a person changes app through the launchpad
+    (home, then the app's tile: set-up, noise in the truth)."""
+    rng = Random(f"blind-fiori/{seed}")
+    routines: list[BatchRoutine] = []
+    for i, app in enumerate(rng.sample(sorted(APPS), rng.randint(3, 4))):
+        drawn = draw_fiori_inbox(Random(f"blind-design/fiori_multi/{seed}/{i}"))
+        encoding = routines[0].encoding if routines else drawn.encoding
+        routines.append(
+            replace(
+                drawn,
+                name=f"fiori_inbox: {app}",
+                app=app,
+                tabs=APPS[app][1],
+                encoding=encoding,
+                app_index=i,
+            )  # fmt: skip
+        )
+    return _several(rng, f"fiori_multi-{seed}", routines, layout, launch_on_switch=True)
+
+
+def _several(
+    rng: Random,
+    name: str,
+    routines: list[BatchRoutine],
+    layout: str | None,
+    launch_on_switch: bool = False,
+) -> UiLog:
+    """A multi-routine log of ``routines``: 100-250 instances, one or two people."""
     layout = _layout(rng, routines, layout)
     total = rng.randint(100, 250)
     shares = [rng.uniform(0.5, 2.0) for _ in routines]
@@ -92,8 +127,9 @@ def blind_multi_log(seed: int, layout: str | None = None) -> UiLog:
     streams = []
     for p in range(people):
         mine = [t // people + (p == 0) * (t % people) for t in targets]
-        streams.append(_Player(rng, routines, Person.draw(rng)).play(mine))
-    return assemble_log(rng, f"blind_multi-{seed}", "multi", routines, layout, streams)
+        player = _Player(rng, routines, Person.draw(rng), launch_on_switch)
+        streams.append(player.play(mine))
+    return assemble_log(rng, name, "multi", routines, layout, streams)
 
 
 def _layout(rng: Random, routines: list[BatchRoutine], wanted: str | None) -> str:
@@ -161,8 +197,15 @@ class Person:
 class _Player:
     """One person's stream: units of the routines, pauses, days, noise, left instances."""
 
-    def __init__(self, rng: Random, routines: list[BatchRoutine], person: Person) -> None:
+    def __init__(
+        self,
+        rng: Random,
+        routines: list[BatchRoutine],
+        person: Person,
+        launch_on_switch: bool = False,
+    ) -> None:
         self.rng, self.routines, self.person = rng, routines, person
+        self.launch_on_switch = launch_on_switch  # another routine is opened first
         self.now = datetime(2026, 3, 2, 8, 0) + timedelta(
             days=rng.randrange(60), minutes=rng.randrange(90)
         )
@@ -179,8 +222,10 @@ class _Player:
             self._setup()
         while any(d < t for d, t in zip(done, targets, strict=True)):
             i = self._next(current, done, targets)
-            current = i
             routine = self.routines[i]
+            if self.launch_on_switch and current is not None and i != current:
+                self._events(NOISE, "", routine.setup(rng))
+            current = i
             unit = routine.work(rng, done[i], targets[i] - done[i])
             steps = self._owned(routine, unit, done[i])
             done[i] += unit.instances

@@ -73,6 +73,9 @@ class FioriInbox:
     moves_every: int  # instances between window moves
     id_base: int
     family: str = "fiori_inbox"
+    # among several apps of one launchpad (`blind.blind_fiori_log`), the app's place: its
+    # views' ids carry its component, its pages sit in a container of their own
+    app_index: int | None = None
 
     def needs_smartrpa(self) -> bool:
         """Always: a browser extension such as Action Logger would log the URL and title
@@ -310,6 +313,13 @@ class FioriInbox:
         return UiEvent("Chrome", "clickButton", "click", **where)
 
     def _where(self, x: int, y: int, xpath: str, element_id: str, cls: str) -> dict:
+        if self.app_index is not None:
+            entity, _ = APPS[self.app]
+            if element_id.startswith("__xmlview"):
+                element_id = f"application-{entity}-approve-component---{element_id}"
+            app_root = f"{SHELL}/div/"
+            if xpath.startswith(app_root):
+                xpath = f"{app_root}div[{self.app_index + 1}]/{xpath[len(app_root) :]}"
         place: dict = {"x": x, "y": y}
         if self.encoding == "xpath" and xpath:
             place["xpath"] = xpath

@@ -73,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         required=True,
         help="excel_to_web, web_form, form_to_spreadsheet, email_to_erp, clickstream, "
         "or multi (3-4 families in one log); blind families: request_wizard, "
-        "sheet_to_portal, fiori_inbox, or blind_multi",
+        "sheet_to_portal, fiori_inbox, blind_multi, or fiori_multi (apps of one launchpad)",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="folder: writes logs/NAME.csv and truth/NAME.csv")
@@ -178,6 +178,7 @@ def run_simulate_uilog(args: argparse.Namespace, ui: Ui) -> int:
     from sample_logs.families import (
         BLIND_FAMILIES,
         FAMILIES,
+        blind_fiori_log,
         blind_multi_log,
         blind_single_log,
         multi_routine_log,
@@ -189,6 +190,7 @@ def run_simulate_uilog(args: argparse.Namespace, ui: Ui) -> int:
     makers |= {f: lambda f=f: single_routine_log(f, args.seed, args.layout) for f in FAMILIES}
     makers |= {f: lambda f=f: blind_single_log(f, args.seed, args.layout) for f in BLIND_FAMILIES}
     makers["blind_multi"] = lambda: blind_multi_log(args.seed, args.layout)
+    makers["fiori_multi"] = lambda: blind_fiori_log(args.seed, args.layout)
     if args.family not in makers:
         raise SimulationError(
             f"unknown family {args.family!r}", f"choose one of {', '.join(makers)}"

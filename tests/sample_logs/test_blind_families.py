@@ -14,6 +14,7 @@ import pytest
 
 from sample_logs.families import (
     BLIND_FAMILIES,
+    blind_fiori_log,
     blind_multi_log,
     blind_single_log,
     draw_blind_routine,
@@ -25,25 +26,30 @@ REPO = Path(__file__).resolve().parents[2]
 NOISE = "__noise__"
 
 
+MULTI = ("blind_multi", "fiori_multi")
+
+
 def _log(name: str, seed: int):
-    return blind_multi_log(seed) if name == "blind_multi" else blind_single_log(name, seed)
+    if name in MULTI:
+        return blind_multi_log(seed) if name == "blind_multi" else blind_fiori_log(seed)
+    return blind_single_log(name, seed)
 
 
 def _kind_column(log) -> str:
     return "eventType" if log.layout == "actionlogger" else "event_type"
 
 
-@pytest.mark.parametrize("name", [*sorted(BLIND_FAMILIES), "blind_multi"])
+@pytest.mark.parametrize("name", [*sorted(BLIND_FAMILIES), *MULTI])
 def test_a_seed_gives_the_same_log_and_another_seed_another_one(name):
     first, again, other = _log(name, 7), _log(name, 7), _log(name, 8)
     assert first.table.equals(again.table) and first.truth.equals(again.truth)
     assert not first.table.equals(other.table)
-    if name != "blind_multi":
+    if name not in MULTI:
         designs = {repr(draw_blind_routine(name, seed)) for seed in range(5)}
         assert len(designs) == 5
 
 
-@pytest.mark.parametrize("name", [*sorted(BLIND_FAMILIES), "blind_multi"])
+@pytest.mark.parametrize("name", [*sorted(BLIND_FAMILIES), *MULTI])
 def test_the_truth_covers_every_event(name):
     for seed in (0, 1, 1000):
         log = _log(name, seed)
@@ -54,7 +60,7 @@ def test_the_truth_covers_every_event(name):
         noise = truth.filter(pl.col("Task") == NOISE)["idx"]
         assert noise.n_unique() == noise.len()  # every noise row its own idx
         instances = truth.filter(pl.col("Task") != NOISE).select("Task", "idx").unique()
-        low, high = (100, 250) if name == "blind_multi" else (30, 100)
+        low, high = (100, 250) if name in MULTI else (30, 100)
         assert low <= instances.height <= high + 8  # a multi log rounds shares up to 4 each
         assert set(instances["Task"]) == set(log.routines)
         # every instance starts with work of its own, not a lone recorder duplicate
@@ -68,7 +74,32 @@ def test_blind_multi_logs_have_3_to_4_routines_of_at_least_two_families():
         assert len(set(log.families)) >= 2
 
 
-@pytest.mark.parametrize("name", [*sorted(BLIND_FAMILIES), "blind_multi"])
+def test_fiori_multi_logs_are_apps_of_one_launchpad_changed_through_its_tiles():
+    """One recorder (one target encoding) for 3-4 apps whose views' ids (or pages, for
+    XPaths) carry the app, and a change of app goes home and through the app's tile
+    (set-up: noise)."""
+    marks = {
+        "id": (r"^application-(\w+)-approve-component---", "shell-header-logo"),
+        "xpath": (r"^/html/body/div\[1\]/div/div\[(\d)\]/", "/header/div[1]/a[1]/img"),
+    }
+    seen = set()
+    for seed in range(8):
+        log = blind_fiori_log(seed)
+        assert 3 <= len(log.routines) == len(set(log.routines)) <= 4
+        frame = log.table.hstack(log.truth)
+        for column, (app, home) in marks.items():
+            targets = frame[column].fill_null("")
+            if not (targets != "").any():
+                continue
+            seen.add(column)
+            assert targets.str.extract(app).drop_nulls().n_unique() == len(log.routines)
+            work = frame.filter(pl.col("Task") != NOISE)["Task"]
+            switches = (work != work.shift()).sum() - 1
+            assert targets.str.contains(home, literal=True).sum() >= switches
+    assert seen == set(marks)  # both encodings among the seeds
+
+
+@pytest.mark.parametrize("name", [*sorted(BLIND_FAMILIES), *MULTI])
 def test_taskmine_import_reads_every_row(tmp_path, name):
     log = _log(name, 2)
     log_path, _ = write_uilog(log, tmp_path)
