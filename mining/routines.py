@@ -73,7 +73,7 @@ def find_routines(
     ``hard`` marks events that surely start a stretch of work (a new user, session or an
     idle gap); ``seconds`` is each event's time, for the pause before it; ``windows``
     gives each action code's window (app, title and URL templates) as a code, and
-    ``sites`` its site (app and web host), when known.
+    ``sites`` its site (`structure._site`), when known.
 
     Example::
 
@@ -304,9 +304,10 @@ def _phases(
     community's candidates after a sure cut; without such evidence, the one that most
     often opens a run of the community after another; the longer pause breaks ties.
     Where a community follows fewer than two sure cuts (one recording that may open
-    mid-routine) and a step opens two or more of its runs after a routine whose main
-    site (``sites``: app and web host) is another, those runs decide first: runs after
-    a community on its own site are too often resumed after an optional block.
+    mid-routine) and a step opens two or more of its runs, and most of those it opens,
+    after a routine whose main site (``sites``) is another, those runs decide first: runs
+    after a community on its own site are too often resumed after an optional block, and
+    runs resumed after a look-up elsewhere open at whatever step came next.
     """
     n_actions = len(community)
     counts = np.bincount(codes, minlength=n_actions)
@@ -346,7 +347,11 @@ def _phases(
         elsewhere = np.bincount(codes[after[other]], minlength=n_actions)
     most = np.zeros(n_actions, dtype=np.int64)
     np.maximum.at(most, community, elsewhere)
+    # runs resumed mid-instance after a look-up open with whatever step came next: the
+    # opens decide only when one step holds most of them
+    total = np.bincount(community, elsewhere, n_actions)
     anecdote = (seen[community] < 2) & (most[community] >= 2)
+    anecdote &= most[community] >= 0.5 * total[community]
     actions = pl.DataFrame(
         {
             "action": np.arange(n_actions),
@@ -414,7 +419,7 @@ def _part_of(
     in windows the host uses (the reply sent from the mail an invoice was copied from),
     is inside it too: a routine of its own works in windows of its own. A community
     needs `MIN_PART_RUNS` runs for its share to mean anything. A part works on a site
-    (``sites``: app and web host per action code) its host works on: a community on
+    (``sites``: `structure._site` per action code) its host works on: a community on
     sites of its own, with `OWN_MASS` of the events the two would have, is a routine of
     its own, whatever order its runs come in.
     """

@@ -64,7 +64,7 @@ def action_windows(vocabulary: pl.Series) -> np.ndarray:
 
 
 def action_sites(vocabulary: pl.Series) -> np.ndarray:
-    """Each action code's site (`_site`: app and web host) as a code."""
+    """Each action code's site (`_site`: app and web host, or app and workbook) as a code."""
     return _coded(vocabulary, _site(window_of(pl.col("action"))))
 
 
@@ -197,7 +197,7 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
     in a window named by its app alone.
 
     What follows an instance's work is always entered from its last step, so there the
-    step says nothing: a page on the routine's own site (app and web host, `_site`)
+    step says nothing: a page on the routine's own site (`_site`)
     stays (the confirmation after a submit), one on another site is noise (the chat,
     the search after an order). Counted where the routine has ``cluster_min_size``
     instances or more. ``counts``: `count_strays` of each part.
@@ -247,7 +247,7 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
             mass=pl.col("n").sum().over("routine", "window") / pl.col("n").sum().over("routine")
         )
     )
-    # the sites (app and web host) where most of a routine's instances work
+    # the sites (`_site`) where most of a routine's instances work
     home = (
         windows.filter(pl.col("window_share") >= 0.5)
         .select("routine", site=_site(pl.col("window")), home=pl.lit(True))
@@ -280,7 +280,13 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
 
 
 def _site(window: pl.Expr) -> pl.Expr:
-    """Where a window (`window_of`) is: its app and web host (the app alone off the web)."""
-    parts = window.str.splitn("|", 3)
-    host = parts.struct.field("field_2").str.split("/").list.first()
-    return pl.concat_str([parts.struct.field("field_0"), host], separator="|")
+    """Where a window (`window_of`) is: its app and web host, or off the web its app and
+    workbook (a workbook event's title ends in " | " and its sheet); the app alone for
+    other windows."""
+    app = window.str.extract(r"^([^|]*)\|", 1)
+    url = window.str.extract(r"\|([^|]*)$", 1)
+    title = window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1)
+    host = url.str.split("/").list.first()
+    workbook = title.str.extract(r"^(.*) \| [^|]*$", 1)
+    where = pl.when(url != "").then(host).otherwise(workbook.fill_null(""))
+    return pl.concat_str([app, where], separator="|")

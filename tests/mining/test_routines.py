@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import polars as pl
 
 from mining.communities import event_routines
 from mining.config import MiningConfig
 from mining.routines import find_routines
+from mining.structure import action_sites
 
 CONFIG = MiningConfig()
 
@@ -266,3 +268,42 @@ def test_a_field_used_at_two_steps_stays_with_its_routine():
         "copy order", "type reply", "click send") else 0 for a in names])  # fmt: skip
     routine = event_routines(codes, hard, community, CONFIG)
     assert {int(r) for a, r in zip(stream, routine, strict=True) if "filter" in a} == {0}
+
+
+def test_a_workbook_is_a_site_of_its_own_and_its_sheets_are_not():
+    """Course enrolments typed from two workbooks into one portal are two routines when
+    each works on a workbook of its own (`_part_of` keeps a routine on sites of its own
+    apart); the sheets of one workbook are one site, as the pages of one web host are."""
+    vocabulary = pl.Series(
+        [
+            "getCell|Excel|A<row>|Eingang.xlsx | <num>-<num>|",
+            "getCell|Excel|A<row>|Eingang.xlsx | Archive|",
+            "getCell|Excel|A<row>|Anmeldungen.xlsx | <num>-<num>|",
+            "click|Chrome|btn-new|Enrolments - mdm|mdm.example.net/enrolments",
+            "click|Chrome|btn-save|New - mdm|mdm.example.net/enrolments/new",
+            "click|Outlook||Inbox - Outlook|",
+        ]
+    )
+    sites = action_sites(vocabulary).tolist()
+    assert sites[0] == sites[1] != sites[2]
+    assert sites[3] == sites[4] not in (sites[0], sites[2], sites[5])
+
+
+def test_runs_resumed_after_a_look_up_do_not_tell_the_start():
+    """A travel form in one recording, and now and then a web search mid-form (another
+    site). The form's runs after a search resume wherever it was left, each at another
+    field: no step holds most of them, so they do not outvote where the recording's one
+    sure cut says the form starts."""
+    rng = random.Random(0)
+    steps: list[tuple[str, str]] = []
+    fields = ["type origin", "type destination", "type dates", "add line", "type amount",
+              "type remarks"]  # fmt: skip
+    for _ in range(40):
+        steps.append(("open travel", "intranet"))
+        for field in fields:
+            if rng.random() < 0.06:
+                steps += [("search web", "google"), ("open result", "google")]
+            steps.append((field, "intranet"))
+        steps.append(("submit", "intranet"))
+    _, starts = on_sites(steps)
+    assert starts == {"open travel", "search web"}
