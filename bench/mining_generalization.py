@@ -121,6 +121,10 @@ def corpus(families: set[str] | None, quick: bool, held_out: bool) -> list[Log]:
     return [log for log in logs if families is None or log.family in families]
 
 
+#: The blind group's multi-routine logs, by family name.
+MULTI_MAKERS = {"blind_multi": blind_multi_log, "fiori_multi": blind_fiori_log}
+
+
 def blind_corpus(families: set[str] | None, quick: bool, held_out: bool) -> list[Log]:
     """The blind group's logs: each blind family's single-routine logs, then blind_multi
     and fiori_multi."""
@@ -131,18 +135,18 @@ def blind_corpus(families: set[str] | None, quick: bool, held_out: bool) -> list
         for family in sorted(BLIND_FAMILIES)
         for seed in seeds
     ]
-    logs += [Log("blind_multi", f"blind_multi-{seed}", _blind_writer(None, seed)) for seed in seeds]
-    logs += [Log("fiori_multi", f"fiori_multi-{seed}", _fiori_writer(seed)) for seed in seeds]
+    logs += [
+        Log(name, f"{name}-{seed}", _blind_writer(name, seed))
+        for name in MULTI_MAKERS
+        for seed in seeds
+    ]
     return [log for log in logs if families is None or log.family in families]
 
 
-def _fiori_writer(seed: int) -> Callable[[Path], tuple[Path, Path]]:
-    return lambda folder: write_uilog(blind_fiori_log(seed), folder)
-
-
-def _blind_writer(family: str | None, seed: int) -> Callable[[Path], tuple[Path, Path]]:
+def _blind_writer(family: str, seed: int) -> Callable[[Path], tuple[Path, Path]]:
     def write(folder: Path) -> tuple[Path, Path]:
-        log = blind_single_log(family, seed) if family else blind_multi_log(seed)
+        make = MULTI_MAKERS.get(family)
+        log = make(seed) if make else blind_single_log(family, seed)
         return write_uilog(log, folder)
 
     return write
@@ -312,8 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.mining_generalization")
     parser.add_argument("--families", help="comma-separated: cpn, cpn_mixed, simulator, "
                         f"{', '.join(sorted(FAMILIES))}, multi, "
-                        f"{', '.join(sorted(BLIND_FAMILIES))}, "
-                        "blind_multi, fiori_multi")  # fmt: skip
+                        f"{', '.join([*sorted(BLIND_FAMILIES), *MULTI_MAKERS])}")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="one log per family")
     parser.add_argument("--no-held-out", action="store_true", help="skip the held-out seeds")
     args = parser.parse_args(argv or [])

@@ -120,6 +120,11 @@ def weak_actions(
     return same < config.routine_attached * np.maximum(seen, 1)
 
 
+#: Least share of a community's events `event_routines` keeps in it for it to stay a
+#: routine.
+DISSOLVED = 0.5
+
+
 def event_routines(
     codes: np.ndarray, hard: np.ndarray, community: np.ndarray, config: MiningConfig
 ) -> np.ndarray:
@@ -164,11 +169,6 @@ def event_routines(
         return routine
     left = pl.Series(np.where(loose, np.nan, routine)).fill_nan(None)
     return left.forward_fill().backward_fill().cast(pl.Int64).to_numpy()
-
-
-#: Least share of a community's events `event_routines` keeps in it for it to stay a
-#: routine.
-DISSOLVED = 0.5
 
 
 def run_starts(event: np.ndarray, hard: np.ndarray) -> np.ndarray:

@@ -280,9 +280,9 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
 
 
 def _site(window: pl.Expr) -> pl.Expr:
-    """Where a window (`window_of`) is: its app and web host, or off the web its app and
-    workbook (a workbook event's title ends in " | " and its sheet); the app alone for
-    other windows."""
+    """Where a window (`window_of`) is: its app and web host; off the web, its app and
+    what its title names before a last " | " (a workbook event's title ends in " | " and
+    its sheet, so the workbook); the app alone for other windows."""
     app = window.str.extract(r"^([^|]*)\|", 1)
     url = window.str.extract(r"\|([^|]*)$", 1)
     title = window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1)

@@ -106,7 +106,7 @@ def blind_fiori_log(seed: int, layout: str | None = None) -> UiLog:
                 tabs=APPS[app][1],
                 encoding=encoding,
                 app_index=i,
-            )  # fmt: skip
+            )
         )
     return _several(rng, f"fiori_multi-{seed}", routines, layout, launch_on_switch=True)
 
