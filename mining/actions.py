@@ -196,10 +196,19 @@ def _targets(
         pl.lit(element_keys(events, ids)).fill_null("").str.strip_chars(), shortest_number=4
     )
     target_template = pl.when(key != "").then(key).otherwise(label_template)
-    url = mask_text(
-        pl.col("url").fill_null("").str.replace(r"^[a-z]+://", "").str.replace(r"[?#].*$", "")
-    )
+    url = mask_text(page_url(pl.col("url")))
     return events.with_columns(title_template=title_template, _target=target_template, _url=url)
+
+
+def page_url(url: pl.Expr) -> pl.Expr:
+    """A URL without its scheme, query and parameters: the page it shows. A
+    single-page app routes in the fragment ("index.html#/request/17/items", a Fiori
+    launchpad's "#PurchaseOrder-approve"), so the fragment's route is kept up to its own
+    query ("?") or parameters ("&"); the query and parameters hold values."""
+    bare = url.fill_null("").str.replace(r"^[a-z]+://", "")
+    route = bare.str.extract(r"#([^?&]*)", 1).fill_null("")
+    page = bare.str.replace(r"[?#].*$", "")
+    return pl.when(route != "").then(page + "#" + route).otherwise(page)
 
 
 #: attrs keys that name the worksheet of a spreadsheet event (Action Logger, SmartRPA, CPN).

@@ -101,8 +101,8 @@ def _place(app: str | None, window: str | None, action: str) -> tuple[str, str] 
 
 def _host(action: str) -> str:
     """The host of an action's URL (its label's last part: titles may hold "|"), without
-    ``www.`` or a port."""
-    return re.sub(r":.*$", "", _url(action).split("/")[0].removeprefix("www."))
+    ``www.``, a port or a fragment."""
+    return re.sub(r"[:#].*$", "", _url(action).split("/")[0].removeprefix("www."))
 
 
 def _url(action: str) -> str:

@@ -286,7 +286,7 @@ def _site(window: pl.Expr) -> pl.Expr:
     app = window.str.extract(r"^([^|]*)\|", 1)
     url = window.str.extract(r"\|([^|]*)$", 1)
     title = window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1)
-    host = url.str.split("/").list.first()
+    host = url.str.extract(r"^([^/#]*)", 1)
     workbook = title.str.extract(r"^(.*) \| [^|]*$", 1)
     where = pl.when(url != "").then(host).otherwise(workbook.fill_null(""))
     return pl.concat_str([app, where], separator="|")

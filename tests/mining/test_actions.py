@@ -134,6 +134,25 @@ def test_url_keeps_host_and_path_without_query() -> None:
     assert out["action"][0] == "click|chrome|||shop.example/orders/<num>"
 
 
+@pytest.mark.parametrize(
+    ("url", "page"),
+    [
+        ("https://erp.example/app/index.html#/request/4711/items", "/request/<num>/items"),
+        ("https://erp.example/app/index.html#/request/4712/review?tab=2", "/request/<num>/review"),
+        (
+            "https://erp.example/ui#PurchaseOrder-approve&/detail/4500001234",
+            "PurchaseOrder-approve",
+        ),
+        ("https://erp.example/ui#Shell-home", "Shell-home"),
+    ],
+)
+def test_a_single_page_app_s_route_in_the_fragment_is_its_page(url: str, page: str) -> None:
+    out = label_actions(
+        make_events([{"kind": "click", "app": "chrome", "url": url}]), MiningConfig()
+    )
+    assert out["action"][0].rsplit("|", 1)[1] == url.split("://")[1].split("#")[0] + "#" + page
+
+
 def test_attrs_can_name_the_target_when_no_element_field_does() -> None:
     rows = [
         {"kind": "copy", "app": "excel", "attrs": '{"Column": "B", "Row": "17"}'},
