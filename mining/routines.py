@@ -463,7 +463,7 @@ def _part_of(
             & (pl.col("host") != pl.col("part"))
             & (pl.col("runs") >= MIN_PART_RUNS)
         )
-        .sort("share", "runs", "part", descending=[True, True, False])
+        .sort("share", "runs", "part", "host", descending=[True, True, False, False])
     )
     if sites is not None:
         works_on = np.zeros((int(event.max()) + 1, int(sites.max()) + 1), dtype=bool)

@@ -9,7 +9,7 @@ import polars as pl
 
 from mining.communities import event_routines
 from mining.config import MiningConfig
-from mining.routines import find_routines
+from mining.routines import _part_of, find_routines
 from mining.structure import action_sites
 
 CONFIG = MiningConfig()
@@ -307,3 +307,19 @@ def test_runs_resumed_after_a_look_up_do_not_tell_the_start():
         steps.append(("submit", "intranet"))
     _, starts = on_sites(steps)
     assert starts == {"open travel", "search web"}
+
+
+def test_a_part_voted_into_two_hosts_alike_goes_to_the_same_one_every_time() -> None:
+    """Ties are broken by the host's number, not by the order of a hash table (which
+    changes from one process to the next, and made two runs over one log differ)."""
+    codes, event, hard = [], [], []
+    for i in range(12):  # A, part, B, part, ...: each host's run after a cut, then the part
+        host = i % 2
+        codes += [2 * host, 2 * host + 1, 4, 5]
+        event += [host, host, 2, 2]
+        hard += [True, False, False, False]
+    found = {
+        _part_of(np.array(codes), np.array(hard), np.array(event), {0: 0, 1: 2, 2: 4}, 0.3)
+        for _ in range(20)
+    }
+    assert found == {(2, 0)}
