@@ -196,7 +196,7 @@ def _targets(
         pl.lit(element_keys(events, ids)).fill_null("").str.strip_chars(), shortest_number=4
     )
     target_template = pl.when(key != "").then(key).otherwise(label_template)
-    url = mask_text(page_url(pl.col("url")))
+    url = mask_text(pl.coalesce(page_url(pl.col("url")).replace("", None), app_route(), pl.lit("")))
     return events.with_columns(title_template=title_template, _target=target_template, _url=url)
 
 
@@ -209,6 +209,28 @@ def page_url(url: pl.Expr) -> pl.Expr:
     route = bare.str.extract(r"#([^?&]*)", 1).fill_null("")
     page = bare.str.replace(r"[?#].*$", "")
     return pl.when(route != "").then(page + "#" + route).otherwise(page)
+
+
+#: A Fiori launchpad app's component as its controls' ids name it
+#: ("application-PurchaseOrder-approve-component---__xmlview1--approveButton"): the
+#: semantic object and action its URL's route names ("#PurchaseOrder-approve").
+_FIORI_APP = r"^application-([A-Za-z]\w*-\w+)-component-"
+#: The launchpad's own controls ("shell-header-logo", its home button).
+_FIORI_SHELL = r"^shell-"
+
+
+def app_route() -> pl.Expr:
+    """Where a recorder logs no URL, the route of the launchpad app a user is in, as far
+    as its controls' ids name it (null elsewhere). An app's list rows and dialog
+    buttons have generated ids that do not name it; they belong to the app named last.
+    Home on the launchpad and the tile clicked there open the app named next (per user
+    and program)."""
+    element = pl.col("element_id")
+    named = "#" + element.str.extract(_FIORI_APP, 1)
+    last = pl.when(element.str.contains(_FIORI_SHELL)).then(pl.lit("")).otherwise(named)
+    last = last.forward_fill()
+    route = pl.when(last == "").then(named.backward_fill()).otherwise(last)
+    return route.over("user_id", "app")
 
 
 #: attrs keys that name the worksheet of a spreadsheet event (Action Logger, SmartRPA, CPN).

@@ -280,13 +280,15 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
 
 
 def _site(window: pl.Expr) -> pl.Expr:
-    """Where a window (`window_of`) is: its app and web host; off the web, its app and
-    what its title names before a last " | " (a workbook event's title ends in " | " and
-    its sheet, so the workbook); the app alone for other windows."""
+    """Where a window (`window_of`) is: its app and web host, with the first part of a
+    single-page app's route (`actions.page_url`: the app of a launchpad,
+    "#SalesOrder-approve", not the page of a wizard, "#/request/<num>/items"); off the
+    web, its app and what its title names before a last " | " (a workbook event's title
+    ends in " | " and its sheet, so the workbook); the app alone for other windows."""
     app = window.str.extract(r"^([^|]*)\|", 1)
     url = window.str.extract(r"\|([^|]*)$", 1)
     title = window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1)
-    host = url.str.extract(r"^([^/#]*)", 1)
+    host = url.str.extract(r"^([^/#]*)", 1) + url.str.extract(r"(#/?[^/]*)", 1).fill_null("")
     workbook = title.str.extract(r"^(.*) \| [^|]*$", 1)
     where = pl.when(url != "").then(host).otherwise(workbook.fill_null(""))
     return pl.concat_str([app, where], separator="|")

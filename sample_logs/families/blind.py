@@ -92,8 +92,15 @@ def blind_fiori_log(seed: int, layout: str | None = None) -> UiLog:
     app), recorded by one click recorder (one target encoding), 100-250 instances; one or
     two people. The apps' controls are alike (list, Approve, the dialog's Submit) but
     their views' ids and pages carry the app; a person changes app through the launchpad
-    (home, then the app's tile: set-up, noise in the truth)."""
+    (home, then the app's tile: set-up, noise in the truth). A recorder in the browser
+    (XPaths or ids) logs the launchpad's address, whose route names the app, in the
+    logs of odd seeds."""
     rng = Random(f"blind-fiori/{seed}")
+    # odd seeds, drawn apart so that the logs without addresses stay as they were
+    host = Random(f"blind-fiori-address/{seed}").choice(
+        ("fiori.example.com", "s4.acme.example", "erp.contoso.example:44300")
+    )
+    launchpad = f"https://{host}/sap/bc/ui2/flp" if seed % 2 else ""
     routines: list[BatchRoutine] = []
     for i, app in enumerate(rng.sample(sorted(APPS), rng.randint(3, 4))):
         drawn = draw_fiori_inbox(Random(f"blind-design/fiori_multi/{seed}/{i}"))
@@ -106,6 +113,7 @@ def blind_fiori_log(seed: int, layout: str | None = None) -> UiLog:
                 tabs=APPS[app][1],
                 encoding=encoding,
                 app_index=i,
+                launchpad=launchpad if encoding != "xy" else "",
             )
         )
     return _several(rng, f"fiori_multi-{seed}", routines, layout, launch_on_switch=True)

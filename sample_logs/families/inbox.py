@@ -7,7 +7,9 @@ screen position, and, depending on the design, an XPath (list entries carry thei
 position, ``li[3]``, which changes as approved items leave the list and new ones arrive)
 or UI5 ids (list entries and dialog buttons get generated ids, ``__item57-…-list-2``,
 ``__button212``, numbered on as the session creates controls). No window titles, no
-URL: what a click recorder outside the browser sees. The window is moved or resized now
+URL: what a click recorder outside the browser sees (among several apps of one
+launchpad, `blind.blind_fiori_log`, some logs have both: the app's title and the
+launchpad's address, whose route names the app). The window is moved or resized now
 and then, which shifts every position.
 
 A person mostly takes the top item, sometimes one further down; looks at the attachments
@@ -20,7 +22,7 @@ and then go back to the launchpad and open the app's tile again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from random import Random
 
 from sample_logs.families.events import UiEvent
@@ -76,6 +78,9 @@ class FioriInbox:
     # among several apps of one launchpad (`blind.blind_fiori_log`), the app's place: its
     # views' ids carry its component, its pages sit in a container of their own
     app_index: int | None = None
+    # the launchpad's address where the recorder is a browser extension that logs it
+    # (the route names the app, "#SalesOrder-approve", or the home page); "" for none
+    launchpad: str = ""
 
     def needs_smartrpa(self) -> bool:
         """Always: a browser extension such as Action Logger would log the URL and title
@@ -193,7 +198,8 @@ class FioriInbox:
             f"__tile{self.id_base % 50 + 1}",
             "sapMGT",
         )
-        return [home, tile]
+        # home is pressed in the app, the tile on the launchpad's home page
+        return [home, replace(tile, url=self._url("Shell-home"), title=self._title("Home"))]
 
     def _item(self, rng: Random, n: int, screen: Screen, position: int) -> UiEvent:
         y = screen.list_top + screen.row_height * (position - 1) + screen.row_height // 2
@@ -320,12 +326,24 @@ class FioriInbox:
             app_root = f"{SHELL}/div/"
             if xpath.startswith(app_root):
                 xpath = f"{app_root}div[{self.app_index + 1}]/{xpath[len(app_root) :]}"
-        place: dict = {"x": x, "y": y}
+        place: dict = {
+            "x": x,
+            "y": y,
+            "url": self._url(f"{APPS[self.app][0]}-approve"),
+            "title": self._title(self.app.title()),
+        }
         if self.encoding == "xpath" and xpath:
             place["xpath"] = xpath
         if self.encoding == "css" and element_id:
             place |= {"element_id": element_id, "element_class": cls, "tag": "SPAN"}
         return place
+
+    def _url(self, route: str) -> str:
+        return f"{self.launchpad}#{route}" if self.launchpad else ""
+
+    def _title(self, page: str) -> str:
+        """The browser tab's title, where the recorder logs the address."""
+        return page if self.launchpad else ""
 
 
 def draw_fiori_inbox(rng: Random) -> FioriInbox:

@@ -153,6 +153,31 @@ def test_a_single_page_app_s_route_in_the_fragment_is_its_page(url: str, page: s
     assert out["action"][0].rsplit("|", 1)[1] == url.split("://")[1].split("#")[0] + "#" + page
 
 
+def test_a_fiori_app_named_by_its_controls_ids_is_the_page_of_its_other_clicks() -> None:
+    """A click recorder logs no URL; the ids of some of an app's controls name the app
+    (its route), its list rows and dialog buttons do not, nor does the launchpad's home
+    and tile that open the next app."""
+    so, po = (
+        "application-SalesOrder-approve-component---",
+        "application-PurchaseOrder-approve-component---",
+    )
+    ids = [
+        "__item12-__xmlview1--list-0",  # before any app is named: no page
+        f"{so}__xmlview1--approveButton",
+        "__button30-BDI-content",
+        "shell-header-logo",
+        "__tile4",
+        "__item57-__xmlview1--list-0",
+        f"{po}__xmlview1--approveButton",
+        "__button31-BDI-content",
+    ]
+    rows = [{"kind": "click", "app": "chrome", "element_id": i} for i in ids]
+    pages = [
+        a.rsplit("|", 1)[1] for a in label_actions(make_events(rows), MiningConfig())["action"]
+    ]
+    assert pages == ["", *["#SalesOrder-approve"] * 2, *["#PurchaseOrder-approve"] * 5]
+
+
 def test_attrs_can_name_the_target_when_no_element_field_does() -> None:
     rows = [
         {"kind": "copy", "app": "excel", "attrs": '{"Column": "B", "Row": "17"}'},

@@ -289,6 +289,23 @@ def test_a_workbook_is_a_site_of_its_own_and_its_sheets_are_not():
     assert sites[3] == sites[4] not in (sites[0], sites[2], sites[5])
 
 
+def test_the_apps_of_one_launchpad_are_sites_and_the_pages_of_one_app_are_not():
+    """A single-page app routes in the URL's fragment: its first part names the app
+    (a Fiori launchpad's apps, one host), the rest its pages (a wizard's steps)."""
+    vocabulary = pl.Series(
+        [
+            "click|Chrome|approveButton||erp.example/ui#SalesOrder-approve",
+            "click|Chrome|__button<n>||#SalesOrder-approve",
+            "click|Chrome|approveButton||erp.example/ui#PurchaseOrder-approve",
+            "click|Chrome|next||erp.example/app/index.html#/request/<num>/general",
+            "click|Chrome|save||erp.example/app/index.html#/request/<num>/review",
+        ]
+    )
+    sites = action_sites(vocabulary).tolist()
+    assert len({sites[0], sites[2], sites[3]}) == 3
+    assert sites[3] == sites[4]
+
+
 def test_runs_resumed_after_a_look_up_do_not_tell_the_start():
     """A travel form in one recording, and now and then a web search mid-form (another
     site). The form's runs after a search resume wherever it was left, each at another

@@ -20,7 +20,7 @@ from sample_logs.families import (
     draw_blind_routine,
     write_uilog,
 )
-from sample_logs.families.inbox import FioriInbox
+from sample_logs.families.inbox import APPS, FioriInbox
 
 REPO = Path(__file__).resolve().parents[2]
 NOISE = "__noise__"
@@ -97,6 +97,28 @@ def test_fiori_multi_logs_are_apps_of_one_launchpad_changed_through_its_tiles():
             switches = (work != work.shift()).sum() - 1
             assert targets.str.contains(home, literal=True).sum() >= switches
     assert seen == set(marks)  # both encodings among the seeds
+
+
+def test_fiori_multi_logs_of_odd_seeds_recorded_in_the_browser_have_the_launchpad_s_address():
+    """The route names the app, or the launchpad's home, where its tiles are clicked."""
+    addressed = 0
+    for seed in range(12):
+        log = blind_fiori_log(seed)
+        recorded_in_browser = (log.table["id"].fill_null("") != "").any() or (
+            log.table["xpath"].fill_null("") != ""
+        ).any()
+        routes = log.table["browser_url"].str.extract(r"/sap/bc/ui2/flp#(.*)$").drop_nulls()
+        if seed % 2 == 0 or not recorded_in_browser:
+            assert routes.is_empty()
+            continue
+        addressed += 1
+        assert set(routes) == {"Shell-home"} | {f"{e}-approve" for e in _entities(log)}
+    assert addressed >= 2
+
+
+def _entities(log) -> set[str]:
+    """The business objects of a Fiori launchpad log's apps ("SalesOrder")."""
+    return {APPS[name.removeprefix("fiori_inbox: ")][0] for name in log.routines}
 
 
 @pytest.mark.parametrize("name", [*sorted(BLIND_FAMILIES), *MULTI])
