@@ -1,6 +1,6 @@
 """Aligning the instances of a candidate process into one consensus workflow.
 
-Instances are compared on their coarse actions (kind, app and element, see
+Instances are compared on their coarse actions (kind, app, element and web site, see
 `mining.cluster.coarse_action`), so that a window title that kept a variable part does
 not split a step. Star alignment, refined: the medoid variant (the action sequence
 closest to all others, weighted by how often each occurs) is the first backbone, and every

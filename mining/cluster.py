@@ -1,7 +1,7 @@
 """Clustering task instances into candidate processes.
 
 Instances are compared by the normalised Levenshtein distance between their sequences of
-coarse actions (`coarse_action`: kind, app and element), and hdbscan clusters them on
+coarse actions (`coarse_action`: kind, app, element and web site), and hdbscan clusters them on
 that precomputed distance. Measured on the simulator (4 users x 3 days) against TF-IDF of
 action n-grams (cosine, best of 12 settings: F1 0.951 with one routine split five ways),
 edit distance found one candidate per routine (F1 0.977): it sees order and is not
@@ -25,6 +25,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 from rapidfuzz.process import cdist
 from scipy.sparse.csgraph import connected_components
 
+from mining.actions import url_site
 from mining.config import MiningConfig
 
 #: Variants assigned to their nearest sampled variant per batch (bounds memory).
@@ -41,19 +42,24 @@ ASSIGNMENT_SCHEMA = {
 
 
 def coarse_action() -> pl.Expr:
-    """``kind|app|target``: an `action` label without its window title, when it names a
-    target element.
+    """``kind|app|target`` (and ``|site`` on the web): an `action` label without its
+    window title and page, when it names a target element.
 
     Window-title templates split one step into several labels when a title keeps a
     variable part (a vendor name, a subject line); kind, app and the element's templated
-    name stay the same across instances. Actions without a target keep their full label,
-    the title being all there is.
+    name stay the same across instances. The site (`actions.url_site`: host and a
+    single-page app's route head) stays too, and tells apart the apps of one launchpad,
+    whose controls are alike. Actions without a target keep their full label, the
+    title being all there is.
     """
     fields = pl.col("action").str.splitn("|", 4)
     target = fields.struct.field("field_2")
     coarse = pl.concat_str(
         [fields.struct.field("field_0"), fields.struct.field("field_1"), target], separator="|"
     )
+    url = pl.col("action").str.extract(r"^(?:[^|]*\|){4}.*?([^|]*)$", 1)
+    site = url_site(url.fill_null(""))
+    coarse = pl.when(site != "").then(coarse + "|" + site).otherwise(coarse)
     return pl.when(target.fill_null("") != "").then(coarse).otherwise(pl.col("action"))
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from mining.actions import url_site
 from mining.communities import per_community
 from mining.config import MiningConfig
 from mining.routines import OWN_MASS, Routines, find_routines
@@ -280,15 +281,13 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
 
 
 def _site(window: pl.Expr) -> pl.Expr:
-    """Where a window (`window_of`) is: its app and web host, with the first part of a
-    single-page app's route (`actions.page_url`: the app of a launchpad,
-    "#SalesOrder-approve", not the page of a wizard, "#/request/<num>/items"); off the
-    web, its app and what its title names before a last " | " (a workbook event's title
-    ends in " | " and its sheet, so the workbook); the app alone for other windows."""
+    """Where a window (`window_of`) is: its app and web site (`actions.url_site`); off
+    the web, its app and what its title names before a last " | " (a workbook event's
+    title ends in " | " and its sheet, so the workbook); the app alone for other
+    windows."""
     app = window.str.extract(r"^([^|]*)\|", 1)
     url = window.str.extract(r"\|([^|]*)$", 1)
     title = window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1)
-    host = url.str.extract(r"^([^/#]*)", 1) + url.str.extract(r"(#/?[^/]*)", 1).fill_null("")
     workbook = title.str.extract(r"^(.*) \| [^|]*$", 1)
-    where = pl.when(url != "").then(host).otherwise(workbook.fill_null(""))
+    where = pl.when(url != "").then(url_site(url)).otherwise(workbook.fill_null(""))
     return pl.concat_str([app, where], separator="|")

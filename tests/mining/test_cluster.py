@@ -90,6 +90,19 @@ def test_the_same_fields_in_two_windows_are_two_candidates():
     assert cluster["cluster"].n_unique() == 2 and (cluster["cluster"] >= 0).all()
 
 
+def test_the_same_clicks_in_two_apps_of_one_launchpad_are_two_candidates():
+    """Two Fiori apps: the same list, Approve and Submit, told apart by their route only
+    (the window title, here the item, is dropped)."""
+    clicks = ["__item<n>-list", "approveButton", "__button<n>-BDI-content"]
+    orders, invoices = (
+        [f"click|Chrome|{c}|Item <num>|erp.example/flp#{route}" for c in clicks]
+        for route in ("SalesOrder-approve", "SupplierInvoice-approve")
+    )
+    cluster = cluster_instances(steps_of([orders] * 10 + [invoices] * 10), MiningConfig())
+    assert sorted(cluster["cluster"].to_list()) == [0] * 10 + [1] * 10
+    assert cluster["cluster"].head(10).n_unique() == 1
+
+
 def test_too_few_instances_are_all_noise():
     assignment = cluster_instances(steps_of([ENTRY, ENTRY]), MiningConfig())
     assert assignment["cluster"].to_list() == [-1, -1]
@@ -113,3 +126,15 @@ def test_coarse_action_drops_the_title_when_the_element_is_known():
     )
     coarse = events.select(coarse=coarse_action())["coarse"].to_list()
     assert coarse == ["click|SAP|Post", "focus|SAP||Invoice 4711 - SAP"]
+
+
+def test_coarse_action_keeps_the_web_site_and_drops_the_page():
+    actions = [
+        "click|chrome|save|Order <num> | Shop|shop.example/orders/<num>/edit",
+        "click|chrome|approveButton||erp.example:44300/sap/bc/ui2/flp#SalesOrder-approve",
+    ]
+    coarse = pl.DataFrame({"action": actions}).select(coarse_action()).to_series().to_list()
+    assert coarse == [
+        "click|chrome|save|shop.example",
+        "click|chrome|approveButton|erp.example:44300#SalesOrder-approve",
+    ]
