@@ -391,6 +391,9 @@ def _in_host_windows(
     return (known / length)[1:] >= 0.8
 
 
+#: Share of a community's events on a site for it to work there (home, pressed on the
+#: page of the app being left, puts a click or two on every app's site).
+SITE_SHARE = 0.1
 #: Fewest runs of a community before `_part_of` judges whether it is part of another.
 MIN_PART_RUNS = 3
 #: Share of a routine's events that work elsewhere needs to be a routine of its own (less
@@ -419,9 +422,9 @@ def _part_of(
     in windows the host uses (the reply sent from the mail an invoice was copied from),
     is inside it too: a routine of its own works in windows of its own. A community
     needs `MIN_PART_RUNS` runs for its share to mean anything. A part works on a site
-    (``sites``: `structure._site` per action code) its host works on: a community on
-    sites of its own, with `OWN_MASS` of the events the two would have, is a routine of
-    its own, whatever order its runs come in.
+    (``sites``: `structure._site` per action code) its host works on (with `SITE_SHARE`
+    of their events): a community on sites of its own, with `OWN_MASS` of the events
+    the two would have, is a routine of its own, whatever order its runs come in.
     """
     n = len(codes)
     starts = per_community(start, max(int(event.max()), *start) + 1)
@@ -466,8 +469,11 @@ def _part_of(
         .sort("share", "runs", "part", "host", descending=[True, True, False, False])
     )
     if sites is not None:
-        works_on = np.zeros((int(event.max()) + 1, int(sites.max()) + 1), dtype=bool)
-        works_on[event, sites[codes]] = True
+        shape = (int(event.max()) + 1, int(sites.max()) + 1)
+        on_site = np.bincount(
+            event * shape[1] + sites[codes], minlength=shape[0] * shape[1]
+        ).reshape(shape)
+        works_on = on_site >= SITE_SHARE * np.maximum(on_site.sum(axis=1, keepdims=True), 1)
         part, host = inside["part"].to_numpy(), inside["host"].to_numpy()
         size = np.bincount(event)
         elsewhere = ~(works_on[part] & works_on[host]).any(axis=1)

@@ -204,6 +204,23 @@ def test_a_routine_on_sites_of_its_own_is_never_part_of_another():
     assert routine_of["open report"] != routine_of["click enrol"]
 
 
+def test_a_few_clicks_on_another_app_s_site_do_not_make_it_a_site_of_the_host():
+    """Approvals in app A (four items at a time), then app B (three), left through the
+    launchpad's home, which is pressed on B's page; Louvain put those home clicks with
+    A. B's runs come before A's runs that do not open at A's start, so B looks like a
+    block inside A, but A works on B's site with one click in thirteen: B is a routine
+    of its own."""
+    a, home_in_b, b = [0, 1, 2], 3, [4, 5, 6]
+    codes: list[int] = []
+    for _ in range(12):
+        codes += a * 4 + b * 3 + [home_in_b]
+    event = np.array([0 if c <= home_in_b else 1 for c in codes])
+    sites = np.array([0, 0, 0, 1, 1, 1, 1])  # per action: A's site, then B's
+    hard = np.zeros(len(codes), dtype=bool)
+    found = _part_of(np.array(codes), hard, event, {0: 0, 1: 4}, 0.5, sites=sites)
+    assert found is None
+
+
 def test_a_field_typed_key_by_key_is_one_step():
     """Forms and mail replies in random order, the recorder logging every keystroke: the
     name is typed in 6-14 events, the reply in 8-20. Counted per keystroke, typing would
