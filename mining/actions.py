@@ -220,10 +220,11 @@ def url_site(url: pl.Expr) -> pl.Expr:
 
 #: A Fiori launchpad app's component as its controls' ids name it
 #: ("application-PurchaseOrder-approve-component---__xmlview1--approveButton"): the
-#: semantic object and action its URL's route names ("#PurchaseOrder-approve").
-_FIORI_APP = r"^application-([A-Za-z]\w*-\w+)-component-"
+#: semantic object and action its URL's route names ("#PurchaseOrder-approve"). The id
+#: may come inside a CSS selector ("#application-…") or an XPath ("[@id='application-…").
+_FIORI_APP = r"""(?:^|[#"'])application-([A-Za-z]\w*-\w+)-component-"""
 #: The launchpad's own controls ("shell-header-logo", its home button).
-_FIORI_SHELL = r"^shell-"
+_FIORI_SHELL = r"""(?:^|[#"'])shell-"""
 
 
 def app_route() -> pl.Expr:

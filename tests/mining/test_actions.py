@@ -153,10 +153,14 @@ def test_a_single_page_app_s_route_in_the_fragment_is_its_page(url: str, page: s
     assert out["action"][0].rsplit("|", 1)[1] == url.split("://")[1].split("#")[0] + "#" + page
 
 
-def test_a_fiori_app_named_by_its_controls_ids_is_the_page_of_its_other_clicks() -> None:
+@pytest.mark.parametrize("form", ["{}", "#{} > span", "//*[@id='{}']/span"])
+def test_a_fiori_app_named_by_its_controls_ids_is_the_page_of_its_other_clicks(
+    form: str,
+) -> None:
     """A click recorder logs no URL; the ids of some of an app's controls name the app
     (its route), its list rows and dialog buttons do not, nor does the launchpad's home
-    and tile that open the next app."""
+    and tile that open the next app. The id may be all of the target, or part of a CSS
+    selector or an XPath."""
     so, po = (
         "application-SalesOrder-approve-component---",
         "application-PurchaseOrder-approve-component---",
@@ -171,7 +175,7 @@ def test_a_fiori_app_named_by_its_controls_ids_is_the_page_of_its_other_clicks()
         f"{po}__xmlview1--approveButton",
         "__button31-BDI-content",
     ]
-    rows = [{"kind": "click", "app": "chrome", "element_id": i} for i in ids]
+    rows = [{"kind": "click", "app": "chrome", "element_id": form.format(i)} for i in ids]
     pages = [
         a.rsplit("|", 1)[1] for a in label_actions(make_events(rows), MiningConfig())["action"]
     ]
