@@ -11,7 +11,8 @@ window titles or business values, the repetition itself tells them apart:
 3. *Parts*: a community that occurs inside another's instances (an optional block, a
    branch, a retried login) is part of that routine: its runs follow a run of the host
    that has not reached an end (an action directly followed by the host's start), or
-   precede a run of the host that continues rather than starts.
+   precede a run of the host that continues rather than starts. A launchpad's short
+   runs, after which come now one app, now another, host nothing.
 4. *Branches*: a run of one routine that cannot be an instance of its own (no start,
    mostly rare steps, nothing of its routine to resume) is a branch of the instance
    before it that borrowed another routine's page (`_enclosed`).
@@ -424,7 +425,8 @@ def _part_of(
     needs `MIN_PART_RUNS` runs for its share to mean anything. A part works on a site
     (``sites``: `structure._site` per action code) its host works on (with `SITE_SHARE`
     of their events): a community on sites of its own, with `OWN_MASS` of the events
-    the two would have, is a routine of its own, whatever order its runs come in.
+    the two would have, is a routine of its own, whatever order its runs come in. A hub
+    (`_hubs`: a launchpad) hosts nothing.
     """
     n = len(codes)
     starts = per_community(start, max(int(event.max()), *start) + 1)
@@ -479,9 +481,45 @@ def _part_of(
         elsewhere = ~(works_on[part] & works_on[host]).any(axis=1)
         own = size[part] >= OWN_MASS * (size[part] + size[host])
         inside = inside.filter(pl.Series(~(elsewhere & own)))
+    ended = end_share[codes[last]] > 0.1
+    inside = inside.filter(~pl.col("host").is_in(_hubs(event, routine, ended)))
     if inside.is_empty():
         return None
     return int(inside["part"][0]), int(inside["host"][0])
+
+
+#: A hub's runs are this short on average (home, then a tile), ...
+HUB_RUN = 3.0
+#: ... and each of two or more other communities comes before (and after) this share
+#: of them.
+HUB_SHARE = 0.1
+
+
+def _hubs(event: np.ndarray, routine: np.ndarray, ended: np.ndarray) -> list[int]:
+    """Communities that lead from any routine to any other (a launchpad: home, then an
+    app's tile): short runs that reach no end (mostly), before which now one, now
+    another community's runs end, and after which now one, now another's begin. Every
+    run of what they open follows one of their unfinished runs (a tile is no end), yet
+    is no part of them. ``routine``: the community of each run of ``event``;
+    ``ended``: whether the run ends on an end action."""
+    n = int(event.max()) + 1
+    length = np.bincount(event, minlength=n) / np.maximum(np.bincount(routine, minlength=n), 1)
+    pairs = pl.DataFrame({"c": routine[1:-1], "before": routine[:-2], "after": routine[2:]})
+    varied = [
+        pairs.group_by("c", side)
+        .len()
+        .filter(pl.col("len") >= HUB_SHARE * pl.col("len").sum().over("c"))
+        .group_by("c")
+        .len("n")
+        .filter(pl.col("n") >= 2)
+        .select("c")
+        for side in ("before", "after")
+    ]
+    both = varied[0].join(varied[1], on="c")["c"].to_list()
+    endings = np.bincount(routine, ended, minlength=n) / np.maximum(
+        np.bincount(routine, minlength=n), 1
+    )
+    return [c for c in both if length[c] <= HUB_RUN and endings[c] < 0.5]
 
 
 def _boundaries(

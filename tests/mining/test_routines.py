@@ -221,6 +221,24 @@ def test_a_few_clicks_on_another_app_s_site_do_not_make_it_a_site_of_the_host():
     assert found is None
 
 
+def test_what_a_launchpad_opens_is_no_part_of_it():
+    """Home, then a tile, then three approvals in the app the tile opened: every app's
+    runs follow an unfinished run of the launchpad (a tile is no end), as an optional
+    block follows its routine's steps. But the launchpad's runs are a click or two, and
+    after them comes now one app, now another: it opens routines, it hosts none."""
+    home, tiles, apps = 0, {1: 1, 2: 2}, {1: [3, 4, 5], 2: [6, 7, 8]}
+    rng = random.Random(4)
+    codes: list[int] = []
+    event: list[int] = []
+    for _ in range(16):
+        app = rng.choice((1, 2))
+        codes += [home, tiles[app], *apps[app] * 3]
+        event += [0, 0, *[app] * 9]
+    hard = np.zeros(len(codes), dtype=bool)
+    found = _part_of(np.array(codes), hard, np.array(event), {0: home, 1: 3, 2: 6}, 0.5)
+    assert found is None
+
+
 def test_a_field_typed_key_by_key_is_one_step():
     """Forms and mail replies in random order, the recorder logging every keystroke: the
     name is typed in 6-14 events, the reply in 8-20. Counted per keystroke, typing would
