@@ -441,7 +441,8 @@ def _part_of(
     last = np.append(runs[1:], n) - 1
     routine = event[runs]
     prev_ok = np.zeros(len(runs), dtype=bool)
-    prev_ok[1:] = ~hard[runs[1:]] & (end_share[codes[last[:-1]]] <= 0.1)
+    ended = end_share[codes[last]] > 0.1  # the run ends on an end action
+    prev_ok[1:] = ~hard[runs[1:]] & ~ended[:-1]
     next_ok = np.zeros(len(runs), dtype=bool)
     next_ok[:-1] = ~hard[runs[1:]] & (codes[runs[1:]] != starts[routine[1:]])
     index = np.arange(len(runs))
@@ -481,7 +482,6 @@ def _part_of(
         elsewhere = ~(works_on[part] & works_on[host]).any(axis=1)
         own = size[part] >= OWN_MASS * (size[part] + size[host])
         inside = inside.filter(pl.Series(~(elsewhere & own)))
-    ended = end_share[codes[last]] > 0.1
     inside = inside.filter(~pl.col("host").is_in(_hubs(event, routine, ended)))
     if inside.is_empty():
         return None

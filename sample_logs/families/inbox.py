@@ -319,8 +319,8 @@ class FioriInbox:
         return UiEvent("Chrome", "clickButton", "click", **where)
 
     def _where(self, x: int, y: int, xpath: str, element_id: str, cls: str) -> dict:
+        entity, _ = APPS[self.app]
         if self.app_index is not None:
-            entity, _ = APPS[self.app]
             if element_id.startswith("__xmlview"):
                 element_id = f"application-{entity}-approve-component---{element_id}"
             app_root = f"{SHELL}/div/"
@@ -329,7 +329,7 @@ class FioriInbox:
         place: dict = {
             "x": x,
             "y": y,
-            "url": self._url(f"{APPS[self.app][0]}-approve"),
+            "url": self._url(f"{entity}-approve"),
             "title": self._title(self.app.title()),
         }
         if self.encoding == "xpath" and xpath:
