@@ -267,7 +267,8 @@ def element_keys(events: pl.DataFrame, ids: pl.DataFrame) -> pl.Series:
     they take turns: the number at the end of an identifier is kept when the next use of
     its stem (by the same user) is mostly (`TURN_SHARE`) one other number, whose next use
     is mostly one other number again (two or three buttons used in a fixed order). The
-    rows of a list clicked one per record follow no such pattern and stay ``<n>``.
+    rows of a list clicked one per record follow no such pattern and stay ``<n>``, nor do
+    a list's row indices worked top to bottom (`_row_walk`).
     ``ids`` is `fit_ids`' table of the numbers kept.
     """
     numbered = _numbered(events)
@@ -310,6 +311,7 @@ def fit_ids(turns: pl.DataFrame) -> pl.DataFrame:
             (pl.col("next") != pl.col("number"))
             & (pl.col("share") >= TURN_SHARE)
             & (pl.col("len") >= TURN_MIN)
+            & ~_row_walk()
         )
         .select("stem", "number", "next")
     )
@@ -320,6 +322,13 @@ def fit_ids(turns: pl.DataFrame) -> pl.DataFrame:
         .unique()
         .sort("stem", "number")
     )
+
+
+def _row_walk() -> pl.Expr:
+    """A list's row index ("__xmlview1--list-3") whose next use is the row below: the
+    rows of a list worked top to bottom, one per record, not elements in turn."""
+    below = pl.col("next").cast(pl.Int64, strict=False) == pl.col("number").cast(pl.Int64) + 1
+    return pl.col("stem").str.contains(r"-<n>(?:-[A-Za-z]+)?$") & below
 
 
 def _numbered(events: pl.DataFrame) -> pl.DataFrame:
@@ -451,7 +460,11 @@ def _points(events: pl.DataFrame) -> pl.DataFrame:
     target is missing or generated (so that the spot names it)."""
     x = pl.coalesce(attr_field("rel_x").cast(pl.Float64, strict=False), pl.col("x"))
     y = pl.coalesce(attr_field("rel_y").cast(pl.Float64, strict=False), pl.col("y"))
-    generated = pl.col("_target").str.contains("<n>")
+    # a UI5 id with a view-local name ("__xmlview<n>--list-<n>") names its element: its
+    # generated numbers are the view's and the row's, not the element's
+    generated = pl.col("_target").str.contains("<n>") & ~pl.col("_target").str.contains(
+        r"--[A-Za-z]"
+    )
     needs = ((pl.col("_target") == "") | generated) & x.is_not_null() & y.is_not_null()
     return events.select(
         "_target",

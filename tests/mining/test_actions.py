@@ -254,6 +254,23 @@ def test_generated_ids_used_in_turn_stay_apart_while_list_rows_merge() -> None:
     assert len(set(targets)) == 3
 
 
+def test_the_rows_of_a_list_worked_top_to_bottom_are_one_element() -> None:
+    """A UI5 worklist's rows are "<item>-<list>-<row>"; a person works them top to
+    bottom, each row a record: row 0, 1, 2, ... then the refreshed list from the top.
+    The row index is the record's place, like a cell's row, so every row is one
+    element, and the list's stable name ("--list") needs no click spot either."""
+    rows = []
+    for record in range(15):
+        row = record % 5
+        for element, y in ((f"__item{60 + 3 * record}-__xmlview1--list-{row}", 230 + 80 * row),
+                           ("__xmlview2--approveButton-BDI-content", 940),
+                           (f"__button{61 + 3 * record}-BDI-content", 570)):  # fmt: skip
+            rows.append({"kind": "click", "app": "chrome", "element_id": element,
+                         "x": 190 + record % 3, "y": y})  # fmt: skip
+    targets = [a.split("|")[2] for a in label_actions(make_events(rows), MiningConfig())["action"]]
+    assert set(targets[::3]) == {"__item<n>-__xmlview<n>--list-<n>"}
+
+
 def test_the_sheet_of_a_workbook_event_is_part_of_its_window() -> None:
     rows = [
         {"kind": "copyCell", "app": "Excel", "window_title": "data.xlsx", "element_id": "A2",
