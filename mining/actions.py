@@ -254,13 +254,13 @@ _LAST_STEM = r"<n>(?:-[A-Za-z]+)?$"
 
 
 def element_keys(events: pl.DataFrame, ids: pl.DataFrame) -> pl.Series:
-    """The element each event acted on, when it has an identifier: an HTML ``name`` or
-    an id (a word without spaces), with what changes between records and sessions taken
-    out: a cell keeps its column ("B7" → "B<row>"), an XPath row its table ("tr[5]" →
-    "tr[*]"), a generated id its stem ("__xmlview3--__button17" →
-    "__xmlview<n>--__button<n>"). An identifier is never templated, so "input_city" and
-    "input_company" stay two fields; names in words ("Procurement User") may hold values
-    and go to `element_label`.
+    """The element each event acted on, when it has an identifier: an HTML ``name``, an
+    id (a word without spaces) or a CSS selector, with what changes between records and
+    sessions taken out: a cell keeps its column ("B7" → "B<row>"), an XPath or CSS row
+    its table ("tr[5]" → "tr[*]", "li:nth-child(3)" → "li:nth-child(*)"), a generated id
+    its stem ("__xmlview3--__button17" → "__xmlview<n>--__button<n>"). An identifier is
+    never templated, so "input_city" and "input_company" stay two fields; names in words
+    ("Procurement User") may hold values and go to `element_label`.
 
     A generated number can also be all that tells two elements apart: a UI5 page's
     "__button12" (approve) and "__button56" (send). Such elements are used together, so
@@ -282,8 +282,10 @@ def element_keys(events: pl.DataFrame, ids: pl.DataFrame) -> pl.Series:
         .then(pl.col("stem").str.replace(_LAST_STEM, "") + pl.col("number") + pl.col("after"))
         .otherwise("stem")
     )
-    key = pl.coalesce(events["element_name"], keys.to_series())
-    return pl.select(pl.when(~key.str.contains(r"\s")).then(key)).to_series()
+    name, element = events["element_name"], keys.to_series()
+    key = pl.coalesce(name, element)
+    selector = name.is_null() & element.str.contains(_CSS)
+    return pl.select(pl.when(~key.str.contains(r"\s") | selector).then(key)).to_series()
 
 
 def count_turns(events: pl.DataFrame) -> pl.DataFrame:
@@ -339,6 +341,12 @@ def _numbered(events: pl.DataFrame) -> pl.DataFrame:
         .str.replace(_CELL, "${1}<row>${3}")
         .str.replace(_CELL_END, ":${1}<row>")
         .str.replace_all(r"\b(tr|li|option|row)\[\d+\]", "${1}[*]")
+        .str.replace_all(r"\b(tr|li|option)(:nth-(?:child|of-type))\(\d+\)", "${1}${2}(*)")
+    )
+    element_id = (
+        pl.when(element_id.str.contains(_CSS))
+        .then(element_id.str.replace_all(r"\s*([>+~])\s*", " ${1} "))
+        .otherwise(element_id)
     )
     return events.select(
         "user_id",
@@ -347,6 +355,11 @@ def _numbered(events: pl.DataFrame) -> pl.DataFrame:
         after=element_id.str.extract(_LAST_GENERATED, 2),
     )
 
+
+#: An element id that is a CSS selector ("#__xmlview3--save > span", "div.list > ul >
+#: li:nth-child(4)"): an id or class step, a position step or a child combinator. Its
+#: spaces are the selector's, not words'.
+_CSS = r"(?:^|[\s>+~])[#.][A-Za-z_]|:nth-(?:child|of-type)\(|\s>\s"
 
 #: Share of a generated number's next uses that must be one other number to keep it,
 #: and the fewest such turns that count.

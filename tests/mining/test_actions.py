@@ -271,6 +271,26 @@ def test_the_rows_of_a_list_worked_top_to_bottom_are_one_element() -> None:
     assert set(targets[::3]) == {"__item<n>-__xmlview<n>--list-<n>"}
 
 
+def test_a_css_selector_is_an_element_key_with_rows_and_generated_numbers_out() -> None:
+    """Recorders that log a CSS selector (as the browser's "copy selector" gives it) name
+    elements with spaces around combinators: that is a selector, not a name in words."""
+    button = "#__xmlview<n>--approveButton > span.sapMBtnInner"
+    row = "div.sapMList > ul > li:nth-child(*) > div"
+    selectors = [
+        ("#__xmlview3--approveButton > span.sapMBtnInner", button),
+        ("#__xmlview4--approveButton  >  span.sapMBtnInner", button),
+        ("div.sapMList > ul > li:nth-child(3) > div", row),
+        ("div.sapMList > ul > li:nth-child(4) > div", row),
+        (
+            "body > div:nth-child(2) > section > button",
+            "body > div:nth-child(2) > section > button",
+        ),
+    ]
+    rows = [{"kind": "click", "app": "chrome", "element_id": css} for css, _ in selectors]
+    targets = [a.split("|")[2] for a in label_actions(make_events(rows), MiningConfig())["action"]]
+    assert targets == [key for _, key in selectors]
+
+
 def test_the_sheet_of_a_workbook_event_is_part_of_its_window() -> None:
     rows = [
         {"kind": "copyCell", "app": "Excel", "window_title": "data.xlsx", "element_id": "A2",
