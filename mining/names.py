@@ -12,6 +12,10 @@ A name says what the routine does with data, where from and where to, and what a
 - the *object*: the word the routine's windows, addresses and workbooks repeat most
   ("invoice", "student"), placeholders and generic words left out.
 
+An app of an SAP Fiori launchpad says it all in its intent, the semantic object and
+action its address (or its controls' ids, `mining.actions.app_route`) names:
+"#SalesOrder-approve" is "Approve sales order".
+
 Only the consensus steps of `mining.align` are read; names are plain text (the explorer
 escapes them like any recorded string).
 """
@@ -61,6 +65,10 @@ def name_process(steps: pl.DataFrame) -> str:
     """
     rows = steps.select("kind", "app", "window_template", "action").rows()
     places = [_place(app, window, action) for _, app, window, action in rows]
+    intent = _intent(rows)
+    if intent:
+        hosts = [p[1] for (*_, action), p in zip(rows, places, strict=True) if _host(action)]
+        return f"{intent} in {_most(hosts)}" if hosts else intent
     sources = [p for (kind, *_), p in zip(rows, places, strict=True) if kind in TAKE]
     targets = [p for (kind, *_), p in zip(rows, places, strict=True) if kind in ENTER]
     source = _most(sources)
@@ -97,6 +105,27 @@ def _place(app: str | None, window: str | None, action: str) -> tuple[str, str] 
         return None
     program = re.sub(r"\.exe$", "", app, flags=re.IGNORECASE)
     return (app.lower(), ALIASES.get(program.lower(), program))
+
+
+#: A launchpad intent in an address: ``#SemanticObject-action`` (the launchpad's own
+#: home is ``#Shell-home``).
+_INTENT = r"#([A-Z][A-Za-z]+)-([a-z][A-Za-z]+)"
+#: A word of a camel-case name, or an acronym ("WBSElement": "WBS", "Element").
+_WORD = r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])"
+
+
+def _intent(rows: list[tuple]) -> str:
+    """The name of the launchpad app half the steps or more are in, from its intent
+    ("#SalesOrder-approve": "Approve sales order"), else ""."""
+    found = [re.search(_INTENT, _url(action)) for *_, action in rows]
+    intents = [m.groups() for m in found if m and m.group(1) != "Shell"]
+    top = _most(intents)
+    if not top or 2 * intents.count(top) < len(rows):
+        return ""
+    thing, action = (
+        " ".join(w if w.isupper() else w.lower() for w in re.findall(_WORD, part)) for part in top
+    )
+    return f"{action.capitalize()} {thing}"
 
 
 def _host(action: str) -> str:

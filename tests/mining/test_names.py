@@ -63,3 +63,21 @@ def test_a_form_filled_by_typing_names_its_system_and_placeholders_never_show():
     )
     assert name == "Fill in reimbursement in forms"
     assert "<" not in name
+
+
+def test_an_app_of_a_fiori_launchpad_is_named_by_its_intent():
+    """The launchpad's intent ("#SalesOrder-approve") names the app, whether the
+    recorder logged the address or only the controls' ids named it."""
+    launchpad = "fiori.example.com/sap/bc/ui2/flp"
+    with_address = steps(
+        ("clickButton", "Chrome", "", f"{launchpad}#Shell-home"),
+        ("clickButton", "Chrome", "", f"{launchpad}#PurchaseRequisition-approve"),
+        ("changeField", "Chrome", "", f"{launchpad}#PurchaseRequisition-approve"),
+        ("clickButton", "Chrome", "", f"{launchpad}#PurchaseRequisition-approve"),
+    )
+    assert name_process(with_address) == "Approve purchase requisition in fiori"
+    from_ids = steps(
+        ("clickButton", "Chrome", "", "#WBSElement-displayFactSheet"),
+        ("clickButton", "Chrome", "", "#WBSElement-displayFactSheet"),
+    )
+    assert name_process(from_ids) == "Display fact sheet WBS element"
