@@ -416,7 +416,8 @@ def _part_of(
     ``(part, host)``, or None.
 
     An end action is one directly followed by its routine's start in more than a tenth
-    of its occurrences. A run is inside its host when the run before it belongs to the
+    of its occurrences, the start itself aside (a dialog's OK clicked twice ends
+    nothing). A run is inside its host when the run before it belongs to the
     host and ends on no end action, or the run after it belongs to the host and does
     not open with the host's start; a run between two routines' parts (an optional
     section before a repeated block) counts for both. A run right after its host's end,
@@ -431,7 +432,7 @@ def _part_of(
     n = len(codes)
     starts = per_community(start, max(int(event.max()), *start) + 1)
     followed = np.zeros(n, dtype=bool)
-    followed[:-1] = ~hard[1:] & (codes[1:] == starts[event[:-1]])
+    followed[:-1] = ~hard[1:] & (codes[1:] == starts[event[:-1]]) & (codes[:-1] != codes[1:])
     has_next = np.append(~hard[1:], False)
     n_actions = int(codes.max()) + 1
     end_share = np.bincount(codes[has_next], followed[has_next], n_actions) / np.maximum(

@@ -239,6 +239,27 @@ def test_what_a_launchpad_opens_is_no_part_of_it():
     assert found is None
 
 
+def test_a_dialog_every_app_confirms_in_hosts_no_app():
+    """Three apps of a launchpad share one confirmation dialog (its OK has one XPath in
+    every app); one app's Approve joined the dialog's community, so that app's runs are
+    followed by dialog runs that do not open with OK. The dialog's runs are a click or
+    two, after now one app, now another: a hub, unless it counts as ending its runs
+    because its OK is sometimes clicked twice (its start is no end of its own)."""
+    ok, approve_c = 0, 9
+    apps = {1: [1, 2, 3], 2: [4, 5, 6], 3: [7, 8]}
+    rng = random.Random(6)
+    codes: list[int] = []
+    event: list[int] = []
+    for _ in range(40):
+        app = rng.choice((1, 2, 3))
+        dialog = ([approve_c] if app == 3 else []) + [ok] * rng.choice((1, 1, 1, 2))
+        codes += [*apps[app], *dialog]
+        event += [app] * len(apps[app]) + [0] * len(dialog)
+    hard = np.zeros(len(codes), dtype=bool)
+    found = _part_of(np.array(codes), hard, np.array(event), {0: ok, 1: 1, 2: 4, 3: 7}, 0.8)
+    assert found is None
+
+
 def test_a_field_typed_key_by_key_is_one_step():
     """Forms and mail replies in random order, the recorder logging every keystroke: the
     name is typed in 6-14 events, the reply in 8-20. Counted per keystroke, typing would
