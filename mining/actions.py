@@ -282,9 +282,9 @@ def element_keys(events: pl.DataFrame, ids: pl.DataFrame) -> pl.Series:
         .then(pl.col("stem").str.replace(_LAST_STEM, "") + pl.col("number") + pl.col("after"))
         .otherwise("stem")
     )
-    name, element = events["element_name"], keys.to_series()
-    key = pl.coalesce(name, element)
-    selector = name.is_null() & element.str.contains(_CSS)
+    name = events["element_name"]
+    key = pl.coalesce(name, keys.to_series())
+    selector = name.is_null() & numbered["selector"]
     return pl.select(pl.when(~key.str.contains(r"\s") | selector).then(key)).to_series()
 
 
@@ -329,13 +329,16 @@ def fit_ids(turns: pl.DataFrame) -> pl.DataFrame:
 def _row_walk() -> pl.Expr:
     """A list's row index ("__xmlview1--list-3") whose next use is the row below: the
     rows of a list worked top to bottom, one per record, not elements in turn."""
-    below = pl.col("next").cast(pl.Int64, strict=False) == pl.col("number").cast(pl.Int64) + 1
+    # (strict=False: a hostile id's 30-digit "number" is no row and must not raise)
+    number, following = (pl.col(c).cast(pl.Int64, strict=False) for c in ("number", "next"))
+    below = following == number + 1
     return pl.col("stem").str.contains(r"-<n>(?:-[A-Za-z]+)?$") & below
 
 
 def _numbered(events: pl.DataFrame) -> pl.DataFrame:
-    """``user_id, stem, number, after`` per event: its element id with cells, rows and
-    generated numbers taken out, and the last generated number with what follows it."""
+    """``user_id, stem, number, after, selector`` per event: its element id with cells,
+    rows and generated numbers taken out, the last generated number with what follows
+    it, and whether the id is a CSS selector (`_CSS`)."""
     element_id = (
         pl.col("element_id")
         .str.replace(_CELL, "${1}<row>${3}")
@@ -343,8 +346,9 @@ def _numbered(events: pl.DataFrame) -> pl.DataFrame:
         .str.replace_all(r"\b(tr|li|option|row)\[\d+\]", "${1}[*]")
         .str.replace_all(r"\b(tr|li|option)(:nth-(?:child|of-type))\(\d+\)", "${1}${2}(*)")
     )
+    selector = pl.col("element_id").str.contains(_CSS).fill_null(False)
     element_id = (
-        pl.when(element_id.str.contains(_CSS))
+        pl.when(selector)
         .then(element_id.str.replace_all(r"\s*([>+~])\s*", " ${1} "))
         .otherwise(element_id)
     )
@@ -353,6 +357,7 @@ def _numbered(events: pl.DataFrame) -> pl.DataFrame:
         stem=element_id.str.replace_all(_GENERATED, "${1}<n>"),
         number=element_id.str.extract(_LAST_GENERATED, 1),
         after=element_id.str.extract(_LAST_GENERATED, 2),
+        selector=selector,
     )
 
 

@@ -271,6 +271,15 @@ def test_the_rows_of_a_list_worked_top_to_bottom_are_one_element() -> None:
     assert set(targets[::3]) == {"__item<n>-__xmlview<n>--list-<n>"}
 
 
+def test_an_id_ending_in_a_number_too_long_for_any_integer_is_labelled():
+    """Recorded ids are anyone's: "row-" and thirty digits, used in turn, is no row of a
+    list to compare with the next, and must not stop the labelling."""
+    huge = ["row-123456789012345678901234567890", "row-123456789012345678901234567891"]
+    rows = [{"kind": "click", "app": "chrome", "element_id": huge[k % 2]} for k in range(12)]
+    targets = {a.split("|")[2] for a in label_actions(make_events(rows), MiningConfig())["action"]}
+    assert targets and all(t.startswith("row-") for t in targets)
+
+
 def test_a_css_selector_is_an_element_key_with_rows_and_generated_numbers_out() -> None:
     """Recorders that log a CSS selector (as the browser's "copy selector" gives it) name
     elements with spaces around combinators: that is a selector, not a name in words."""
