@@ -183,7 +183,10 @@ def _ends(
     The end is the step that comes last before the start, in the routine's own events.
     It replaces the start as the cut when it is done more often than the start (an
     optional first step: selecting the row before copying its cells) and about once
-    per instance (at most a tenth more often than the routine's anchor).
+    per instance: at most a tenth more often than the routine's anchor and than some
+    other step of the routine (a back button pressed after each line item looked at,
+    several items checked before one approval, comes before the next item most often
+    and is its own anchor, but no other step is done as often).
     """
     own = event == community[codes]
     stretch = np.cumsum(hard)
@@ -207,7 +210,8 @@ def _ends(
     ends = {}
     for c, end in sorted(preceding):
         n_end, n_start, n_anchor = counts[end], counts[start[c]], counts[anchors[c]]
-        if n_end > n_start and n_end <= 1.1 * n_anchor:
+        company = np.delete(counts * (community == c), end).max(initial=0)
+        if n_end > n_start and n_end <= 1.1 * min(n_anchor, company):
             ends[c] = int(end)
     return ends
 

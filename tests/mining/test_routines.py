@@ -9,7 +9,7 @@ import polars as pl
 
 from mining.communities import event_routines
 from mining.config import MiningConfig
-from mining.routines import _part_of, find_routines
+from mining.routines import _ends, _part_of, find_routines
 from mining.structure import action_sites
 
 CONFIG = MiningConfig()
@@ -396,3 +396,27 @@ def test_a_part_voted_into_two_hosts_alike_goes_to_the_same_one_every_time() -> 
         for _ in range(20)
     }
     assert found == {(2, 0)}
+
+
+def test_a_back_button_pressed_after_each_line_item_is_no_end():
+    """Work items checked before approval: each item's line items opened one by one,
+    each closed with the back button, and several items often checked before one
+    approval. "back" then comes right before the next item more often than any other
+    step, and is done more often than the item itself, as an optional first step's end
+    would be; but it is done more often than any step of the routine, so not once per
+    instance, and must not cut the instances."""
+    rng = random.Random(3)
+    stream: list[str] = []
+    for _ in range(80):
+        for _ in range(rng.choice((1, 2, 2, 3))):
+            stream.append("open item")
+            for line in rng.sample(
+                ["open line 1", "open line 2", "open line 3"], rng.randint(1, 3)
+            ):
+                stream += [line, "back"]
+        stream += ["approve", "submit"]
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    one = np.zeros(len(names), dtype=np.int64)  # one routine
+    ends = _ends(codes, hard, one[codes], one, {0: names.index("open item")})
+    assert ends == {}
