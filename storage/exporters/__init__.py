@@ -62,21 +62,45 @@ def read_instance_events(store: Store, run_id: int | None = None) -> pl.DataFram
     Columns: ``source_file, source_row, user_id, ts, instance_id, process_id,
     process_name`` and then ``event_id, position, action, kind, app, window_title``;
     ``process_id`` is -1 (and the name empty) for instances in no candidate process.
+
+    ``instance_id`` names an uninterrupted stretch of an instance, as task-recognition
+    ground truth counts instances (a maximal run of one instance's events): mining lets
+    an instance resume after other work (a chat, another routine, a step it left out),
+    and each stretch after the first is ``<instance>/<n>`` (``17``, then ``17/2``).
     """
     run_id = store.latest_run_id() if run_id is None else run_id
     return store.query(
         """
-        SELECT e.source_file, e.source_row, e.user_id, e.ts, ie.instance_id,
+        WITH stream AS (  -- every event of each user, in the order mining reads them
+            SELECT e.event_id, e.ts, ie.instance_id,
+                   lag(ie.instance_id) OVER (
+                       PARTITION BY e.user_id ORDER BY e.ts, e.event_id
+                   ) AS before
+            FROM events e
+            LEFT JOIN instance_events ie ON ie.event_id = e.event_id AND ie.run_id = ?
+        ),
+        stretches AS (
+            SELECT event_id, sum(CASE WHEN before IS NOT DISTINCT FROM instance_id
+                                      THEN 0 ELSE 1 END) OVER (
+                       PARTITION BY instance_id ORDER BY ts, event_id
+                   ) AS stretch
+            FROM stream
+            WHERE instance_id IS NOT NULL
+        )
+        SELECT e.source_file, e.source_row, e.user_id, e.ts,
+               CASE WHEN s.stretch = 1 THEN CAST(ie.instance_id AS VARCHAR)
+                    ELSE ie.instance_id || '/' || s.stretch END AS instance_id,
                i.process_id, p.name AS process_name,
                e.event_id, ie.position, ie.action, e.kind, e.app, e.window_title
         FROM instance_events ie
         JOIN instances i USING (run_id, instance_id)
         JOIN events e USING (event_id)
+        JOIN stretches s USING (event_id)
         LEFT JOIN processes p ON p.run_id = i.run_id AND p.process_id = i.process_id
         WHERE ie.run_id = ?
         ORDER BY e.user_id, e.ts, e.event_id
         """,
-        [run_id],
+        [run_id, run_id],
     )
 
 

@@ -156,10 +156,60 @@ def test_instances_export_traces_every_event_to_its_input(filled_db):
         "process_name",
     ]
     assert rows.select("event_id", "instance_id", "process_id", "process_name").rows() == [
-        (1, 7, 0, "Invoice entry"),
-        (2, 7, 0, "Invoice entry"),
-        (4, 8, -1, None),
+        (1, "7", 0, "Invoice entry"),
+        (2, "7", 0, "Invoice entry"),
+        (4, "8", -1, None),
     ]
+
+
+def test_an_instance_resumed_after_other_work_is_exported_one_stretch_at_a_time(db_path):
+    """Task-recognition ground truth counts a maximal run of one instance's events as an
+    instance: a form interrupted by a chat (in no instance) and by another instance,
+    then finished, is written as three stretches that name the instance they belong to."""
+    t0 = datetime(2024, 3, 1, 9)
+    kinds = ["click", "type", "type", "click", "copy", "type", "click"]
+    with open_store(db_path) as store:
+        store.append_events(
+            pl.DataFrame(
+                {
+                    "user_id": "u1",
+                    "ts": [t0.replace(second=s) for s in range(len(kinds))],
+                    "kind": kinds,
+                    "source_file": "in.csv",
+                    "source_row": list(range(len(kinds))),
+                }
+            )
+        )
+        run = store.start_run({}, "test", seed=0)
+        form, other = [1, 2, 4, 6, 7], [5]  # event 3 is the chat
+        store.finish_run(
+            run,
+            {
+                "instances": pl.DataFrame(
+                    {
+                        "instance_id": [3, 4],
+                        "user_id": "u1",
+                        "process_id": -1,
+                        "start_ts": t0,
+                        "end_ts": t0,
+                        "n_events": [len(form), len(other)],
+                        "duration_s": 1.0,
+                    }
+                ),
+                "instance_events": pl.DataFrame(
+                    {
+                        "instance_id": [3] * len(form) + [4] * len(other),
+                        "event_id": form + other,
+                        "position": list(range(len(form))) + [0],
+                        "action": "a",
+                    }
+                ),
+            },
+        )
+        rows = read_instance_events(store)
+    assert rows.select("event_id", "instance_id").rows() == [
+        (1, "3"), (2, "3"), (4, "3/2"), (5, "4"), (6, "3/3"), (7, "3/3"),
+    ]  # fmt: skip
 
 
 def test_cli_export_instances_writes_csv(tmp_path, filled_db, capsys):
