@@ -133,7 +133,10 @@ def event_routines(
     every routine clicks). Such an event follows its stronger directly-follows link when
     that is at least ``routine_link``: to the event before (P(this | previous action)) or
     to the event after (P(previous action is this | next action)); with neither, the
-    event before."""
+    event before. Consecutive such events of one community (an optional field's copy
+    and paste) move together, by the links at the run's two ends (their links to each
+    other tie them only to themselves); a run with neither end strongly linked is work
+    of its own (a look-up on another site) and stays."""
     weak = weak_actions(codes, hard, community, config)
     own = community[codes]
     n_actions = len(community)
@@ -152,11 +155,21 @@ def event_routines(
     forward = np.where(joined, df / np.maximum(out_n[prev_code], 1), 0.0)
     backward = np.where(next_joined, np.roll(df, -1) / np.maximum(in_n[next_code], 1), 0.0)
     del df, prev_code, next_code
+    # runs of one community's shared actions, judged by the links at their two ends
+    shared = weak[codes]
+    together = shared & np.roll(shared, 1) & joined & (own == np.roll(own, 1))
+    first = shared & ~together
+    run = np.cumsum(first) - 1
+    starts, ends = np.flatnonzero(first), np.flatnonzero(shared & ~np.roll(together, -1))
+    forward[shared], backward[shared] = forward[starts][run[shared]], backward[ends][run[shared]]
+    lone = joined & first & ~np.roll(together, -1)
+    after = own.copy()  # the community of the event after each run
+    after[shared] = np.roll(own, -1)[ends][run[shared]]
     strong = np.maximum(forward, backward) >= config.routine_link
-    moves = weak[codes] & (strong | joined)
+    moves = shared & (strong | lone)
     # with no strong link either way, an event goes with the work it follows
     inherit = moves & ((forward >= backward) | ~strong)
-    routine = np.where(moves & ~inherit, np.roll(own, -1), own).astype(float)
+    routine = np.where(moves & ~inherit, after, own).astype(float)
     routine[inherit] = np.nan
     routine = pl.Series(routine).fill_nan(None).forward_fill().cast(pl.Int64).to_numpy()
     # a community most of whose events went to other routines (a field clicked and typed

@@ -326,6 +326,29 @@ def test_a_field_used_at_two_steps_stays_with_its_routine():
     assert {int(r) for a, r in zip(stream, routine, strict=True) if "filter" in a} == {0}
 
 
+def test_an_optional_field_copied_and_pasted_stays_with_its_routine():
+    """Account fields copied from a CRM page into a sheet, the department only now and
+    then. Its copy and its paste always follow each other and may form a community of
+    their own, each action with only half its neighbours in it; each is tied to the
+    other most strongly, so judged one event at a time the pair kept itself apart (and
+    two-event instances are noise). The pair goes where its outer links point: inside
+    the account's routine."""
+    rng = random.Random(4)
+    stream: list[str] = []
+    for _ in range(60):
+        stream += ["search", "open account", "copy company", "paste A"]
+        if rng.random() < 0.6:
+            stream += ["copy country", "paste B"]
+        if rng.random() < 0.35:
+            stream += ["copy department", "paste C"]
+        stream += ["copy email", "paste D"]
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    community = np.array([1 if a in ("copy department", "paste C") else 0 for a in names])
+    routine = event_routines(codes, hard, community, CONFIG)
+    assert set(routine.tolist()) == {0}
+
+
 def test_a_workbook_is_a_site_of_its_own_and_its_sheets_are_not():
     """Course enrolments typed from two workbooks into one portal are two routines when
     each works on a workbook of its own (`_part_of` keeps a routine on sites of its own
