@@ -5,7 +5,9 @@ Protocol (issue 10):
 - Every log goes the way a user's does: imported with `storage.importers.import_logs` into a
   temporary DuckDB (what ``taskmine import`` does; ground truth only through the truth
   columns mining never reads), mined with `mining.pipeline.mine` and the *default*
-  `MiningConfig`, exported as ``taskmine export instances`` does, and scored by
+  `MiningConfig`, exported as ``taskmine export instances`` does (an instance resumed
+  after other work is one id per uninterrupted stretch, as the ground truth counts
+  instances), and scored by
   ``shared/tools/taskrec_eval.py`` (imported from there, so these figures and the outside
   scoring agree): F1w (event F1 of the routine label), ARI (routine), IARI (instance), ED.
 - Never per-log settings. A mining change is judged on families it was not tuned on:
