@@ -159,12 +159,13 @@ def event_routines(
     shared = weak[codes]
     together = shared & np.roll(shared, 1) & joined & (own == np.roll(own, 1))
     first = shared & ~together
-    run = np.cumsum(first) - 1
-    starts, ends = np.flatnonzero(first), np.flatnonzero(shared & ~np.roll(together, -1))
-    forward[shared], backward[shared] = forward[starts][run[shared]], backward[ends][run[shared]]
-    lone = joined & first & ~np.roll(together, -1)
+    last = shared & ~np.roll(together, -1)
+    run = (np.cumsum(first) - 1)[shared]  # each shared event's run
+    starts, ends = np.flatnonzero(first)[run], np.flatnonzero(last)[run]
+    forward[shared], backward[shared] = forward[starts], backward[ends]
+    lone = joined & first & last
     after = own.copy()  # the community of the event after each run
-    after[shared] = np.roll(own, -1)[ends][run[shared]]
+    after[shared] = own[np.minimum(ends + 1, len(own) - 1)]
     strong = np.maximum(forward, backward) >= config.routine_link
     moves = shared & (strong | lone)
     # with no strong link either way, an event goes with the work it follows
