@@ -384,6 +384,12 @@ def element_label(config: MiningConfig) -> pl.Expr:
     )
 
 
+def cell_row() -> pl.Expr:
+    """The spreadsheet row an event's element is ("B7" and "B7:G7" → 7; null when no
+    cell): one row is one record, the business object of a row copied into a form."""
+    return pl.col("element_id").str.extract(_CELL, 2).cast(pl.Int32, strict=False)
+
+
 #: A cell or the start of a range: "B7", "$B$7", "B7:D9" (the end is `_CELL_END`).
 _CELL = r"^\$?([A-Z]{1,3})\$?(\d+)(:|$)"
 _CELL_END = r":\$?([A-Z]{1,3})\$?\d+$"

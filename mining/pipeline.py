@@ -164,16 +164,23 @@ def run_stages(
     vocabulary, codes = stages.log_codes(streams)
     hard = np.concatenate([s.hard for s in streams])
     seconds = np.concatenate([s.seconds for s in streams])
+    rows = np.concatenate([s.rows for s in streams])
     del streams  # (memory: routine discovery holds the whole log's stream at once)
     stream = np.concatenate(codes, dtype=np.int64)
     routines = (
         find_routines(
-            stream, hard, seconds, config, action_windows(vocabulary), action_sites(vocabulary)
+            stream,
+            hard,
+            seconds,
+            config,
+            action_windows(vocabulary),
+            action_sites(vocabulary),
+            rows,
         )
         if len(stream)
         else NO_ROUTINES
     )
-    del stream, hard, seconds
+    del stream, hard, seconds, rows
     ends = np.cumsum([len(c) for c in codes])
     per_user = [
         (a, c, stages.user_routines(routines, (int(end) - len(c), int(end))))

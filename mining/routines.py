@@ -16,10 +16,11 @@ window titles or business values, the repetition itself tells them apart:
 4. *Branches*: a run of one routine that cannot be an instance of its own (no start,
    mostly rare steps, nothing of its routine to resume) is a branch of the instance
    before it that borrowed another routine's page (`_enclosed`).
-5. *Cut check*: the steps done once per instance must fall exactly once into nearly
-   every instance; where another cut achieves that clearly better (fields filled in any
-   order, so that no field starts every instance), it replaces the one found
-   (`_boundaries`).
+5. *Cut check*: where each instance copies from one spreadsheet row, a cut that mixes
+   rows gives way to one that keeps them apart; the steps done once per instance must
+   fall exactly once into nearly every instance; where another cut achieves that
+   clearly better (fields filled in any order, so that no field starts every
+   instance), it replaces the one found (`_boundaries`).
 
 Actions used by several routines ("OK", "Save") join no routine for good: they are left
 out while routines take shape (`mining.communities.weak_actions`).
@@ -67,14 +68,16 @@ def find_routines(
     config: MiningConfig,
     windows: np.ndarray | None = None,
     sites: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
 ) -> Routines:
     """Routines of a stream of action codes (0..n-1) ordered by user and time. An action
     repeated in a row (a field typed key by key, a double submit) is one step.
 
     ``hard`` marks events that surely start a stretch of work (a new user, session or an
     idle gap); ``seconds`` is each event's time, for the pause before it; ``windows``
-    gives each action code's window (app, title and URL templates) as a code, and
-    ``sites`` its site (`structure._site`), when known.
+    gives each action code's window (app, title and URL templates) as a code,
+    ``sites`` its site (`structure._site`), and ``rows`` each event's spreadsheet row
+    (`structure.cell_rows`, -1 where none), when known.
 
     Example::
 
@@ -85,7 +88,15 @@ def find_routines(
     first = np.ones(len(codes), dtype=bool)
     first[1:] = (codes[1:] != codes[:-1]) | hard[1:]
     if not first.all():
-        steps = find_routines(codes[first], hard[first], seconds[first], config, windows, sites)
+        steps = find_routines(
+            codes[first],
+            hard[first],
+            seconds[first],
+            config,
+            windows,
+            sites,
+            None if rows is None else rows[first],
+        )
         repeats = np.diff(np.append(np.flatnonzero(first), len(codes)))
         return replace(steps, event=np.repeat(steps.event, repeats))
     n_actions = int(codes.max()) + 1 if len(codes) else 0
@@ -119,6 +130,7 @@ def find_routines(
                 community,
                 start,
                 _ends(codes, hard, event, community, start),
+                _main_rows(codes, event, rows, windows),
             )
             return Routines(
                 community,
@@ -527,6 +539,22 @@ def _hubs(event: np.ndarray, routine: np.ndarray, ended: np.ndarray) -> list[int
     return [c for c in both if length[c] <= HUB_RUN and endings[c] < 0.5]
 
 
+def _main_rows(
+    codes: np.ndarray, event: np.ndarray, rows: np.ndarray | None, windows: np.ndarray | None
+) -> np.ndarray | None:
+    """Each event's spreadsheet row in the sheet its routine works in most (-1 elsewhere:
+    a look-up in another workbook is no record of the routine's own)."""
+    if rows is None or not (rows >= 0).any():
+        return None
+    if windows is None:
+        return rows
+    window = windows[codes]
+    has_row = rows >= 0
+    use = np.zeros((int(event.max()) + 1, int(windows.max()) + 1), dtype=np.int64)
+    np.add.at(use, (event[has_row], window[has_row]), 1)
+    return np.where(window == use.argmax(axis=1)[event], rows, -1)
+
+
 def _boundaries(
     codes: np.ndarray,
     hard: np.ndarray,
@@ -535,6 +563,7 @@ def _boundaries(
     community: np.ndarray,
     start: dict[int, int],
     end: dict[int, int],
+    rows: np.ndarray | None = None,
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Each routine's cut (before its start, or after its end), re-chosen where another
     cut yields clearly more whole instances.
@@ -551,6 +580,15 @@ def _boundaries(
     instances, not between two steps of one), and it replaces a cut as good as itself
     when its pause is ``BOUNDARY_PAUSE`` times as long (the selection of the next row
     taken for the end of the last instance).
+
+    A cut can be wrong in ways the counts cannot see: a rare step that followed the
+    recording's few idle gaps (a look at the sheet after breaks mid-form) cuts pieces
+    of several instances each, and the steps done as often as it are rare ones too; a
+    break mid-form makes a mid-form cut look whole. Where a routine copies from
+    spreadsheet ``rows`` (`_main_rows`), the cut that keeps one row per piece
+    (`_row_cut`) replaces such a cut and is final, unless the cut found leaves
+    `BOUNDARY_WHOLE` of the instances whole and the new one `ROW_SLACK` fewer (an
+    instance that spans rows).
     """
     start, end = dict(start), dict(end)
     gap = np.diff(seconds, prepend=seconds[:1])
@@ -560,8 +598,20 @@ def _boundaries(
         steps, own_stretch, own_gap = codes[own], stretch[own], gap[own]
         counts = np.bincount(steps, minlength=len(community))
         current = (end[c], True) if c in end else (start[c], False)
+        mine = (community == c) & (counts > 0)
+        if rows is not None:
+            # a cut the rows clearly contradict goes first: its own count may mislead
+            moved = _row_cut(steps, own_stretch, own_gap, rows[own], mine, current)
+            whole = [
+                _whole_by(steps, own_stretch, counts, mine, current, cut)
+                for cut in (current, moved)
+            ]
+            trusted = whole[0] >= BOUNDARY_WHOLE and whole[1] < whole[0] - ROW_SLACK
+            if moved != current and not trusted:
+                _set_cut(start, end, c, *moved)
+                continue  # (the rows said more than the counts can)
         n = int(counts[current[0]])
-        once = np.flatnonzero((community == c) & (np.abs(counts - n) <= 0.1 * n) & (counts > 0))
+        once = _about(counts, n, mine)
         if len(once) < 3 or n < 5:
             continue
         now, now_pause = _rate_cut(steps, own_stretch, own_gap, once, n, *current)
@@ -578,12 +628,42 @@ def _boundaries(
             whole >= now - 0.01 and pause >= BOUNDARY_PAUSE * now_pause
         )
         if whole >= BOUNDARY_WHOLE and better:
-            if after:
-                end[c] = action
-            else:
-                start[c] = action
-                end.pop(c, None)
+            _set_cut(start, end, c, action, after)
     return start, end
+
+
+def _about(counts: np.ndarray, n: int, mine: np.ndarray) -> np.ndarray:
+    """A routine's actions (``mine``) done about ``n`` times (within a tenth)."""
+    return np.flatnonzero(mine & (np.abs(counts - n) <= 0.1 * n))
+
+
+def _whole_by(
+    steps: np.ndarray,
+    stretch: np.ndarray,
+    counts: np.ndarray,
+    mine: np.ndarray,
+    by: tuple[int, bool],
+    cut: tuple[int, bool],
+) -> float:
+    """`_whole_share` of ``cut`` over the routine's (``mine``) steps done as often as the
+    action of cut ``by`` (0 when fewer than three are, or it is done fewer than five
+    times)."""
+    n = int(counts[by[0]])
+    once = _about(counts, n, mine)
+    if len(once) < 3 or n < 5:
+        return 0.0
+    return _whole_share(steps, stretch, _cut_at(steps, stretch, *cut), once, n)
+
+
+def _set_cut(
+    start: dict[int, int], end: dict[int, int], routine: int, action: int, after: bool
+) -> None:
+    """Cut ``routine`` before (or ``after``) ``action`` from now on."""
+    if after:
+        end[routine] = action
+    else:
+        start[routine] = action
+        end.pop(routine, None)
 
 
 #: Least share of whole instances for `_boundaries` to trust a cut it finds.
@@ -592,6 +672,89 @@ BOUNDARY_WHOLE = 0.6
 BOUNDARY_GAIN = 0.05
 #: ...or, as good, how many times longer the pause before it must be.
 BOUNDARY_PAUSE = 2.0
+
+
+#: Share of pieces on one spreadsheet row under which a cut is doubtful (`_row_cut`)...
+ROW_DOUBT = 0.5
+#: ...when this share of them works on a row at all. A cut the rows favour replaces it
+#: when it leaves nearly as many instances whole (by the steps done as often as the
+#: first cut's), less at most this share, or the first leaves fewer than
+#: `BOUNDARY_WHOLE` whole itself: an instance that spans rows (an invoice's line items)
+#: is whole only when cut where it starts.
+ROW_COVER = 0.8
+ROW_SLACK = 0.1
+
+
+def _row_cut(
+    steps: np.ndarray,
+    stretch: np.ndarray,
+    gap: np.ndarray,
+    rows: np.ndarray,
+    mine: np.ndarray,
+    current: tuple[int, bool],
+) -> tuple[int, bool]:
+    """The cut (action, after) of a routine's ``steps`` that best keeps one spreadsheet
+    row in each piece (`_row_share`), when ``current`` keeps fewer than `ROW_DOUBT` of
+    them so though `ROW_COVER` of them work on a row, and it does clearly better
+    (`BOUNDARY_GAIN`); of cuts about as good, the one after the longest pause. Only the
+    routine's own (``mine``) steps done about once per row (half to one and a half times
+    as often as rows are worked) can be cut at. Otherwise ``current``."""
+    has_row = rows >= 0
+    objects = len(np.unique(stretch[has_row] * (int(rows.max(initial=0)) + 1) + rows[has_row]))
+    if objects < 5:
+        return current
+    now, covered = _row_share(stretch, rows, _cut_at(steps, stretch, *current), objects)
+    if now >= ROW_DOUBT or covered < ROW_COVER:  # (rows an optional step writes: no record)
+        return current
+    counts = np.bincount(steps, minlength=len(mine))
+    about = np.flatnonzero(mine & (counts >= 0.5 * objects) & (counts <= 1.5 * objects))
+    options = []
+    for a in about:
+        for after in (False, True):
+            cut = _cut_at(steps, stretch, int(a), after)
+            share = _row_share(stretch, rows, cut, objects)[0]
+            options.append((share, _pause_at(gap, cut), int(a), after))
+    if not options:
+        return current
+    top = max(o[0] for o in options)
+    share, _, action, after = min(
+        (o for o in options if o[0] >= top - 0.01), key=lambda o: (-o[1], o[2], o[3])
+    )
+    if share >= ROW_DOUBT and share > now + BOUNDARY_GAIN:
+        return action, after
+    return current
+
+
+def _row_share(
+    stretch: np.ndarray, rows: np.ndarray, cut: np.ndarray, objects: int
+) -> tuple[float, float]:
+    """Share of pieces (cut before the events marked ``cut`` and at every new stretch)
+    whose spreadsheet rows are one, over the pieces or the rows worked (``objects``),
+    whichever is more (so that cutting at every step does not pay); and the share of
+    pieces that work on any row."""
+    frame = pl.DataFrame({"stretch": stretch, "cut": cut, "row": rows}).with_columns(
+        piece=pl.col("cut").cum_sum().over("stretch")
+    )
+    pieces = frame.select("stretch", "piece").n_unique()
+    with_rows = (
+        frame.filter(pl.col("row") >= 0)
+        .group_by("stretch", "piece")
+        .agg(one=pl.col("row").n_unique() == 1)["one"]
+    )
+    return with_rows.sum() / max(pieces, objects), len(with_rows) / pieces
+
+
+def _pause_at(gap: np.ndarray, cut: np.ndarray) -> float:
+    """Median pause before the events marked ``cut``."""
+    return float(np.median(gap[cut])) if cut.any() else 0.0
+
+
+def _cut_at(steps: np.ndarray, stretch: np.ndarray, action: int, after: bool) -> np.ndarray:
+    """Where a routine's ``steps`` are cut: before (or ``after``) each ``action``."""
+    cut = steps == action
+    if after:
+        cut = np.append(False, cut[:-1]) & np.append(False, stretch[1:] == stretch[:-1])
+    return cut
 
 
 def _rate_cut(
@@ -605,11 +768,8 @@ def _rate_cut(
 ) -> tuple[float, float]:
     """Share of whole instances (`_whole_share`) and median pause at the cut, when a
     routine's ``steps`` are cut before (or ``after``) each ``action``."""
-    cut = steps == action
-    if after:
-        cut = np.append(False, cut[:-1]) & np.append(False, stretch[1:] == stretch[:-1])
-    pause = float(np.median(gap[cut])) if cut.any() else 0.0
-    return _whole_share(steps, stretch, cut, once, n), pause
+    cut = _cut_at(steps, stretch, action, after)
+    return _whole_share(steps, stretch, cut, once, n), _pause_at(gap, cut)
 
 
 def _whole_share(

@@ -54,6 +54,7 @@ from mining.score import confidence_of, keyboard_counts
 from mining.segment import segment_stream
 from mining.structure import (
     action_codes,
+    cell_rows,
     count_strays,
     finish_segments,
     hard_cuts,
@@ -84,12 +85,14 @@ CANDIDATE_COLUMNS = (
 @dataclass(frozen=True)
 class Stream:
     """One user's contribution to `find_routines`: local action codes (indices into
-    ``vocabulary``, the user's sorted distinct labels), hard cuts and times."""
+    ``vocabulary``, the user's sorted distinct labels), hard cuts, times and
+    spreadsheet rows (`structure.cell_rows`)."""
 
     vocabulary: pl.Series
     codes: np.ndarray
     hard: np.ndarray
     seconds: np.ndarray
+    rows: np.ndarray
 
 
 def user_texts(
@@ -119,6 +122,7 @@ def user_actions(
         codes=action_codes(actions["action"], vocabulary).astype(np.int32),
         hard=hard_cuts(actions, config).to_numpy(),
         seconds=actions["ts"].dt.epoch("us").to_numpy() / 1e6,
+        rows=cell_rows(actions),
     )
     return stream, actions
 

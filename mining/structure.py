@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from mining.actions import url_site
+from mining.actions import cell_row, url_site
 from mining.communities import per_community
 from mining.config import MiningConfig
 from mining.routines import OWN_MASS, Routines, find_routines
@@ -34,6 +34,13 @@ def hard_cuts(frame: pl.DataFrame, config: MiningConfig) -> pl.Series:
     ).to_series()
 
 
+def cell_rows(frame: pl.DataFrame) -> np.ndarray:
+    """Each event's spreadsheet row (`cell_row`; -1 where none or without element ids)."""
+    if "element_id" not in frame.columns:
+        return np.full(frame.height, -1, dtype=np.int32)
+    return frame.select(cell_row().fill_null(-1)).to_series().to_numpy()
+
+
 def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     """``i, segment, routine``: the instance (null: noise) and routine of each event.
 
@@ -46,7 +53,13 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     codes = action_codes(frame["action"], vocabulary)
     seconds = frame["ts"].dt.epoch("us").to_numpy() / 1e6
     routines = find_routines(
-        codes, hard, seconds, config, action_windows(vocabulary), action_sites(vocabulary)
+        codes,
+        hard,
+        seconds,
+        config,
+        action_windows(vocabulary),
+        action_sites(vocabulary),
+        cell_rows(frame),
     )
     segments = routine_segments(frame, codes, routines, config)
     return finish_segments(segments, find_strays([count_strays(segments)], config), config)

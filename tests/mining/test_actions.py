@@ -10,6 +10,7 @@ import pytest
 
 from mining.actions import label_actions, mask_text
 from mining.config import MiningConfig
+from mining.structure import cell_rows
 from storage.models import EVENT_SCHEMA
 
 
@@ -201,6 +202,14 @@ def test_a_spreadsheet_cell_keeps_its_column_not_its_row() -> None:
         "paste|excel|A<row>||",
         "paste|excel|C<row>||",
     ]
+
+
+def test_the_row_a_cell_is_on_is_kept_apart_from_its_label() -> None:
+    """The row is the record a routine works on; a hostile "cell" with a row no int32
+    holds is no row, and must not raise."""
+    ids = ["B7", "$C$12", "A3:G3", "btn-save", None, "A99999999999999999999"]
+    events = make_events([{"kind": "copy", "app": "excel", "element_id": i} for i in ids])
+    assert cell_rows(events).tolist() == [7, 12, 3, -1, -1, -1]
 
 
 def test_apps_that_do_one_job_share_labels():

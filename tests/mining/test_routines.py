@@ -443,3 +443,60 @@ def test_a_back_button_pressed_after_each_line_item_is_no_end():
     one = np.zeros(len(names), dtype=np.int64)  # one routine
     ends = _ends(codes, hard, one[codes], one, {0: names.index("open item")})
     assert ends == {}
+
+
+def test_rows_copied_one_per_instance_overrule_a_start_seen_after_breaks_mid_form():
+    """Each instance copies one spreadsheet row into a web form and writes the record's
+    id back. The recording's three idle breaks fall in the middle of a form, and after
+    each the person first looks the row up again, a step done in a quarter of the
+    instances: as the first step after most sure cuts it passes for the start, and cuts
+    pieces of several rows each. One row per instance tells the true cut."""
+    rng = random.Random(7)
+    stream: list[str] = []
+    rows: list[int] = []
+    gaps: list[float] = []
+    cuts: set[int] = set()
+    row_steps = {"copy name", "copy amount", "copy date", "look up row", "write id back"}
+    for k in range(40):
+        steps = ["open form", "copy name", "paste name", "copy amount", "paste amount"]
+        steps += ["look up row"] if k in (5, 17, 30) or rng.random() < 0.2 else []
+        steps += ["copy date", "paste date", "click save", "see record", "write id back"]
+        for step in steps:
+            if step == "look up row" and k in (5, 17, 30):
+                cuts.add(len(stream))
+            stream.append(step)
+            rows.append(k + 2 if step in row_steps else -1)
+            gaps.append(6.0 if step == "open form" else 1.0)
+    codes, hard = encode(stream, cuts)
+    names = sorted(set(stream))
+    found = find_routines(codes, hard, np.cumsum(gaps), CONFIG, rows=np.array(rows))
+    (routine,) = set(found.community)
+    assert routine not in found.end
+    assert names[found.start[routine]] == "open form"
+
+
+def test_an_instance_that_spans_rows_is_not_cut_at_each_row():
+    """An invoice's line items copied from two to four spreadsheet rows: every piece
+    holds several rows, but the steps done once per invoice say where it starts, and
+    cutting at each row would leave no invoice whole."""
+    rng = random.Random(11)
+    stream: list[str] = []
+    rows: list[int] = []
+    row = 2
+    for _ in range(40):
+        stream.append("open invoice")
+        rows.append(-1)
+        for _ in range(rng.randint(2, 4)):
+            stream += ["copy item", "paste item", "copy quantity", "paste quantity"]
+            rows += [row, -1, row, -1]
+            row += 1
+        stream += ["enter due date", "click post", "see posted"]
+        rows += [-1, -1, -1]
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    found = find_routines(
+        codes, hard, np.arange(len(stream), dtype=float), CONFIG, rows=np.array(rows)
+    )
+    (routine,) = set(found.community)
+    cut = found.end.get(routine, found.start[routine])
+    assert names[cut] in ("open invoice", "see posted")
