@@ -612,7 +612,7 @@ def _boundaries(
                 continue  # (the rows said more than the counts can)
         n = int(counts[current[0]])
         once = _about(counts, n, mine)
-        if len(once) < 3 or n < 5:
+        if len(once) < ONCE_STEPS or n < 5:
             continue
         now, now_pause = _rate_cut(steps, own_stretch, own_gap, once, n, *current)
         options = [
@@ -646,11 +646,11 @@ def _whole_by(
     cut: tuple[int, bool],
 ) -> float:
     """`_whole_share` of ``cut`` over the routine's (``mine``) steps done as often as the
-    action of cut ``by`` (0 when fewer than three are, or it is done fewer than five
-    times)."""
+    action of cut ``by`` (0 when fewer than `ONCE_STEPS` are, or it is done fewer than
+    five times)."""
     n = int(counts[by[0]])
     once = _about(counts, n, mine)
-    if len(once) < 3 or n < 5:
+    if len(once) < ONCE_STEPS or n < 5:
         return 0.0
     return _whole_share(steps, stretch, _cut_at(steps, stretch, *cut), once, n)
 
@@ -666,6 +666,9 @@ def _set_cut(
         end.pop(routine, None)
 
 
+#: Fewest steps done as often as a cut for `_whole_share` to judge it (a form filled now
+#: field by field, now from one pasted range, shares only its save and submit).
+ONCE_STEPS = 2
 #: Least share of whole instances for `_boundaries` to trust a cut it finds.
 BOUNDARY_WHOLE = 0.6
 #: How many more whole instances (as a share) a cut needs to replace the one found...

@@ -500,3 +500,37 @@ def test_an_instance_that_spans_rows_is_not_cut_at_each_row():
     (routine,) = set(found.community)
     cut = found.end.get(routine, found.start[routine])
     assert names[cut] in ("open invoice", "see posted")
+
+
+def test_a_form_filled_two_ways_is_cut_after_its_submit_not_where_breaks_resumed():
+    """A record entered now field by field, now by pasting the whole row into a quick
+    entry box: only "save" and "submit" are done in every instance. Of the recording's
+    ten breaks four fell just before "save", three between records (after which
+    either way of filling came first) and three mid-form, so "save" came first after
+    most sure cuts and passed for the start. The cut after "submit", where people pause
+    between records, keeps both in every instance as well and follows the longer
+    pause."""
+    rng = random.Random(4)
+    stream: list[str] = []
+    gaps: list[float] = []
+    cuts: set[int] = set()
+    for k in range(60):
+        if rng.random() < 0.6:
+            steps = ["copy name", "paste name", "copy amount", "paste amount"]
+        else:
+            steps = ["copy row", "paste row", "click parse"]
+        if k in (8, 19, 31, 40):  # a break before saving
+            cuts.add(len(stream) + len(steps))
+        if k in (12, 27, 44):  # a break between two records
+            cuts.add(len(stream))
+        if k in (15, 36, 52):  # a break mid-form
+            cuts.add(len(stream) + 2)
+        steps += ["click save", "submit"]
+        stream += steps
+        gaps += [6.0] + [1.0] * (len(steps) - 1)
+    codes, hard = encode(stream, cuts)
+    names = sorted(set(stream))
+    found = find_routines(codes, hard, np.cumsum(gaps), CONFIG)
+    (routine,) = set(found.community)
+    assert routine in found.end
+    assert names[found.end[routine]] == "submit"
