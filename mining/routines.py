@@ -748,8 +748,13 @@ def _row_share(
 
 
 def _pause_at(gap: np.ndarray, cut: np.ndarray) -> float:
-    """Median pause before the events marked ``cut``."""
-    return float(np.median(gap[cut])) if cut.any() else 0.0
+    """Typical pause before the events marked ``cut``: the geometric mean of one second
+    more than each, less that second. People pause between records now briefly, now
+    long; a median sees only the brief ones (and prefers the cut after "new", before a
+    page that always takes a moment to load), a mean only the longest."""
+    if not cut.any():
+        return 0.0
+    return float(np.expm1(np.mean(np.log1p(np.maximum(gap[cut], 0)))))
 
 
 def _cut_at(steps: np.ndarray, stretch: np.ndarray, action: int, after: bool) -> np.ndarray:
