@@ -735,16 +735,24 @@ def _row_share(
     whose spreadsheet rows are one, over the pieces or the rows worked (``objects``),
     whichever is more (so that cutting at every step does not pay); and the share of
     pieces that work on any row."""
-    frame = pl.DataFrame({"stretch": stretch, "cut": cut, "row": rows}).with_columns(
-        piece=pl.col("cut").cum_sum().over("stretch")
-    )
-    pieces = frame.select("stretch", "piece").n_unique()
-    with_rows = (
-        frame.filter(pl.col("row") >= 0)
-        .group_by("stretch", "piece")
-        .agg(one=pl.col("row").n_unique() == 1)["one"]
-    )
-    return with_rows.sum() / max(pieces, objects), len(with_rows) / pieces
+    piece, pieces = _pieces(stretch, cut)
+    has_row = rows >= 0
+    low = np.full(pieces, np.iinfo(np.int64).max)
+    high = np.full(pieces, -1)
+    np.minimum.at(low, piece[has_row], rows[has_row])
+    np.maximum.at(high, piece[has_row], rows[has_row])
+    with_rows = high >= 0
+    return float((low == high).sum()) / max(pieces, objects), float(with_rows.mean())
+
+
+def _pieces(stretch: np.ndarray, cut: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each event's piece (0, 1, ...) when events are cut before those marked ``cut``
+    and at every new stretch, and how many pieces there are."""
+    opens = cut.copy()
+    opens[:1] = True
+    opens[1:] |= stretch[1:] != stretch[:-1]
+    piece = np.cumsum(opens) - 1
+    return piece, int(piece[-1]) + 1 if len(piece) else 0
 
 
 def _pause_at(gap: np.ndarray, cut: np.ndarray) -> float:
@@ -787,15 +795,14 @@ def _whole_share(
     marked ``cut`` (and at every new stretch): instances holding each of the ``once``
     steps exactly once, over the instances cut (at least ``n``, so that cutting too
     often does not pay)."""
-    frame = pl.DataFrame({"a": steps, "stretch": stretch, "cut": cut}).with_columns(
-        piece=pl.col("cut").cum_sum().over("stretch")
-    )
-    whole = (
-        frame.filter(pl.col("a").is_in(once.tolist()))
-        .group_by("stretch", "piece", "a")
-        .len()
-        .group_by("stretch", "piece")
-        .agg(whole=(pl.col("len") == 1).all() & (pl.len() == len(once)))["whole"]
-        .sum()
-    )
-    return whole / max(n, frame.select("stretch", "piece").n_unique())
+    if len(once) == 0:
+        return 0.0
+    piece, pieces = _pieces(stretch, cut)
+    slot = np.full(max(int(steps.max(initial=0)), int(once.max(initial=0))) + 1, -1)
+    slot[once] = np.arange(len(once))
+    step_slot = slot[steps]
+    mine = step_slot >= 0
+    held = np.bincount(
+        piece[mine] * len(once) + step_slot[mine], minlength=pieces * len(once)
+    ).reshape(pieces, len(once))
+    return float((held == 1).all(axis=1).sum()) / max(n, pieces)
