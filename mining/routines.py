@@ -679,12 +679,12 @@ BOUNDARY_PAUSE = 2.0
 
 #: Share of pieces on one spreadsheet row under which a cut is doubtful (`_row_cut`)...
 ROW_DOUBT = 0.5
-#: ...when this share of them works on a row at all. A cut the rows favour replaces it
-#: when it leaves nearly as many instances whole (by the steps done as often as the
-#: first cut's), less at most this share, or the first leaves fewer than
-#: `BOUNDARY_WHOLE` whole itself: an instance that spans rows (an invoice's line items)
-#: is whole only when cut where it starts.
+#: ...when this share of them works on a row at all.
 ROW_COVER = 0.8
+#: A cut the rows favour replaces the one found unless that one leaves `BOUNDARY_WHOLE`
+#: of the instances whole (by the steps done as often as its action) and the new one
+#: this share fewer: an instance that spans rows (an invoice's line items) is whole only
+#: when cut where it starts.
 ROW_SLACK = 0.1
 
 
@@ -697,11 +697,12 @@ def _row_cut(
     current: tuple[int, bool],
 ) -> tuple[int, bool]:
     """The cut (action, after) of a routine's ``steps`` that best keeps one spreadsheet
-    row in each piece (`_row_share`), when ``current`` keeps fewer than `ROW_DOUBT` of
-    them so though `ROW_COVER` of them work on a row, and it does clearly better
-    (`BOUNDARY_GAIN`); of cuts about as good, the one after the longest pause. Only the
-    routine's own (``mine``) steps done about once per row (half to one and a half times
-    as often as rows are worked) can be cut at. Otherwise ``current``."""
+    row in each piece (`_row_share`), where ``current`` leaves fewer than `ROW_DOUBT` of
+    its pieces on one row while `ROW_COVER` of them work on some row, and the new cut
+    does clearly better (`BOUNDARY_GAIN`); of cuts about as good, the one after the
+    longest pause. Only the routine's own (``mine``) steps done about once per row (half
+    to one and a half times as often as rows are worked) can be cut at. Otherwise
+    ``current``."""
     has_row = rows >= 0
     objects = len(np.unique(stretch[has_row] * (int(rows.max(initial=0)) + 1) + rows[has_row]))
     if objects < 5:
@@ -782,8 +783,8 @@ def _rate_cut(
     action: int,
     after: bool,
 ) -> tuple[float, float]:
-    """Share of whole instances (`_whole_share`) and median pause at the cut, when a
-    routine's ``steps`` are cut before (or ``after``) each ``action``."""
+    """Share of whole instances (`_whole_share`) and the pause at the cut (`_pause_at`),
+    when a routine's ``steps`` are cut before (or ``after``) each ``action``."""
     cut = _cut_at(steps, stretch, action, after)
     return _whole_share(steps, stretch, cut, once, n), _pause_at(gap, cut)
 
