@@ -9,6 +9,7 @@ import polars as pl
 from mining.actions import label_actions
 from mining.config import MiningConfig
 from mining.context import context_segments
+from mining.pipeline import mine_events
 from mining.segment import OUTPUT_SCHEMA, _context_users, segment_stream
 from storage.models import EVENT_SCHEMA
 
@@ -394,3 +395,37 @@ def test_context_loses_where_a_shared_value_glues_instances_into_one_many_times_
     # a surname on two records half an hour apart links every instance between them
     structure, context = views([8, 9, 8, 7, 8, 10, 8, 9, 8, 7, 60, 64])
     assert _context_users(structure, context, MiningConfig()).to_list() == []
+
+
+def test_a_look_up_after_breaks_mid_form_does_not_cut_across_rows() -> None:
+    """Records copied from one spreadsheet row each into a web form, the record's id
+    written back; the person breaks off mid-form three times and, back, first looks the
+    row up again (as now and then otherwise too). Both the whole log and the staged
+    pipeline (`mine_events`, one user at a time) keep each row's steps in one instance."""
+    rows, clock = [], 0.0
+    for r in range(2, 42):
+        look_up = r in (7, 19, 32) or r % 5 == 0
+        steps = [("clickButton", "Chrome", None, "new"), ("copyCell", "Excel", f"A{r}", None)]
+        steps += [("paste", "Chrome", None, "name"), ("copyCell", "Excel", f"B{r}", None)]
+        steps += [("paste", "Chrome", None, "amount")]
+        steps += [("getCell", "Excel", f"C{r}", None)] if look_up else []
+        steps += [("copyCell", "Excel", f"C{r}", None), ("paste", "Chrome", None, "date")]
+        steps += [("clickButton", "Chrome", None, "save"), ("editCell", "Excel", f"H{r}", None)]
+        for kind, app, cell, field in steps:
+            pause = 600.0 if kind == "getCell" and r in (7, 19, 32) else 1.5
+            clock += 6.0 if field == "new" else pause
+            rows.append(
+                {"kind": kind, "app": app, "element_id": cell, "element_name": field, "at": clock}
+            )
+    events = stream(rows)
+    row_of = events.select(
+        "event_id", row=pl.col("element_id").str.extract(r"(\d+)$").cast(pl.Int64)
+    )
+    for found in (segment(rows), mine_events(events, MiningConfig())["instance_events"]):
+        per_instance = (
+            found.join(row_of, on="event_id")
+            .group_by("instance_id")
+            .agg(pl.col("row").drop_nulls().n_unique())
+        )
+        assert per_instance.height >= 40
+        assert (per_instance["row"] == 1).all()
