@@ -550,9 +550,18 @@ def _main_rows(
         return rows
     window = windows[codes]
     has_row = rows >= 0
-    use = np.zeros((int(event.max()) + 1, int(windows.max()) + 1), dtype=np.int64)
-    np.add.at(use, (event[has_row], window[has_row]), 1)
-    return np.where(window == use.argmax(axis=1)[event], rows, -1)
+    # (a table of row events, not a routines x windows matrix: both run to the actions)
+    main = (
+        pl.DataFrame({"c": event[has_row], "w": window[has_row]})
+        .group_by("c", "w")
+        .len()
+        .sort("len", "w", descending=[True, False])
+        .group_by("c", maintain_order=True)
+        .first()
+    )
+    sheet = np.full(int(event.max()) + 1, -1, dtype=np.int64)
+    sheet[main["c"].to_numpy()] = main["w"].to_numpy()
+    return np.where(window == sheet[event], rows, -1)
 
 
 def _boundaries(
@@ -602,14 +611,14 @@ def _boundaries(
         if rows is not None:
             # a cut the rows clearly contradict goes first: its own count may mislead
             moved = _row_cut(steps, own_stretch, own_gap, rows[own], mine, current)
-            whole = [
-                _whole_by(steps, own_stretch, counts, mine, current, cut)
-                for cut in (current, moved)
-            ]
-            trusted = whole[0] >= BOUNDARY_WHOLE and whole[1] < whole[0] - ROW_SLACK
-            if moved != current and not trusted:
-                _set_cut(start, end, c, *moved)
-                continue  # (the rows said more than the counts can)
+            if moved != current:
+                found, new = (
+                    _whole_by(steps, own_stretch, counts, mine, current, cut)
+                    for cut in (current, moved)
+                )
+                if found < BOUNDARY_WHOLE or new >= found - ROW_SLACK:
+                    _set_cut(start, end, c, *moved)
+                    continue  # (the rows said more than the counts can)
         n = int(counts[current[0]])
         once = _about(counts, n, mine)
         if len(once) < ONCE_STEPS or n < 5:
@@ -620,16 +629,23 @@ def _boundaries(
             for a in once
             for after in (False, True)
         ]
-        top = max(o[0] for o in options)
-        whole, pause, action, after = min(
-            (o for o in options if o[0] >= top - 0.01), key=lambda o: (-o[1], o[2], o[3])
-        )
+        whole, pause, action, after = _best(options)
         better = whole > now + BOUNDARY_GAIN or (
             whole >= now - 0.01 and pause >= BOUNDARY_PAUSE * now_pause
         )
         if whole >= BOUNDARY_WHOLE and better:
             _set_cut(start, end, c, action, after)
     return start, end
+
+
+def _best(
+    options: list[tuple[float, float, int, bool]],
+) -> tuple[float, float, int, bool]:
+    """Of cuts ``(share, pause, action, after)``, those about as good as the best (within
+    a hundredth), the one after the longest pause: people pause between instances, not
+    between two steps of one."""
+    top = max(o[0] for o in options)
+    return min((o for o in options if o[0] >= top - 0.01), key=lambda o: (-o[1], o[2], o[3]))
 
 
 def _about(counts: np.ndarray, n: int, mine: np.ndarray) -> np.ndarray:
@@ -720,10 +736,7 @@ def _row_cut(
             options.append((share, _pause_at(gap, cut), int(a), after))
     if not options:
         return current
-    top = max(o[0] for o in options)
-    share, _, action, after = min(
-        (o for o in options if o[0] >= top - 0.01), key=lambda o: (-o[1], o[2], o[3])
-    )
+    share, _, action, after = _best(options)
     if share >= ROW_DOUBT and share > now + BOUNDARY_GAIN:
         return action, after
     return current
