@@ -11,7 +11,9 @@ merge (`lockstep`).
 
 Actions used by several routines ("OK", "Save") are weakly attached to their community
 (`weak_actions`); an event of one takes the routine its strongest directly-follows link points
-to (`event_routines`).
+to (`event_routines`). One after which the work goes on in whichever routine came before it
+(a dialog every app opens) is taken out of its community first, with what Louvain drew to
+it (`pass_through`, `detach`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import polars as pl
+from scipy.sparse import coo_matrix
 
 from mining.config import MiningConfig
 
@@ -37,6 +40,91 @@ def louvain(codes: np.ndarray, hard: np.ndarray, n_actions: int, seed: int) -> n
     for k, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c)))):
         community[list(members)] = k
     return community
+
+
+#: Least share of a pass-through action's events whose next community the action before
+#: tells better than a guess does (`pass_through`), the fewest events that show it, and
+#: how many communities must each come next after a tenth of them or more.
+THROUGH_GAIN = 0.25
+THROUGH_MIN = 10
+THROUGH_AFTER = 3
+
+
+def pass_through(codes: np.ndarray, hard: np.ndarray, community: np.ndarray) -> np.ndarray:
+    """Per action: whose work comes after it depends on whose came before it.
+
+    A dialog every app of a launchpad opens (Submit, at the same place in each) is a
+    step of each app: after it the work goes on in the app it was opened from. Louvain
+    gives it to one app, along with other apps' Approve buttons that lead to it, and
+    those apps then look like parts of that one. Such an action is told by how much
+    better the action before an event predicts the community of the event after it than
+    the most common community after it does (`THROUGH_GAIN`), with several communities
+    after it (`THROUGH_AFTER`: two chunks of one routine Louvain left apart are not
+    several routines). A form's fields in any order (its own routine after each), a
+    routine's start (its own routine after it) and its end (the routine after it does
+    not depend on the step before) gain nothing."""
+    inner = np.zeros(len(codes), dtype=bool)
+    inner[1:-1] = ~hard[1:-1] & ~hard[2:]
+    at = np.flatnonzero(inner)
+    triples = (
+        pl.DataFrame({"a": codes[at], "prev": codes[at - 1], "next": community[codes[at + 1]]})
+        .group_by("a", "prev", "next")
+        .len()
+    )
+    told = (
+        triples.group_by("a", "prev")
+        .agg(pl.col("len").max())
+        .group_by("a")
+        .agg(told=pl.col("len").sum())
+    )
+    guessed = (
+        triples.group_by("a", "next")
+        .agg(pl.col("len").sum())
+        .group_by("a")
+        .agg(
+            guess=pl.col("len").max(),
+            total=pl.col("len").sum(),
+            after=(pl.col("len") >= 0.1 * pl.col("len").sum()).sum(),
+        )
+    )
+    through = told.join(guessed, on="a").filter(
+        (pl.col("total") >= THROUGH_MIN)
+        & (pl.col("after") >= THROUGH_AFTER)
+        & (pl.col("told") - pl.col("guess") >= THROUGH_GAIN * pl.col("total"))
+    )
+    flags = np.zeros(len(community), dtype=bool)
+    flags[through["a"].to_numpy()] = True
+    return flags
+
+
+def detach(
+    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, through: np.ndarray
+) -> np.ndarray:
+    """``community`` with each pass-through action (``through``) a community of its own,
+    and the other actions of its community moved to the community they follow and
+    precede most often, the pass-through actions aside (another app's Approve button
+    that Louvain drew to the dialog's Submit goes back to its app)."""
+    n_actions = len(community)
+    keep = ~hard[1:] & (codes[:-1] != codes[1:])
+    keep &= ~through[codes[:-1]] & ~through[codes[1:]]
+    a, b = codes[:-1][keep], codes[1:][keep]
+    weight = coo_matrix(
+        (np.ones(2 * len(a)), (np.concatenate([a, b]), np.concatenate([b, a]))),
+        shape=(n_actions, n_actions),
+    ).tocsr()
+    member = coo_matrix(
+        (np.ones(n_actions), (np.arange(n_actions), community)),
+        shape=(n_actions, int(community.max()) + 1),
+    ).tocsr()
+    touched = np.flatnonzero(np.isin(community, community[through]) & ~through)
+    ties = (weight[touched] @ member).toarray()  # one row per touched action
+    best = ties.argmax(axis=1)
+    rows = np.arange(len(touched))
+    better = ties[rows, best] > ties[rows, community[touched]]
+    moved = community.copy()
+    moved[touched[better]] = best[better]
+    moved[through] = community.max() + 1 + np.arange(int(through.sum()))
+    return moved
 
 
 def anchor_actions(codes: np.ndarray, community: np.ndarray) -> dict[int, int]:
@@ -67,16 +155,25 @@ def anchor_counts(codes: np.ndarray, community: np.ndarray) -> np.ndarray:
 
 
 def lockstep(
-    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, share: float
+    codes: np.ndarray,
+    hard: np.ndarray,
+    community: np.ndarray,
+    share: float,
+    apart: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Merge communities whose anchors take turns (see the module docstring)."""
+    """Merge communities whose anchors take turns (see the module docstring); the
+    communities of actions flagged in ``apart`` (`pass_through`) merge with none."""
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(community) + 1))
     stretch = np.cumsum(hard)
     while True:
         anchors = anchor_actions(codes, community)
         where = {c: order[bounds[a] : bounds[a + 1]] for c, a in anchors.items()}
-        keys = sorted(c for c, pos in where.items() if len(pos) >= 3)
+        keys = sorted(
+            c
+            for c, pos in where.items()
+            if len(pos) >= 3 and (apart is None or not apart[anchors[c]])
+        )
         best = None
         for i, x in enumerate(keys):
             for y in keys[i + 1 :]:

@@ -3,8 +3,9 @@
 A user's stream holds several routines back to back (and noise between them). Without
 window titles or business values, the repetition itself tells them apart:
 
-1. *Communities* of actions that follow each other, merged where they take turns
-   (`mining.communities`).
+1. *Communities* of actions that follow each other, merged where they take turns; an
+   action after which the work goes on in whichever routine came before it (a dialog
+   every app opens) is a community of its own (`mining.communities`).
 2. *Phase*: where an instance of a community starts. A cut the stream surely has (the
    start of a user's recording, a session, an idle gap) is the best evidence; without
    one, the action that most often opens a run of the community after another one.
@@ -36,9 +37,11 @@ import polars as pl
 from mining.communities import (
     anchor_actions,
     anchor_counts,
+    detach,
     event_routines,
     lockstep,
     louvain,
+    pass_through,
     per_community,
     run_starts,
     weak_actions,
@@ -102,6 +105,10 @@ def find_routines(
     n_actions = int(codes.max()) + 1 if len(codes) else 0
     community = louvain(codes, hard, n_actions, config.seed)
     community = lockstep(codes, hard, community, config.routine_lockstep)
+    through = pass_through(codes, hard, community)
+    if through.any():
+        community = detach(codes, hard, community, through)
+        community = lockstep(codes, hard, community, config.routine_lockstep, through)
     pause = _pause_score(codes, hard, seconds, n_actions)
     while True:
         # shared actions are transparent while the routines take shape

@@ -260,6 +260,26 @@ def test_a_dialog_every_app_confirms_in_hosts_no_app():
     assert found is None
 
 
+def test_a_dialog_every_app_submits_in_draws_no_app_into_one_routine():
+    """Three apps of a launchpad, each worked in a sitting of several items, share the
+    dialog whose Submit ends every item (one XPath in every app). After Submit the work
+    goes on in the app its Approve was clicked in: it is a step of each app, not of the
+    one Louvain gives it to, and no two apps become one routine through it."""
+    rng = random.Random(3)
+    weights = {"leave": 3, "invoice": 2, "order": 2}
+    stream: list[str] = []
+    for _ in range(14):
+        app = rng.choices(list(weights), list(weights.values()))[0]
+        stream += ["home", f"tile {app}"]
+        for _ in range(rng.randint(3, 8)):
+            stream += [f"{app} item", f"{app} details", f"{app} back"]
+            stream += [f"{app} tab"] * (rng.random() < 0.5) + [f"{app} approve", "submit"]
+    groups, _ = routines_of(stream)
+    assert {"submit"} in groups
+    invoice = next(g for g in groups if "invoice item" in g)
+    assert not any(name.startswith(("leave", "order")) for name in invoice)
+
+
 def test_a_field_typed_key_by_key_is_one_step():
     """Forms and mail replies in random order, the recorder logging every keystroke: the
     name is typed in 6-14 events, the reply in 8-20. Counted per keystroke, typing would
