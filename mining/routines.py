@@ -424,6 +424,9 @@ MIN_PART_RUNS = 3
 #: is an interruption within its instances: a chat, a look-up; `mining.structure` judges
 #: whether that is noise).
 OWN_MASS = 0.2
+#: ... or instances started per run, on average, for a community on sites of its own to
+#: be a routine of its own whatever its size.
+OWN_REPEATS = 1.5
 
 
 def _part_of(
@@ -449,7 +452,9 @@ def _part_of(
     needs `MIN_PART_RUNS` runs for its share to mean anything. A part works on a site
     (``sites``: `structure._site` per action code) its host works on (with `SITE_SHARE`
     of their events): a community on sites of its own, with `OWN_MASS` of the events
-    the two would have, is a routine of its own, whatever order its runs come in. A hub
+    the two would have or `OWN_REPEATS` instances started in each of its runs (a batch
+    of approvals in an inbox between two fields of a form, where a look-up is made
+    once), is a routine of its own, whatever order its runs come in. A hub
     (`_hubs`: a launchpad) hosts nothing.
     """
     n = len(codes)
@@ -505,7 +510,10 @@ def _part_of(
         size = np.bincount(event)
         elsewhere = ~(works_on[part] & works_on[host]).any(axis=1)
         own = size[part] >= OWN_MASS * (size[part] + size[host])
-        inside = inside.filter(pl.Series(~(elsewhere & own)))
+        # a look-up is done once in a host's instance; a routine, several times in a row
+        opened = np.bincount(event[codes == starts[event]], minlength=len(size))
+        repeated = opened[part] >= OWN_REPEATS * inside["runs"].to_numpy()
+        inside = inside.filter(pl.Series(~(elsewhere & (own | repeated))))
     inside = inside.filter(~pl.col("host").is_in(_hubs(event, routine, ended)))
     if inside.is_empty():
         return None

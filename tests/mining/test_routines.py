@@ -36,13 +36,15 @@ def routines_of(actions: list[str], cuts: set[int] = frozenset()):
     return sorted(groups.values(), key=sorted), starts
 
 
-def on_sites(steps: list[tuple[str, str]]) -> tuple[dict[str, int], set[str]]:
-    """Routines of a stream of (action, site) steps: each action's routine, and the
-    routines' start actions."""
+def on_sites(
+    steps: list[tuple[str, str]], cuts: set[int] = frozenset()
+) -> tuple[dict[str, int], set[str]]:
+    """Routines of a stream of (action, site) steps with sure cuts before ``cuts``: each
+    action's routine, and the routines' start actions."""
     stream = [action for action, _ in steps]
     site_of = dict(steps)
     names = sorted(site_of)
-    codes, hard = encode(stream)
+    codes, hard = encode(stream, cuts)
     sites = np.array([sorted(set(site_of.values())).index(site_of[a]) for a in names])
     seconds = np.arange(len(stream), dtype=float)
     found = find_routines(codes, hard, seconds, CONFIG, sites=sites)
@@ -53,6 +55,7 @@ def on_sites(steps: list[tuple[str, str]]) -> tuple[dict[str, int], set[str]]:
 FORM = ["open form", "type name", "type amount", "type date", "click save"]
 MAIL = ["open mail", "copy order", "paste order", "click send"]
 SHEET = ["open sheet", "copy cell", "paste cell", "click check"]
+FORM_STEPS = ("new", "name", "amount", "date", "iban", "notes", "check", "save")
 
 
 def shuffled_routines(instances: int, seed: int = 1) -> list[str]:
@@ -278,6 +281,27 @@ def test_a_dialog_every_app_submits_in_draws_no_app_into_one_routine():
     assert {"submit"} in groups
     invoice = next(g for g in groups if "invoice item" in g)
     assert not any(name.startswith(("leave", "order")) for name in invoice)
+
+
+def test_a_batch_of_approvals_on_a_site_of_its_own_is_no_part_of_the_form_it_interrupts():
+    """A form on a portal, now and then left after three fields for a batch of two to
+    four approvals in an inbox, then finished: each batch sits inside a form instance,
+    as an optional block would, and is small beside the forms. But a look-up is made
+    once in an instance, and the inbox's items are approved several in a row: a
+    routine of its own."""
+    form = [(f"form {step}", "portal") for step in FORM_STEPS]
+    approval = [("inbox item", "inbox"), ("inbox approve", "inbox"), ("inbox submit", "inbox")]
+    rng = random.Random(2)
+    steps: list[tuple[str, str]] = []
+    breaks: set[int] = set()
+    for k in range(30):
+        if k % 3 == 0:
+            breaks.add(len(steps))
+        batch = approval * rng.randint(2, 4) if k % 10 == 2 else []
+        steps += form[:3] + batch + form[3:]
+    routine_of, starts = on_sites(steps, breaks)
+    assert routine_of["inbox item"] != routine_of["form new"]
+    assert starts == {"form new", "inbox item"}
 
 
 def test_a_field_typed_key_by_key_is_one_step():
