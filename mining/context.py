@@ -38,7 +38,8 @@ _TITLE_PARTS = r"\s+[-|·–—]\s+|:\s+"
 def context_segments(
     frame: pl.DataFrame, config: MiningConfig, shares: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """``i, segment``: the context instance each event belongs to (null: none).
+    """``i, segment, linked``: the context instance each event belongs to (null: none),
+    and whether the event holds a value that links it to another (context could see it).
 
     ``shares`` (`fit_window_shares`) says how much of each window template's use falls
     inside context spans over a larger log than ``frame`` (one user's events, when
@@ -46,11 +47,12 @@ def context_segments(
     """
     spans = _spans(frame, config)
     if spans is None:
-        return frame.select("i", segment=pl.lit(None, pl.Int64))
+        return frame.select("i", segment=pl.lit(None, pl.Int64), linked=pl.lit(False))
     events, keyed, seeds = spans
     if shares is None:
         shares = fit_window_shares(_window_counts(events))
-    return _trim_foreign(events, keyed, seeds, shares, config)
+    segments = _trim_foreign(events, keyed, seeds, shares, config)
+    return segments.with_columns(linked=pl.col("i").is_in(keyed["i"].implode()))
 
 
 def count_window_shares(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:

@@ -10,7 +10,8 @@ Each view fragments the other where it is wrong: context cuts a form filled from
 spreadsheet into one instance per copied value; structure cuts a desktop full of mail,
 chat and browsing into pieces wherever the noise breaks a routine's vocabulary. A user
 is segmented by context where context explains the stream better (`_context_users`),
-by structure otherwise.
+by structure otherwise; and by structure, too, where context is blind: a routine
+without values, done in batches, that no context instance touches (`_unseen`).
 """
 
 from __future__ import annotations
@@ -60,12 +61,16 @@ def segment_stream(
     by_context = _context_users(structure, context, config)
     in_context = pl.col("user_id").is_in(by_context.implode())
     offset = int(context["segment"].max() or 0) + 1  # keep the two kinds of ids apart
+    unseen = _unseen(structure, context)
     chosen = (
         pl.concat(
             [
-                # structure's routines are what context won against: not trusted here
+                # structure's routines are what context won against: not trusted here,
+                # but where context could not see (`_unseen`)
                 context.filter(in_context).select("i", "segment", routine=pl.lit(None, pl.Int64)),
-                structure.filter(~in_context).select("i", pl.col("segment") + offset, "routine"),
+                structure.filter(~in_context | pl.lit(unseen)).select(
+                    "i", pl.col("segment") + offset, "routine"
+                ),
             ]
         )
         .drop_nulls("segment")
@@ -88,6 +93,52 @@ def segment_stream(
             routine="routine",
         )
     )
+
+
+#: Most share of a routine's events holding a linking value for context to be blind to
+#: it, and fewest of its instances, on average, done one after another (a batch; noise
+#: without values, a glance at the calendar, comes once or twice at a time).
+UNSEEN_LINKED = 0.05
+UNSEEN_BATCH = 3.0
+
+
+def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
+    """Per event of ``structure``: in a structural instance that no context instance
+    touches, of a routine whose events hardly ever hold a value that links them
+    (`UNSEEN_LINKED`) and that is done in batches (`UNSEEN_BATCH`): work context
+    cannot see, such as approvals clicked in an inbox recorded without titles, next to
+    forms whose values context follows. Noise with values (mail read, chats) is linked,
+    and is left to context."""
+    both = structure.select(
+        "user_id",
+        "segment",
+        "routine",
+        in_context=context["segment"].is_not_null(),
+        linked=context["linked"],
+    )
+    instances = both.drop_nulls("segment").group_by("user_id", "segment", maintain_order=True)
+    batches = (
+        instances.agg(pl.col("routine").first())
+        .with_columns(run=pl.col("routine").ne_missing(pl.col("routine").shift(1)).over("user_id"))
+        .group_by("user_id", "routine")
+        .agg(batch=pl.len() >= UNSEEN_BATCH * pl.col("run").sum())
+    )
+    blind = (
+        both.group_by("user_id", "routine")
+        .agg(pl.col("linked").mean() <= UNSEEN_LINKED)
+        .join(batches, on=["user_id", "routine"])
+        .filter("linked", "batch")
+    )
+    untouched = instances.agg(pl.col("in_context").any()).filter(~pl.col("in_context"))
+    keep = (
+        both.join(blind, on=["user_id", "routine"], how="semi")
+        .join(untouched, on=["user_id", "segment"], how="semi")
+        .select("user_id", "segment", unseen=pl.lit(True))
+        .unique()
+    )
+    return both.join(keep, on=["user_id", "segment"], how="left", maintain_order="left")[
+        "unseen"
+    ].fill_null(False)
 
 
 def _context_users(

@@ -429,3 +429,37 @@ def test_a_look_up_after_breaks_mid_form_does_not_cut_across_rows() -> None:
         )
         assert per_instance.height >= 40
         assert (per_instance["row"] == 1).all()
+
+
+def test_a_batch_of_approvals_without_values_keeps_its_instances_beside_context() -> None:
+    """Invoices keyed from mail (their numbers link each one's events: context wins,
+    structure cut each in two) and, after every third one, approvals clicked in an inbox
+    recorded by position, four in a row: no value links them, so context cannot see
+    them; structure's instances of them stay."""
+    rows, structure = [], []
+    for k, row in enumerate(invoices(chat_after=set())):
+        n = k // 6
+        rows.append(row)
+        structure.append((2 * n + (k % 6 >= 3), int(k % 6 >= 3)))
+        if k % 6 == 5 and n % 3 == 1:
+            for a in range(4):
+                for spot in ("@12", "@40", "@41"):
+                    rows.append({"kind": "click", "app": "chrome", "element_name": spot})
+                    structure.append((100 + 10 * n + a, 2))
+    rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
+    config = MiningConfig(segment_context_s=60.0)
+    given = pl.DataFrame(
+        {
+            "i": range(len(rows)),
+            "segment": [segment for segment, _ in structure],
+            "routine": [routine for _, routine in structure],
+        },
+        schema={"i": pl.Int64, "segment": pl.Int64, "routine": pl.Int64},
+    )
+    found = groups(segment_stream(label_actions(stream(rows), config), config, given))
+    clicks = [i + 1 for i, row in enumerate(rows) if row["app"] == "chrome"]
+    invoice_events = {i + 1 for i, row in enumerate(rows) if row["app"] != "chrome"}
+    assert [g for g in found if set(g) & set(clicks)] == [
+        clicks[a : a + 3] for a in range(0, len(clicks), 3)
+    ]
+    assert len([g for g in found if set(g) <= invoice_events]) == 12
