@@ -117,10 +117,10 @@ def detach(
         shape=(n_actions, int(community.max()) + 1),
     ).tocsr()
     touched = np.flatnonzero(np.isin(community, community[through]) & ~through)
-    ties = (weight[touched] @ member).toarray()  # one row per touched action
-    best = ties.argmax(axis=1)
-    rows = np.arange(len(touched))
-    better = ties[rows, best] > ties[rows, community[touched]]
+    ties = (weight[touched] @ member).tocsr()  # one row per touched action, kept sparse
+    best = np.asarray(ties.argmax(axis=1)).ravel()
+    now = np.asarray(ties[np.arange(len(touched)), community[touched]]).ravel()
+    better = ties.max(axis=1).toarray().ravel() > now
     moved = community.copy()
     moved[touched[better]] = best[better]
     moved[through] = community.max() + 1 + np.arange(int(through.sum()))
