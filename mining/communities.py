@@ -124,7 +124,8 @@ def detach(
     moved = community.copy()
     moved[touched[better]] = best[better]
     moved[through] = community.max() + 1 + np.arange(int(through.sum()))
-    return moved
+    # numbered without gaps, in the same order: ids stay below the number of actions
+    return np.unique(moved, return_inverse=True)[1].astype(community.dtype)
 
 
 def anchor_actions(codes: np.ndarray, community: np.ndarray) -> dict[int, int]:

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import polars as pl
 
-from mining.communities import event_routines
+from mining.communities import detach, event_routines
 from mining.config import MiningConfig
 from mining.routines import _ends, _part_of, _pause_at, find_routines
 from mining.structure import action_sites
@@ -302,6 +302,18 @@ def test_a_batch_of_approvals_on_a_site_of_its_own_is_no_part_of_the_form_it_int
     routine_of, starts = on_sites(steps, breaks)
     assert routine_of["inbox item"] != routine_of["form new"]
     assert starts == {"form new", "inbox item"}
+
+
+def test_a_detached_action_s_community_id_stays_below_the_number_of_actions():
+    """Tables per community are sized by the number of actions: a pass-through action
+    that was a community of its own already must not get a new id past them."""
+    codes = np.array([0, 1, 2] * 3)
+    hard = np.zeros(len(codes), dtype=bool)
+    hard[0] = True
+    through = np.array([False, True, False])
+    moved = detach(codes, hard, np.array([0, 1, 2]), through)
+    assert moved.max() < 3
+    assert len(set(moved.tolist())) == 3
 
 
 def test_a_field_typed_key_by_key_is_one_step():
