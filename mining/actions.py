@@ -116,8 +116,9 @@ def label_actions(
         points = spot_points(events, config, templates, ids)
         fit = LabelFit(templates, fit_spots(points, config), ids)
     labelled = _targets(events, config, fit.templates, fit.ids)
+    labelled = labelled.with_columns(_target=position_targets(labelled, fit.spots))
     return (
-        labelled.with_columns(_target=position_targets(labelled, fit.spots))
+        labelled.with_columns(_url=launched_route(labelled))
         .with_columns(
             action=pl.concat_str(
                 [
@@ -417,6 +418,127 @@ def position_targets(events: pl.DataFrame, spots: pl.DataFrame) -> pl.Expr:
     return (
         pl.when(spot.is_null()).then("_target").otherwise(pl.concat_str([pl.col("_target"), spot]))
     )
+
+
+#: A launch: a click (home) followed by one of several others (the apps' tiles), each
+#: of which comes right after it at least this share of its clicks, LAUNCH_MIN or more.
+LAUNCH_SHARE = 0.8
+LAUNCH_MIN = 3
+#: Share of launches that open another tile than the one before, at least: a person
+#: goes from app to app and back. A next step whose spot moves with the window (a
+#: list's second row after its first) changes only when the window is moved.
+LAUNCH_TURNS = 0.3
+#: Events per distinct action from a tile to the next launch, at least: an app is opened
+#: for repeated work. A row picked from a list in each instance opens the rest of that
+#: instance, every action once.
+LAUNCH_REPEATS = 1.3
+#: Events from a tile to the next click on home, at the median, at least: an app is
+#: opened for work. A back arrow between line items is clicked again right after each.
+LAUNCH_STAYS = 4
+
+
+def launched_route(labelled: pl.DataFrame) -> pl.Expr:
+    """``_url``, or for a click known by its spot alone (no element, title or URL)
+    after a launch, the route "#tile" and the tile's spot.
+
+    A click recorder outside the browser logs the apps of a launchpad as positions, and
+    their lists and buttons sit at the same places: only the tile a person opened tells
+    one app's clicks from another's, until the next launch (`app_route` does the same
+    where controls' ids name the app). Home and the tiles keep their labels. Launches
+    are found per user, so that a log split by user is labelled alike."""
+    if "user_id" not in labelled.columns:
+        return pl.col("_url")
+    spot_only = (
+        pl.col("_target").str.contains(r"^@\d+$")
+        & (pl.col("title_template") == "")
+        & (pl.col("_url") == "")
+    )
+    key = pl.concat_str([pl.col("kind").fill_null(""), pl.col("_target")], separator="|")
+    steps = labelled.select("user_id", "_target", key=pl.when(spot_only).then(key)).with_columns(
+        before=pl.col("key").shift(1).over("user_id")
+    )
+    launches = _launches(steps)
+    if launches.is_empty():
+        return pl.col("_url")
+    homes = launches.select("user_id", key="before", home=pl.lit(True)).unique()
+    marked = steps.join(
+        launches.with_columns(tile=pl.lit(True)),
+        on=["user_id", "before", "key"],
+        how="left",
+        maintain_order="left",
+    ).join(homes, on=["user_id", "key"], how="left", maintain_order="left")
+    opened = pl.when(pl.col("tile")).then(pl.lit("#tile") + pl.col("_target"))
+    plain = (
+        pl.col("key").is_null() | pl.col("tile").fill_null(False) | pl.col("home").fill_null(False)
+    )
+    routed = marked.select(
+        pl.when(plain).then(None).otherwise(opened.forward_fill().over("user_id"))
+    ).to_series()
+    return pl.coalesce(pl.lit(routed), pl.col("_url"))
+
+
+_CHECKED = {
+    "user_id": pl.String,
+    "before": pl.String,
+    "turns": pl.Float64,
+    "repeats": pl.Float64,
+    "stays": pl.Float64,
+}
+
+
+def _launches(steps: pl.DataFrame) -> pl.DataFrame:
+    """``user_id, before, key``: each user's launches (home, then a tile) by the
+    launcher that opens the most tiles, most often, of those that pass the checks of
+    `LAUNCH_SHARE`, `LAUNCH_TURNS`, `LAUNCH_REPEATS` and `LAUNCH_STAYS`. ``steps``:
+    ``user_id``, each spot-only click's ``key`` and the ``before`` it (null for other
+    events)."""
+    counts = steps.drop_nulls("key").group_by("user_id", "key").agg(n=pl.len())
+    pairs = (
+        steps.drop_nulls(["key", "before"])
+        .group_by("user_id", "before", "key")
+        .agg(together=pl.len())
+        .join(counts, on=["user_id", "key"])
+        .filter((pl.col("together") >= LAUNCH_SHARE * pl.col("n")) & (pl.col("n") >= LAUNCH_MIN))
+        .select("user_id", "before", "key")
+    )
+    homes = (
+        pairs.join(steps.drop_nulls(["key", "before"]), on=["user_id", "before", "key"])
+        .group_by("user_id", "before")
+        .agg(tiles=pl.col("key").n_unique(), launched=pl.len())
+        .join(counts.rename({"key": "before"}), on=["user_id", "before"])
+        .filter((pl.col("tiles") >= 2) & (pl.col("launched") >= LAUNCH_SHARE * pl.col("n")))
+    )
+    checked = []
+    for user, home in homes.select("user_id", "before").iter_rows():
+        tiles = pairs.filter((pl.col("user_id") == user) & (pl.col("before") == home))
+        mine = steps.filter(pl.col("user_id") == user).join(
+            tiles.with_columns(launch=pl.lit(True)),
+            on=["user_id", "before", "key"],
+            how="left",
+            maintain_order="left",
+        )
+        launch = mine["launch"].fill_null(False)
+        opened = mine.filter(launch)["key"]
+        at_home = np.append(np.flatnonzero((mine["key"] == home).fill_null(False)), mine.height)
+        at_tile = np.flatnonzero(launch)
+        stays = np.median(at_home[np.searchsorted(at_home, at_tile)] - at_tile)
+        runs = mine.with_columns(run=launch.cum_sum()).filter(
+            (pl.col("run") > 0) & ~launch & (pl.col("key") != home)
+        )
+        repeats = runs.height / max(1, runs.select("run", "key").n_unique())
+        checked.append((user, home, (opened != opened.shift(1)).mean(), repeats, stays))
+    chosen = (
+        pl.DataFrame(checked, schema=_CHECKED, orient="row")
+        .filter(
+            (pl.col("turns") >= LAUNCH_TURNS)
+            & (pl.col("repeats") >= LAUNCH_REPEATS)
+            & (pl.col("stays") >= LAUNCH_STAYS)
+        )
+        .join(homes, on=["user_id", "before"])
+        .sort("tiles", "launched", "before", descending=[True, True, False])
+        .unique("user_id", keep="first")
+    )
+    return pairs.join(chosen.select("user_id", "before"), on=["user_id", "before"])
 
 
 def spot_points(

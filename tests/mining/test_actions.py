@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -355,3 +356,91 @@ def test_a_generated_id_of_one_element_keeps_no_spot_when_the_window_moves() -> 
     buttons = {t for t in targets if "approveButton" in t}
     assert buttons == {"__xmlview<n>--approveButton"}
     assert len(inputs) == 4  # two inputs, at two window places each
+
+
+HOME, ITEM, APPROVE, SUBMIT = (40, 28), (200, 220), (1180, 940), (810, 570)
+TILES = {"leave": (300, 300), "invoice": (500, 300), "order": (700, 300)}
+
+
+def clicks(points: list[tuple[int, int]]) -> pl.DataFrame:
+    """Clicks known by where they landed alone (a few pixels off each time)."""
+    rows = [
+        {"kind": "click", "app": "chrome", "x": x + i % 3, "y": y - i % 2}
+        for i, (x, y) in enumerate(points)
+    ]
+    return make_events(rows)
+
+
+def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened() -> None:
+    """Three apps of a launchpad with the same layout, recorded as positions only: an
+    item, Approve and Submit land at the same spots in every app. The tile opened last
+    tells the apps apart; home and the tiles themselves belong to none."""
+    rng = random.Random(4)
+    points: list[tuple[int, int]] = []
+    apps: list[str | None] = []
+    for app in rng.sample(list(TILES) * 5, 15):
+        points += [HOME, TILES[app]]
+        apps += [None, None]
+        for _ in range(rng.randint(2, 4)):
+            points += [ITEM, APPROVE, SUBMIT]
+            apps += [app] * 3
+    routes = [a.rsplit("|", 1)[1] for a in label_actions(clicks(points), MiningConfig())["action"]]
+    by_app: dict[str | None, set[str]] = {}
+    for app, route in zip(apps, routes, strict=True):
+        by_app.setdefault(app, set()).add(route)
+    assert by_app[None] == {""}
+    assert all(len(by_app[app]) == 1 and "" not in by_app[app] for app in TILES)
+    assert len({route for app in TILES for route in by_app[app]}) == 3
+
+
+def picked_rows() -> list[tuple[int, int]]:
+    """A search, one of five rows of its hits (picked anew in every instance), then a
+    form of three steps."""
+    rng = random.Random(5)
+    points: list[tuple[int, int]] = []
+    for _ in range(30):
+        points += [(100, 100), (300, 200 + 40 * rng.randrange(5))]
+        points += [(500, 600), (500, 650), (700, 600)]
+    return points
+
+
+def reflowed_tile() -> list[tuple[int, int]]:
+    """One app, opened from its tile now and then for a few items; the launchpad's
+    window is resized twice and its tiles reflow, so the tile lands at another spot."""
+    rng = random.Random(6)
+    points: list[tuple[int, int]] = []
+    for n in range(15):
+        points += [HOME, (300 + 150 * (n // 5), 300)]
+        points += [ITEM, APPROVE, SUBMIT] * rng.randint(2, 4)
+    return points
+
+
+def opened_lines() -> list[tuple[int, int]]:
+    """Items approved; for every third, its line items opened one by one first, the back
+    arrow after each (and followed by another line four times in five)."""
+    rng = random.Random(7)
+    back, lines = (460, 130), [(700, 400 + 48 * k) for k in range(5)]
+    points: list[tuple[int, int]] = []
+    for n in range(45):
+        points.append(ITEM)
+        if n % 3 == 0:
+            for line in [lines[0], *rng.sample(lines[1:], 4)]:
+                points += [line, back]
+        points += [APPROVE, SUBMIT]
+    return points
+
+
+@pytest.mark.parametrize(
+    "points",
+    [picked_rows(), reflowed_tile(), opened_lines()],
+    ids=["picked", "reflowed", "lines"],
+)
+def test_a_picked_row_a_reflowed_tile_or_an_opened_line_opens_no_app(
+    points: list[tuple[int, int]],
+) -> None:
+    """Each looks like a launch (a click, then one of several that only ever follow it)
+    and is none: a row picked in every instance opens the rest of that instance, each
+    step once; a tile whose spot changes when the window is resized changes only then;
+    a line item opened is closed again right after."""
+    routes = {a.rsplit("|", 1)[1] for a in label_actions(clicks(points), MiningConfig())["action"]}
+    assert routes == {""}
