@@ -532,26 +532,38 @@ def _hubs(event: np.ndarray, routine: np.ndarray, ended: np.ndarray) -> list[int
     app's tile): short runs that reach no end (mostly), before which now one, now
     another community's runs end, and after which now one, now another's begin. Every
     run of what they open follows one of their unfinished runs (a tile is no end), yet
-    is no part of them. ``routine``: the community of each run of ``event``;
-    ``ended``: whether the run ends on an end action."""
+    is no part of them. The routines a hub leads between are no hubs: where the
+    communities of one routine take turns (an inbox's list, its detail and its
+    decision), each looks like one to the others. ``routine``: the community of each
+    run of ``event``; ``ended``: whether the run ends on an end action."""
     n = int(event.max()) + 1
     length = np.bincount(event, minlength=n) / np.maximum(np.bincount(routine, minlength=n), 1)
+    endings = np.bincount(routine, ended, minlength=n) / np.maximum(
+        np.bincount(routine, minlength=n), 1
+    )
+    short = [c for c in range(n) if length[c] <= HUB_RUN and endings[c] < 0.5]
     pairs = pl.DataFrame({"c": routine[1:-1], "before": routine[:-2], "after": routine[2:]})
+    candidates = _varied(pairs, short, [])
+    return _varied(pairs, candidates, candidates)
+
+
+def _varied(pairs: pl.DataFrame, among: list[int], hubs: list[int]) -> list[int]:
+    """The communities of ``among`` before and after whose runs two or more others
+    (none of ``hubs``) each come HUB_SHARE of the time or more."""
     varied = [
-        pairs.group_by("c", side)
+        pairs.filter(pl.col("c").is_in(among))
+        .group_by("c", side)
         .len()
-        .filter(pl.col("len") >= HUB_SHARE * pl.col("len").sum().over("c"))
+        .filter(
+            (pl.col("len") >= HUB_SHARE * pl.col("len").sum().over("c")) & ~pl.col(side).is_in(hubs)
+        )
         .group_by("c")
         .len("n")
         .filter(pl.col("n") >= 2)
         .select("c")
         for side in ("before", "after")
     ]
-    both = varied[0].join(varied[1], on="c")["c"].to_list()
-    endings = np.bincount(routine, ended, minlength=n) / np.maximum(
-        np.bincount(routine, minlength=n), 1
-    )
-    return [c for c in both if length[c] <= HUB_RUN and endings[c] < 0.5]
+    return sorted(varied[0].join(varied[1], on="c")["c"].to_list())
 
 
 def _main_rows(

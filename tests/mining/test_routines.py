@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import numpy as np
@@ -9,7 +10,7 @@ import polars as pl
 
 from mining.communities import detach, event_routines
 from mining.config import MiningConfig
-from mining.routines import _ends, _part_of, _pause_at, find_routines
+from mining.routines import _ends, _hubs, _part_of, _pause_at, find_routines
 from mining.structure import action_sites
 
 CONFIG = MiningConfig()
@@ -261,6 +262,25 @@ def test_a_dialog_every_app_confirms_in_hosts_no_app():
     hard = np.zeros(len(codes), dtype=bool)
     found = _part_of(np.array(codes), hard, np.array(event), {0: ok, 1: 1, 2: 4, 3: 7}, 0.8)
     assert found is None
+
+
+def hubs_of(runs: list[int], lengths: list[int]) -> list[int]:
+    """`_hubs` of a stream of community runs of the given lengths, none ending."""
+    event = np.repeat(np.array(runs), lengths)
+    return _hubs(event, np.array(runs), np.zeros(len(runs), dtype=bool))
+
+
+def test_a_launchpad_between_apps_is_a_hub_but_one_routine_s_communities_are_not():
+    """Home and a tile (community 0) lead to now one app, now another (1-3), each
+    worked for a while. An inbox's decision (4) after its detail's tabs (5) or line
+    items (6) or both, in either order: short runs that take turns too, each looking
+    like a hub to the two others, yet leading only between such lookalikes."""
+    rng = random.Random(8)
+    apps = [c for _ in range(20) for c in (0, rng.choice((1, 2, 3)))]
+    assert hubs_of(apps, [2 if c == 0 else rng.randint(6, 12) for c in apps]) == [0]
+    steps = [c for _ in range(40) for c in rng.choice(((5, 4), (6, 4), (5, 6, 4), (6, 5, 4)))]
+    inbox = [c for c, _ in itertools.groupby(steps)]
+    assert hubs_of(inbox, [rng.randint(1, 2) for _ in inbox]) == []
 
 
 def test_a_dialog_every_app_submits_in_draws_no_app_into_one_routine():
