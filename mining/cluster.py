@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz.distance import Indel, Levenshtein
 from rapidfuzz.process import cdist
+from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from mining.actions import url_site
@@ -111,7 +112,7 @@ def cluster_instances(steps: pl.DataFrame, config: MiningConfig) -> pl.DataFrame
     coded = steps.with_columns(code=_index(steps["action"], vocabulary))
     if "routine" not in coded.columns:
         coded = coded.with_columns(routine=pl.lit(None, pl.Int64))
-    return cluster_variants([count_variants(coded, coarse)], config)
+    return cluster_variants([count_variants(coded, coarse)], config, coarse_sites(vocabulary))
 
 
 def coarse_codes(vocabulary: pl.Series) -> np.ndarray:
@@ -119,6 +120,18 @@ def coarse_codes(vocabulary: pl.Series) -> np.ndarray:
     `coarse_action` labels: codes that sort as the labels do."""
     coarse = vocabulary.to_frame("action").select(coarse_action()).to_series()
     return _index(coarse, coarse.unique().sort()).to_numpy()
+
+
+def coarse_sites(vocabulary: pl.Series) -> np.ndarray:
+    """Each coarse code's (`coarse_codes`) web site as a code, -1 off the web."""
+    url = pl.col("action").str.extract(r"^(?:[^|]*\|){4}.*?([^|]*)$", 1)
+    labelled = vocabulary.to_frame("action").select(
+        coarse=coarse_action(), site=url_site(url.fill_null(""))
+    )
+    per_coarse = labelled.group_by("coarse").agg(pl.col("site").first()).sort("coarse")
+    site = per_coarse["site"].fill_null("")
+    known = site.filter(site != "").unique().sort()
+    return np.where(site != "", _index(site, known).fill_null(-1), -1).astype(np.int64)
 
 
 def _index(values: pl.Series, vocabulary: pl.Series) -> pl.Series:
@@ -164,10 +177,12 @@ def count_variants(steps: pl.DataFrame, coarse: np.ndarray) -> tuple[pl.DataFram
 def cluster_variants(
     parts: list[tuple[pl.DataFrame, pl.DataFrame]],
     config: MiningConfig,
+    sites: np.ndarray,
 ) -> pl.DataFrame:
     """`cluster_instances` from `count_variants` of each part of a log (instance ids
-    unique across parts). Variants are numbered by descending frequency, ties broken by
-    the sequence itself, as `instance_variants` numbers them.
+    unique across parts), ``sites`` each coarse code's web site (`coarse_sites`).
+    Variants are numbered by descending frequency, ties broken by the sequence itself,
+    as `instance_variants` numbers them.
 
     Variants stay integer-coded throughout (memory: a log of 5M events has some 80,000
     distinct variants, and each decoded was a list of label strings): edit distances
@@ -209,6 +224,7 @@ def cluster_variants(
     if instances.is_empty():
         return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)
     labels, membership, persistence = _hdbscan(variants, config)
+    labels, persistence = _apart_by_site(labels, persistence, variants, sites, config)
     per_instance = instances.drop("routine").join(
         variants.select(
             "variant",
@@ -249,6 +265,53 @@ def cluster_variants(
         .sort("instance_id")
         .cast(ASSIGNMENT_SCHEMA)
     )
+
+
+def _apart_by_site(
+    labels: np.ndarray,
+    persistence: np.ndarray,
+    variants: pl.DataFrame,
+    sites: np.ndarray,
+    config: MiningConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split a cluster whose variants fall into groups that share no web site: the apps
+    of one launchpad, alike in every step but their page, which hdbscan may keep
+    together when their variants are all about as far from each other. Variants off
+    the web go with the largest group; a group of fewer than ``cluster_min_size``
+    instances stays with it too."""
+    labels = labels.copy()
+    site_of = pl.DataFrame({"code": np.arange(len(sites), dtype=np.int32), "site": sites})
+    on = (
+        variants.select(v=pl.int_range(pl.len()), code="sequence")
+        .explode("code")
+        .join(site_of, on="code")
+        .filter(pl.col("site") >= 0)
+        .select("v", "site")
+        .unique()
+    )
+    added: list[float] = []
+    for raw in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero(labels == raw)
+        used = on.filter(pl.col("v").is_in(members))
+        if used["site"].n_unique() < 2:
+            continue
+        # variants and sites are the nodes; a variant is linked to the sites it uses
+        v, site = used["v"].to_numpy(), used["site"].to_numpy() + len(labels)
+        nodes = len(labels) + int(sites.max()) + 1
+        graph = coo_matrix((np.ones(len(v)), (v, site)), shape=(nodes, nodes))
+        _, group = connected_components(graph, directed=False)
+        mine = group[members]
+        size = np.bincount(mine, variants["n_instances"].to_numpy()[members])
+        sited = np.isin(members, v)
+        groups = np.unique(mine[sited])
+        if len(groups) < 2:
+            continue
+        largest = groups[size[groups].argmax()]
+        for g in groups:
+            if g != largest and size[g] >= config.cluster_min_size:
+                labels[members[mine == g]] = len(persistence) + len(added)
+                added.append(float(persistence[raw]))
+    return labels, np.append(persistence, added)
 
 
 def _by_routine(

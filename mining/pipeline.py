@@ -28,7 +28,7 @@ import polars as pl
 
 from mining import stages
 from mining.actions import LabelFit, fit_ids, fit_spots, fit_templates
-from mining.cluster import cluster_variants, coarse_codes
+from mining.cluster import cluster_variants, coarse_codes, coarse_sites
 from mining.config import MiningConfig
 from mining.context import fit_window_shares
 from mining.engines import Engine, open_engine
@@ -207,7 +207,7 @@ def run_stages(
     ]
     del found
     report(5, STAGES)
-    assignment = cluster_variants(variants, config)
+    assignment = cluster_variants(variants, config, coarse_sites(vocabulary))
     del variants
     largest = assignment["cluster"].max()
     n_clusters = int(largest) + 1 if largest is not None else 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import polars as pl
 
 from mining.cluster import cluster_instances, coarse_action, instance_variants
@@ -138,3 +140,23 @@ def test_coarse_action_keeps_the_web_site_and_drops_the_page():
         "click|chrome|save|shop.example",
         "click|chrome|approveButton|erp.example:44300#SalesOrder-approve",
     ]
+
+
+def test_two_apps_of_a_launchpad_that_share_no_site_are_two_candidates():
+    """Two Fiori apps, each opened now and then from the launchpad (home and a tile, on
+    no app's route), each item looked at in a few ways before it is decided: so many
+    variants, each about as far from the others, that hdbscan finds no density parting
+    the apps. Their steps share no web site: they are two candidates."""
+    rng = random.Random(1)
+    sequences = []
+    for route in ("SalesOrder-approve", "SupplierInvoice-approve"):
+        for _ in range(25):
+            launch = ["click|Chrome|shell-home||", "click|Chrome|__tile<n>||"]
+            opened = launch if rng.random() < 0.3 else []
+            looks = rng.sample(["tabNotes", "tabItems", "line-1", "back"], rng.randint(0, 3))
+            decide = [rng.choice(["approveButton", "rejectButton"]), "__button<n>-BDI-content"]
+            steps = ["__item<n>-list", *looks, *decide]
+            sequences.append(opened + [f"click|Chrome|{c}||erp.example/flp#{route}" for c in steps])
+    cluster = cluster_instances(steps_of(sequences), MiningConfig())["cluster"]
+    assert cluster.head(25).n_unique() == 1 and cluster.tail(25).n_unique() == 1
+    assert cluster[0] != cluster[25] and cluster.min() >= 0
