@@ -235,8 +235,11 @@ def cluster_variants(
     )
     # (instances without a routine, segmented by context, leave this unchanged)
     per_instance, persistence = _by_routine(
-        per_instance.join(instances.select("instance_id", "routine"), on="instance_id"),
-        persistence,
+        *_unclustered_routines(
+            per_instance.join(instances.select("instance_id", "routine"), on="instance_id"),
+            persistence,
+            config,
+        )
     )
     order = (
         per_instance.filter(pl.col("raw") >= 0)
@@ -312,6 +315,47 @@ def _apart_by_site(
                 labels[members[mine == g]] = len(persistence) + len(added)
                 added.append(float(persistence[raw]))
     return labels, np.append(persistence, added)
+
+
+def _unclustered_routines(
+    instances: pl.DataFrame, persistence: np.ndarray, config: MiningConfig
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """A structural routine that hdbscan left unclustered, ``cluster_min_size``
+    instances or more and the majority of no cluster, is a candidate of its own (with
+    persistence 0: no density held it together). Its instances vary too much for any
+    two to sit close (long batches, each checked in its own way); structure saw them
+    repeat."""
+    clustered = (
+        instances.filter((pl.col("raw") >= 0) & pl.col("routine").is_not_null())
+        .group_by("raw", "routine")
+        .len()
+        .sort("len", "routine", descending=[True, False])
+        .group_by("raw")
+        .agg(pl.col("routine").first())
+    )
+    left = (
+        instances.filter((pl.col("raw") < 0) & pl.col("routine").is_not_null())
+        .group_by("routine")
+        .len()
+        .filter(
+            (pl.col("len") >= config.cluster_min_size)
+            & ~pl.col("routine").is_in(clustered["routine"].implode())
+        )
+        .sort("routine")
+        .with_row_index("new")
+        .select("routine", new=pl.col("new").cast(pl.Int32) + len(persistence))
+    )
+    if left.is_empty():
+        return instances, persistence
+    joined = instances.join(left, on="routine", how="left")
+    own = (pl.col("raw") < 0) & pl.col("new").is_not_null()
+    return (
+        joined.with_columns(
+            raw=pl.when(own).then("new").otherwise("raw"),
+            membership=pl.when(own).then(0.5).otherwise("membership"),
+        ).drop("new"),
+        np.append(persistence, np.zeros(left.height)),
+    )
 
 
 def _by_routine(

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import polars as pl
 
-from mining.cluster import cluster_instances, coarse_action, instance_variants
+from mining.cluster import (
+    _unclustered_routines,
+    cluster_instances,
+    coarse_action,
+    instance_variants,
+)
 from mining.config import MiningConfig
 
 ENTRY = ["open form", "type name", "type amount", "click save", "close form"]
@@ -160,3 +166,22 @@ def test_two_apps_of_a_launchpad_that_share_no_site_are_two_candidates():
     cluster = cluster_instances(steps_of(sequences), MiningConfig())["cluster"]
     assert cluster.head(25).n_unique() == 1 and cluster.tail(25).n_unique() == 1
     assert cluster[0] != cluster[25] and cluster.min() >= 0
+
+
+def test_a_routine_hdbscan_leaves_out_whole_is_a_candidate_of_its_own():
+    """Batches of approvals, each checked in its own way, that structure found to be one
+    routine: no two sit close, and hdbscan leaves them all out. Structure saw them
+    repeat: they become a candidate (persistence 0: no density held them together). A
+    routine that is the most of a cluster, or has too few instances, does not."""
+    instances = pl.DataFrame(
+        {
+            "instance_id": range(15),
+            "raw": [0] * 6 + [-1] * 6 + [-1] * 2 + [-1],
+            "membership": [0.9] * 6 + [0.0] * 9,
+            "routine": [0] * 6 + [1] * 6 + [2] * 2 + [0],
+        },
+        schema_overrides={"raw": pl.Int32, "routine": pl.Int64},
+    )
+    placed, persistence = _unclustered_routines(instances, np.array([0.7]), MiningConfig())
+    assert placed["raw"].to_list() == [0] * 6 + [1] * 6 + [-1] * 3
+    assert persistence.tolist() == [0.7, 0.0]
