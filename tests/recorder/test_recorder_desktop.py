@@ -439,8 +439,7 @@ def test_changed_rectangles_rebuild_the_window_as_it_is(desktop, tmp_path):
         rec = start_recorder(desktop, tmp_path)  # the keyboard follows the pointer
         texts = (("Customer", "Acme Trading"), ("Amount", "4200.50"), ("Customer", " Ltd"))
         for field, text in texts:
-            desktop.click(*form.at(field))
-            _type_and_wait_until_drawn(desktop, window, text)
+            _type_until_drawn(desktop, window, form.at(field), text)
         desktop.click(*form.at("Save"), button=3)  # a screenshot of the screen as it stays
         rec.stop()
         with mss.MSS(display=desktop.display) as screen:
@@ -464,14 +463,27 @@ def test_changed_rectangles_rebuild_the_window_as_it_is(desktop, tmp_path):
     assert off.histogram()[255] < 420 * 420 // 100  # WebP's loss only: no text out of place
 
 
-def _type_and_wait_until_drawn(desktop, region: dict, text: str) -> None:
-    """Type ``text`` and return once ``region`` of the screen has changed and stopped
-    changing: under load Tk may draw the text after the next click, and that click's
-    screenshot would then rightly store nothing new."""
+def _type_until_drawn(desktop, region: dict, field: tuple[int, int], text: str) -> None:
+    """Click ``field``, type ``text`` and return once ``region`` of the screen has changed
+    and stopped changing: under load Tk may draw the text after the next click, whose
+    screenshot would then rightly store nothing new. On the CI machine the text typed
+    into the new window twice never showed (cause not found; never seen here): the
+    keyboard is given back to the window under the pointer and the click and the typing
+    tried again (input delivery is not what this test is about)."""
     with mss.MSS(display=desktop.display) as screen:
         before = screen.grab(region).rgb
-        desktop.type(text)
-        wait_for(lambda: screen.grab(region).rgb != before, what=f"{text!r} on the screen")
+        for attempt in range(3):
+            if attempt:  # the keyboard back to the window under the pointer
+                _focus_follows_pointer(desktop)
+            desktop.click(*field)
+            desktop.type(text)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and screen.grab(region).rgb == before:
+                time.sleep(0.1)
+            if screen.grab(region).rgb != before:
+                break
+        else:
+            pytest.fail(f"{text!r} never showed on the screen")
         previous = screen.grab(region).rgb
 
         def settled() -> bool:
