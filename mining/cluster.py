@@ -58,10 +58,16 @@ def coarse_action() -> pl.Expr:
     coarse = pl.concat_str(
         [fields.struct.field("field_0"), fields.struct.field("field_1"), target], separator="|"
     )
-    url = pl.col("action").str.extract(r"^(?:[^|]*\|){4}.*?([^|]*)$", 1)
-    site = url_site(url.fill_null(""))
+    site = action_site()
     coarse = pl.when(site != "").then(coarse + "|" + site).otherwise(coarse)
     return pl.when(target.fill_null("") != "").then(coarse).otherwise(pl.col("action"))
+
+
+def action_site() -> pl.Expr:
+    """The web site (`actions.url_site`) of an ``action`` label's URL, its last part
+    ("" off the web)."""
+    url = pl.col("action").str.extract(r"^(?:[^|]*\|){4}.*?([^|]*)$", 1)
+    return url_site(url.fill_null(""))
 
 
 def instance_variants(
@@ -124,10 +130,7 @@ def coarse_codes(vocabulary: pl.Series) -> np.ndarray:
 
 def coarse_sites(vocabulary: pl.Series) -> np.ndarray:
     """Each coarse code's (`coarse_codes`) web site as a code, -1 off the web."""
-    url = pl.col("action").str.extract(r"^(?:[^|]*\|){4}.*?([^|]*)$", 1)
-    labelled = vocabulary.to_frame("action").select(
-        coarse=coarse_action(), site=url_site(url.fill_null(""))
-    )
+    labelled = vocabulary.to_frame("action").select(coarse=coarse_action(), site=action_site())
     per_coarse = labelled.group_by("coarse").agg(pl.col("site").first()).sort("coarse")
     site = per_coarse["site"].fill_null("")
     known = site.filter(site != "").unique().sort()
