@@ -189,7 +189,7 @@ def run_stages(
     report(3, STAGES)
     counts, kept = engine.map(stages.user_structure, per_user, on, keep=1)
     del per_user, codes
-    strays = find_strays([strays for strays, _ in counts], config)
+    strays = find_strays([strays for strays, _ in counts], config, routines.second)
     shares = fit_window_shares(pl.concat([windows for _, windows in counts]))
     coarse = coarse_codes(vocabulary)
     report(4, STAGES)

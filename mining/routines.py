@@ -29,7 +29,7 @@ out while routines take shape (`mining.communities.weak_actions`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -62,6 +62,10 @@ class Routines:
     #: optional steps that come right before a community's start (selecting the row
     #: before copying its first cell): an instance opens at them when they are there
     prefix: dict[int, frozenset[int]]
+    #: a second start of a community, for its instances that never do its start (the
+    #: same form filled from another workbook): it opens an instance where it comes
+    #: again in one (`_second_starts`)
+    second: dict[int, int] = field(default_factory=dict)
 
 
 def find_routines(
@@ -145,6 +149,7 @@ def find_routines(
                 event,
                 end,
                 _prefixes(codes, hard, seconds, event, community, start),
+                _second_starts(codes, hard, seconds, event, community, start, end, rows, windows),
             )
         child, host = part
         community = np.where(community == child, host, community)
@@ -665,6 +670,59 @@ def _boundaries(
     return start, end
 
 
+#: Least share of pieces on one row for a second start (`_second_starts`).
+SECOND_ROWS = 0.8
+
+
+def _second_starts(
+    codes: np.ndarray,
+    hard: np.ndarray,
+    seconds: np.ndarray,
+    event: np.ndarray,
+    community: np.ndarray,
+    start: dict[int, int],
+    end: dict[int, int],
+    rows: np.ndarray | None,
+    windows: np.ndarray | None,
+) -> dict[int, int]:
+    """A second start for each routine of which a few pieces, cut at its start, read
+    several rows of one sheet: a variant of the routine that never does the start
+    (claims keyed into the same form, now through a quick-entry field, now cell by cell
+    from another workbook) runs on from one record to the next. Over those pieces
+    alone, the cut before a step that keeps `SECOND_ROWS` of them on one row of the
+    sheet they read most (`_row_best`) is the second start. Where most pieces read
+    several rows, that is how the routine works (an invoice's line items): none.
+    """
+    if rows is None or windows is None or not (rows >= 0).any():
+        return {}
+    gap = np.diff(seconds, prepend=seconds[:1])
+    stretch = np.cumsum(hard)
+    second = {}
+    for c in sorted(set(start) - set(end)):
+        own = event == c
+        steps, row = codes[own], rows[own]
+        piece, _ = _pieces(stretch[own], steps == start[c])
+        read = pl.DataFrame({"piece": piece, "window": windows[steps], "row": row}).filter(
+            pl.col("row") >= 0
+        )
+        spans = read.group_by("piece").agg(
+            several=pl.col("row").n_unique().over("window").max() > 1
+        )
+        if not spans["several"].any() or spans["several"].mean() > 0.5:
+            continue
+        several = np.isin(piece, spans.filter("several")["piece"].to_numpy())
+        steps, piece, row = steps[several], piece[several], row[several]
+        window = windows[steps]
+        sheet = np.bincount(window[row >= 0]).argmax()
+        row = np.where(window == sheet, row, -1)
+        objects = len(np.unique(piece[row >= 0] * (int(row.max()) + 1) + row[row >= 0]))
+        counted = np.bincount(steps, minlength=len(community)) > 0
+        best = _row_best(steps, piece, gap[own][several], row, (community == c) & counted, objects)
+        if objects >= 5 and best is not None and best[0] >= SECOND_ROWS and not best[2]:
+            second[c] = best[1]
+    return second
+
+
 def _best(
     options: list[tuple[float, float, int, bool]],
 ) -> tuple[float, float, int, bool]:
@@ -753,6 +811,24 @@ def _row_cut(
     now, covered = _row_share(stretch, rows, _cut_at(steps, stretch, *current), objects)
     if now >= ROW_DOUBT or covered < ROW_COVER:  # (rows an optional step writes: no record)
         return current
+    best = _row_best(steps, stretch, gap, rows, mine, objects)
+    if best is not None and best[0] >= ROW_DOUBT and best[0] > now + BOUNDARY_GAIN:
+        return best[1:]
+    return current
+
+
+def _row_best(
+    steps: np.ndarray,
+    stretch: np.ndarray,
+    gap: np.ndarray,
+    rows: np.ndarray,
+    mine: np.ndarray,
+    objects: int,
+) -> tuple[float, int, bool] | None:
+    """``(share, action, after)``: of the cuts before or after the routine's (``mine``)
+    steps done about once per row worked (half to one and a half times as often as
+    the ``objects``), the one that keeps most pieces on one row (`_row_share`); of cuts
+    about as good, the one after the longest pause. None without such steps."""
     counts = np.bincount(steps, minlength=len(mine))
     about = np.flatnonzero(mine & (counts >= 0.5 * objects) & (counts <= 1.5 * objects))
     options = []
@@ -762,11 +838,9 @@ def _row_cut(
             share = _row_share(stretch, rows, cut, objects)[0]
             options.append((share, _pause_at(gap, cut), int(a), after))
     if not options:
-        return current
+        return None
     share, _, action, after = _best(options)
-    if share >= ROW_DOUBT and share > now + BOUNDARY_GAIN:
-        return action, after
-    return current
+    return share, action, after
 
 
 def _row_share(

@@ -62,7 +62,8 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
         cell_rows(frame),
     )
     segments = routine_segments(frame, codes, routines, config)
-    return finish_segments(segments, find_strays([count_strays(segments)], config), config)
+    strays = find_strays([count_strays(segments)], config, routines.second)
+    return finish_segments(segments, strays, config)
 
 
 def action_codes(actions: pl.Series, vocabulary: pl.Series) -> np.ndarray:
@@ -127,12 +128,24 @@ def routine_segments(
         | marks["after_end"].to_numpy()
     )
     opens |= _not_resumed(event, hard)
-    segments = groups.with_columns(
-        id=pl.Series(np.where(opens, np.cumsum(opens), -1))
-    ).with_columns(
-        id=pl.when(pl.col("id") >= 0).then("id").forward_fill().over("stretch", "routine")
-    )
+    if routines.second:
+        # a routine's second start opens an instance where it comes again in one
+        second = codes == per_community(routines.second, n_routines)[event]
+        marked = pl.DataFrame({"id": _numbered(groups, opens), "second": second})
+        done = pl.col("second").cast(pl.Int64).cum_sum().over("id")
+        opens |= marked.select(pl.col("second") & (done > 1)).to_series().to_numpy()
+    segments = groups.with_columns(id=_numbered(groups, opens))
     return segments.with_columns(code=pl.Series(codes, dtype=pl.Int64), action=frame["action"])
+
+
+def _numbered(groups: pl.DataFrame, opens: np.ndarray) -> pl.Series:
+    """Each event's instance: numbered at each event that ``opens`` one, continued by
+    the later events of its stretch and routine."""
+    return (
+        groups.with_columns(id=pl.Series(np.where(opens, np.cumsum(opens), -1)))
+        .select(id=pl.when(pl.col("id") >= 0).then("id").forward_fill().over("stretch", "routine"))
+        .to_series()
+    )
 
 
 def finish_segments(
@@ -200,7 +213,11 @@ def count_strays(segments: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
-def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> pl.DataFrame:
+def find_strays(
+    counts: list[dict[str, pl.DataFrame]],
+    config: MiningConfig,
+    second: dict[int, int] | None = None,
+) -> pl.DataFrame:
     """``routine, code, stray``: the actions of each routine that are noise, not steps.
 
     Events in a window most of their routine's instances do not use, and that is
@@ -215,6 +232,9 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
     stays (the confirmation after a submit), one on another site is noise (the chat,
     the search after an order). Counted where the routine has ``cluster_min_size``
     instances or more. ``counts``: `count_strays` of each part.
+
+    The window of a routine's ``second`` start (`Routines.second`) is where a variant
+    of it works (the workbook it copies from, field by field): never noise there.
     """
 
     def total(name: str, *by: str) -> pl.DataFrame:
@@ -290,7 +310,16 @@ def find_strays(counts: list[dict[str, pl.DataFrame]], config: MiningConfig) -> 
         (minority_window & ((fixed < 0.5) | (fixed.is_null() & ~pl.col("home"))))
         | ((pl.col("share") < rare) & minority_window & (pl.col("here") < 0.5))
     )
-    return support.select("routine", "code", stray=stray.fill_null(False))
+    variant = support.join(
+        pl.DataFrame(
+            {"routine": list(second or {}), "code": list((second or {}).values())},
+            schema={"routine": pl.Int64, "code": pl.Int64},
+        ),
+        on=["routine", "code"],
+    ).select("routine", "window", variant=pl.lit(True))
+    return support.join(variant, on=["routine", "window"], how="left").select(
+        "routine", "code", stray=(stray & pl.col("variant").is_null()).fill_null(False)
+    )
 
 
 def _site(window: pl.Expr) -> pl.Expr:

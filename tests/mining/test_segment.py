@@ -463,3 +463,56 @@ def test_a_batch_of_approvals_without_values_keeps_its_instances_beside_context(
         clicks[a : a + 3] for a in range(0, len(clicks), 3)
     ]
     assert len([g for g in found if set(g) <= invoice_events]) == 12
+
+
+def test_a_variant_that_never_opens_the_form_anew_is_cut_at_each_row() -> None:
+    """Claims keyed into one web form, in batches from two workbooks: from the inbox
+    workbook each claim opens the form with "New" and ends on the claim's page; from
+    the other, the form stays open and the next claim starts with its first cell. The
+    routine's start ("New") never cuts the second kind, whose rows then say where each
+    claim starts (the first of a batch stays with the claim before it: only a second
+    "first cell" in one instance cuts), and the cells copied from that workbook are
+    steps, not noise. Both the whole log and the staged pipeline keep the records of
+    one workbook apart."""
+    rows, clock = [], 0.0
+    fields = ["policy", "date", "claimant", "amount"]
+    inbox, other = ("A", "B", "C", "D"), ("I", "F", "B", "D")
+    row = {"inbox.xlsx": 1, "claims.xlsx": 1}
+    for batch in range(6):
+        workbook, columns = ("inbox.xlsx", inbox) if batch % 2 == 0 else ("claims.xlsx", other)
+        title = f"{workbook} | 0{batch + 2}-2026"
+        for _ in range(8):
+            row[workbook] += 1
+            r = row[workbook]
+            steps = [] if workbook == "claims.xlsx" else [("clickButton", None, "new")]
+            for column, field in zip(columns, fields, strict=True):
+                steps += [("copyCell", f"{column}{r}", None), ("paste", None, field)]
+            steps += [("clickButton", None, "save")]
+            steps += [] if workbook == "claims.xlsx" else [("clickLink", None, "claim")]
+            for kind, cell, field in steps:
+                clock += 6.0 if field == "new" or cell == f"I{r}" else 1.5
+                on_sheet = cell is not None
+                rows.append(
+                    {
+                        "kind": kind,
+                        "app": "Excel" if on_sheet else "Chrome",
+                        "window_title": title if on_sheet else "New claim - portal",
+                        "url": None if on_sheet else "https://portal.example.com/claims/new",
+                        "element_id": cell,
+                        "element_name": field,
+                        "at": clock,
+                    }
+                )
+    events = stream(rows)
+    row_of = events.filter(kind="copyCell").select(
+        "event_id", "window_title", row=pl.col("element_id").str.extract(r"(\d+)$")
+    )
+    for found in (segment(rows), mine_events(events, MiningConfig())["instance_events"]):
+        per_workbook = (
+            found.join(row_of, on="event_id")
+            .group_by("instance_id", "window_title")
+            .agg(pl.col("row").n_unique())
+        )
+        assert found["instance_id"].n_unique() >= 45
+        assert (per_workbook["row"] == 1).all()
+        assert found.join(events.filter(kind="copyCell"), on="event_id").height == 4 * 48
