@@ -22,6 +22,10 @@ window titles or business values, the repetition itself tells them apart:
    fall exactly once into nearly every instance; where another cut achieves that
    clearly better (fields filled in any order, so that no field starts every
    instance), it replaces the one found (`_boundaries`).
+6. *Second start*: a variant of a routine that never does its start (a form filled
+   on from another workbook, begun from a bookmark rather than the home page) runs on
+   from record to record; the step that parts those pieces into records is a second
+   start (`_second_starts`).
 
 Actions used by several routines ("OK", "Save") join no routine for good: they are left
 out while routines take shape (`mining.communities.weak_actions`).
@@ -63,9 +67,9 @@ class Routines:
     #: before copying its first cell): an instance opens at them when they are there
     prefix: dict[int, frozenset[int]]
     #: a second start of a community, for its instances that never do its start (the
-    #: same form filled from another workbook): it opens an instance where it comes
-    #: again in one (`_second_starts`)
-    second: dict[int, int] = field(default_factory=dict)
+    #: same form filled from another workbook), and whether it opens an instance
+    #: wherever it comes or only where it comes again in one (`_second_starts`)
+    second: dict[int, tuple[int, bool]] = field(default_factory=dict)
 
 
 def find_routines(
@@ -670,8 +674,15 @@ def _boundaries(
     return start, end
 
 
-#: Least share of pieces on one row for a second start (`_second_starts`).
+#: Least share of pieces on one row, or of whole pieces, for a second start
+#: (`_second_starts`).
 SECOND_ROWS = 0.8
+SECOND_WHOLE = 0.8
+#: Least share of the steps nearly every piece does that a piece does again, for it to
+#: hold several records (`_second_by_steps`).
+SECOND_AGAIN = 0.75
+#: Most share of the pieces holding one record that may do a second start.
+SECOND_APART = 0.1
 
 
 def _second_starts(
@@ -684,43 +695,122 @@ def _second_starts(
     end: dict[int, int],
     rows: np.ndarray | None,
     windows: np.ndarray | None,
-) -> dict[int, int]:
-    """A second start for each routine of which a few pieces, cut at its start, read
-    several rows of one sheet: a variant of the routine that never does the start
-    (claims keyed into the same form, now through a quick-entry field, now cell by cell
-    from another workbook) runs on from one record to the next. Over those pieces
-    alone, the cut before a step that keeps `SECOND_ROWS` of them on one row of the
-    sheet they read most (`_row_best`) is the second start. Where most pieces read
-    several rows, that is how the routine works (an invoice's line items): none.
+) -> dict[int, tuple[int, bool]]:
+    """A second start for each routine of which some pieces, cut at its start, hold
+    several records: a variant that never does the start runs on from one record to
+    the next. Claims keyed into one form, opened with "New" for each claim from one
+    workbook and filled on cell by cell from another, read several rows of one sheet
+    (`_second_by_rows`); requests begun from the home page after a break and otherwise
+    from a bookmark of the form do every step of a request again and again
+    (`_second_by_steps`). Over those pieces alone, the step whose cut parts them into
+    records is the second start. Where the pieces holding one record hardly ever do
+    it (`SECOND_APART`), it opens an instance wherever it comes; otherwise only where
+    it comes again in one (it is a step of every record).
     """
-    if rows is None or windows is None or not (rows >= 0).any():
-        return {}
     gap = np.diff(seconds, prepend=seconds[:1])
     stretch = np.cumsum(hard)
     second = {}
     for c in sorted(set(start) - set(end)):
         own = event == c
-        steps, row = codes[own], rows[own]
-        piece, _ = _pieces(stretch[own], steps == start[c])
-        read = pl.DataFrame({"piece": piece, "window": windows[steps], "row": row}).filter(
-            pl.col("row") >= 0
-        )
-        spans = read.group_by("piece").agg(
-            several=pl.col("row").n_unique().over("window").max() > 1
-        )
-        if not spans["several"].any() or spans["several"].mean() > 0.5:
+        steps = codes[own]
+        piece, pieces = _pieces(stretch[own], steps == start[c])
+        mine = community == c
+        found = None
+        if rows is not None and windows is not None and (rows[own] >= 0).any():
+            found = _second_by_rows(steps, piece, gap[own], rows[own], windows, mine)
+        if found is None:
+            found = _second_by_steps(steps, piece, pieces, gap[own], mine)
+        if found is None:
             continue
-        several = np.isin(piece, spans.filter("several")["piece"].to_numpy())
-        steps, piece, row = steps[several], piece[several], row[several]
-        window = windows[steps]
-        sheet = np.bincount(window[row >= 0]).argmax()
-        row = np.where(window == sheet, row, -1)
-        objects = len(np.unique(piece[row >= 0] * (int(row.max()) + 1) + row[row >= 0]))
-        counted = np.bincount(steps, minlength=len(community)) > 0
-        best = _row_best(steps, piece, gap[own][several], row, (community == c) & counted, objects)
-        if objects >= 5 and best is not None and best[0] >= SECOND_ROWS and not best[2]:
-            second[c] = best[1]
+        action, several = found
+        alone = ~several
+        doing = np.unique(piece[alone & (steps == action)])
+        second[c] = (action, len(doing) <= SECOND_APART * len(np.unique(piece[alone])))
     return second
+
+
+def _second_by_rows(
+    steps: np.ndarray,
+    piece: np.ndarray,
+    gap: np.ndarray,
+    rows: np.ndarray,
+    windows: np.ndarray,
+    mine: np.ndarray,
+) -> tuple[int, np.ndarray] | None:
+    """`_second_starts` where at most half a routine's pieces read several rows of one
+    sheet (where most do, that is how the routine works: an invoice's line items): the
+    cut before a step that keeps `SECOND_ROWS` of them on one row of the sheet they read
+    most (`_row_best`); and which events are in those pieces."""
+    read = pl.DataFrame({"piece": piece, "window": windows[steps], "row": rows}).filter(
+        pl.col("row") >= 0
+    )
+    spans = read.group_by("piece").agg(several=pl.col("row").n_unique().over("window").max() > 1)
+    if not spans["several"].any() or spans["several"].mean() > 0.5:
+        return None
+    several = np.isin(piece, spans.filter("several")["piece"].to_numpy())
+    window, row = windows[steps[several]], rows[several]
+    sheet = np.bincount(window[row >= 0]).argmax()
+    row = np.where(window == sheet, row, -1)
+    at = piece[several]
+    objects = len(np.unique(at[row >= 0] * (int(row.max()) + 1) + row[row >= 0]))
+    counted = np.bincount(steps[several], minlength=len(mine)) > 0
+    best = _row_best(steps[several], at, gap[several], row, mine & counted, objects)
+    if objects >= 5 and best is not None and best[0] >= SECOND_ROWS and not best[2]:
+        return best[1], several
+    return None
+
+
+def _second_by_steps(
+    steps: np.ndarray, piece: np.ndarray, pieces: int, gap: np.ndarray, mine: np.ndarray
+) -> tuple[int, np.ndarray] | None:
+    """`_second_starts` by the steps of a routine that nearly every piece does (nine in
+    ten): a piece that does `SECOND_AGAIN` of them twice or more holds several records
+    (not all: the steps that go with the start come once; an invoice, whose header
+    steps come once and its line items many times, holds one). Only where such pieces
+    hold half the routine's events or more: the start then misses records as a rule,
+    where a few such pieces are records whose steps were retried (a log-in that
+    failed). The steps those pieces do again (half of them or more) and the others
+    exactly once (eight in ten) are done once per record: the cut before a step that
+    leaves `SECOND_WHOLE` of the several-record pieces whole (`_whole_share`); and
+    which events are in them."""
+    held = (
+        pl.DataFrame({"piece": piece, "a": steps})
+        .filter(pl.Series(mine[steps]))
+        .group_by("piece", "a")
+        .len()
+    )
+    core = held.group_by("a").len().filter(pl.col("len") >= 0.9 * pieces)["a"]
+    if core.len() < ONCE_STEPS:
+        return None
+    times = held.filter(pl.col("a").is_in(core.implode()))
+    times = times.with_columns(
+        several=((pl.col("len") >= 2).sum() >= SECOND_AGAIN * core.len()).over("piece")
+    )
+    once = (
+        times.group_by("a")
+        .agg(
+            again=(pl.col("len") >= 2).filter("several").mean(),
+            single=(pl.col("len") == 1).filter(~pl.col("several")).mean().fill_null(1.0),
+        )
+        .filter((pl.col("again") >= 0.5) & (pl.col("single") >= 0.8))["a"]
+        .sort()
+        .to_numpy()
+    )
+    several = np.isin(piece, times.filter("several")["piece"].unique().to_numpy())
+    if len(once) < ONCE_STEPS or several.mean() < 0.5:
+        return None
+    at, done, pause = piece[several], steps[several], gap[several]
+    counts = np.bincount(done, minlength=len(mine))
+    n = int(np.median(counts[once]))
+    about = np.flatnonzero(mine & (counts >= 0.5 * n) & (counts <= 1.5 * n))
+    if n < 5 or len(about) == 0:
+        return None
+    options = []
+    for a in about:
+        cut = _cut_at(done, at, int(a), False)
+        options.append((_whole_share(done, at, cut, once, n), _pause_at(pause, cut), int(a), False))
+    share, _, action, _ = _best(options)
+    return (action, several) if share >= SECOND_WHOLE else None
 
 
 def _best(

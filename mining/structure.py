@@ -129,11 +129,15 @@ def routine_segments(
     )
     opens |= _not_resumed(event, hard)
     if routines.second:
-        # a routine's second start opens an instance where it comes again in one
-        second = codes == per_community(routines.second, n_routines)[event]
-        marked = pl.DataFrame({"id": _numbered(groups, opens), "second": second})
-        done = pl.col("second").cast(pl.Int64).cum_sum().over("id")
-        opens |= marked.select(pl.col("second") & (done > 1)).to_series().to_numpy()
+        # a routine's second start opens one too: wherever it comes, or where it comes
+        # again in one (`Routines.second`)
+        action = {c: a for c, (a, _) in routines.second.items()}
+        anywhere = np.isin(event, [c for c, (_, apart) in routines.second.items() if apart])
+        second = codes == per_community(action, n_routines)[event]
+        done = pl.DataFrame({"id": _numbered(groups, opens), "second": second}).select(
+            pl.col("second").cast(pl.Int64).cum_sum().over("id")
+        )
+        opens |= second & (anywhere | (done.to_series().to_numpy() > 1))
     segments = groups.with_columns(id=_numbered(groups, opens))
     return segments.with_columns(code=pl.Series(codes, dtype=pl.Int64), action=frame["action"])
 
@@ -216,7 +220,7 @@ def count_strays(segments: pl.DataFrame) -> dict[str, pl.DataFrame]:
 def find_strays(
     counts: list[dict[str, pl.DataFrame]],
     config: MiningConfig,
-    second: dict[int, int] | None = None,
+    second: dict[int, tuple[int, bool]] | None = None,
 ) -> pl.DataFrame:
     """``routine, code, stray``: the actions of each routine that are noise, not steps.
 
@@ -312,7 +316,7 @@ def find_strays(
     )
     variant = support.join(
         pl.DataFrame(
-            {"routine": list(second or {}), "code": list((second or {}).values())},
+            {"routine": list(second or {}), "code": [a for a, _ in (second or {}).values()]},
             schema={"routine": pl.Int64, "code": pl.Int64},
         ),
         on=["routine", "code"],

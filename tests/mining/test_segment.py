@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -470,10 +471,9 @@ def test_a_variant_that_never_opens_the_form_anew_is_cut_at_each_row() -> None:
     workbook each claim opens the form with "New" and ends on the claim's page; from
     the other, the form stays open and the next claim starts with its first cell. The
     routine's start ("New") never cuts the second kind, whose rows then say where each
-    claim starts (the first of a batch stays with the claim before it: only a second
-    "first cell" in one instance cuts), and the cells copied from that workbook are
-    steps, not noise. Both the whole log and the staged pipeline keep the records of
-    one workbook apart."""
+    claim starts (its first cell, which the first kind never copies), and the cells
+    copied from that workbook are steps, not noise. Both the whole log and the staged
+    pipeline keep each claim in an instance of its own."""
     rows, clock = [], 0.0
     fields = ["policy", "date", "claimant", "amount"]
     inbox, other = ("A", "B", "C", "D"), ("I", "F", "B", "D")
@@ -505,14 +505,54 @@ def test_a_variant_that_never_opens_the_form_anew_is_cut_at_each_row() -> None:
                 )
     events = stream(rows)
     row_of = events.filter(kind="copyCell").select(
-        "event_id", "window_title", row=pl.col("element_id").str.extract(r"(\d+)$")
+        "event_id", row=pl.col("window_title") + pl.col("element_id").str.extract(r"(\d+)$")
     )
     for found in (segment(rows), mine_events(events, MiningConfig())["instance_events"]):
-        per_workbook = (
-            found.join(row_of, on="event_id")
-            .group_by("instance_id", "window_title")
-            .agg(pl.col("row").n_unique())
+        per_instance = (
+            found.join(row_of, on="event_id").group_by("instance_id").agg(pl.col("row").n_unique())
         )
-        assert found["instance_id"].n_unique() >= 45
-        assert (per_workbook["row"] == 1).all()
+        assert per_instance.height == 48
+        assert (per_instance["row"] == 1).all()
         assert found.join(events.filter(kind="copyCell"), on="event_id").height == 4 * 48
+
+
+def test_requests_begun_now_from_the_home_page_now_from_a_bookmark_are_each_one() -> None:
+    """A request form begun from the home page after each break and after going back
+    home from a confirmation (the start that sure cuts show), otherwise from a bookmark
+    of the form; one to three participants added to each. The home page cuts only the
+    requests begun there; every step of a request then comes again and again in one
+    piece, and the bookmark becomes a second start: one request per instance, its
+    participants with it."""
+    rng = random.Random(5)
+    rows, clock, home = [], 0.0, True
+    site = "https://travel.example.net"
+    for k in range(60):
+        clock += 1800.0 if k % 15 == 0 else 8.0
+        home |= k % 15 == 0
+        steps = (
+            [("navigate", f"{site}/home", None), ("clickButton", f"{site}/home", "new")]
+            if home
+            else [("navigate", f"{site}/requests/new", None)]
+        )
+        form = f"{site}/faces/request.xhtml"
+        steps += [("navigate", form, None)]
+        steps += [("clickTextField", form, "course"), ("changeField", form, "course")]
+        steps += [("clickTextField", form, "fee"), ("changeField", form, "fee")]
+        for _ in range(rng.randint(1, 3)):
+            steps += [("clickButton", form, "add"), ("changeField", form, "participant")]
+            steps += [("clickButton", form, "dialog-save")]
+        steps += [("clickCheckbox", form, "agree"), ("clickButton", form, "submit")]
+        steps += [("navigate", form, None)]
+        home = rng.random() < 0.3
+        steps += [("clickLink", form, "Back to home")] if home else []
+        for kind, url, field in steps:
+            clock += 2.0
+            rows.append(
+                {"kind": kind, "app": "Chrome", "url": url, "element_name": field, "at": clock}
+            )
+    events = stream(rows)
+    submits = events.filter(element_name="submit").select("event_id")
+    for found in (segment(rows), mine_events(events, MiningConfig())["instance_events"]):
+        per_instance = found.join(submits, on="event_id").group_by("instance_id").len()
+        assert per_instance.height >= 57
+        assert (per_instance["len"] == 1).all()
