@@ -61,7 +61,7 @@ def segment_stream(
     by_context = _context_users(structure, context, config)
     in_context = pl.col("user_id").is_in(by_context.implode())
     offset = int(context["segment"].max() or 0) + 1  # keep the two kinds of ids apart
-    unseen = _unseen(structure, context)
+    unseen = _unseen(structure.with_columns(action=frame["action"]), context)
     chosen = (
         pl.concat(
             [
@@ -97,15 +97,19 @@ def segment_stream(
 
 #: Most share of a routine's events holding a linking value for context to be blind to
 #: it, and fewest of its instances, on average, done one after another (a batch; noise
-#: without values, a glance at the calendar, comes once or twice at a time).
+#: without values, a glance at the calendar, comes once or twice at a time)...
 UNSEEN_LINKED = 0.05
 UNSEEN_BATCH = 3.0
+#: ...or fewest steps of its instances, at the median (a glance is a few steps: a page
+#: scrolled through is one).
+UNSEEN_STEPS = 8
 
 
 def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
     """Per event of ``structure``: in a structural instance that no context instance
     touches, of a routine whose events hardly ever hold a value that links them
-    (`UNSEEN_LINKED`) and that is done in batches (`UNSEEN_BATCH`): work context
+    (`UNSEEN_LINKED`) and that is done in batches (`UNSEEN_BATCH`) or in instances of many
+    steps (`UNSEEN_STEPS`): work context
     cannot see, such as approvals clicked in an inbox recorded without titles, next to
     forms whose values context follows. Noise with values (mail read, chats) is linked,
     and is left to context."""
@@ -113,15 +117,22 @@ def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
         "user_id",
         "segment",
         "routine",
+        "action",
         in_context=context["segment"].is_not_null(),
         linked=context["linked"],
     )
     instances = both.drop_nulls("segment").group_by("user_id", "segment", maintain_order=True)
     batches = (
-        instances.agg(pl.col("routine").first())
+        instances.agg(
+            pl.col("routine").first(),
+            steps=(pl.col("action") != pl.col("action").shift(1)).fill_null(True).sum(),
+        )
         .with_columns(run=pl.col("routine").ne_missing(pl.col("routine").shift(1)).over("user_id"))
         .group_by("user_id", "routine")
-        .agg(batch=pl.len() >= UNSEEN_BATCH * pl.col("run").sum())
+        .agg(
+            batch=(pl.len() >= UNSEEN_BATCH * pl.col("run").sum())
+            | (pl.col("steps").median() >= UNSEEN_STEPS)
+        )
     )
     blind = (
         both.group_by("user_id", "routine")

@@ -466,6 +466,40 @@ def test_a_batch_of_approvals_without_values_keeps_its_instances_beside_context(
     assert len([g for g in found if set(g) <= invoice_events]) == 12
 
 
+def test_long_approvals_without_values_done_one_or_two_at_a_time_keep_their_instances() -> None:
+    """As above, but each approval is nine steps, and they come one or two at a time
+    between the invoices: no batch, yet no glance at something else either (a glance
+    is a few steps); structure's instances of them stay beside context's invoices."""
+    spots = ["@12", "@40", "@41", "@13", "@42", "@43", "@14", "@44", "@45"]
+    rows, structure, approvals = [], [], 0
+    for k, row in enumerate(invoices(chat_after=set())):
+        n = k // 6
+        rows.append(row)
+        structure.append((2 * n + (k % 6 >= 3), int(k % 6 >= 3)))
+        if k % 6 == 5 and n % 2 == 1:
+            for _ in range(1 + (n % 4 == 3)):
+                for spot in spots:
+                    rows.append({"kind": "click", "app": "chrome", "element_name": spot})
+                    structure.append((100 + approvals, 2))
+                approvals += 1
+    rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
+    config = MiningConfig(segment_context_s=60.0)
+    given = pl.DataFrame(
+        {
+            "i": range(len(rows)),
+            "segment": [segment for segment, _ in structure],
+            "routine": [routine for _, routine in structure],
+        },
+        schema={"i": pl.Int64, "segment": pl.Int64, "routine": pl.Int64},
+    )
+    found = groups(segment_stream(label_actions(stream(rows), config), config, given))
+    clicks = [i + 1 for i, row in enumerate(rows) if row["app"] == "chrome"]
+    assert approvals == 9
+    assert [g for g in found if set(g) & set(clicks)] == [
+        clicks[a : a + 9] for a in range(0, len(clicks), 9)
+    ]
+
+
 def test_a_variant_that_never_opens_the_form_anew_is_cut_at_each_row() -> None:
     """Claims keyed into one web form, in batches from two workbooks: from the inbox
     workbook each claim opens the form with "New" and ends on the claim's page; from
