@@ -11,7 +11,8 @@ spreadsheet into one instance per copied value; structure cuts a desktop full of
 chat and browsing into pieces wherever the noise breaks a routine's vocabulary. A user
 is segmented by context where context explains the stream better (`_context_users`),
 by structure otherwise; and by structure, too, where context is blind: a routine
-without values, done in batches, that no context instance touches (`_unseen`).
+without values, done in batches or in long instances, that no context instance
+touches (`_unseen`).
 """
 
 from __future__ import annotations
