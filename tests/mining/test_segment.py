@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -432,21 +433,24 @@ def test_a_look_up_after_breaks_mid_form_does_not_cut_across_rows() -> None:
         assert (per_instance["row"] == 1).all()
 
 
-def test_a_batch_of_approvals_without_values_keeps_its_instances_beside_context() -> None:
+def approvals_between_invoices(
+    approvals_after: Callable[[int], int], spots: list[str]
+) -> tuple[list[list[int]], list[int], set[int]]:
     """Invoices keyed from mail (their numbers link each one's events: context wins,
-    structure cut each in two) and, after every third one, approvals clicked in an inbox
-    recorded by position, four in a row: no value links them, so context cannot see
-    them; structure's instances of them stay."""
-    rows, structure = [], []
+    structure cut each in two) and, after invoice n, ``approvals_after(n)`` approvals
+    clicked in an inbox recorded by position (``spots``), no value linking them; the
+    instances found (structure's instances given), and the ids of the clicks and of the
+    invoices' events."""
+    rows, structure, approvals = [], [], 0
     for k, row in enumerate(invoices(chat_after=set())):
         n = k // 6
         rows.append(row)
         structure.append((2 * n + (k % 6 >= 3), int(k % 6 >= 3)))
-        if k % 6 == 5 and n % 3 == 1:
-            for a in range(4):
-                for spot in ("@12", "@40", "@41"):
-                    rows.append({"kind": "click", "app": "chrome", "element_name": spot})
-                    structure.append((100 + 10 * n + a, 2))
+        for _ in range(approvals_after(n) if k % 6 == 5 else 0):
+            for spot in spots:
+                rows.append({"kind": "click", "app": "chrome", "element_name": spot})
+                structure.append((100 + approvals, 2))
+            approvals += 1
     rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
     config = MiningConfig(segment_context_s=60.0)
     given = pl.DataFrame(
@@ -460,6 +464,15 @@ def test_a_batch_of_approvals_without_values_keeps_its_instances_beside_context(
     found = groups(segment_stream(label_actions(stream(rows), config), config, given))
     clicks = [i + 1 for i, row in enumerate(rows) if row["app"] == "chrome"]
     invoice_events = {i + 1 for i, row in enumerate(rows) if row["app"] != "chrome"}
+    return found, clicks, invoice_events
+
+
+def test_a_batch_of_approvals_without_values_keeps_its_instances_beside_context() -> None:
+    """After every third invoice, four approvals of three clicks in a row: context
+    cannot see them; structure's instances of them stay."""
+    found, clicks, invoice_events = approvals_between_invoices(
+        lambda n: 4 if n % 3 == 1 else 0, ["@12", "@40", "@41"]
+    )
     assert [g for g in found if set(g) & set(clicks)] == [
         clicks[a : a + 3] for a in range(0, len(clicks), 3)
     ]
@@ -467,37 +480,18 @@ def test_a_batch_of_approvals_without_values_keeps_its_instances_beside_context(
 
 
 def test_long_approvals_without_values_done_one_or_two_at_a_time_keep_their_instances() -> None:
-    """As above, but each approval is nine steps, and they come one or two at a time
-    between the invoices: no batch, yet no glance at something else either (a glance
-    is a few steps); structure's instances of them stay beside context's invoices."""
+    """Approvals of nine steps, one or two at a time between the invoices: no batch,
+    yet no glance at something else either (a glance is a few steps); structure's
+    instances of them stay beside context's invoices."""
     spots = ["@12", "@40", "@41", "@13", "@42", "@43", "@14", "@44", "@45"]
-    rows, structure, approvals = [], [], 0
-    for k, row in enumerate(invoices(chat_after=set())):
-        n = k // 6
-        rows.append(row)
-        structure.append((2 * n + (k % 6 >= 3), int(k % 6 >= 3)))
-        if k % 6 == 5 and n % 2 == 1:
-            for _ in range(1 + (n % 4 == 3)):
-                for spot in spots:
-                    rows.append({"kind": "click", "app": "chrome", "element_name": spot})
-                    structure.append((100 + approvals, 2))
-                approvals += 1
-    rows = [{**row, "at": 2.0 * i} for i, row in enumerate(rows)]
-    config = MiningConfig(segment_context_s=60.0)
-    given = pl.DataFrame(
-        {
-            "i": range(len(rows)),
-            "segment": [segment for segment, _ in structure],
-            "routine": [routine for _, routine in structure],
-        },
-        schema={"i": pl.Int64, "segment": pl.Int64, "routine": pl.Int64},
+    found, clicks, invoice_events = approvals_between_invoices(
+        lambda n: (1 + (n % 4 == 3)) if n % 2 == 1 else 0, spots
     )
-    found = groups(segment_stream(label_actions(stream(rows), config), config, given))
-    clicks = [i + 1 for i, row in enumerate(rows) if row["app"] == "chrome"]
-    assert approvals == 9
+    assert len(clicks) == 9 * 9
     assert [g for g in found if set(g) & set(clicks)] == [
         clicks[a : a + 9] for a in range(0, len(clicks), 9)
     ]
+    assert len([g for g in found if set(g) <= invoice_events]) == 12
 
 
 def test_a_variant_that_never_opens_the_form_anew_is_cut_at_each_row() -> None:
