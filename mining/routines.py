@@ -752,7 +752,7 @@ def _second_by_rows(
     sheet = np.bincount(window[row >= 0]).argmax()
     row = np.where(window == sheet, row, -1)
     at = piece[several]
-    objects = len(np.unique(at[row >= 0] * (int(row.max()) + 1) + row[row >= 0]))
+    objects = _rows_worked(at, row)
     counted = np.bincount(steps[several], minlength=len(mine)) > 0
     best = _row_best(steps[several], at, gap[several], row, mine & counted, objects)
     if objects >= 5 and best is not None and best[0] >= SECOND_ROWS and not best[2]:
@@ -894,8 +894,7 @@ def _row_cut(
     longest pause. Only the routine's own (``mine``) steps done about once per row (half
     to one and a half times as often as rows are worked) can be cut at. Otherwise
     ``current``."""
-    has_row = rows >= 0
-    objects = len(np.unique(stretch[has_row] * (int(rows.max(initial=0)) + 1) + rows[has_row]))
+    objects = _rows_worked(stretch, rows)
     if objects < 5:
         return current
     now, covered = _row_share(stretch, rows, _cut_at(steps, stretch, *current), objects)
@@ -905,6 +904,12 @@ def _row_cut(
     if best is not None and best[0] >= ROW_DOUBT and best[0] > now + BOUNDARY_GAIN:
         return best[1:]
     return current
+
+
+def _rows_worked(stretch: np.ndarray, rows: np.ndarray) -> int:
+    """How many spreadsheet rows are worked, a row of each stretch (or piece) once."""
+    has_row = rows >= 0
+    return len(np.unique(stretch[has_row] * (int(rows.max(initial=0)) + 1) + rows[has_row]))
 
 
 def _row_best(

@@ -109,11 +109,10 @@ UNSEEN_STEPS = 8
 def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
     """Per event of ``structure``: in a structural instance that no context instance
     touches, of a routine whose events hardly ever hold a value that links them
-    (`UNSEEN_LINKED`) and that is done in batches (`UNSEEN_BATCH`) or in instances of many
-    steps (`UNSEEN_STEPS`): work context
-    cannot see, such as approvals clicked in an inbox recorded without titles, next to
-    forms whose values context follows. Noise with values (mail read, chats) is linked,
-    and is left to context."""
+    (`UNSEEN_LINKED`) and that is done in batches (`UNSEEN_BATCH`) or in instances of
+    many steps (`UNSEEN_STEPS`): work context cannot see, such as approvals clicked in
+    an inbox recorded without titles, next to forms whose values context follows. Noise
+    with values (mail read, chats) is linked, and is left to context."""
     both = structure.select(
         "user_id",
         "segment",
@@ -123,7 +122,7 @@ def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
         linked=context["linked"],
     )
     instances = both.drop_nulls("segment").group_by("user_id", "segment", maintain_order=True)
-    batches = (
+    work = (
         instances.agg(
             pl.col("routine").first(),
             steps=(pl.col("action") != pl.col("action").shift(1)).fill_null(True).sum(),
@@ -131,15 +130,15 @@ def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
         .with_columns(run=pl.col("routine").ne_missing(pl.col("routine").shift(1)).over("user_id"))
         .group_by("user_id", "routine")
         .agg(
-            batch=(pl.len() >= UNSEEN_BATCH * pl.col("run").sum())
+            work=(pl.len() >= UNSEEN_BATCH * pl.col("run").sum())
             | (pl.col("steps").median() >= UNSEEN_STEPS)
         )
     )
     blind = (
         both.group_by("user_id", "routine")
         .agg(pl.col("linked").mean() <= UNSEEN_LINKED)
-        .join(batches, on=["user_id", "routine"])
-        .filter("linked", "batch")
+        .join(work, on=["user_id", "routine"])
+        .filter("linked", "work")
     )
     untouched = instances.agg(pl.col("in_context").any()).filter(~pl.col("in_context"))
     keep = (
