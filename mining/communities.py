@@ -7,7 +7,9 @@ routine take turns: between two occurrences of one chunk's anchor (the action it
 once per instance, `anchor_actions`) the other's occurs exactly once. Two routines done in
 random order do not: another instance of the first, or two of the second, often come
 between. Chunks that take turns in at least ``routine_lockstep`` of the gaps, each way,
-merge (`lockstep`).
+merge (`lockstep`); chunks on different sites only where the gaps are enough to tell it
+from chance (two routines done 5 and 11 times take turns in half their gaps now and
+then).
 
 Actions used by several routines ("OK", "Save") are weakly attached to their community
 (`weak_actions`); an event of one takes the routine its strongest directly-follows link points
@@ -22,6 +24,7 @@ import networkx as nx
 import numpy as np
 import polars as pl
 from scipy.sparse import coo_matrix
+from scipy.stats import binomtest
 
 from mining.config import MiningConfig
 
@@ -161,9 +164,14 @@ def lockstep(
     community: np.ndarray,
     share: float,
     apart: np.ndarray | None = None,
+    sites: np.ndarray | None = None,
 ) -> np.ndarray:
     """Merge communities whose anchors take turns (see the module docstring); the
-    communities of actions flagged in ``apart`` (`pass_through`) merge with none."""
+    communities of actions flagged in ``apart`` (`pass_through`) merge with none.
+    Communities whose anchors work on one site (``sites``: each action's, as
+    `structure._site` gives it) merge on the share alone: a few gaps tell routines apart
+    only beyond chance, but chunks of one app's inbox done eight times, which take
+    turns in half their gaps, are one routine more likely than two."""
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(community) + 1))
     stretch = np.cumsum(hard)
@@ -178,10 +186,15 @@ def lockstep(
         best = None
         for i, x in enumerate(keys):
             for y in keys[i + 1 :]:
-                turns = min(
-                    turn_share(where[x], where[y], stretch), turn_share(where[y], where[x], stretch)
+                each_way = (
+                    turns_taken(where[x], where[y], stretch),
+                    turns_taken(where[y], where[x], stretch),
                 )
-                if turns >= share and (best is None or turns > best[0]):
+                turns = min(hits / max(gaps, 1) for hits, gaps in each_way)
+                if turns < share or (best is not None and turns <= best[0]):
+                    continue
+                one_site = sites is not None and sites[anchors[x]] == sites[anchors[y]]
+                if one_site or all(_beyond_chance(hits, gaps) for hits, gaps in each_way):
                     best = (turns, x, y)
         if best is None:
             return community
@@ -189,15 +202,29 @@ def lockstep(
         community = np.where(community == y, x, community)
 
 
-def turn_share(a: np.ndarray, b: np.ndarray, stretch: np.ndarray) -> float:
-    """Share of the gaps between consecutive ``a`` positions (in one stretch) that hold
-    exactly one ``b``: near 1 for two steps of one routine, about 1/k or less for two
-    routines done in random order (k: how many routines)."""
+#: Most share of the gaps between one routine's instances that hold exactly one
+#: instance of another done in random order (a geometric run length: q(1 - q) ≤ 1/4).
+TURN_CHANCE = 0.25
+
+
+def turns_taken(a: np.ndarray, b: np.ndarray, stretch: np.ndarray) -> tuple[int, int]:
+    """How many of the gaps between consecutive ``a`` positions (in one stretch) hold
+    exactly one ``b``, and how many gaps there are: nearly all for two steps of one
+    routine, about 1/k or fewer for two routines done in random order (k: how many
+    routines)."""
     same = stretch[a[1:]] == stretch[a[:-1]]
-    if not same.any():
-        return 0.0
     between = np.searchsorted(b, a[1:]) - np.searchsorted(b, a[:-1])
-    return float(np.mean(between[same] == 1))
+    return int((between[same] == 1).sum()), int(same.sum())
+
+
+def _beyond_chance(hits: int, gaps: int) -> bool:
+    """Whether ``hits`` of ``gaps`` is more than routines in random order take turns
+    (`TURN_CHANCE`), surely (the lower end of a one-sided 95 % Wilson interval): two
+    of four gaps is chance for two routines done five and eleven times."""
+    if gaps == 0:
+        return False
+    interval = binomtest(hits, gaps).proportion_ci(confidence_level=0.9, method="wilson")
+    return interval.low > TURN_CHANCE
 
 
 def weak_actions(

@@ -112,11 +112,11 @@ def find_routines(
         return replace(steps, event=np.repeat(steps.event, repeats))
     n_actions = int(codes.max()) + 1 if len(codes) else 0
     community = louvain(codes, hard, n_actions, config.seed)
-    community = lockstep(codes, hard, community, config.routine_lockstep)
+    community = lockstep(codes, hard, community, config.routine_lockstep, sites=sites)
     through = pass_through(codes, hard, community)
     if through.any():
         community = detach(codes, hard, community, through)
-        community = lockstep(codes, hard, community, config.routine_lockstep, through)
+        community = lockstep(codes, hard, community, config.routine_lockstep, through, sites)
     pause = _pause_score(codes, hard, seconds, n_actions)
     while True:
         # shared actions are transparent while the routines take shape

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import polars as pl
 
-from mining.communities import detach, event_routines
+from mining.communities import detach, event_routines, lockstep
 from mining.config import MiningConfig
 from mining.routines import _ends, _hubs, _part_of, _pause_at, find_routines
 from mining.structure import action_sites
@@ -622,3 +622,27 @@ def test_pauses_now_short_now_long_count_more_than_a_steady_page_load():
     gap = np.array([1.0, 20.0, 1.0, 1.0, 20.0, 1.5, 1.5, 1.5, 1.5, 1.5])
     between, load = np.arange(10) < 5, np.arange(10) >= 5
     assert _pause_at(gap, between) > _pause_at(gap, load)
+
+
+def test_two_routines_done_a_few_times_in_random_order_do_not_take_turns_by_chance():
+    """Invoices posted 5 times among 11 sales orders: in two of the four gaps between
+    invoices came exactly one order, and in five of the ten gaps between orders exactly
+    one invoice, each share above the 0.45 that merges two chunks of one routine. Four
+    gaps cannot tell that from chance; two chunks of one routine done five times, in
+    every gap, still merge. Chunks on one site (an app's inbox: its list, its detail)
+    taking turns as seldom merge on the share: there one routine is the likelier."""
+    order = "BABABABBBABBBBAB"
+    stream = [f"{x} {step}" for x in order for step in ("open", "enter", "post")]
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    community = np.array([0 if name.startswith("A") else 1 for name in names])
+    apart = lockstep(codes, hard, community, CONFIG.routine_lockstep, sites=community)
+    assert len(set(apart)) == 2
+    one_site = np.zeros(len(names), dtype=np.int64)
+    inbox = lockstep(codes, hard, community, CONFIG.routine_lockstep, sites=one_site)
+    assert len(set(inbox)) == 1
+    chunks = [f"{chunk} {step}" for _ in range(5) for chunk in "XY" for step in ("a", "b")]
+    codes, hard = encode(chunks)
+    names = sorted(set(chunks))
+    community = np.array([0 if name.startswith("X") else 1 for name in names])
+    assert len(set(lockstep(codes, hard, community, CONFIG.routine_lockstep))) == 1
