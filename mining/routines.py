@@ -870,8 +870,10 @@ BOUNDARY_PAUSE = 2.0
 
 #: Share of pieces on one spreadsheet row under which a cut is doubtful (`_row_cut`)...
 ROW_DOUBT = 0.5
-#: ...when this share of them works on a row at all.
+#: ...when this share of them works on a row at all (or there are fewer than
+#: `ROW_PIECES`: a cut that leaves four pieces, one the set-up, shows nothing of that).
 ROW_COVER = 0.8
+ROW_PIECES = 5
 #: A cut the rows favour replaces the one found unless that one leaves `BOUNDARY_WHOLE`
 #: of the instances whole (by the steps done as often as its action) and the new one
 #: this share fewer: an instance that spans rows (an invoice's line items) is whole only
@@ -889,7 +891,8 @@ def _row_cut(
 ) -> tuple[int, bool]:
     """The cut (action, after) of a routine's ``steps`` that best keeps one spreadsheet
     row in each piece (`_row_share`), where ``current`` leaves fewer than `ROW_DOUBT` of
-    its pieces on one row while `ROW_COVER` of them work on some row, and the new cut
+    its pieces on one row while `ROW_COVER` of them work on some row (rows an optional
+    step writes are no record) or it leaves fewer than `ROW_PIECES`, and the new cut
     does clearly better (`BOUNDARY_GAIN`); of cuts about as good, the one after the
     longest pause. Only the routine's own (``mine``) steps done about once per row (half
     to one and a half times as often as rows are worked) can be cut at. Otherwise
@@ -897,8 +900,9 @@ def _row_cut(
     objects = _rows_worked(stretch, rows)
     if objects < 5:
         return current
-    now, covered = _row_share(stretch, rows, _cut_at(steps, stretch, *current), objects)
-    if now >= ROW_DOUBT or covered < ROW_COVER:  # (rows an optional step writes: no record)
+    cut = _cut_at(steps, stretch, *current)
+    now, covered = _row_share(stretch, rows, cut, objects)
+    if now >= ROW_DOUBT or (covered < ROW_COVER and _pieces(stretch, cut)[1] >= ROW_PIECES):
         return current
     best = _row_best(steps, stretch, gap, rows, mine, objects)
     if best is not None and best[0] >= ROW_DOUBT and best[0] > now + BOUNDARY_GAIN:

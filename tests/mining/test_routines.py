@@ -624,6 +624,34 @@ def test_pauses_now_short_now_long_count_more_than_a_steady_page_load():
     assert _pause_at(gap, between) > _pause_at(gap, load)
 
 
+def test_a_start_seen_after_the_one_sure_cut_gives_way_to_rows_though_few_pieces_show_them():
+    """A recording without breaks opens with a look at the search box, a step done twice
+    more in the middle of forms: first after the only sure cut, it passes for the start
+    and cuts four pieces, three of many rows each. The last, begun as the recording
+    stopped, works on no row; with four pieces that says nothing about whether the rows
+    are records (where rows are written by an optional step, most of many pieces have
+    none), and one row per instance tells the true cut."""
+    stream: list[str] = ["look up"]
+    rows: list[int] = [-1]
+    for k in range(12):
+        steps = ["new", "load page", *(["look up"] if k in (4, 9) else [])]
+        steps += ["copy name", "paste name", "copy amount", "paste amount", "save"]
+        steps += ["load page", "write id back"]
+        stream += steps
+        rows += [k + 2 if s in ("copy name", "copy amount", "write id back") else -1 for s in steps]
+    stream += ["look up", "new"]  # the recording stops as the next record begins
+    rows += [-1, -1]
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
+    found = find_routines(codes, hard, seconds, CONFIG, rows=np.array(rows))
+    (routine,) = set(found.community)
+    if routine in found.end:  # the same cut
+        assert names[found.end[routine]] == "write id back"
+    else:
+        assert names[found.start[routine]] == "new"
+
+
 def test_two_routines_done_a_few_times_in_random_order_do_not_take_turns_by_chance():
     """Invoices posted 5 times among 11 sales orders: in two of the four gaps between
     invoices came exactly one order, and in five of the ten gaps between orders exactly
