@@ -28,6 +28,11 @@ click recorder's multi-routine log), designed independently of mining and of the
 families above, so they test whether what mining does there carries over: 5 logs of
 each, seeds 0-4; held out: 3 of each, seeds from 1000 on.
 
+Few-instances group (printed last): the same families with few instances, as a short
+recording or a routine done a few times a week gives: each single-routine family (the
+blind ones too) with 8, 12, 20 and 30 instances, and multi-routine logs of 30-60
+instances, seeds from 200 on (new routine designs).
+
 Baselines, scored the same way:
 
 - *one cluster*: every event in one process, each event its own instance (no
@@ -79,6 +84,9 @@ TASKREC_EVAL = REPO.parent / "shared" / "tools" / "taskrec_eval.py"
 HELD_OUT_SEED = 1000
 SINGLE_SEEDS, MULTI_SEEDS = 5, 5
 BLIND_SEEDS, BLIND_HELD_OUT = 5, 3  # logs per blind family (and of blind_multi)
+SMALL_SEED = 200
+SMALL_SINGLES = (8, 12, 20, 30)  # instances of the few-instances group's logs, by seed
+SMALL_MULTIS = (30, 40, 50, 60, 35, 45)
 TRUTH_LABELS = {  # taskrec_eval's label columns, from the events table
     "eventType": "kind",
     "target.id": "element_id",
@@ -145,10 +153,29 @@ def blind_corpus(families: set[str] | None, quick: bool, held_out: bool) -> list
     return [log for log in logs if families is None or log.family in families]
 
 
-def _blind_writer(family: str, seed: int) -> Callable[[Path], tuple[Path, Path]]:
+def small_corpus(families: set[str] | None, quick: bool) -> list[Log]:
+    """The few-instances group: every single-routine family, then multi-routine logs."""
+    singles = SMALL_SINGLES[:1] if quick else SMALL_SINGLES
+    multis = SMALL_MULTIS[:1] if quick else SMALL_MULTIS
+    logs = [
+        Log(family, f"{family}-few-{SMALL_SEED + i}-{n}", writer(family, SMALL_SEED + i, n))
+        for writer, names in ((_family_writer, FAMILIES), (_blind_writer, BLIND_FAMILIES))
+        for family in sorted(names)
+        for i, n in enumerate(singles)
+    ]
+    logs += [
+        Log("multi", f"multi-few-{SMALL_SEED + i}-{n}", _family_writer(None, SMALL_SEED + i, n))
+        for i, n in enumerate(multis)
+    ]
+    return [log for log in logs if families is None or log.family in families]
+
+
+def _blind_writer(
+    family: str, seed: int, instances: int | None = None
+) -> Callable[[Path], tuple[Path, Path]]:
     def write(folder: Path) -> tuple[Path, Path]:
         make = MULTI_MAKERS.get(family)
-        log = make(seed) if make else blind_single_log(family, seed)
+        log = make(seed) if make else blind_single_log(family, seed, instances=instances)
         return write_uilog(log, folder)
 
     return write
@@ -185,9 +212,14 @@ def _simulator_log() -> Log:
     return Log("simulator", "simulator 3x3", write)
 
 
-def _family_writer(family: str | None, seed: int) -> Callable[[Path], tuple[Path, Path]]:
+def _family_writer(
+    family: str | None, seed: int, instances: int | None = None
+) -> Callable[[Path], tuple[Path, Path]]:
     def write(folder: Path) -> tuple[Path, Path]:
-        log = single_routine_log(family, seed) if family else multi_routine_log(seed)
+        if family:
+            log = single_routine_log(family, seed, instances=instances)
+        else:
+            log = multi_routine_log(seed, instances=instances)
         return write_uilog(log, folder)
 
     return write
@@ -336,6 +368,8 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_held_out:
             held = blind_corpus(families, args.quick, True)
             run(f"blind families, held-out seeds ({HELD_OUT_SEED}+)", held, taskrec, blind / "held")
+        small = small_corpus(families, args.quick)
+        run(f"few instances, seeds {SMALL_SEED}+", small, taskrec, folder / "few")
 
 
 if __name__ == "__main__":

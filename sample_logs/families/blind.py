@@ -60,12 +60,17 @@ def draw_blind_routine(family: str, seed: int | str) -> BatchRoutine:
     return BLIND_FAMILIES[family](Random(f"blind-design/{family}/{seed}"))
 
 
-def blind_single_log(family: str, seed: int, layout: str | None = None) -> UiLog:
-    """One person doing one blind-family routine 30-100 times, unsegmented."""
+def blind_single_log(
+    family: str, seed: int, layout: str | None = None, instances: int | None = None
+) -> UiLog:
+    """One person doing one blind-family routine 30-100 times (or ``instances`` times),
+    unsegmented."""
     rng = Random(f"blind-single/{family}/{seed}")
     routine = draw_blind_routine(family, seed)
     layout = _layout(rng, [routine], layout)
-    stream = _Player(rng, [routine], Person.draw(rng)).play([rng.randint(30, 100)])
+    player = _Player(rng, [routine], Person.draw(rng))
+    drawn = rng.randint(30, 100)  # (drawn either way: the rest of the log stays the same)
+    stream = player.play([instances or drawn])
     return assemble_log(rng, f"{family}-single-{seed}", "single", [routine], layout, [stream])
 
 

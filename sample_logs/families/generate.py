@@ -56,14 +56,17 @@ def draw_routine(family: str, seed: int | str) -> Routine:
     return FAMILIES[family](Random(f"design/{family}/{seed}"))
 
 
-def single_routine_log(family: str, seed: int, layout: str | None = None) -> UiLog:
-    """One person doing one routine 30-100 times, unsegmented.
+def single_routine_log(
+    family: str, seed: int, layout: str | None = None, instances: int | None = None
+) -> UiLog:
+    """One person doing one routine 30-100 times (or ``instances`` times), unsegmented.
 
     >>> log = single_routine_log("excel_to_web", 3)   # log.table, log.truth
     """
     rng = Random(f"single/{family}/{seed}")
     routine = draw_routine(family, seed)
-    order = [0] * rng.randint(30, 100)
+    drawn = rng.randint(30, 100)  # (drawn either way: the rest of the log stays the same)
+    order = [0] * (instances or drawn)
     disturbance = Disturbance.draw(rng, noisy=0.4, interleaved=0.3, clicks_only=_clicks(routine))
     layout = _layout(rng, [routine], layout)
     streams = _streams(rng, [routine], [order], disturbance)
@@ -71,13 +74,15 @@ def single_routine_log(family: str, seed: int, layout: str | None = None) -> UiL
     return assemble_log(rng, name, "single", [routine], layout, streams)
 
 
-def multi_routine_log(seed: int, layout: str | None = None) -> UiLog:
-    """3-4 routines of different families, 100-250 instances in random order; one or two
-    users; some logs noisy, some with instances paused by others."""
+def multi_routine_log(seed: int, layout: str | None = None, instances: int | None = None) -> UiLog:
+    """3-4 routines of different families, 100-250 instances (or ``instances``) in
+    random order; one or two users; some logs noisy, some with instances paused by
+    others."""
     rng = Random(f"multi/{seed}")
     families = rng.sample(sorted(FAMILIES), rng.randint(3, 4))
     routines = [draw_routine(f, f"multi-{seed}") for f in families]
-    total = rng.randint(100, 250)
+    drawn = rng.randint(100, 250)  # (drawn either way: the rest of the log stays the same)
+    total = instances or drawn
     weights = [rng.uniform(0.5, 2.0) for _ in routines]
     order = rng.choices(range(len(routines)), weights=weights, k=total)
     for i in range(len(routines)):  # every routine at least a few times

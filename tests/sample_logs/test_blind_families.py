@@ -67,6 +67,13 @@ def test_the_truth_covers_every_event(name):
         assert truth.filter(pl.col("Task") != NOISE).group_by("idx").len()["len"].min() >= 2
 
 
+@pytest.mark.parametrize("family", sorted(BLIND_FAMILIES))
+def test_a_blind_log_of_few_instances_does_the_routine_that_often(family):
+    log = blind_single_log(family, 3, instances=8)
+    assert log.truth.filter(pl.col("Task") != NOISE)["idx"].n_unique() == 8
+    assert log.routines == blind_single_log(family, 3).routines
+
+
 def test_blind_multi_logs_have_3_to_4_routines_of_at_least_two_families():
     for seed in range(6):
         log = blind_multi_log(seed)

@@ -78,6 +78,18 @@ def test_multi_routine_logs_have_3_to_4_families_and_100_to_250_instances(seed):
     assert set(instances["Task"]) == set(log.routines)
 
 
+def test_a_log_of_few_instances_is_the_same_routine_done_fewer_times():
+    """`instances` sets how often the routine is done (the bench's few-instances
+    group); the routine and the recording's other draws stay those of the seed."""
+    for family in sorted(FAMILIES):
+        short, full = single_routine_log(family, 3, instances=8), single_routine_log(family, 3)
+        work = short.truth.filter(pl.col("Task") != "__noise__")
+        assert work["idx"].n_unique() == 8
+        assert short.routines == full.routines
+    multi = multi_routine_log(4, instances=30).truth.filter(pl.col("Task") != "__noise__")
+    assert multi.select("Task", "idx").unique().height == 30
+
+
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_ground_truth_has_a_row_per_event_and_instances_are_contiguous_unless_paused(family):
     for seed in SEEDS:
