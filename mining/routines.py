@@ -626,16 +626,19 @@ def _boundaries(
     when its pause is ``BOUNDARY_PAUSE`` times as long (the selection of the next row
     taken for the end of the last instance).
 
-    A cut can be wrong in ways the counts cannot see: a rare step that followed the
-    recording's few idle gaps (a look at the sheet after breaks mid-form) cuts pieces
-    of several instances each, and the steps done as often as it are rare ones too; a
-    break mid-form makes a mid-form cut look whole. Where a routine copies from
+    A cut done fewer than five times (a step that came first after the recording's one
+    or two sure cuts) is judged by the steps done as often as the routine's anchor
+    instead. A cut can be wrong in ways the counts cannot see: a rare step that
+    followed the recording's few idle gaps (a look at the sheet after breaks mid-form)
+    cuts pieces of several instances each, and the steps done as often as it are rare
+    ones too; a break mid-form makes a mid-form cut look whole. Where a routine copies from
     spreadsheet ``rows`` (`_main_rows`), the cut that keeps one row per piece
     (`_row_cut`) replaces such a cut and is final, unless the cut found leaves
     `BOUNDARY_WHOLE` of the instances whole and the new one `ROW_SLACK` fewer (an
     instance that spans rows).
     """
     start, end = dict(start), dict(end)
+    anchors = anchor_actions(codes, community)
     gap = np.diff(seconds, prepend=seconds[:1])
     stretch = np.cumsum(hard)
     for c in sorted(start):
@@ -656,6 +659,8 @@ def _boundaries(
                     _set_cut(start, end, c, *moved)
                     continue  # (the rows said more than the counts can)
         n = int(counts[current[0]])
+        if n < 5:  # too rare to judge itself: the steps done as often as the anchor judge
+            n = int(counts[anchors[c]])
         once = _about(counts, n, mine)
         if len(once) < ONCE_STEPS or n < 5:
             continue

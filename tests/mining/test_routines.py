@@ -652,6 +652,28 @@ def test_a_start_seen_after_the_one_sure_cut_gives_way_to_rows_though_few_pieces
         assert names[found.start[routine]] == "new"
 
 
+def test_a_step_done_three_times_in_all_that_opened_the_recording_is_no_start():
+    """A recording without breaks opens on the request list, a step done twice more in
+    the middle of requests: first after the only sure cut, it passes for the start,
+    and cut in four pieces the 12 requests leave no candidate. Done three times, it is
+    too rare for the steps done as often to judge it; the steps done as often as the
+    routine's anchor (once a request) find the cut."""
+    stream: list[str] = ["open list"]
+    for k in range(12):
+        stream += ["new", "type title", "next", *(["open list"] if k in (4, 9) else [])]
+        stream += ["type amount", "type date", "next", "add item", "save item", "submit"]
+    stream += ["open list", "new"]
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
+    found = find_routines(codes, hard, seconds, CONFIG)
+    (routine,) = set(found.community)
+    if routine in found.end:  # the same cut
+        assert names[found.end[routine]] == "submit"
+    else:
+        assert names[found.start[routine]] == "new"
+
+
 def test_two_routines_done_a_few_times_in_random_order_do_not_take_turns_by_chance():
     """Invoices posted 5 times among 11 sales orders: in two of the four gaps between
     invoices came exactly one order, and in five of the ten gaps between orders exactly
