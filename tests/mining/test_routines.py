@@ -53,6 +53,15 @@ def on_sites(
     return routine_of, {names[a] for a in found.start.values()}
 
 
+def the_cut(found, names: list[str]) -> str:
+    """Where the one routine of ``found`` is cut: "before <its start>" or "after <its
+    end>"."""
+    (routine,) = set(found.community)
+    if routine in found.end:
+        return f"after {names[found.end[routine]]}"
+    return f"before {names[found.start[routine]]}"
+
+
 FORM = ["open form", "type name", "type amount", "type date", "click save"]
 MAIL = ["open mail", "copy order", "paste order", "click send"]
 SHEET = ["open sheet", "copy cell", "paste cell", "click check"]
@@ -177,8 +186,7 @@ def test_fields_copied_in_any_order_are_cut_after_the_submit_not_at_a_field():
     codes, hard = encode(stream)
     found = find_routines(codes, hard, np.cumsum(gaps), CONFIG)
     names = sorted(set(stream))
-    (routine,) = set(found.community)
-    assert names[found.end[routine]] == "see confirmation"
+    assert the_cut(found, names) == "after see confirmation"
 
 
 def test_a_recording_that_opens_with_a_glance_at_the_news_starts_at_the_routine():
@@ -546,11 +554,7 @@ def test_rows_copied_one_per_instance_overrule_a_start_seen_after_breaks_mid_for
     codes, hard = encode(stream, cuts)
     names = sorted(set(stream))
     found = find_routines(codes, hard, np.cumsum(gaps), CONFIG, rows=np.array(rows))
-    (routine,) = set(found.community)
-    if routine in found.end:  # the same cut
-        assert names[found.end[routine]] == "write id back"
-    else:
-        assert names[found.start[routine]] == "open form"
+    assert the_cut(found, names) in {"after write id back", "before open form"}
 
 
 def test_an_instance_that_spans_rows_is_not_cut_at_each_row():
@@ -575,9 +579,7 @@ def test_an_instance_that_spans_rows_is_not_cut_at_each_row():
     found = find_routines(
         codes, hard, np.arange(len(stream), dtype=float), CONFIG, rows=np.array(rows)
     )
-    (routine,) = set(found.community)
-    cut = found.end.get(routine, found.start[routine])
-    assert names[cut] in ("open invoice", "see posted")
+    assert the_cut(found, names) in {"before open invoice", "after see posted"}
 
 
 def test_a_form_filled_two_ways_is_cut_after_its_submit_not_where_breaks_resumed():
@@ -609,9 +611,7 @@ def test_a_form_filled_two_ways_is_cut_after_its_submit_not_where_breaks_resumed
     codes, hard = encode(stream, cuts)
     names = sorted(set(stream))
     found = find_routines(codes, hard, np.cumsum(gaps), CONFIG)
-    (routine,) = set(found.community)
-    assert routine in found.end
-    assert names[found.end[routine]] == "submit"
+    assert the_cut(found, names) == "after submit"
 
 
 def test_pauses_now_short_now_long_count_more_than_a_steady_page_load():
@@ -645,11 +645,7 @@ def test_a_start_seen_after_the_one_sure_cut_gives_way_to_rows_though_few_pieces
     names = sorted(set(stream))
     seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
     found = find_routines(codes, hard, seconds, CONFIG, rows=np.array(rows))
-    (routine,) = set(found.community)
-    if routine in found.end:  # the same cut
-        assert names[found.end[routine]] == "write id back"
-    else:
-        assert names[found.start[routine]] == "new"
+    assert the_cut(found, names) in {"after write id back", "before new"}
 
 
 def test_a_step_done_three_times_in_all_that_opened_the_recording_is_no_start():
@@ -667,11 +663,7 @@ def test_a_step_done_three_times_in_all_that_opened_the_recording_is_no_start():
     names = sorted(set(stream))
     seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
     found = find_routines(codes, hard, seconds, CONFIG)
-    (routine,) = set(found.community)
-    if routine in found.end:  # the same cut
-        assert names[found.end[routine]] == "submit"
-    else:
-        assert names[found.start[routine]] == "new"
+    assert the_cut(found, names) in {"after submit", "before new"}
 
 
 def test_two_routines_done_a_few_times_in_random_order_do_not_take_turns_by_chance():
