@@ -10,7 +10,7 @@ import polars as pl
 
 from mining.communities import detach, event_routines, lockstep
 from mining.config import MiningConfig
-from mining.routines import _ends, _hubs, _part_of, _pause_at, find_routines
+from mining.routines import _boundaries, _ends, _hubs, _part_of, _pause_at, find_routines
 from mining.structure import action_sites
 
 CONFIG = MiningConfig()
@@ -664,6 +664,73 @@ def test_a_step_done_three_times_in_all_that_opened_the_recording_is_no_start():
     seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
     found = find_routines(codes, hard, seconds, CONFIG)
     assert the_cut(found, names) in {"after submit", "before new"}
+
+
+def test_a_look_at_the_news_before_work_does_not_move_the_cut_to_the_end():
+    """Orders copied from mail into the ERP, every other one answered after saving; the
+    recording opens with a look at the news. Cut before "open inbox", the news is a piece
+    of its own, holding no step of an order: no order cut wrong, any more than the
+    answers cut after "save order" (and carried to the next order) would be."""
+    stream = ["open news", "read article"]
+    for k in range(12):
+        stream += ["open inbox", "open mail", "copy customer", "paste customer"]
+        stream += ["copy material", "paste material", "save order"]
+        stream += ["reply", "type reply", "send"] if k % 2 == 0 else []
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    seconds = np.cumsum([6.0 if step == "open inbox" else 1.0 for step in stream])
+    one = np.zeros(len(names), dtype=np.int64)
+    start, end = _boundaries(
+        codes, hard, seconds, one[codes], one, {0: names.index("open inbox")}, {}
+    )
+    assert (names[start[0]], end) == ("open inbox", {})
+
+
+def test_a_cut_where_breaks_fell_is_no_better_for_counting_fewer_pieces():
+    """Twelve forms, two of them broken off before "date" by a break (in one the name
+    typed twice). Cut after "amount", the breaks fall on the cut: 13 pieces, where the
+    cut before "new" leaves 14 (the breaks split two forms), and 10 whole in each. A
+    share a twelfth higher from a piece fewer is no better cut."""
+    stream: list[str] = []
+    cuts: set[int] = set()
+    for k in range(12):
+        steps = ["new", "name", "name", "amount", "date", "submit"]
+        if k != 2:
+            steps.remove("name")
+        if k in (2, 7):
+            cuts.add(len(stream) + steps.index("date"))
+        stream += steps
+    codes, hard = encode(stream, cuts)
+    names = sorted(set(stream))
+    seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
+    one = np.zeros(len(names), dtype=np.int64)
+    start, end = _boundaries(codes, hard, seconds, one[codes], one, {0: names.index("new")}, {})
+    assert (names[start[0]], end) == ("new", {})
+
+
+def test_a_piece_of_a_form_a_break_cut_off_counts_though_it_holds_no_step_done_once():
+    """Nine forms, the date typed twice in two (so it is no step done once a form);
+    breaks cut the first form before "submit", the seventh after "new", the last before
+    "date". Cut after "amount", the piece after the break in the seventh form holds its
+    name and amount, no step done once a form, and opens its stretch as a look at the
+    news before work would; but it holds steps done as often as those: a piece of a
+    form, which counts against that cut."""
+    stream: list[str] = []
+    cuts: set[int] = set()
+    breaks = {0: "submit", 6: "name", 8: "date"}
+    for k in range(9):
+        steps = ["new", "name", "amount", "date", "date", "submit"]
+        if k not in (4, 5):
+            steps.remove("date")
+        if k in breaks:
+            cuts.add(len(stream) + steps.index(breaks[k]))
+        stream += steps
+    codes, hard = encode(stream, cuts)
+    names = sorted(set(stream))
+    seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
+    one = np.zeros(len(names), dtype=np.int64)
+    start, end = _boundaries(codes, hard, seconds, one[codes], one, {0: names.index("new")}, {})
+    assert (names[start[0]], end) == ("new", {})
 
 
 def test_two_routines_done_a_few_times_in_random_order_do_not_take_turns_by_chance():
