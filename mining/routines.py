@@ -625,7 +625,9 @@ def _boundaries(
     (within a hundredth), the one after the longest pause is taken (people pause between
     instances, not between two steps of one), and it replaces a cut as good as itself
     when its pause is ``BOUNDARY_PAUSE`` times as long (the selection of the next row
-    taken for the end of the last instance).
+    taken for the end of the last instance). Either way only if it does about as well
+    with the recording's breaks left out (`_holds_unbroken`): a break mid-form makes a
+    mid-form cut look whole.
 
     A cut done fewer than five times (a step that came first after the recording's one
     or two sure cuts) is judged by the steps done as often as the routine's anchor
@@ -680,7 +682,11 @@ def _boundaries(
         better = (whole > now + BOUNDARY_GAIN and gained) or (
             whole >= now - 0.01 and pause >= BOUNDARY_PAUSE * now_pause
         )
-        if whole >= BOUNDARY_WHOLE and better:
+        if (
+            whole >= BOUNDARY_WHOLE
+            and better
+            and _holds_unbroken(steps, once, n, current, (action, after))
+        ):
             _set_cut(start, end, c, action, after)
     return start, end
 
@@ -855,6 +861,20 @@ def _whole_by(
     if len(once) < ONCE_STEPS or n < 5:
         return 0.0
     return _whole_share(steps, stretch, _cut_at(steps, stretch, *cut), once, n)
+
+
+def _holds_unbroken(
+    steps: np.ndarray, once: np.ndarray, n: int, current: tuple[int, bool], cut: tuple[int, bool]
+) -> bool:
+    """Whether ``cut`` leaves about as many of a routine's instances whole as ``current``
+    (within a hundredth) with its breaks left out, its ``steps`` one stretch. A break
+    mid-form makes a mid-form cut look whole: two breaks before "date" in twelve forms
+    leave 11 of 13 pieces whole cut after "amount", 10 of 14 cut before "new"."""
+    flat = np.zeros(len(steps), dtype=np.int64)
+    now, new = (
+        _whole_share(steps, flat, _cut_at(steps, flat, *c), once, n) for c in (current, cut)
+    )
+    return new >= now - 0.01
 
 
 def _set_cut(

@@ -733,6 +733,25 @@ def test_a_piece_of_a_form_a_break_cut_off_counts_though_it_holds_no_step_done_o
     assert (names[start[0]], end) == ("new", {})
 
 
+def test_breaks_mid_form_do_not_move_the_cut_to_where_they_fell():
+    """Twelve forms, two of them broken off before "date" by a break (the person was
+    called away). Cut after "amount", the breaks fall on the cut and 11 of 13 pieces are
+    whole, against 10 of 14 cut before "new"; left out, the breaks favour no cut, and
+    "new" stays the start."""
+    stream: list[str] = []
+    cuts: set[int] = set()
+    for k in range(12):
+        if k in (2, 7):
+            cuts.add(len(stream) + 3)
+        stream += ["new", "name", "amount", "date", "submit"]
+    codes, hard = encode(stream, cuts)
+    names = sorted(set(stream))
+    seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
+    one = np.zeros(len(names), dtype=np.int64)
+    start, end = _boundaries(codes, hard, seconds, one[codes], one, {0: names.index("new")}, {})
+    assert (names[start[0]], end) == ("new", {})
+
+
 def test_two_routines_done_a_few_times_in_random_order_do_not_take_turns_by_chance():
     """Invoices posted 5 times among 11 sales orders: in two of the four gaps between
     invoices came exactly one order, and in five of the ten gaps between orders exactly
