@@ -62,6 +62,18 @@ def the_cut(found, names: list[str]) -> str:
     return f"before {names[found.start[routine]]}"
 
 
+def rechosen_cut(stream: list[str], start: str, cuts: set[int] = frozenset()) -> str:
+    """Where `_boundaries` cuts ``stream``, all one routine and first cut before
+    ``start`` (6 s before it, 1 s before every other step; sure cuts before ``cuts``):
+    "before <its start>" or "after <its end>"."""
+    codes, hard = encode(stream, cuts)
+    names = sorted(set(stream))
+    seconds = np.cumsum([6.0 if step == start else 1.0 for step in stream])
+    one = np.zeros(len(names), dtype=np.int64)
+    begin, end = _boundaries(codes, hard, seconds, one[codes], one, {0: names.index(start)}, {})
+    return f"after {names[end[0]]}" if end else f"before {names[begin[0]]}"
+
+
 FORM = ["open form", "type name", "type amount", "type date", "click save"]
 MAIL = ["open mail", "copy order", "paste order", "click send"]
 SHEET = ["open sheet", "copy cell", "paste cell", "click check"]
@@ -676,14 +688,7 @@ def test_a_look_at_the_news_before_work_does_not_move_the_cut_to_the_end():
         stream += ["open inbox", "open mail", "copy customer", "paste customer"]
         stream += ["copy material", "paste material", "save order"]
         stream += ["reply", "type reply", "send"] if k % 2 == 0 else []
-    codes, hard = encode(stream)
-    names = sorted(set(stream))
-    seconds = np.cumsum([6.0 if step == "open inbox" else 1.0 for step in stream])
-    one = np.zeros(len(names), dtype=np.int64)
-    start, end = _boundaries(
-        codes, hard, seconds, one[codes], one, {0: names.index("open inbox")}, {}
-    )
-    assert (names[start[0]], end) == ("open inbox", {})
+    assert rechosen_cut(stream, "open inbox") == "before open inbox"
 
 
 def test_a_cut_where_breaks_fell_is_no_better_for_counting_fewer_pieces():
@@ -700,12 +705,7 @@ def test_a_cut_where_breaks_fell_is_no_better_for_counting_fewer_pieces():
         if k in (2, 7):
             cuts.add(len(stream) + steps.index("date"))
         stream += steps
-    codes, hard = encode(stream, cuts)
-    names = sorted(set(stream))
-    seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
-    one = np.zeros(len(names), dtype=np.int64)
-    start, end = _boundaries(codes, hard, seconds, one[codes], one, {0: names.index("new")}, {})
-    assert (names[start[0]], end) == ("new", {})
+    assert rechosen_cut(stream, "new", cuts) == "before new"
 
 
 def test_a_piece_of_a_form_a_break_cut_off_counts_though_it_holds_no_step_done_once():
@@ -725,12 +725,7 @@ def test_a_piece_of_a_form_a_break_cut_off_counts_though_it_holds_no_step_done_o
         if k in breaks:
             cuts.add(len(stream) + steps.index(breaks[k]))
         stream += steps
-    codes, hard = encode(stream, cuts)
-    names = sorted(set(stream))
-    seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
-    one = np.zeros(len(names), dtype=np.int64)
-    start, end = _boundaries(codes, hard, seconds, one[codes], one, {0: names.index("new")}, {})
-    assert (names[start[0]], end) == ("new", {})
+    assert rechosen_cut(stream, "new", cuts) == "before new"
 
 
 def test_breaks_mid_form_do_not_move_the_cut_to_where_they_fell():
@@ -744,12 +739,7 @@ def test_breaks_mid_form_do_not_move_the_cut_to_where_they_fell():
         if k in (2, 7):
             cuts.add(len(stream) + 3)
         stream += ["new", "name", "amount", "date", "submit"]
-    codes, hard = encode(stream, cuts)
-    names = sorted(set(stream))
-    seconds = np.cumsum([6.0 if step == "new" else 1.0 for step in stream])
-    one = np.zeros(len(names), dtype=np.int64)
-    start, end = _boundaries(codes, hard, seconds, one[codes], one, {0: names.index("new")}, {})
-    assert (names[start[0]], end) == ("new", {})
+    assert rechosen_cut(stream, "new", cuts) == "before new"
 
 
 def test_two_routines_done_a_few_times_in_random_order_do_not_take_turns_by_chance():
