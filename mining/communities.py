@@ -225,8 +225,8 @@ def _beyond_chance(hits: int, gaps: int) -> bool:
     thirteen."""
     if gaps == 0:
         return False
-    interval = binomtest(hits, gaps).proportion_ci(confidence_level=0.98, method="wilson")
-    return interval.low > TURN_CHANCE
+    test = binomtest(hits, gaps, alternative="greater")
+    return test.proportion_ci(confidence_level=0.99, method="wilson").low > TURN_CHANCE
 
 
 def weak_actions(

@@ -70,7 +70,7 @@ def blind_single_log(
     layout = _layout(rng, [routine], layout)
     player = _Player(rng, [routine], Person.draw(rng))
     drawn = rng.randint(30, 100)  # (drawn either way: the rest of the log stays the same)
-    stream = player.play([instances or drawn])
+    stream = player.play([drawn if instances is None else instances])
     return assemble_log(rng, f"{family}-single-{seed}", "single", [routine], layout, [stream])
 
 

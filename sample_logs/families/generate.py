@@ -66,7 +66,7 @@ def single_routine_log(
     rng = Random(f"single/{family}/{seed}")
     routine = draw_routine(family, seed)
     drawn = rng.randint(30, 100)  # (drawn either way: the rest of the log stays the same)
-    order = [0] * (instances or drawn)
+    order = [0] * (drawn if instances is None else instances)
     disturbance = Disturbance.draw(rng, noisy=0.4, interleaved=0.3, clicks_only=_clicks(routine))
     layout = _layout(rng, [routine], layout)
     streams = _streams(rng, [routine], [order], disturbance)
@@ -82,7 +82,7 @@ def multi_routine_log(seed: int, layout: str | None = None, instances: int | Non
     families = rng.sample(sorted(FAMILIES), rng.randint(3, 4))
     routines = [draw_routine(f, f"multi-{seed}") for f in families]
     drawn = rng.randint(100, 250)  # (drawn either way: the rest of the log stays the same)
-    total = instances or drawn
+    total = drawn if instances is None else instances
     weights = [rng.uniform(0.5, 2.0) for _ in routines]
     order = rng.choices(range(len(routines)), weights=weights, k=total)
     for i in range(len(routines)):  # every routine at least a few times
