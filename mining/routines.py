@@ -463,7 +463,10 @@ def _part_of(
     of their events): a community on sites of its own, with `OWN_MASS` of the events
     the two would have or `OWN_REPEATS` instances started in each of its runs (a batch
     of approvals in an inbox between two fields of a form, where a look-up is made
-    once), is a routine of its own, whatever order its runs come in. A hub
+    once), is a routine of its own, whatever order its runs come in. Nor is a
+    community part of a host elsewhere when another community works on its site: a
+    look-up is made where no routine works, and this is a chunk of that other routine
+    (an app's rare steps, whose runs follow the launchpad Louvain put with another app). A hub
     (`_hubs`: a launchpad) hosts nothing.
     """
     n = len(codes)
@@ -522,7 +525,10 @@ def _part_of(
         # a look-up is done once in a host's instance; a routine, several times in a row
         opened = np.bincount(event[codes == starts[event]], minlength=len(size))
         repeated = opened[part] >= OWN_REPEATS * inside["runs"].to_numpy()
-        inside = inside.filter(pl.Series(~(elsewhere & (own | repeated))))
+        # a look-up is made where no routine works: a small community on a site another
+        # one works on is a chunk of that one, Louvain split off
+        taken = (works_on[part] & (works_on.sum(axis=0) > 1)).any(axis=1)
+        inside = inside.filter(pl.Series(~(elsewhere & (own | repeated | taken))))
     inside = inside.filter(~pl.col("host").is_in(_hubs(event, routine, ended)))
     if inside.is_empty():
         return None

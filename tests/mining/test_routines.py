@@ -245,6 +245,30 @@ def test_a_few_clicks_on_another_app_s_site_do_not_make_it_a_site_of_the_host():
     assert found is None
 
 
+def test_a_chunk_of_one_app_is_no_look_up_made_from_another():
+    """Purchase requisitions and sales orders, two apps of one launchpad. Louvain put
+    the launchpad's home and tiles with the sales orders, and a step the requisitions
+    take now and then (a line item looked at) in a community of its own. Its runs follow
+    the launchpad's (a tile is no end), as a look-up follows the step it interrupts; but
+    a look-up is made where no routine works, and the requisitions work on that site:
+    the step is theirs, not the sales orders'."""
+    orders, requisitions, line_item = [0, 1, 2], [3, 4, 5, 6], 7
+    codes: list[int] = []
+    event: list[int] = []
+    for k in range(18):
+        codes += orders
+        event += [0] * len(orders)
+        if k % 3 == 0:
+            codes.append(line_item)
+            event.append(2)
+        codes += requisitions
+        event += [1] * len(requisitions)
+    sites = np.array([0, 0, 0, 1, 1, 1, 1, 1])  # per action: the orders', the requisitions'
+    hard = np.zeros(len(codes), dtype=bool)
+    found = _part_of(np.array(codes), hard, np.array(event), {0: 0, 1: 3, 2: 7}, 0.5, sites=sites)
+    assert found != (2, 0)
+
+
 def test_what_a_launchpad_opens_is_no_part_of_it():
     """Home, then a tile, then three approvals in the app the tile opened: every app's
     runs follow an unfinished run of the launchpad (a tile is no end), as an optional
