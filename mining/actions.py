@@ -226,20 +226,28 @@ def url_site(url: pl.Expr) -> pl.Expr:
 _FIORI_APP = r"""(?:^|[#"'])application-([A-Za-z]\w*-\w+)-component-"""
 #: The launchpad's own controls ("shell-header-logo", its home button).
 _FIORI_SHELL = r"""(?:^|[#"'])shell-"""
+#: The route of a Fiori launchpad's home page, where its tiles are.
+LAUNCHPAD_ROUTE = "#Shell-home"
 
 
 def app_route() -> pl.Expr:
     """Where a recorder logs no URL, the route of the launchpad app a user is in, as far
     as its controls' ids name it (null elsewhere). An app's list rows and dialog
     buttons have generated ids that do not name it; they belong to the app named last.
-    Home on the launchpad and the tile clicked there open the app named next (per user
-    and program)."""
+    Home on the launchpad and the tile clicked right after it open the app named next
+    (per user and program): when that is the app they were pressed in (the app opened
+    again), they are its steps; when it is another, they are the launchpad's
+    (`LAUNCHPAD_ROUTE`), between two routines and part of neither, as a recorder in the
+    browser logs the tiles on the launchpad's home page."""
     element = pl.col("element_id")
     named = "#" + element.str.extract(_FIORI_APP, 1)
-    last = pl.when(element.str.contains(_FIORI_SHELL)).then(pl.lit("")).otherwise(named)
+    shell = element.str.contains(_FIORI_SHELL).fill_null(False)
+    last = pl.when(shell).then(pl.lit("")).otherwise(named)
     last = last.forward_fill()
     route = pl.when(last == "").then(named.backward_fill()).otherwise(last)
-    return route.over("user_id", "app")
+    launch = shell | (shell.shift(1).fill_null(False) & named.is_null())
+    switch = launch & (named.forward_fill() != named.backward_fill()).fill_null(False)
+    return pl.when(switch).then(pl.lit(LAUNCHPAD_ROUTE)).otherwise(route).over("user_id", "app")
 
 
 #: attrs keys that name the worksheet of a spreadsheet event (Action Logger, SmartRPA, CPN).

@@ -161,8 +161,8 @@ def test_a_fiori_app_named_by_its_controls_ids_is_the_page_of_its_other_clicks(
 ) -> None:
     """A click recorder logs no URL; the ids of some of an app's controls name the app
     (its route), its list rows and dialog buttons do not, nor does the launchpad's home
-    and tile that open the next app. The id may be all of the target, or part of a CSS
-    selector or an XPath."""
+    and tile that open the next app: those are the launchpad's, between two apps. The id
+    may be all of the target, or part of a CSS selector or an XPath."""
     so, po = (
         "application-SalesOrder-approve-component---",
         "application-PurchaseOrder-approve-component---",
@@ -181,7 +181,31 @@ def test_a_fiori_app_named_by_its_controls_ids_is_the_page_of_its_other_clicks(
     pages = [
         a.rsplit("|", 1)[1] for a in label_actions(make_events(rows), MiningConfig())["action"]
     ]
-    assert pages == ["", *["#SalesOrder-approve"] * 2, *["#PurchaseOrder-approve"] * 5]
+    assert pages == [
+        "",
+        *["#SalesOrder-approve"] * 2,
+        *["#Shell-home"] * 2,
+        *["#PurchaseOrder-approve"] * 3,
+    ]
+
+
+def test_home_and_the_tile_that_open_the_same_app_again_are_its_steps() -> None:
+    """Opened again from the launchpad, an app goes on with the same work: home and the
+    tile are steps of it, not the launchpad's (as they are between two apps)."""
+    so = "application-SalesOrder-approve-component---"
+    ids = [
+        f"{so}__xmlview1--approveButton",
+        "__button30-BDI-content",
+        "shell-header-logo",
+        "__tile4",
+        "__item57-__xmlview1--list-0",
+        f"{so}__xmlview1--approveButton",
+    ]
+    rows = [{"kind": "click", "app": "chrome", "element_id": i} for i in ids]
+    pages = [
+        a.rsplit("|", 1)[1] for a in label_actions(make_events(rows), MiningConfig())["action"]
+    ]
+    assert pages == ["#SalesOrder-approve"] * 6
 
 
 def test_attrs_can_name_the_target_when_no_element_field_does() -> None:
