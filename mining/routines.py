@@ -80,6 +80,7 @@ def find_routines(
     windows: np.ndarray | None = None,
     sites: np.ndarray | None = None,
     rows: np.ndarray | None = None,
+    launchpad: np.ndarray | None = None,
 ) -> Routines:
     """Routines of a stream of action codes (0..n-1) ordered by user and time. An action
     repeated in a row (a field typed key by key, a double submit) is one step.
@@ -87,8 +88,12 @@ def find_routines(
     ``hard`` marks events that surely start a stretch of work (a new user, session or an
     idle gap); ``seconds`` is each event's time, for the pause before it; ``windows``
     gives each action code's window (app, title and URL templates) as a code,
-    ``sites`` its site (`structure._site`), and ``rows`` each event's spreadsheet row
-    (`structure.cell_rows`, -1 where none), when known.
+    ``sites`` its site (`structure._site`), ``rows`` each event's spreadsheet row
+    (`structure.cell_rows`, -1 where none), and ``launchpad`` whether each action code is
+    on a launchpad's home page (`structure.action_launchpad`), when known. A launchpad's
+    home and tiles are one community that merges with none: Louvain would put them with
+    the app they lead to or from most, and its start would then be home (each session
+    one instance); apart, `_hubs` tells them for what they are.
 
     Example::
 
@@ -107,16 +112,19 @@ def find_routines(
             windows,
             sites,
             None if rows is None else rows[first],
+            launchpad,
         )
         repeats = np.diff(np.append(np.flatnonzero(first), len(codes)))
         return replace(steps, event=np.repeat(steps.event, repeats))
     n_actions = int(codes.max()) + 1 if len(codes) else 0
     community = louvain(codes, hard, n_actions, config.seed)
-    community = lockstep(codes, hard, community, config.routine_lockstep, sites=sites)
+    home = _launchpad(codes, hard, community, launchpad)
+    community = _apart(community, home)
+    community = lockstep(codes, hard, community, config.routine_lockstep, home, sites)
     through = pass_through(codes, hard, community)
     if through.any():
         community = detach(codes, hard, community, through)
-        community = lockstep(codes, hard, community, config.routine_lockstep, through, sites)
+        community = lockstep(codes, hard, community, config.routine_lockstep, through | home, sites)
     pause = _pause_score(codes, hard, seconds, n_actions)
     while True:
         # shared actions are transparent while the routines take shape
@@ -157,6 +165,32 @@ def find_routines(
             )
         child, host = part
         community = np.where(community == child, host, community)
+
+
+def _launchpad(
+    codes: np.ndarray, hard: np.ndarray, community: np.ndarray, launchpad: np.ndarray | None
+) -> np.ndarray:
+    """Per action: the launchpad's, a community apart. The actions on its home page
+    (``launchpad``) where, apart, they lead from routine to routine (`_hubs`); a tile
+    opened before every instance of one app is that routine's first step."""
+    home = np.zeros(len(community), dtype=bool)
+    if launchpad is not None:
+        home |= launchpad[: len(community)]
+    if home.any():
+        event = _apart(community, home)[codes]
+        runs = run_starts(event, hard)
+        hub = _apart(community, home)[np.flatnonzero(home)[0]]
+        if hub not in _hubs(event, event[runs], np.zeros(len(runs), dtype=bool)):
+            home[:] = False
+    return home
+
+
+def _apart(community: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """``community`` with the flagged ``actions`` one community of their own."""
+    if not actions.any():
+        return community
+    moved = np.where(actions, community.max() + 1, community)
+    return np.unique(moved, return_inverse=True)[1].astype(community.dtype)
 
 
 def _enclosed(

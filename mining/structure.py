@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from mining.actions import cell_row, url_site
+from mining.actions import LAUNCHPAD_ROUTE, cell_row, url_site
 from mining.communities import per_community
 from mining.config import MiningConfig
 from mining.routines import OWN_MASS, Routines, find_routines
@@ -81,6 +81,12 @@ def action_windows(vocabulary: pl.Series) -> np.ndarray:
 def action_sites(vocabulary: pl.Series) -> np.ndarray:
     """Each action code's site (`_site`: app and web host, or app and workbook) as a code."""
     return _coded(vocabulary, _site(window_of(pl.col("action"))))
+
+
+def action_launchpad(vocabulary: pl.Series) -> np.ndarray:
+    """Per action code: on a Fiori launchpad's home page (`actions.LAUNCHPAD_ROUTE`, the
+    end of the label's last part, its page)."""
+    return vocabulary.str.ends_with(LAUNCHPAD_ROUTE).fill_null(False).to_numpy()
 
 
 def _coded(vocabulary: pl.Series, part: pl.Expr) -> np.ndarray:

@@ -287,6 +287,51 @@ def test_what_a_launchpad_opens_is_no_part_of_it():
     assert found is None
 
 
+def test_a_launchpad_s_home_and_tiles_are_a_community_apart_and_start_no_app():
+    """Three apps opened in turn from a launchpad: home, the app's tile, then one to four
+    items (list, detail, approve, OK). Louvain puts home and the tiles with the app they
+    lead to most (here the first), whose start then is home: each of its sessions one
+    instance. Known as the launchpad's home page, they are a community of their own and
+    every app starts at its list."""
+    rng = random.Random(2)
+    codes: list[int] = []
+    app = 0
+    for session in range(16):
+        app = rng.choice([a for a in (0, 1, 2) if a != app]) if session else 0
+        codes += [0, 1 + app]  # home, the app's tile
+        for _ in range(rng.randint(1, 4)):
+            codes += [4 + 4 * app + step for step in range(4)]
+    sites = np.array([0] * 4 + [1] * 4 + [2] * 4 + [3] * 4)  # the launchpad, then each app
+    launchpad = sites == 0
+    hard = np.zeros(len(codes), dtype=bool)
+    hard[0] = True
+    seconds = np.arange(len(codes), dtype=float)
+    found = find_routines(np.array(codes), hard, seconds, CONFIG, sites=sites, launchpad=launchpad)
+    home = found.community[0]
+    assert set(found.community[launchpad]) == {home}
+    assert home not in found.community[~launchpad]
+    assert sorted(a for c, a in found.start.items() if c != home) == [4, 8, 12]
+
+
+def test_a_tile_opened_before_every_instance_of_an_app_is_its_first_step():
+    """An app opened from its tile on the launchpad's home page for each purchase order,
+    between expense reports on another site: after the tile always comes that app, so
+    the tile leads nowhere else. It is no launchpad between routines but the app's first
+    step."""
+    rng = random.Random(5)
+    tile, app, report = [0], [1, 2, 3, 4], [5, 6, 7]
+    codes: list[int] = []
+    for _ in range(30):
+        codes += rng.choice([tile + app, report])
+    sites = np.array([0, 1, 1, 1, 1, 2, 2, 2])
+    hard = np.zeros(len(codes), dtype=bool)
+    hard[0] = True
+    seconds = np.arange(len(codes), dtype=float)
+    found = find_routines(np.array(codes), hard, seconds, CONFIG, sites=sites, launchpad=sites == 0)
+    assert found.community[0] == found.community[1]
+    assert found.start[found.community[1]] == 0
+
+
 def test_a_dialog_every_app_confirms_in_hosts_no_app():
     """Three apps of a launchpad share one confirmation dialog (its OK has one XPath in
     every app); one app's Approve joined the dialog's community, so that app's runs are
