@@ -177,10 +177,10 @@ def _launchpad(
     if launchpad is not None:
         home |= launchpad[: len(community)]
     if home.any():
-        event = _apart(community, home)[codes]
+        apart = _apart(community, home)
+        event = apart[codes]
         runs = run_starts(event, hard)
-        hub = _apart(community, home)[np.flatnonzero(home)[0]]
-        if hub not in _hubs(event, event[runs], np.zeros(len(runs), dtype=bool)):
+        if apart[home][0] not in _hubs(event, event[runs], np.zeros(len(runs), dtype=bool)):
             home[:] = False
     return home
 
