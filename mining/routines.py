@@ -559,8 +559,8 @@ def _part_of(
         # a look-up is done once in a host's instance; a routine, several times in a row
         opened = np.bincount(event[codes == starts[event]], minlength=len(size))
         repeated = opened[part] >= OWN_REPEATS * inside["runs"].to_numpy()
-        # a look-up is made where no routine works: a small community on a site another
-        # one works on is a chunk of that one, Louvain split off
+        # a look-up is made where no routine works: a community on a site another one
+        # works on is a chunk of that one, Louvain split off
         taken = (works_on[part] & (works_on.sum(axis=0) > 1)).any(axis=1)
         inside = inside.filter(pl.Series(~(elsewhere & (own | repeated | taken))))
     inside = inside.filter(~pl.col("host").is_in(_hubs(event, routine, ended)))
