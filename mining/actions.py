@@ -197,7 +197,8 @@ def _targets(
         pl.lit(element_keys(events, ids)).fill_null("").str.strip_chars(), shortest_number=4
     )
     target_template = pl.when(key != "").then(key).otherwise(label_template)
-    url = mask_text(pl.coalesce(page_url(pl.col("url")).replace("", None), app_route(), pl.lit("")))
+    route = pl.coalesce(app_route(), pl.lit(xpath_route(events)))
+    url = mask_text(pl.coalesce(page_url(pl.col("url")).replace("", None), route, pl.lit("")))
     return events.with_columns(title_template=title_template, _target=target_template, _url=url)
 
 
@@ -242,12 +243,119 @@ def app_route() -> pl.Expr:
     element = pl.col("element_id")
     named = "#" + element.str.extract(_FIORI_APP, 1)
     shell = element.str.contains(_FIORI_SHELL).fill_null(False)
-    last = pl.when(shell).then(pl.lit("")).otherwise(named)
-    last = last.forward_fill()
+    return _routed(named, shell).over("user_id", "app")
+
+
+def _routed(named: pl.Expr, launcher: pl.Expr) -> pl.Expr:
+    """Each event's route, from the routes of the events that name one (``named``): an
+    event that names none is in the view named last; a ``launcher`` (home) and the event
+    after it open the one named next, and are the launchpad's (`LAUNCHPAD_ROUTE`) when
+    that is another view."""
+    last = pl.when(launcher).then(pl.lit("")).otherwise(named).forward_fill()
     route = pl.when(last == "").then(named.backward_fill()).otherwise(last)
-    launch = shell | (shell.shift(1).fill_null(False) & named.is_null())
-    switch = launch & (named.forward_fill() != named.backward_fill()).fill_null(False)
-    return pl.when(switch).then(pl.lit(LAUNCHPAD_ROUTE)).otherwise(route).over("user_id", "app")
+    launch = launcher | (launcher.shift(1).fill_null(False) & named.is_null())
+    return pl.when(launch & _between_views(named)).then(pl.lit(LAUNCHPAD_ROUTE)).otherwise(route)
+
+
+def _between_views(named: pl.Expr) -> pl.Expr:
+    """Events that name no view, between two events that name different ones."""
+    return (named.forward_fill() != named.backward_fill()).fill_null(False)
+
+
+#: The fewest elements that must recur under two sibling containers for them to be
+#: views of their own, and the fewest events a person spends in a view before another
+#: of its siblings, on average (`xpath_route`).
+SHARED_ELEMENTS = 3
+VIEW_STAY = 4
+#: The deepest XPath searched for views: pages nest a few dozen steps; a recorded string
+#: may be any length, and each step of a path is a row of the search.
+VIEW_MAX_STEPS = 64
+
+
+def xpath_route(events: pl.DataFrame) -> pl.Series:
+    """Where a recorder logs absolute XPaths and neither URLs nor ids that name the app,
+    the view an element is in, as a route ("#html>body>div[1]>div>div[2]"; null
+    elsewhere).
+
+    A single-page app such as a Fiori launchpad renders each app it opens in a container
+    of its own, siblings under one parent, and the apps' lists, buttons and fields are
+    alike: the same paths recur below div[1], div[2], ... of that parent. A step is
+    such a container where `SHARED_ELEMENTS` or more paths below it recur under another
+    sibling of its tag; an XPath's first such step is its view. The rows of a grid are
+    alike too, but a person clicks in one row or two and moves on, and stays in an app:
+    siblings left after fewer than `VIEW_STAY` events on average are no views (a
+    table's rows are one element anyway, "tr[*]", `element_keys`). Elements in no view
+    (a dialog, the launchpad's home and tiles) follow `app_route`'s rule, with home found
+    by use: elements mostly clicked between two views (`_between_views`) are the
+    launchpad's. Views are found per user and program, so that a log split by user is
+    routed alike."""
+    absolute = events.select("user_id", "app", absolute=pl.col("element_id").str.starts_with("/"))
+    if not absolute["absolute"].any():
+        return pl.Series("route", [None] * events.height, dtype=pl.String)
+    frame = pl.concat([absolute, _numbered(events).select("stem")], how="horizontal").select(
+        "user_id", "app", xpath=pl.when("absolute").then("stem")
+    )
+    by = ["user_id", "app"]
+    views = _xpath_views(frame.drop_nulls("xpath").unique([*by, "xpath"]))
+    located = frame.join(views, on=[*by, "xpath"], how="left", maintain_order="left")
+    stays = (
+        located.drop_nulls("view")
+        .with_columns(left=pl.col("view") != pl.col("view").shift(1).over(*by, "place"))
+        .group_by(*by, "place")
+        .agg(pl.len(), pl.col("left").sum())
+        .filter(pl.col("len") >= VIEW_STAY * (pl.col("left") + 1))
+    )
+    view = pl.when(pl.col("kept")).then("view")
+    return (
+        located.join(
+            stays.select(*by, "place", kept=pl.lit(True)),
+            on=[*by, "place"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(view=view)
+        .with_columns(between=pl.col("view").is_null() & _between_views(pl.col("view")).over(by))
+        .with_columns(home=pl.col("between").mean().over(*by, "xpath") >= 0.5)
+        .select(route=_routed(pl.col("view"), pl.col("home") & pl.col("view").is_null()).over(by))
+        .to_series()
+    )
+
+
+def _xpath_views(paths: pl.DataFrame) -> pl.DataFrame:
+    """``user_id, app, xpath, place, view``: the first step of each XPath that is a
+    container of a view (`xpath_route`): where its siblings are (``place``), and the
+    path up to it as a route."""
+    steps = (
+        paths.with_columns(steps=pl.col("xpath").str.strip_chars_start("/").str.split("/"))
+        .filter(pl.col("steps").list.len() <= VIEW_MAX_STEPS)
+        .with_columns(k=pl.int_ranges(0, pl.col("steps").list.len() - 1))
+        .explode("k")
+        .drop_nulls("k")
+        .with_columns(
+            parent=pl.col("steps").list.head("k").list.join("/"),
+            step=pl.col("steps").list.get("k"),
+            below=pl.col("steps").list.slice(pl.col("k") + 1).list.join("/"),
+        )
+        .with_columns(
+            place=pl.col("parent") + "/" + pl.col("step").str.replace(r"\[\d+\]$", ""),
+            index=pl.col("step").str.extract(r"\[(\d+)\]$", 1),
+        )
+    )
+    place = ["user_id", "app", "place"]
+    containers = (
+        steps.group_by(*place, "below")
+        .agg(pl.col("index").n_unique())
+        .filter(pl.col("index") >= 2)
+        .group_by(place)
+        .len()
+        .filter(pl.col("len") >= SHARED_ELEMENTS)
+    )
+    route = pl.concat_str(["parent", "step"], separator="/").str.strip_chars_start("/")
+    return (
+        steps.join(containers.select(place), on=place, how="semi")
+        .filter(pl.col("k") == pl.col("k").min().over("user_id", "app", "xpath"))
+        .select(*place, "xpath", view="#" + route.str.replace_all("/", ">"))
+    )
 
 
 #: attrs keys that name the worksheet of a spreadsheet event (Action Logger, SmartRPA, CPN).
@@ -429,7 +537,9 @@ def position_targets(events: pl.DataFrame, spots: pl.DataFrame) -> pl.Expr:
 
 
 #: A launch: a click (home) followed by one of several others (the apps' tiles), each
-#: of which comes right after it at least this share of its clicks, LAUNCH_MIN or more.
+#: of which comes right after it at least this share of its clicks, LAUNCH_MIN or more;
+#: once home is found, any click that follows it LAUNCH_MIN times or more is a tile (a
+#: tile may lie where an app's button is, whose clicks do not follow home).
 LAUNCH_SHARE = 0.8
 LAUNCH_MIN = 3
 #: Share of launches that open another tile than the one before, at least: a person
@@ -497,7 +607,8 @@ _CHECKED = {
 def _launches(steps: pl.DataFrame) -> pl.DataFrame:
     """``user_id, before, key``: each user's launches (home, then a tile) by the
     launcher that opens the most tiles, most often, of those that pass the checks of
-    `LAUNCH_SHARE`, `LAUNCH_TURNS`, `LAUNCH_REPEATS` and `LAUNCH_STAYS`. ``steps``:
+    `LAUNCH_SHARE`, `LAUNCH_TURNS`, `LAUNCH_REPEATS` and `LAUNCH_STAYS`; its tiles are
+    then every click that follows it `LAUNCH_MIN` times or more. ``steps``:
     ``user_id``, each spot-only click's ``key`` and the ``before`` it (null for other
     events)."""
     counts = steps.drop_nulls("key").group_by("user_id", "key").agg(n=pl.len())
@@ -546,7 +657,17 @@ def _launches(steps: pl.DataFrame) -> pl.DataFrame:
         .sort("tiles", "launched", "before", descending=[True, True, False])
         .unique("user_id", keep="first")
     )
-    return pairs.join(chosen.select("user_id", "before"), on=["user_id", "before"])
+    # then any click that follows the home chosen LAUNCH_MIN times or more is a tile, also
+    # one whose spot an app's button shares (clicked elsewhere too, not mostly after home)
+    return (
+        steps.drop_nulls(["key", "before"])
+        .join(chosen.select("user_id", "before"), on=["user_id", "before"])
+        .filter(pl.col("key") != pl.col("before"))
+        .group_by("user_id", "before", "key")
+        .len()
+        .filter(pl.col("len") >= LAUNCH_MIN)
+        .select("user_id", "before", "key")
+    )
 
 
 def spot_points(

@@ -208,6 +208,72 @@ def test_home_and_the_tile_that_open_the_same_app_again_are_its_steps() -> None:
     assert pages == ["#SalesOrder-approve"] * 6
 
 
+def test_apps_side_by_side_in_xpaths_are_views_and_home_between_them_the_launchpad_s() -> None:
+    """A recorder logs absolute XPaths only. A launchpad renders each app in a container
+    of its own (div[1], div[2] under one parent) with the same list, buttons and header:
+    the container is the app's view. The dialog, outside both, is in the view used last;
+    home and the tile, clicked between two apps, are the launchpad's."""
+    app = "/html/body/div[1]/div/div[{}]/"
+    inside = ["div[2]/section/ul/li[3]/div", "div[3]/footer/button[1]", "div[3]/header/button"]
+    dialog, home, tile = (
+        "/html/body/div[5]/footer/button[1]",
+        "/html/body/div[1]/header/a[1]/img",
+        "/html/body/div[1]/div[3]/section/div[2]/div[{}]/div",
+    )
+
+    def work(n: int) -> list[str]:
+        return [app.format(n) + inside[0], app.format(n) + inside[1], dialog] * 2 + [
+            app.format(n) + inside[2]
+        ]
+
+    paths = [*work(1), home, tile.format(6), *work(2), home, tile.format(5), *work(1)]
+    rows = [{"kind": "click", "app": "chrome", "element_id": x} for x in paths]
+    pages = [
+        a.rsplit("|", 1)[1] for a in label_actions(make_events(rows), MiningConfig())["action"]
+    ]
+    view = "#html>body>div[1]>div>div[{}]"
+    assert pages == [
+        *[view.format(1)] * 7,
+        *["#Shell-home"] * 2,
+        *[view.format(2)] * 7,
+        *["#Shell-home"] * 2,
+        *[view.format(1)] * 7,
+    ]
+
+
+def test_xpaths_of_one_app_name_no_view() -> None:
+    """Without sibling containers that hold the same elements, an XPath is in no view:
+    the rows of a table differ in their index alone, and stay one element."""
+    paths = [
+        "/html/body/div[2]/form/input[1]",
+        "/html/body/div[2]/form/input[2]",
+        "/html/body/div[2]/table/tbody/tr[4]/td[2]/span",
+        "/html/body/div[2]/table/tbody/tr[5]/td[2]/span",
+        "/html/body/div[2]/table/tbody/tr[6]/td[3]/span",
+        "/html/body/div[2]/table/tbody/tr[7]/td[1]/span",
+    ]
+    rows = [{"kind": "click", "app": "chrome", "element_id": x} for x in paths]
+    actions = label_actions(make_events(rows), MiningConfig())["action"]
+    assert [a.rsplit("|", 1)[1] for a in actions] == [""] * 6
+
+
+def test_the_rows_of_a_grid_clicked_one_per_record_are_no_views() -> None:
+    """Rows of a grid of divs hold the same cells, like views; but a person clicks in a
+    row and moves on to the next record's, where an app is stayed in."""
+    paths = [
+        path
+        for row in range(1, 13)
+        for path in (
+            f"/html/body/div[2]/div[3]/div[{row}]/span[{row % 3 + 1}]",
+            "/html/body/div[2]/form/input[1]",
+            "/html/body/div[2]/form/input[2]",
+        )
+    ]
+    rows = [{"kind": "click", "app": "chrome", "element_id": x} for x in paths]
+    actions = label_actions(make_events(rows), MiningConfig())["action"]
+    assert {a.rsplit("|", 1)[1] for a in actions} == {""}
+
+
 def test_attrs_can_name_the_target_when_no_element_field_does() -> None:
     rows = [
         {"kind": "copy", "app": "excel", "attrs": '{"Column": "B", "Row": "17"}'},
@@ -395,15 +461,27 @@ def clicks(points: list[tuple[int, int]]) -> pl.DataFrame:
     return make_events(rows)
 
 
-def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened() -> None:
-    """Three apps of a launchpad with the same layout, recorded as positions only: an
-    item, Approve and Submit land at the same spots in every app. The tile opened last
-    tells the apps apart; home and the tiles themselves belong to none."""
+@pytest.mark.parametrize(
+    ("tiles", "opened"),
+    [
+        (TILES, list(TILES) * 5),
+        (TILES | {"requisition": SUBMIT}, [*TILES] * 6 + ["requisition"] * 3),
+    ],
+    ids=["apart", "under-a-button"],
+)
+def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
+    tiles: dict[str, tuple[int, int]], opened: list[str]
+) -> None:
+    """Apps of a launchpad with the same layout, recorded as positions only: an item,
+    Approve and Submit land at the same spots in every app. The tile opened last tells
+    the apps apart; home and the tiles themselves belong to none. A tile may lie where
+    an app's button is (Submit, for an app opened now and then): once the other tiles
+    show which click is home, a click there after home is a launch all the same."""
     rng = random.Random(4)
     points: list[tuple[int, int]] = []
     apps: list[str | None] = []
-    for app in rng.sample(list(TILES) * 5, 15):
-        points += [HOME, TILES[app]]
+    for app in rng.sample(opened, len(opened)):
+        points += [HOME, tiles[app]]
         apps += [None, None]
         for _ in range(rng.randint(2, 4)):
             points += [ITEM, APPROVE, SUBMIT]
@@ -413,8 +491,8 @@ def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
     for app, route in zip(apps, routes, strict=True):
         by_app.setdefault(app, set()).add(route)
     assert by_app[None] == {""}
-    assert all(len(by_app[app]) == 1 and "" not in by_app[app] for app in TILES)
-    assert len({route for app in TILES for route in by_app[app]}) == 3
+    assert all(len(by_app[app]) == 1 and "" not in by_app[app] for app in tiles)
+    assert len({route for app in tiles for route in by_app[app]}) == len(tiles)
 
 
 def picked_rows() -> list[tuple[int, int]]:
