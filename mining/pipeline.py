@@ -45,7 +45,13 @@ from mining.engines.sources import (
 from mining.errors import EngineError
 from mining.routines import Routines, find_routines
 from mining.score import score_processes
-from mining.structure import action_launchpad, action_sites, action_windows, find_strays
+from mining.structure import (
+    action_launchpad,
+    action_reads,
+    action_sites,
+    action_windows,
+    find_strays,
+)
 from storage.models import EVENT_SCHEMA
 from storage.store import Store
 
@@ -177,6 +183,7 @@ def run_stages(
             action_sites(vocabulary),
             rows,
             action_launchpad(vocabulary),
+            action_reads(vocabulary),
         )
         if len(stream)
         else NO_ROUTINES

@@ -70,6 +70,8 @@ class Routines:
     #: same form filled from another workbook), and whether it opens an instance
     #: wherever it comes or only where it comes again in one (`_second_starts`)
     second: dict[int, tuple[int, bool]] = field(default_factory=dict)
+    #: per event: opens an instance of its routine at a new spreadsheet row (`_row_opens`)
+    row_open: np.ndarray | None = None
 
 
 def find_routines(
@@ -81,6 +83,7 @@ def find_routines(
     sites: np.ndarray | None = None,
     rows: np.ndarray | None = None,
     launchpad: np.ndarray | None = None,
+    reads: np.ndarray | None = None,
 ) -> Routines:
     """Routines of a stream of action codes (0..n-1) ordered by user and time. An action
     repeated in a row (a field typed key by key, a double submit) is one step.
@@ -113,9 +116,14 @@ def find_routines(
             sites,
             None if rows is None else rows[first],
             launchpad,
+            reads,
         )
         repeats = np.diff(np.append(np.flatnonzero(first), len(codes)))
-        return replace(steps, event=np.repeat(steps.event, repeats))
+        row_open = None
+        if steps.row_open is not None:
+            row_open = np.zeros(len(codes), dtype=bool)
+            row_open[first] = steps.row_open
+        return replace(steps, event=np.repeat(steps.event, repeats), row_open=row_open)
     n_actions = int(codes.max()) + 1 if len(codes) else 0
     community = louvain(codes, hard, n_actions, config.seed)
     home = _launchpad(codes, hard, community, launchpad)
@@ -145,6 +153,7 @@ def find_routines(
             event = event_routines(codes, hard, community, config)
             start = _phases(codes, hard, event, community, pause, sites)
             event = _enclosed(codes, hard, event, community, start)
+            main = _main_rows(codes, event, rows, windows)
             start, end = _boundaries(
                 codes,
                 hard,
@@ -153,7 +162,10 @@ def find_routines(
                 community,
                 start,
                 _ends(codes, hard, event, community, start),
-                _main_rows(codes, event, rows, windows),
+                main,
+            )
+            second = _second_starts(
+                codes, hard, seconds, event, community, start, end, rows, windows
             )
             return Routines(
                 community,
@@ -161,7 +173,8 @@ def find_routines(
                 event,
                 end,
                 _prefixes(codes, hard, seconds, event, community, start),
-                _second_starts(codes, hard, seconds, event, community, start, end, rows, windows),
+                second,
+                _row_opens(codes, hard, event, start, end, second, main, reads),
             )
         child, host = part
         community = np.where(community == child, host, community)
@@ -1011,6 +1024,64 @@ def _row_best(
         return None
     share, _, action, after = _best(options)
     return share, action, after
+
+
+#: Share of a routine's pieces (cut where it is cut) that hold several spreadsheet rows,
+#: at least, for the rows to cut them (a variant whose records the cut misses), and at
+#: most (where most pieces do, a piece is an invoice and its rows its line items).
+ROW_SPLIT_MIN = 0.1
+ROW_SPLIT_MAX = 0.5
+
+
+def _row_opens(
+    codes: np.ndarray,
+    hard: np.ndarray,
+    event: np.ndarray,
+    start: dict[int, int],
+    end: dict[int, int],
+    second: dict[int, tuple[int, bool]],
+    rows: np.ndarray | None,
+    reads: np.ndarray | None,
+) -> np.ndarray | None:
+    """Per event: where a routine's piece (cut at its start, end or second start) moves
+    on to read a new spreadsheet row for good (the row before does not come again in the
+    piece), the next record begins. Only rows read (``reads``: copied or looked at)
+    count: a row written may be a log's next free line or one fixed cell. Only for
+    routines that read a row in nearly every piece (`ROW_COVER`), of which `ROW_SPLIT_MIN`
+    to `ROW_SPLIT_MAX` of the pieces read several rows: a variant whose records the cut
+    misses (its key cell looked at, not copied, and its cells in any order). None
+    without rows."""
+    if rows is None or reads is None:
+        return None
+    rows = np.where(reads[codes], rows, -1)
+    stretch = np.cumsum(hard)
+    opens = np.zeros(len(codes), dtype=bool)
+    for c in start:
+        own = np.flatnonzero(event == c)
+        steps = codes[own]
+        cut = _cut_at(steps, stretch[own], *((end[c], True) if c in end else (start[c], False)))
+        if c in second:  # (a second start that opens an instance cuts it too)
+            cut |= steps == second[c][0]
+        piece, pieces = _pieces(stretch[own], cut)
+        read = pl.DataFrame({"k": own, "piece": piece, "row": rows[own]}).filter(pl.col("row") >= 0)
+        per_piece = read.group_by("piece").agg(pl.col("row").n_unique() > 1)["row"]
+        if per_piece.is_empty() or per_piece.len() < ROW_COVER * pieces:
+            continue  # (rows read now and then, or never: no records)
+        if not ROW_SPLIT_MIN <= per_piece.mean() <= ROW_SPLIT_MAX:
+            continue
+        seen = read.group_by("piece", "row").agg(first=pl.col("k").min(), last=pl.col("k").max())
+        moves = (
+            read.with_columns(before=pl.col("row").shift(1).over("piece"))
+            .filter(pl.col("before").is_not_null() & (pl.col("row") != pl.col("before")))
+            .join(seen.select("piece", "row", "first"), on=["piece", "row"])
+            .join(
+                seen.select("piece", before="row", before_last="last"),
+                on=["piece", "before"],
+            )
+            .filter((pl.col("first") == pl.col("k")) & (pl.col("before_last") < pl.col("k")))
+        )
+        opens[moves["k"].to_numpy()] = True
+    return opens
 
 
 def _row_share(

@@ -261,7 +261,8 @@ def candidate_parts(
 def user_routines(routines: Routines, bounds: tuple[int, int]) -> Routines:
     """The log's routines with ``event`` cut to one user's rows ``[start, end)``."""
     start, end = bounds
-    return replace(routines, event=routines.event[start:end])
+    row_open = None if routines.row_open is None else routines.row_open[start:end]
+    return replace(routines, event=routines.event[start:end], row_open=row_open)
 
 
 class _OnRead:

@@ -19,6 +19,7 @@ import polars as pl
 from mining.actions import LAUNCHPAD_ROUTE, cell_row, url_site
 from mining.communities import per_community
 from mining.config import MiningConfig
+from mining.names import TAKE
 from mining.routines import OWN_MASS, Routines, find_routines
 
 
@@ -60,6 +61,7 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
         action_windows(vocabulary),
         action_sites(vocabulary),
         cell_rows(frame),
+        reads=action_reads(vocabulary),
     )
     segments = routine_segments(frame, codes, routines, config)
     strays = find_strays([count_strays(segments)], config, routines.second)
@@ -87,6 +89,13 @@ def action_launchpad(vocabulary: pl.Series) -> np.ndarray:
     """Per action code: on a Fiori launchpad's home page (`actions.LAUNCHPAD_ROUTE`, the
     end of the label's last part, its page)."""
     return vocabulary.str.ends_with(LAUNCHPAD_ROUTE).fill_null(False).to_numpy()
+
+
+def action_reads(vocabulary: pl.Series) -> np.ndarray:
+    """Per action code: takes a value from where it happens (a cell copied or looked at;
+    `names.TAKE`)."""
+    kind = vocabulary.str.extract(r"^([^|]*)")
+    return kind.is_in(sorted(TAKE)).fill_null(False).to_numpy()
 
 
 def _coded(vocabulary: pl.Series, part: pl.Expr) -> np.ndarray:
@@ -134,6 +143,8 @@ def routine_segments(
         | marks["after_end"].to_numpy()
     )
     opens |= _not_resumed(event, hard)
+    if routines.row_open is not None:
+        opens |= routines.row_open
     if routines.second:
         # a routine's second start opens one too: wherever it comes, or where it comes
         # again in one (`Routines.second`)

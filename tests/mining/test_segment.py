@@ -544,6 +544,49 @@ def test_a_variant_that_never_opens_the_form_anew_is_cut_at_each_row() -> None:
         assert found.join(events.filter(kind="copyCell"), on="event_id").height == 4 * 48
 
 
+def test_records_read_in_any_order_are_cut_where_the_row_moves_on() -> None:
+    """Suppliers keyed into a form from a workbook, one row each: most copied cell by
+    cell in one order (the first cell's copy is the routine's start), every fourth read
+    by eye cell by cell in any order and typed. No step starts those; the row they move
+    on to does. Both the whole log and the staged pipeline keep each row in one
+    instance."""
+    rng = random.Random(11)
+    rows, clock = [], 0.0
+    fields = {"A": "supplier", "B": "vat", "C": "iban", "D": "city", "E": "email"}
+    for r in range(2, 42):
+        looked = r % 4 == 3
+        columns = rng.sample(list(fields), len(fields)) if looked else list(fields)
+        steps = []
+        for column in columns:
+            read, enter = ("getCell", "type") if looked else ("copyCell", "paste")
+            steps += [(read, f"{column}{r}", None), (enter, None, fields[column])]
+        steps += [("clickButton", None, "save")]
+        for kind, cell, field in steps:
+            clock += 8.0 if cell == f"{columns[0]}{r}" else 1.5
+            on_sheet = cell is not None
+            rows.append(
+                {
+                    "kind": kind,
+                    "app": "Excel" if on_sheet else "Chrome",
+                    "window_title": "suppliers.xlsx | Sheet1" if on_sheet else "New supplier",
+                    "url": None if on_sheet else "https://portal.example.com/suppliers/new",
+                    "element_id": cell,
+                    "element_name": field,
+                    "at": clock,
+                }
+            )
+    events = stream(rows)
+    row_of = events.filter(pl.col("element_id").is_not_null()).select(
+        "event_id", row=pl.col("element_id").str.extract(r"(\d+)$")
+    )
+    for found in (segment(rows), mine_events(events, MiningConfig())["instance_events"]):
+        per_instance = (
+            found.join(row_of, on="event_id").group_by("instance_id").agg(pl.col("row").n_unique())
+        )
+        assert per_instance.height == 40
+        assert (per_instance["row"] == 1).all()
+
+
 def test_requests_begun_now_from_the_home_page_now_from_a_bookmark_are_each_one() -> None:
     """A request form begun from the home page after each break and after going back
     home from a confirmation (the start that sure cuts show), otherwise from a bookmark
