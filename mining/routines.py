@@ -92,8 +92,9 @@ def find_routines(
     idle gap); ``seconds`` is each event's time, for the pause before it; ``windows``
     gives each action code's window (app, title and URL templates) as a code,
     ``sites`` its site (`structure._site`), ``rows`` each event's spreadsheet row
-    (`structure.cell_rows`, -1 where none), and ``launchpad`` whether each action code is
-    on a launchpad's home page (`structure.action_launchpad`), when known. A launchpad's
+    (`structure.cell_rows`, -1 where none), ``launchpad`` whether each action code is
+    on a launchpad's home page (`structure.action_launchpad`) and ``reads`` whether it
+    takes a value from where it happens (`structure.action_reads`), when known. A launchpad's
     home and tiles are one community that merges with none: Louvain would put them with
     the app they lead to or from most, and its start would then be home (each session
     one instance); apart, `_hubs` tells them for what they are.
