@@ -267,9 +267,12 @@ def _between_views(named: pl.Expr) -> pl.Expr:
 #: of its siblings, on average (`xpath_route`).
 SHARED_ELEMENTS = 3
 VIEW_STAY = 4
-#: The deepest XPath searched for views: pages nest a few dozen steps; a recorded string
-#: may be any length, and each step of a path is a row of the search.
+#: The deepest XPath searched for views, and the most distinct XPaths of one person
+#: searched: pages nest a few dozen steps and a person clicks a few thousand elements;
+#: recorded strings may be any length and number, and each step of a path is a row of
+#: the search (beyond these, no views).
 VIEW_MAX_STEPS = 64
+VIEW_MAX_PATHS = 100_000
 
 
 def xpath_route(events: pl.DataFrame) -> pl.Series:
@@ -296,7 +299,10 @@ def xpath_route(events: pl.DataFrame) -> pl.Series:
         "user_id", "app", xpath=pl.when("absolute").then("stem")
     )
     by = ["user_id", "app"]
-    views = _xpath_views(frame.drop_nulls("xpath").unique([*by, "xpath"]))
+    paths = frame.drop_nulls("xpath").unique([*by, "xpath"])
+    if paths.height > VIEW_MAX_PATHS:
+        return pl.Series("route", [None] * events.height, dtype=pl.String)
+    views = _xpath_views(paths)
     located = frame.join(views, on=[*by, "xpath"], how="left", maintain_order="left")
     stays = (
         located.drop_nulls("view")

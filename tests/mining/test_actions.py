@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
+from mining import actions
 from mining.actions import label_actions, mask_text
 from mining.config import MiningConfig
 from mining.structure import cell_rows
@@ -239,6 +240,27 @@ def test_apps_side_by_side_in_xpaths_are_views_and_home_between_them_the_launchp
         *["#Shell-home"] * 2,
         *[view.format(1)] * 7,
     ]
+
+
+def test_views_are_not_searched_among_more_xpaths_than_a_person_clicks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each distinct XPath is a row of the view search per step: recorded paths beyond
+    `VIEW_MAX_PATHS` (here lowered to four) name no view, rather than run the search out
+    of memory."""
+    monkeypatch.setattr(actions, "VIEW_MAX_PATHS", 4)
+    app = "/html/body/div[1]/div/div[{}]/"
+    inside = ["div[2]/section/ul/li[3]/div", "div[3]/footer/button[1]", "div[3]/header/button"]
+    paths = [app.format(n) + step for n in (1, 2) for _ in range(4) for step in inside]
+    rows = [{"kind": "click", "app": "chrome", "element_id": x} for x in paths]
+    actions_ = label_actions(make_events(rows), MiningConfig())["action"]
+    assert {a.rsplit("|", 1)[1] for a in actions_} == {""}
+    monkeypatch.setattr(actions, "VIEW_MAX_PATHS", 6)
+    actions_ = label_actions(make_events(rows), MiningConfig())["action"]
+    assert {a.rsplit("|", 1)[1] for a in actions_} == {
+        "#html>body>div[1]>div>div[1]",
+        "#html>body>div[1]>div>div[2]",
+    }
 
 
 def test_xpaths_of_one_app_name_no_view() -> None:
