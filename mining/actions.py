@@ -618,11 +618,13 @@ def _launches(steps: pl.DataFrame) -> pl.DataFrame:
     ``user_id``, each spot-only click's ``key`` and the ``before`` it (null for other
     events)."""
     counts = steps.drop_nulls("key").group_by("user_id", "key").agg(n=pl.len())
-    pairs = (
+    followed = (
         steps.drop_nulls(["key", "before"])
         .group_by("user_id", "before", "key")
         .agg(together=pl.len())
-        .join(counts, on=["user_id", "key"])
+    )
+    pairs = (
+        followed.join(counts, on=["user_id", "key"])
         .filter((pl.col("together") >= LAUNCH_SHARE * pl.col("n")) & (pl.col("n") >= LAUNCH_MIN))
         .select("user_id", "before", "key")
     )
@@ -666,12 +668,8 @@ def _launches(steps: pl.DataFrame) -> pl.DataFrame:
     # then any click that follows the home chosen LAUNCH_MIN times or more is a tile, also
     # one whose spot an app's button shares (clicked elsewhere too, not mostly after home)
     return (
-        steps.drop_nulls(["key", "before"])
-        .join(chosen.select("user_id", "before"), on=["user_id", "before"])
-        .filter(pl.col("key") != pl.col("before"))
-        .group_by("user_id", "before", "key")
-        .len()
-        .filter(pl.col("len") >= LAUNCH_MIN)
+        followed.join(chosen.select("user_id", "before"), on=["user_id", "before"])
+        .filter((pl.col("key") != pl.col("before")) & (pl.col("together") >= LAUNCH_MIN))
         .select("user_id", "before", "key")
     )
 

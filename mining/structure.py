@@ -61,7 +61,8 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
         action_windows(vocabulary),
         action_sites(vocabulary),
         cell_rows(frame),
-        reads=action_reads(vocabulary),
+        action_launchpad(vocabulary),
+        action_reads(vocabulary),
     )
     segments = routine_segments(frame, codes, routines, config)
     strays = find_strays([count_strays(segments)], config, routines.second)

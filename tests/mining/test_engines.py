@@ -22,6 +22,8 @@ from mining.pipeline import mine, mine_events
 from mining.segment import segment_stream
 from mining.stages import log_codes, user_actions, user_points, user_structure, user_texts
 from mining.structure import (
+    action_launchpad,
+    action_reads,
     action_sites,
     action_windows,
     find_strays,
@@ -93,6 +95,9 @@ def test_structure_with_routines_and_strays_of_every_user_equals_the_whole_log(e
         config,
         action_windows(vocabulary),
         action_sites(vocabulary),
+        np.concatenate([s.rows for s in streams]),
+        action_launchpad(vocabulary),
+        action_reads(vocabulary),
     )
     bounds, start = [], 0
     for c in codes:
