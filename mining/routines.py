@@ -247,6 +247,11 @@ def _enclosed(
     return np.where(np.repeat(branch, length), np.repeat(host, length), event)
 
 
+#: share of an end's steps that come again two steps on (in turn with one other step)
+#: beyond which it is a loop's step, not the end of an instance
+END_IN_TURN = 0.25
+
+
 def _ends(
     codes: np.ndarray,
     hard: np.ndarray,
@@ -262,7 +267,9 @@ def _ends(
     per instance: at most a tenth more often than the routine's anchor and than some
     other step of the routine (a back button pressed after each line item looked at,
     several items checked before one approval, comes before the next item most often
-    and is its own anchor, but no other step is done as often).
+    and is its own anchor, but no other step is done as often), and not in turn with
+    one other step (line item, back, line item, back: the line items one step where
+    their rows are placeholders, as often as the back button).
     """
     own = event == community[codes]
     stretch = np.cumsum(hard)
@@ -287,9 +294,20 @@ def _ends(
     for c, end in sorted(preceding):
         n_end, n_start, n_anchor = counts[end], counts[start[c]], counts[anchors[c]]
         company = np.delete(counts * (community == c), end).max(initial=0)
-        if n_end > n_start and n_end <= 1.1 * min(n_anchor, company):
+        about_once = n_start < n_end <= 1.1 * min(n_anchor, company)
+        if about_once and _in_turn(codes, hard, end, start[c]) < END_IN_TURN:
             ends[c] = int(end)
     return ends
+
+
+def _in_turn(codes: np.ndarray, hard: np.ndarray, action: int, start: int) -> float:
+    """Share of ``action``'s steps followed by one other step (not ``start``) and then by
+    ``action`` again, within a stretch."""
+    at = np.flatnonzero(codes[:-2] == action)
+    if not len(at):
+        return 0.0
+    again = (codes[at + 2] == action) & (codes[at + 1] != start) & ~hard[at + 1] & ~hard[at + 2]
+    return float(again.sum()) / float((codes == action).sum())
 
 
 def _prefixes(

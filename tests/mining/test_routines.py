@@ -610,6 +610,26 @@ def test_a_back_button_pressed_after_each_line_item_is_no_end():
     assert ends == {}
 
 
+def test_a_back_button_after_each_line_item_of_one_label_is_no_end():
+    """As above, but the line items are rows of one table, recorded by a path whose row
+    number is a placeholder: every line item is one step, done as often as "back". Then
+    "back" is no more frequent than some other step of the routine; but it alternates
+    with that step (line item, back, line item, back), where an instance's end is
+    followed by the next instance, and must not cut the instances either."""
+    rng = random.Random(3)
+    stream: list[str] = []
+    for _ in range(80):
+        for _ in range(rng.choice((1, 2, 2, 3))):
+            stream.append("open item")
+            stream += ["open line", "back"] * rng.randint(1, 3)
+        stream += ["approve", "submit"]
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    one = np.zeros(len(names), dtype=np.int64)  # one routine
+    ends = _ends(codes, hard, one[codes], one, {0: names.index("open item")})
+    assert ends == {}
+
+
 def test_rows_copied_one_per_instance_overrule_a_start_seen_after_breaks_mid_form():
     """Each instance copies one spreadsheet row into a web form and writes the record's
     id back. The recording's three idle breaks fall in the middle of a form, and after
