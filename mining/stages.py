@@ -147,7 +147,7 @@ def user_structure(
     framed = _framed(actions)
     segments = routine_segments(framed, codes, routines, config)
     kept = segments.select("i", "routine", "id", "code")
-    return (count_strays(segments), count_window_shares(framed, config)), kept
+    return (count_strays(segments, config), count_window_shares(framed, config)), kept
 
 
 def user_instances(

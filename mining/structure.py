@@ -65,7 +65,7 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
         action_reads(vocabulary),
     )
     segments = routine_segments(frame, codes, routines, config)
-    strays = find_strays([count_strays(segments)], config, routines.second)
+    strays = find_strays([count_strays(segments, config)], config, routines.second)
     return finish_segments(segments, strays, config)
 
 
@@ -207,11 +207,20 @@ def _not_resumed(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
     return marks
 
 
-def count_strays(segments: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def count_strays(segments: pl.DataFrame, config: MiningConfig) -> dict[str, pl.DataFrame]:
     """What `find_strays` needs of some users' `routine_segments`: counts that add up
-    over users (an instance belongs to one user, so its distinct ids add up too)."""
+    over users (an instance belongs to one user, so its distinct ids add up too).
+
+    Pieces shorter than ``segment_min_events`` are noise, not instances, and count for
+    nothing: another routine's last step taken for this one's start (both paste into one
+    workbook) leaves a piece of one event after each of its instances, and so many
+    pieces would make every page of this routine one that most instances do not use."""
     window = window_of(pl.col("action"))
-    placed = segments.drop_nulls("id").with_columns(window=window)
+    placed = (
+        segments.drop_nulls("id")
+        .filter(pl.len().over("id") >= config.segment_min_events)
+        .with_columns(window=window)
+    )
     change = pl.col("window") != pl.col("window").shift(1)
     inside = pl.col("id") == pl.col("id").shift(1)
     # what follows an instance's last event in its main window (the one it has most

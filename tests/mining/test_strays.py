@@ -47,7 +47,8 @@ def strays(instances: list[list[str]]) -> set[str]:
             "action": actions,
         }
     )
-    found = find_strays([count_strays(segments)], MiningConfig())
+    config = MiningConfig()
+    found = find_strays([count_strays(segments, config)], config)
     return {vocabulary[c] for c in found.filter("stray")["code"]}
 
 
@@ -74,4 +75,18 @@ def test_another_routine_taken_for_part_of_this_one_is_no_noise() -> None:
     # a third of the "instances" are a training request on a site of its own: a window
     # most instances do not use, but too much of the work to be an interruption
     instances = [MAIL + ERP] * 20 + [TRAINING] * 10
+    assert strays(instances) == set()
+
+
+def test_pieces_too_short_to_be_instances_leave_the_routines_pages_alone() -> None:
+    # another routine ends with the same paste into the same workbook, so each of its
+    # instances leaves a one-event piece of this one: more pieces than instances, but
+    # noise themselves (shorter than segment_min_events); the review and confirmation
+    # pages every real instance passes through are steps, not noise
+    request = [f"clickTextField|Chrome|{field}||hr.example.org/requests/<num>/general"
+               for field in ("provider", "start", "end", "fee", "cost centre")]  # fmt: skip
+    review = ["clickButton|Chrome|submit||hr.example.org/requests/<num>/review"]
+    confirmed = ["copy|Chrome|TR-<num>||hr.example.org/requests/<num>/confirmation"]
+    paste = ["paste|Microsoft Excel|A<row>|my_requests.xlsx|"]
+    instances = [request + review + confirmed + paste] * 30 + [paste] * 35
     assert strays(instances) == set()
