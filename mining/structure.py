@@ -8,7 +8,8 @@ before it; after its end action), at a sure cut, or at the routine's first event
 cut, and every event of the routine
 until its next start belongs to it, even when another routine interrupts (the
 interrupted instance then has two parts). Instances shorter than
-``segment_min_events`` are noise.
+``segment_min_events`` are noise, but for items picked one by one for a batch
+(`finish_segments`).
 """
 
 from __future__ import annotations
@@ -107,8 +108,8 @@ def _coded(vocabulary: pl.Series, part: pl.Expr) -> np.ndarray:
 def routine_segments(
     frame: pl.DataFrame, codes: np.ndarray, routines: Routines, config: MiningConfig
 ) -> pl.DataFrame:
-    """``i, stretch, routine, id, code, action``: the instance each event opens or
-    continues, before strays are taken out (`finish_segments`). ``routines.event`` and
+    """``i, stretch, routine, id, at_start, code, action``: the instance each event opens
+    or continues, before strays are taken out (`finish_segments`). ``routines.event`` and
     ``codes`` are those of ``frame``'s events."""
     hard = hard_cuts(frame, config).to_numpy()
     event = routines.event
@@ -156,7 +157,10 @@ def routine_segments(
             pl.col("second").cast(pl.Int64).cum_sum().over("id")
         )
         opens |= second & (anywhere | (done.to_series().to_numpy() > 1))
-    segments = groups.with_columns(id=_numbered(groups, opens))
+    # at_start: opened by the routine's start, not by a sure cut (`finish_segments`)
+    segments = groups.with_columns(
+        id=_numbered(groups, opens), at_start=pl.Series(is_start & ~hard)
+    )
     return segments.with_columns(code=pl.Series(codes, dtype=pl.Int64), action=frame["action"])
 
 
@@ -170,18 +174,47 @@ def _numbered(groups: pl.DataFrame, opens: np.ndarray) -> pl.Series:
     )
 
 
+#: Share of a routine's pieces long enough to be instances, at least, for its short
+#: pieces picked one by one for a batch to be instances too (`finish_segments`).
+PICKED_AMONG_WHOLE = 0.5
+
+
 def finish_segments(
     segments: pl.DataFrame, strays: pl.DataFrame, config: MiningConfig
 ) -> pl.DataFrame:
     """``i, segment, routine``: `routine_segments` without the `find_strays` events, and
-    without instances shorter than ``segment_min_events`` (noise)."""
-    kept = segments.join(strays, on=["routine", "code"], how="left").with_columns(
-        id=pl.when(pl.col("stray").fill_null(False)).then(None).otherwise("id")
+    without instances shorter than ``segment_min_events`` (noise).
+
+    But for a piece of two events that its routine's start opens, and right after which
+    the routine starts again, in a routine most of whose pieces are long enough: items
+    picked one by one for an approval done in a batch (select, open, select, open, ...,
+    approve), each item an instance of its own. A launchpad's home and tile, clicked
+    again and again, are a routine of such pieces and nothing else; a set-up at the
+    start of a recording (the mail, then the ERP) is opened by a sure cut, not the
+    start (``at_start`` is false there)."""
+    kept = (
+        segments.join(strays, on=["routine", "code"], how="left")
+        .with_columns(id=pl.when(pl.col("stray").fill_null(False)).then(None).otherwise("id"))
+        .sort("i")
     )
-    size = pl.len().over("id")
+    again = (
+        (pl.col("routine").shift(-1) == pl.col("routine"))
+        & (pl.col("stretch").shift(-1) == pl.col("stretch"))
+        & (pl.col("id").shift(-1) != pl.col("id"))
+    )
+    pieces = (
+        kept.with_columns(again=again.fill_null(False))
+        .drop_nulls("id")
+        .group_by("id")
+        .agg(pl.col("routine", "at_start").first(), pl.col("again").last(), size=pl.len())
+        .with_columns(whole=pl.col("size") >= config.segment_min_events)
+        .with_columns(mostly=pl.col("whole").mean().over("routine") >= PICKED_AMONG_WHOLE)
+    )
+    picked = (pl.col("size") >= 2) & pl.col("at_start") & pl.col("again") & pl.col("mostly")
+    instances = pieces.filter(pl.col("whole") | picked)["id"].implode()
     return kept.select(
-        "i", segment=pl.when(size >= config.segment_min_events).then("id"), routine="routine"
-    ).sort("i")
+        "i", segment=pl.when(pl.col("id").is_in(instances)).then("id"), routine="routine"
+    )
 
 
 def window_of(action: pl.Expr) -> pl.Expr:

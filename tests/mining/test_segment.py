@@ -627,3 +627,36 @@ def test_requests_begun_now_from_the_home_page_now_from_a_bookmark_are_each_one(
         per_instance = found.join(submits, on="event_id").group_by("instance_id").len()
         assert per_instance.height >= 57
         assert (per_instance["len"] == 1).all()
+
+
+def test_items_picked_one_by_one_for_a_batch_approval_are_each_an_instance() -> None:
+    """An inbox: each item selected and its details opened, then the whole batch (one to
+    three items) approved and confirmed, a mail read between batches. An item picked
+    before the last is a piece of two steps, shorter than an instance may be, but one
+    that the start opens and after which the next item starts: an instance of its own,
+    not noise (the last item's instance holds the approval)."""
+    rows, clock = [], 0.0
+    for batch in [1, 2, 2, 3] * 5:
+        steps = ["select item", "open details"] * batch + ["approve", "confirm"]
+        for step in steps + ["open mail", "read mail", "archive mail"]:
+            clock += 2.0
+            rows.append({"at": clock, "kind": "click", "app": "web", "element_label": step})
+    found = segment(rows)
+    items = [k + 1 for k, row in enumerate(rows) if row["element_label"] == "select item"]
+    picked = found.filter(pl.col("event_id").is_in(items))
+    assert picked.height == len(items)  # every item in an instance, none noise
+    assert picked["instance_id"].n_unique() == len(items)  # each in one of its own
+
+
+def test_apps_opened_once_at_the_start_of_a_recording_are_no_instance() -> None:
+    """The mail and the ERP opened once before the first order: two events that the
+    routine's start begins and after which the routine starts again, as an item picked
+    for a batch is, but opened by the start of the recording, not by the routine's
+    start: set-up, noise."""
+    steps = ["open mail", "copy order", "open erp", "paste order", "save"]
+    labels = ["open mail", "open erp"] + steps * 10
+    rows = [
+        {"at": 2.0 * k, "kind": "click", "app": "web", "element_label": label}
+        for k, label in enumerate(labels)
+    ]
+    assert groups(segment(rows)) == [list(range(3 + 5 * k, 8 + 5 * k)) for k in range(10)]
