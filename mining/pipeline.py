@@ -50,6 +50,7 @@ from mining.structure import (
     action_reads,
     action_sites,
     action_windows,
+    batch_routines,
     find_strays,
 )
 from storage.models import EVENT_SCHEMA
@@ -198,13 +199,21 @@ def run_stages(
     counts, kept = engine.map(stages.user_structure, per_user, on, keep=1)
     del per_user, codes
     strays = find_strays([strays for strays, _ in counts], config, routines.second)
+    batching = batch_routines([strays for strays, _ in counts])
     shares = fit_window_shares(pl.concat([windows for _, windows in counts]))
     coarse = coarse_codes(vocabulary)
     report(4, STAGES)
     found, kept = engine.map(
         stages.user_instances,
         [(a, k[0]) for a, k in zip(actions, kept, strict=True)],
-        {**on, "strays": strays, "shares": shares, "vocabulary": vocabulary, "coarse": coarse},
+        {
+            **on,
+            "strays": strays,
+            "batching": batching,
+            "shares": shares,
+            "vocabulary": vocabulary,
+            "coarse": coarse,
+        },
         keep=1,
     )
     del actions  # (Ray frees what no handle refers to)

@@ -13,6 +13,7 @@ generated ids           turns of generated numbers (`count_turns`)  `fit_ids`
 click spots             distinct unnamed click positions            `fit_spots`
 routines                the user's int-coded action stream          `find_routines`
 strays                  counts per routine, window and action       `find_strays`
+batches                 pieces per routine, and how many are whole  `batch_routines`
 context window shares   events per window template inside spans     `fit_window_shares`
 clustering              distinct variants, instances' variant       `cluster_variants`
 ======================  ==========================================  ==================
@@ -155,6 +156,7 @@ def user_instances(
     segments: pl.DataFrame,
     config: MiningConfig,
     strays: pl.DataFrame,
+    batching: pl.DataFrame,
     shares: pl.DataFrame,
     vocabulary: pl.Series,
     coarse: np.ndarray,
@@ -162,7 +164,7 @@ def user_instances(
     """A user's task instances (numbered from 0) with their events' actions; return
     their number and their distinct variants (`count_variants`, coded by the log's
     ``vocabulary`` and ``coarse`` codes), all clustering needs of them."""
-    structure = finish_segments(segments, strays, config)
+    structure = finish_segments(segments, strays, batching, config)
     located = (
         segment_stream(actions, config, structure, shares)
         .select("event_id", "instance_id", "position", "routine")

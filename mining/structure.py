@@ -66,8 +66,9 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
         action_reads(vocabulary),
     )
     segments = routine_segments(frame, codes, routines, config)
-    strays = find_strays([count_strays(segments, config)], config, routines.second)
-    return finish_segments(segments, strays, config)
+    counts = [count_strays(segments, config)]
+    strays = find_strays(counts, config, routines.second)
+    return finish_segments(segments, strays, batch_routines(counts), config)
 
 
 def action_codes(actions: pl.Series, vocabulary: pl.Series) -> np.ndarray:
@@ -180,13 +181,13 @@ PICKED_AMONG_WHOLE = 0.5
 
 
 def finish_segments(
-    segments: pl.DataFrame, strays: pl.DataFrame, config: MiningConfig
+    segments: pl.DataFrame, strays: pl.DataFrame, batching: pl.DataFrame, config: MiningConfig
 ) -> pl.DataFrame:
     """``i, segment, routine``: `routine_segments` without the `find_strays` events, and
     without instances shorter than ``segment_min_events`` (noise).
 
     But for a piece of two events that its routine's start opens, and right after which
-    the routine starts again, in a routine most of whose pieces are long enough: items
+    the routine starts again, in a routine of ``batching`` (`batch_routines`): items
     picked one by one for an approval done in a batch (select, open, select, open, ...,
     approve), each item an instance of its own. A launchpad's home and tile, clicked
     again and again, are a routine of such pieces and nothing else; a set-up at the
@@ -207,14 +208,23 @@ def finish_segments(
         .drop_nulls("id")
         .group_by("id")
         .agg(pl.col("routine", "at_start").first(), pl.col("again").last(), size=pl.len())
-        .with_columns(whole=pl.col("size") >= config.segment_min_events)
-        .with_columns(mostly=pl.col("whole").mean().over("routine") >= PICKED_AMONG_WHOLE)
+        .with_columns(batching=pl.col("routine").is_in(batching["routine"].implode()))
     )
-    picked = (pl.col("size") >= 2) & pl.col("at_start") & pl.col("again") & pl.col("mostly")
-    instances = pieces.filter(pl.col("whole") | picked)["id"].implode()
+    picked = (pl.col("size") == 2) & pl.col("at_start") & pl.col("again") & pl.col("batching")
+    whole = pl.col("size") >= config.segment_min_events
+    instances = pieces.filter(whole | picked)["id"].implode()
     return kept.select(
         "i", segment=pl.when(pl.col("id").is_in(instances)).then("id"), routine="routine"
     )
+
+
+def batch_routines(counts: list[dict[str, pl.DataFrame]]) -> pl.DataFrame:
+    """``routine``: the routines at least `PICKED_AMONG_WHOLE` of whose pieces, over
+    every user, are long enough to be instances, so that their pieces of two steps
+    picked for a batch are instances too (`finish_segments`). ``counts``:
+    `count_strays` of each part."""
+    pieces = pl.concat([c["pieces"] for c in counts]).group_by("routine").agg(pl.sum("n", "whole"))
+    return pieces.filter(pl.col("whole") >= PICKED_AMONG_WHOLE * pl.col("n")).select("routine")
 
 
 def window_of(action: pl.Expr) -> pl.Expr:
@@ -266,7 +276,13 @@ def count_strays(segments: pl.DataFrame, config: MiningConfig) -> dict[str, pl.D
         .with_columns(tail=pl.col("i") > last_main)
         .filter(change & inside)
     )
+    pieces = (
+        segments.drop_nulls("id")
+        .group_by("routine", "id")
+        .agg(whole=pl.len() >= config.segment_min_events)
+    )
     return {
+        "pieces": pieces.group_by("routine").agg(n=pl.len(), whole=pl.col("whole").sum()),
         "instances": placed.group_by("routine").agg(n=pl.col("id").n_unique()),
         "windows": placed.group_by("routine", "window").agg(n=pl.col("id").n_unique()),
         "everywhere": placed.group_by("code").agg(n=pl.len()),

@@ -26,6 +26,7 @@ from mining.structure import (
     action_reads,
     action_sites,
     action_windows,
+    batch_routines,
     find_strays,
     finish_segments,
     structural_segments,
@@ -107,9 +108,11 @@ def test_structure_with_routines_and_strays_of_every_user_equals_the_whole_log(e
         user_structure(u, c, user_routines(routines, b), config)
         for u, c, b in zip(users, codes, bounds, strict=True)
     ]
-    strays = find_strays([counts for (counts, _), _ in parts], config)
+    counts = [counts for (counts, _), _ in parts]
+    strays = find_strays(counts, config)
     assert strays["stray"].any()  # the simulator's noise makes some; else this proves little
-    apart = [finish_segments(kept, strays, config) for _, kept in parts]
+    batching = batch_routines(counts)
+    apart = [finish_segments(kept, strays, batching, config) for _, kept in parts]
     framed = (
         label_actions(events, config).with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
     )
