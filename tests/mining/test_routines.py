@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -586,28 +587,37 @@ def test_a_part_voted_into_two_hosts_alike_goes_to_the_same_one_every_time() -> 
     assert found == {(2, 0)}
 
 
-def test_a_back_button_pressed_after_each_line_item_is_no_end():
-    """Work items checked before approval: each item's line items opened one by one,
-    each closed with the back button, and several items often checked before one
-    approval. "back" then comes right before the next item more often than any other
-    step, and is done more often than the item itself, as an optional first step's end
-    would be; but it is done more often than any step of the routine, so not once per
-    instance, and must not cut the instances."""
+def items_checked_before_approval(lines: Callable[[random.Random], list[str]]) -> list[str]:
+    """Work items checked before approval: each item's line items (``lines``) opened one
+    by one, each closed with the back button, and one to three items checked before one
+    approval."""
     rng = random.Random(3)
     stream: list[str] = []
     for _ in range(80):
         for _ in range(rng.choice((1, 2, 2, 3))):
             stream.append("open item")
-            for line in rng.sample(
-                ["open line 1", "open line 2", "open line 3"], rng.randint(1, 3)
-            ):
+            for line in lines(rng):
                 stream += [line, "back"]
         stream += ["approve", "submit"]
+    return stream
+
+
+def ends_of_one_routine(stream: list[str], start: str) -> dict[int, int]:
+    """`_ends` of ``stream`` taken for one routine that starts at ``start``."""
     codes, hard = encode(stream)
     names = sorted(set(stream))
-    one = np.zeros(len(names), dtype=np.int64)  # one routine
-    ends = _ends(codes, hard, one[codes], one, {0: names.index("open item")})
-    assert ends == {}
+    one = np.zeros(len(names), dtype=np.int64)
+    return _ends(codes, hard, one[codes], one, {0: names.index(start)})
+
+
+def test_a_back_button_pressed_after_each_line_item_is_no_end():
+    """ "back" comes right before the next item more often than any other step, and is
+    done more often than the item itself, as an optional first step's end would be; but
+    it is done more often than any step of the routine, so not once per instance, and
+    must not cut the instances."""
+    lines = ["open line 1", "open line 2", "open line 3"]
+    stream = items_checked_before_approval(lambda rng: rng.sample(lines, rng.randint(1, 3)))
+    assert ends_of_one_routine(stream, "open item") == {}
 
 
 def test_a_back_button_after_each_line_item_of_one_label_is_no_end():
@@ -616,18 +626,8 @@ def test_a_back_button_after_each_line_item_of_one_label_is_no_end():
     "back" is no more frequent than some other step of the routine; but it alternates
     with that step (line item, back, line item, back), where an instance's end is
     followed by the next instance, and must not cut the instances either."""
-    rng = random.Random(3)
-    stream: list[str] = []
-    for _ in range(80):
-        for _ in range(rng.choice((1, 2, 2, 3))):
-            stream.append("open item")
-            stream += ["open line", "back"] * rng.randint(1, 3)
-        stream += ["approve", "submit"]
-    codes, hard = encode(stream)
-    names = sorted(set(stream))
-    one = np.zeros(len(names), dtype=np.int64)  # one routine
-    ends = _ends(codes, hard, one[codes], one, {0: names.index("open item")})
-    assert ends == {}
+    stream = items_checked_before_approval(lambda rng: ["open line"] * rng.randint(1, 3))
+    assert ends_of_one_routine(stream, "open item") == {}
 
 
 def test_rows_copied_one_per_instance_overrule_a_start_seen_after_breaks_mid_form():
