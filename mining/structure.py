@@ -223,8 +223,10 @@ def batch_routines(counts: list[dict[str, pl.DataFrame]]) -> pl.DataFrame:
     every user, are long enough to be instances, so that their pieces of two steps
     picked for a batch are instances too (`finish_segments`). ``counts``:
     `count_strays` of each part."""
-    pieces = pl.concat([c["pieces"] for c in counts]).group_by("routine").agg(pl.sum("n", "whole"))
-    return pieces.filter(pl.col("whole") >= PICKED_AMONG_WHOLE * pl.col("n")).select("routine")
+    whole = _total(counts, "instances", "routine").join(
+        _total(counts, "pieces", "routine"), on="routine", suffix="_pieces"
+    )
+    return whole.filter(pl.col("n") >= PICKED_AMONG_WHOLE * pl.col("n_pieces")).select("routine")
 
 
 def window_of(action: pl.Expr) -> pl.Expr:
@@ -276,13 +278,8 @@ def count_strays(segments: pl.DataFrame, config: MiningConfig) -> dict[str, pl.D
         .with_columns(tail=pl.col("i") > last_main)
         .filter(change & inside)
     )
-    pieces = (
-        segments.drop_nulls("id")
-        .group_by("routine", "id")
-        .agg(whole=pl.len() >= config.segment_min_events)
-    )
     return {
-        "pieces": pieces.group_by("routine").agg(n=pl.len(), whole=pl.col("whole").sum()),
+        "pieces": segments.drop_nulls("id").group_by("routine").agg(n=pl.col("id").n_unique()),
         "instances": placed.group_by("routine").agg(n=pl.col("id").n_unique()),
         "windows": placed.group_by("routine", "window").agg(n=pl.col("id").n_unique()),
         "everywhere": placed.group_by("code").agg(n=pl.len()),
@@ -291,6 +288,11 @@ def count_strays(segments: pl.DataFrame, config: MiningConfig) -> dict[str, pl.D
         ),
         "entered": entered.group_by("window", "before", "tail").agg(n=pl.len()),
     }
+
+
+def _total(counts: list[dict[str, pl.DataFrame]], name: str, *by: str) -> pl.DataFrame:
+    """The counts ``n`` of table ``name`` of every part's `count_strays`, added up."""
+    return pl.concat([c[name] for c in counts]).group_by(*by).agg(pl.col("n").sum())
 
 
 def find_strays(
@@ -317,12 +319,9 @@ def find_strays(
     of it works (the workbook it copies from, field by field): never noise there.
     """
 
-    def total(name: str, *by: str) -> pl.DataFrame:
-        return pl.concat([c[name] for c in counts]).group_by(*by).agg(pl.col("n").sum())
-
-    instances = total("instances", "routine").rename({"n": "instances"})
+    instances = _total(counts, "instances", "routine").rename({"n": "instances"})
     windows = (
-        total("windows", "routine", "window")
+        _total(counts, "windows", "routine", "window")
         .join(instances, on="routine")
         .select("routine", "window", window_share=pl.col("n") / pl.col("instances"))
     )
@@ -330,7 +329,7 @@ def find_strays(
     # work, is a branch of the flow; one entered from anywhere is an interruption
     within = pl.col("n").filter(~pl.col("tail"))
     entered = (
-        total("entered", "window", "before", "tail")
+        _total(counts, "entered", "window", "before", "tail")
         .group_by("window", "before")
         .agg(within.sum(), every=pl.col("n").sum())
         .group_by("window")
@@ -345,7 +344,7 @@ def find_strays(
         .group_by("routine", "code")
         .agg(pl.col("window").first(), pl.col("ids").sum(), pl.col("n").sum())
         .join(instances, on="routine")
-        .join(total("everywhere", "code").rename({"n": "everywhere"}), on="code")
+        .join(_total(counts, "everywhere", "code").rename({"n": "everywhere"}), on="code")
         .select(
             "routine",
             "code",
