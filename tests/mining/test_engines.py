@@ -109,7 +109,7 @@ def test_structure_with_routines_and_strays_of_every_user_equals_the_whole_log(e
         for u, c, b in zip(users, codes, bounds, strict=True)
     ]
     counts = [counts for (counts, _), _ in parts]
-    strays = find_strays(counts, config)
+    strays = find_strays(counts, config, routines.second)
     assert strays["stray"].any()  # the simulator's noise makes some; else this proves little
     batching = batch_routines(counts)
     apart = [finish_segments(kept, strays, batching, config) for _, kept in parts]
