@@ -666,10 +666,18 @@ def _launches(steps: pl.DataFrame) -> pl.DataFrame:
         .unique("user_id", keep="first")
     )
     # then any click that follows the home chosen LAUNCH_MIN times or more is a tile, also
-    # one whose spot an app's button shares (clicked elsewhere too, not mostly after home)
+    # one whose spot an app's button shares (clicked elsewhere too, not mostly after home);
+    # so is a spot clicked (nearly) only right after it: an app opened once or twice
     return (
         followed.join(chosen.select("user_id", "before"), on=["user_id", "before"])
-        .filter((pl.col("key") != pl.col("before")) & (pl.col("together") >= LAUNCH_MIN))
+        .join(counts, on=["user_id", "key"])
+        .filter(
+            (pl.col("key") != pl.col("before"))
+            & (
+                (pl.col("together") >= LAUNCH_MIN)
+                | (pl.col("together") >= LAUNCH_SHARE * pl.col("n"))
+            )
+        )
         .select("user_id", "before", "key")
     )
 

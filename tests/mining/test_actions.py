@@ -488,8 +488,9 @@ def clicks(points: list[tuple[int, int]]) -> pl.DataFrame:
     [
         (TILES, list(TILES) * 5),
         (TILES | {"requisition": SUBMIT}, [*TILES] * 6 + ["requisition"] * 3),
+        (TILES | {"timesheet": (900, 300)}, [*TILES] * 5 + ["timesheet"]),
     ],
-    ids=["apart", "under-a-button"],
+    ids=["apart", "under-a-button", "opened-once"],
 )
 def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
     tiles: dict[str, tuple[int, int]], opened: list[str]
@@ -498,7 +499,8 @@ def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
     Approve and Submit land at the same spots in every app. The tile opened last tells
     the apps apart; home and the tiles themselves belong to none. A tile may lie where
     an app's button is (Submit, for an app opened now and then): once the other tiles
-    show which click is home, a click there after home is a launch all the same."""
+    show which click is home, a click there after home is a launch all the same; so is
+    one on a spot clicked nowhere else, an app opened once."""
     rng = random.Random(4)
     points: list[tuple[int, int]] = []
     apps: list[str | None] = []
