@@ -1,11 +1,11 @@
 """Clustering task instances into candidate processes.
 
 Instances are compared by the normalised Levenshtein distance between their sequences of
-coarse actions (`coarse_action`: kind, app, element and web site), and hdbscan clusters them on
-that precomputed distance. Measured on the simulator (4 users x 3 days) against TF-IDF of
-action n-grams (cosine, best of 12 settings: F1 0.951 with one routine split five ways),
-edit distance found one candidate per routine (F1 0.977): it sees order and is not
-misled by two routines sharing apps.
+coarse actions (`coarse_action`: kind, app, element and web site or workbook), and
+hdbscan clusters them on that precomputed distance. Measured on the simulator (4 users x
+3 days) against TF-IDF of action n-grams (cosine, best of 12 settings: F1 0.951 with one
+routine split five ways), edit distance found one candidate per routine (F1 0.977): it
+sees order and is not misled by two routines sharing apps.
 
 hdbscan clusters distinct *variants*, not instances, which keeps the work proportional
 to the number of variants. A variant's frequency enters as up to ``cluster_min_size`` + 1
@@ -43,15 +43,16 @@ ASSIGNMENT_SCHEMA = {
 
 
 def coarse_action() -> pl.Expr:
-    """``kind|app|target`` (and ``|site`` on the web): an `action` label without its
-    window title and page, when it names a target element.
+    """``kind|app|target`` (and ``|site`` on the web, ``|workbook`` off it): an `action`
+    label without its window title and page, when it names a target element.
 
     Window-title templates split one step into several labels when a title keeps a
     variable part (a vendor name, a subject line); kind, app and the element's templated
     name stay the same across instances. The site (`actions.url_site`: host and a
     single-page app's route head) stays too, and tells apart the apps of one launchpad,
-    whose controls are alike. Actions without a target keep their full label, the
-    title being all there is.
+    whose controls are alike; so does a workbook (`action_workbook`), which tells apart
+    the sources of one form filled cell by cell. Actions without a target keep their
+    full label, the title being all there is.
     """
     fields = pl.col("action").str.splitn("|", 4)
     target = fields.struct.field("field_2")
@@ -59,8 +60,25 @@ def coarse_action() -> pl.Expr:
         [fields.struct.field("field_0"), fields.struct.field("field_1"), target], separator="|"
     )
     site = action_site()
-    coarse = pl.when(site != "").then(coarse + "|" + site).otherwise(coarse)
+    workbook = action_workbook()
+    coarse = (
+        pl.when(site != "")
+        .then(coarse + "|" + site)
+        .when(workbook != "")
+        .then(coarse + "|" + workbook)
+        .otherwise(coarse)
+    )
     return pl.when(target.fill_null("") != "").then(coarse).otherwise(pl.col("action"))
+
+
+def action_workbook() -> pl.Expr:
+    """The workbook of an ``action`` label off the web (no URL): what its title names
+    before a last " | " (a workbook event's title ends in " | " and its sheet), else
+    "" (as `structure.action_sites` places a window)."""
+    parts = pl.col("action").str.extract_groups(r"^(?:[^|]*\|){3}(.*)\|([^|]*)$")
+    title, url = parts.struct.field("1"), parts.struct.field("2")
+    workbook = title.str.extract(r"^(.*) \| [^|]*$", 1)
+    return pl.when(url == "").then(workbook).otherwise(None).fill_null("")
 
 
 def action_site() -> pl.Expr:
@@ -128,13 +146,19 @@ def coarse_codes(vocabulary: pl.Series) -> np.ndarray:
     return _index(coarse, coarse.unique().sort()).to_numpy()
 
 
-def coarse_sites(vocabulary: pl.Series) -> np.ndarray:
-    """Each coarse code's (`coarse_codes`) web site as a code, -1 off the web."""
-    labelled = vocabulary.to_frame("action").select(coarse=coarse_action(), site=action_site())
-    per_coarse = labelled.group_by("coarse").agg(pl.col("site").first()).sort("coarse")
-    site = per_coarse["site"].fill_null("")
-    known = site.filter(site != "").unique().sort()
-    return np.where(site != "", _index(site, known).fill_null(-1), -1).astype(np.int64)
+def coarse_sites(vocabulary: pl.Series) -> list[np.ndarray]:
+    """Each coarse code's (`coarse_codes`) web site as a code, -1 off the web; and its
+    workbook (`action_workbook`) as a code, -1 where it has none."""
+    labelled = vocabulary.to_frame("action").select(
+        coarse=coarse_action(), site=action_site(), workbook=action_workbook()
+    )
+    per_coarse = labelled.group_by("coarse").agg(pl.all().first()).sort("coarse")
+    coded = []
+    for column in ("site", "workbook"):
+        place = per_coarse[column].fill_null("")
+        known = place.filter(place != "").unique().sort()
+        coded.append(np.where(place != "", _index(place, known).fill_null(-1), -1).astype(np.int64))
+    return coded
 
 
 def _index(values: pl.Series, vocabulary: pl.Series) -> pl.Series:
@@ -180,10 +204,11 @@ def count_variants(steps: pl.DataFrame, coarse: np.ndarray) -> tuple[pl.DataFram
 def cluster_variants(
     parts: list[tuple[pl.DataFrame, pl.DataFrame]],
     config: MiningConfig,
-    sites: np.ndarray,
+    sites: list[np.ndarray],
 ) -> pl.DataFrame:
     """`cluster_instances` from `count_variants` of each part of a log (instance ids
-    unique across parts), ``sites`` each coarse code's web site (`coarse_sites`).
+    unique across parts), ``sites`` each coarse code's web site and workbook
+    (`coarse_sites`).
     Variants are numbered by descending frequency, ties broken by the sequence itself,
     as `instance_variants` numbers them.
 
@@ -227,7 +252,6 @@ def cluster_variants(
     if instances.is_empty():
         return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)
     labels, membership, persistence = _hdbscan(variants, config)
-    labels, persistence = _apart_by_site(labels, persistence, variants, sites, config)
     per_instance = instances.drop("routine").join(
         variants.select(
             "variant",
@@ -236,13 +260,16 @@ def cluster_variants(
         ),
         on="variant",
     )
+    places = _variant_places(variants, sites)
+    per_instance, persistence = _apart_by_site(per_instance, persistence, places, config)
     # (instances without a routine, segmented by context, leave this unchanged)
     per_instance, persistence = _by_routine(
         *_unclustered_routines(
             per_instance.join(instances.select("instance_id", "routine"), on="instance_id"),
             persistence,
             config,
-        )
+        ),
+        places,
     )
     order = (
         per_instance.filter(pl.col("raw") >= 0)
@@ -273,51 +300,98 @@ def cluster_variants(
     )
 
 
-def _apart_by_site(
-    labels: np.ndarray,
-    persistence: np.ndarray,
-    variants: pl.DataFrame,
-    sites: np.ndarray,
-    config: MiningConfig,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split a cluster whose variants fall into groups that share no web site: the apps
-    of one launchpad, alike in every step but their page, which hdbscan may keep
-    together when their variants are all about as far from each other. Variants off
-    the web go with the largest group; a group of fewer than ``cluster_min_size``
-    instances stays with it too."""
-    labels = labels.copy()
-    site_of = pl.DataFrame({"code": np.arange(len(sites), dtype=np.int32), "site": sites})
-    on = (
-        variants.select(v=pl.int_range(pl.len()), code="sequence")
+def _variant_places(variants: pl.DataFrame, sites: list[np.ndarray]) -> pl.DataFrame:
+    """``variant, kind, site``: the places each variant works on, of each kind of
+    `coarse_sites` (0: web sites, 1: workbooks)."""
+    coded = pl.concat(
+        [
+            pl.DataFrame(
+                {"code": np.arange(len(codes), dtype=np.int32), "site": codes},
+                schema={"code": pl.Int32, "site": pl.Int64},
+            ).with_columns(kind=pl.lit(kind, pl.Int64))
+            for kind, codes in enumerate(sites)
+        ]
+    ).filter(pl.col("site") >= 0)
+    return (
+        variants.select("variant", code="sequence")
         .explode("code")
-        .join(site_of, on="code")
-        .filter(pl.col("site") >= 0)
-        .select("v", "site")
+        .join(coded, on="code")
+        .select("variant", "kind", "site")
         .unique()
     )
-    added: list[float] = []
-    for raw in np.unique(labels[labels >= 0]):
-        members = np.flatnonzero(labels == raw)
-        used = on.filter(pl.col("v").is_in(members))
-        if used["site"].n_unique() < 2:
+
+
+#: Share of a cluster's instances a group on other sites holds, at least, to be split
+#: off: a site visited in passing (a look-up, a chat) is in a few instances of a large
+#: cluster; another app of a launchpad, or another source workbook, is a good part of it.
+APART_SHARE = 0.05
+
+
+def _apart_by_site(
+    instances: pl.DataFrame, persistence: np.ndarray, places: pl.DataFrame, config: MiningConfig
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """Split a cluster whose instances fall into groups that share no site: the apps of
+    one launchpad, alike in every step but their page, or one form filled from two
+    workbooks, which hdbscan may keep together when their variants are all about as far
+    from each other. Web sites first, then workbooks (`_variant_places`).
+
+    Two sites of a cluster are one group when ``cluster_min_size`` instances or more use
+    both (a few instances cut wrongly across two apps tie nothing); an instance goes
+    with the largest group among its sites, and one with no site with the cluster's
+    largest group; a group of fewer than ``cluster_min_size`` instances, or than
+    `APART_SHARE` of the cluster's, stays with it too. ``instances``: ``instance_id,
+    variant, raw`` (the cluster, -1 for none)."""
+    for kind in places["kind"].unique().sort():
+        used = (
+            places.filter(pl.col("kind") == kind)
+            .join(instances.filter(pl.col("raw") >= 0), on="variant")
+            .select("instance_id", "raw", node=pl.struct("raw", "site").rank("dense") - 1)
+        )
+        both = (
+            used.join(used.select("instance_id", other="node"), on="instance_id")
+            .filter(pl.col("node") < pl.col("other"))
+            .group_by("node", "other")
+            .len()
+            .filter(pl.col("len") >= config.cluster_min_size)
+        )
+        nodes = int(used["node"].max() or 0) + 1
+        graph = coo_matrix(
+            (np.ones(both.height), (both["node"].to_numpy(), both["other"].to_numpy())),
+            shape=(nodes, nodes),
+        )
+        _, component = connected_components(graph, directed=False)
+        grouped = used.with_columns(group=pl.Series(component).gather(used["node"]))
+        size = grouped.unique(["instance_id", "group"]).group_by("raw", "group").agg(size=pl.len())
+        chosen = (
+            grouped.join(size, on=["raw", "group"])
+            .sort("size", "group", descending=[True, False])
+            .unique("instance_id", keep="first")
+        )
+        # every group but a cluster's largest, with enough instances, is a cluster of its own
+        size = instances.group_by("raw").agg(size=pl.len())
+        apart = (
+            chosen.group_by("raw", "group")
+            .agg(n=pl.len())
+            .join(size, on="raw")
+            .sort("raw", "n", "group", descending=[False, True, False])
+            .filter(
+                (pl.int_range(pl.len()).over("raw") > 0)
+                & (pl.col("n") >= config.cluster_min_size)
+                & (pl.col("n") >= APART_SHARE * pl.col("size"))
+            )
+            .with_row_index("new")
+            .select("raw", "group", new=pl.col("new").cast(pl.Int32) + len(persistence))
+        )
+        if apart.is_empty():
             continue
-        # variants and sites are the nodes; a variant is linked to the sites it uses
-        v, site = used["v"].to_numpy(), used["site"].to_numpy() + len(labels)
-        nodes = len(labels) + int(sites.max()) + 1
-        graph = coo_matrix((np.ones(len(v)), (v, site)), shape=(nodes, nodes))
-        _, group = connected_components(graph, directed=False)
-        mine = group[members]
-        size = np.bincount(mine, variants["n_instances"].to_numpy()[members])
-        sited = np.isin(members, v)
-        groups = np.unique(mine[sited])
-        if len(groups) < 2:
-            continue
-        largest = groups[size[groups].argmax()]
-        for g in groups:
-            if g != largest and size[g] >= config.cluster_min_size:
-                labels[members[mine == g]] = len(persistence) + len(added)
-                added.append(float(persistence[raw]))
-    return labels, np.append(persistence, added)
+        instances = (
+            instances.join(chosen.select("instance_id", "group"), on="instance_id", how="left")
+            .join(apart, on=["raw", "group"], how="left")
+            .with_columns(raw=pl.coalesce("new", "raw"))
+            .drop("group", "new")
+        )
+        persistence = np.append(persistence, persistence[apart["raw"].to_numpy()])
+    return instances, persistence
 
 
 def _unclustered_routines(
@@ -362,15 +436,19 @@ def _unclustered_routines(
 
 
 def _by_routine(
-    instances: pl.DataFrame, persistence: np.ndarray
+    instances: pl.DataFrame, persistence: np.ndarray, places: pl.DataFrame
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """Candidates of one routine become one: clusters whose instances come (nine in ten)
-    from one structural routine merge, and unclustered instances of that routine join it.
+    from one structural routine merge, unless they work on different sites or
+    workbooks (`_apart_by_site`), and unclustered instances of that routine join the
+    first of them.
 
     Structure (`mining.routines`) saw these instances advance in lockstep or one inside
     the other in the stream; their differences (a branch, a retried step, an optional
-    block) are variants of one routine, not separate candidates. Instances segmented by
-    context carry no routine and are left as hdbscan placed them.
+    block) are variants of one routine, not separate candidates. The same steps in two
+    apps of a launchpad, or a form filled from two workbooks, are two routines that
+    structure cannot tell apart. Instances segmented by context carry no routine and
+    are left as hdbscan placed them.
     """
     dominant = (
         instances.filter((pl.col("raw") >= 0) & pl.col("routine").is_not_null())
@@ -378,17 +456,24 @@ def _by_routine(
         .len()
         .with_columns(share=pl.col("len") / pl.col("len").sum().over("raw"))
         .filter(pl.col("share") >= 0.9)
-        .group_by("routine")
-        .agg(target=pl.col("raw").min(), raws=pl.col("raw"))
+        .sort("routine", "raw")
     )
     if dominant.is_empty():
         return instances, persistence
-    merged = dominant.explode("raws").select(raw="raws", target="target")
+    where = _main_places(instances, places)
+    pairs = []
+    for _, raws in dominant.group_by("routine", maintain_order=True):
+        targets: list[int] = []
+        for raw in raws["raw"]:
+            target = next((t for t in targets if _together(where, t, raw)), None)
+            if target is None:
+                targets.append(raw)
+            pairs.append((raw, raw if target is None else target))
+    merged = pl.DataFrame(pairs, schema={"raw": pl.Int32, "target": pl.Int32}, orient="row")
+    home = dominant.group_by("routine").agg(home=pl.col("raw").min())
     kept = persistence.copy()
     np.maximum.at(kept, merged["target"].to_numpy(), persistence[merged["raw"].to_numpy()])
-    joined = instances.join(merged, on="raw", how="left").join(
-        dominant.select("routine", home="target"), on="routine", how="left"
-    )
+    joined = instances.join(merged, on="raw", how="left").join(home, on="routine", how="left")
     rescued = (pl.col("raw") < 0) & pl.col("home").is_not_null()
     return (
         joined.with_columns(
@@ -397,6 +482,29 @@ def _by_routine(
         ).drop("target", "home", "routine"),
         kept,
     )
+
+
+def _main_places(instances: pl.DataFrame, places: pl.DataFrame) -> dict[tuple[int, int], set]:
+    """``(raw, kind)``: the sites of that kind a third or more of the cluster's
+    instances work on."""
+    clustered = instances.filter(pl.col("raw") >= 0).select("variant", "raw", "instance_id")
+    size = clustered.group_by("raw").agg(size=pl.len())
+    main = (
+        places.join(clustered, on="variant")
+        .group_by("raw", "kind", "site")
+        .agg(n=pl.len())
+        .join(size, on="raw")
+        .filter(pl.col("n") * 3 >= pl.col("size"))
+        .group_by("raw", "kind")
+        .agg("site")
+    )
+    return {(raw, kind): set(sites) for raw, kind, sites in main.iter_rows()}
+
+
+def _together(where: dict[tuple[int, int], set], a: int, b: int) -> bool:
+    """Whether clusters ``a`` and ``b`` share a main site of every kind both have."""
+    kinds = {k for _, k in where}
+    return all(where[a, k] & where[b, k] for k in kinds if (a, k) in where and (b, k) in where)
 
 
 def _hdbscan(

@@ -168,6 +168,45 @@ def test_two_apps_of_a_launchpad_that_share_no_site_are_two_candidates():
     assert cluster[0] != cluster[25] and cluster.min() >= 0
 
 
+def test_one_form_filled_from_two_workbooks_is_two_candidates_even_as_one_routine():
+    """Claims entered into one portal form, some from one workbook and some from
+    another, cell by cell with optional fields: every step on the portal is alike, and
+    structure saw one routine. The workbooks (the title before its sheet) tell the
+    sources apart; one instance that copied from both ties nothing."""
+    rng = random.Random(2)
+    portal = "|Claims - portal.example|portal.example/claims/new"
+    sequences, routine = [], []
+    for book, n in (("Eingang.xlsx", 20), ("claims_to_enter.xlsx", 15)):
+        for _ in range(n):
+            fields = rng.sample(["claimant", "amount", "iban", "policy"], rng.randint(2, 4))
+            copied = [(f"copy|Excel|{c}<row>|{book} | Sheet1|", f"paste|Chrome|{f}{portal}")
+                      for c, f in zip("ABCD"[: len(fields)], fields, strict=True)]  # fmt: skip
+            sequences.append([a for pair in copied for a in pair] + [f"click|Chrome|save{portal}"])
+            routine.append(0)
+    sequences.append([*sequences[0][:2], *sequences[-1][2:]])
+    routine.append(0)
+    steps = steps_of(sequences).join(
+        pl.DataFrame({"instance_id": range(len(routine)), "routine": routine}), on="instance_id"
+    )
+    cluster = cluster_instances(steps, MiningConfig())["cluster"]
+    assert cluster.head(20).n_unique() == 1 and cluster.slice(20, 15).n_unique() == 1
+    assert cluster[0] != cluster[20] and cluster.head(35).min() >= 0
+
+
+def test_a_site_visited_in_passing_splits_no_candidate():
+    """Invoices keyed into a desktop ERP, 200 times; in 20 a supplier was looked up on
+    one web site, in 6 on another. Those sites are visits in passing, not what the
+    instances are about: a few instances of a large cluster stay in it."""
+    steps = (("click", "Vendor"), ("type", "Vendor"), ("type", "Amount"), ("click", "Post"))
+    erp = [f"{step}|SAP|{field}|Enter Invoice|" for step, field in steps]
+    crm = "click|Chrome|search|Accounts - crm.example|crm.example/accounts"
+    registry = "click|Chrome|search|Lookup - registry.example|registry.example/search"
+    sequences = [erp] * 174
+    sequences += [[*erp[:2], crm, *erp[2:]]] * 20 + [[*erp[:2], registry, *erp[2:]]] * 6
+    cluster = cluster_instances(steps_of(sequences), MiningConfig())["cluster"]
+    assert cluster.n_unique() == 1 and cluster[0] >= 0
+
+
 def test_a_routine_hdbscan_leaves_out_whole_is_a_candidate_of_its_own():
     """Batches of approvals, each checked in its own way, that structure found to be one
     routine: no two sit close, and hdbscan leaves them all out. Structure saw them
