@@ -321,6 +321,36 @@ def test_looking_a_record_up_without_keying_anything_is_not_an_instance() -> Non
     assert context_groups(rows) == [list(range(7 * k + 4, 7 * k + 8)) for k in range(12)]
 
 
+def test_a_request_worked_on_for_forty_minutes_is_still_one_business_object() -> None:
+    """Travel requests with many legs, each keyed over forty minutes (a leg every few
+    minutes, never idle): the request's number in its pages' addresses and in the
+    sheet it is logged to links every event of it, with the default settings."""
+    rows: list[dict] = []
+    for k in range(6):
+        number = str(23260 + k)
+        page = f"https://travel.example/app#/request/{number}"
+        title = f"Request {number} - Travel"
+        rows.append({"kind": "click", "app": "chrome", "window_title": title,
+                     "url": f"{page}/general", "element_name": "New"})  # fmt: skip
+        for leg in range(12):
+            rows.append({"kind": "type", "app": "chrome", "window_title": title,
+                         "url": f"{page}/items", "element_name": "to",
+                         "text": f"City{k}{leg:02d}"})  # fmt: skip
+        rows += [
+            {"kind": "copy", "app": "chrome", "window_title": title,
+             "url": f"{page}/confirmation", "element_name": "Number", "text": number},
+            {"kind": "paste", "app": "excel", "window_title": "my_requests.xlsx - Excel",
+             "element_name": f"A{k + 2}", "text": number},
+        ]  # fmt: skip
+    rows = [{**row, "at": 160.0 * i} for i, row in enumerate(rows)]
+    config = MiningConfig()
+    frame = label_actions(stream(rows), config).with_row_index("i")
+    found = context_segments(frame.with_columns(pl.col("i").cast(pl.Int64)), config)
+    assert found["segment"].is_not_null().all()
+    assert found["segment"].n_unique() == 6
+    assert (found["segment"] == found["segment"].shift(1)).sum() == len(rows) - 6
+
+
 def test_each_spreadsheet_row_copied_into_a_form_is_one_instance_never_cut_inside() -> None:
     # the fields are copied in any order and one is sometimes typed: the only boundary
     # is the next row, opened with "New" and saved with "Save"
