@@ -80,7 +80,7 @@ class MiningConfig:
         4, "shortest value token (in texts, labels, titles, URLs) that can link events"
     )
     segment_context_s: float = setting(
-        3600.0, "a token that recurs only within this many seconds marks one business object"
+        1800.0, "a token that recurs only within this many seconds marks one business object"
     )
     segment_window_share: float = setting(
         0.3, "share of a window template's events inside instances that makes it a routine window"

@@ -321,34 +321,32 @@ def test_looking_a_record_up_without_keying_anything_is_not_an_instance() -> Non
     assert context_groups(rows) == [list(range(7 * k + 4, 7 * k + 8)) for k in range(12)]
 
 
-def test_a_request_worked_on_for_forty_minutes_is_still_one_business_object() -> None:
-    """Travel requests with many legs, each keyed over forty minutes (a leg every few
-    minutes, never idle): the request's number in its pages' addresses and in the
-    sheet it is logged to links every event of it, with the default settings."""
+def test_a_vendor_seen_again_forty_minutes_later_links_no_two_invoices() -> None:
+    """Invoices keyed from mail, one every five minutes, the first and the ninth from one
+    vendor: the vendor's name forty minutes apart, with other invoices between, marks
+    no one object."""
     rows: list[dict] = []
-    for k in range(6):
-        number = str(23260 + k)
-        page = f"https://travel.example/app#/request/{number}"
-        title = f"Request {number} - Travel"
-        rows.append({"kind": "click", "app": "chrome", "window_title": title,
-                     "url": f"{page}/general", "element_name": "New"})  # fmt: skip
-        for leg in range(12):
-            rows.append({"kind": "type", "app": "chrome", "window_title": title,
-                         "url": f"{page}/items", "element_name": "to",
-                         "text": f"City{k}{leg:02d}"})  # fmt: skip
+    for k in range(10):
+        number, vendor = str(5000 + k), "Acme Ltd" if k in (0, 8) else f"Vendor{k:02d} Ltd"
+        subject = f"Invoice {number} from {vendor}"
         rows += [
-            {"kind": "copy", "app": "chrome", "window_title": title,
-             "url": f"{page}/confirmation", "element_name": "Number", "text": number},
-            {"kind": "paste", "app": "excel", "window_title": "my_requests.xlsx - Excel",
-             "element_name": f"A{k + 2}", "text": number},
+            {"kind": "focus", "app": "outlook", "window_title": f"{subject} - Message"},
+            {"kind": "copy", "app": "outlook", "window_title": f"{subject} - Message",
+             "element_name": "Body", "text": number},
+            {"kind": "paste", "app": "sap", "window_title": "Enter Invoice",
+             "element_name": "Reference", "text": number},
+            {"kind": "type", "app": "sap", "window_title": "Enter Invoice",
+             "element_name": "Vendor", "text": vendor},
+            {"kind": "click", "app": "sap", "window_title": "Enter Invoice",
+             "element_name": "Post"},
         ]  # fmt: skip
-    rows = [{**row, "at": 160.0 * i} for i, row in enumerate(rows)]
+    rows = [{**row, "at": 60.0 * i} for i, row in enumerate(rows)]
     config = MiningConfig()
     frame = label_actions(stream(rows), config).with_row_index("i")
     found = context_segments(frame.with_columns(pl.col("i").cast(pl.Int64)), config)
-    assert found["segment"].is_not_null().all()
-    assert found["segment"].n_unique() == 6
-    assert (found["segment"] == found["segment"].shift(1)).sum() == len(rows) - 6
+    first = found.head(5)["segment"]
+    assert first.n_unique() == 1 and first[0] is not None
+    assert not found.slice(5, 35)["segment"].is_in(first.implode()).any()
 
 
 def test_each_spreadsheet_row_copied_into_a_form_is_one_instance_never_cut_inside() -> None:
