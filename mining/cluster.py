@@ -301,8 +301,9 @@ def cluster_variants(
 
 
 def _variant_places(variants: pl.DataFrame, sites: list[np.ndarray]) -> pl.DataFrame:
-    """``variant, kind, site``: the places each variant works on, of each kind of
-    `coarse_sites` (0: web sites, 1: workbooks)."""
+    """``variant, kind, site, code``: the places each variant works on, of each kind of
+    `coarse_sites` (0: web sites, 1: workbooks), and the steps (coarse codes) it takes
+    there."""
     coded = pl.concat(
         [
             pl.DataFrame(
@@ -316,7 +317,7 @@ def _variant_places(variants: pl.DataFrame, sites: list[np.ndarray]) -> pl.DataF
         variants.select("variant", code="sequence")
         .explode("code")
         .join(coded, on="code")
-        .select("variant", "kind", "site")
+        .select("variant", "kind", "site", "code")
         .unique()
     )
 
@@ -325,6 +326,10 @@ def _variant_places(variants: pl.DataFrame, sites: list[np.ndarray]) -> pl.DataF
 #: off: a site visited in passing (a look-up, a chat) is in a few instances of a large
 #: cluster; another app of a launchpad, or another source workbook, is a good part of it.
 APART_SHARE = 0.05
+#: Distinct steps a group takes on its sites, at least, to be split off: an app's list,
+#: buttons and dialog, a workbook's cells. One step there (this web page or that one
+#: opened) is a branch of the routine.
+APART_STEPS = 2
 
 
 def _apart_by_site(
@@ -339,14 +344,16 @@ def _apart_by_site(
     both (a few instances cut wrongly across two apps tie nothing); an instance goes
     with the largest group among its sites, and one with no site with the cluster's
     largest group; a group of fewer than ``cluster_min_size`` instances, or than
-    `APART_SHARE` of the cluster's, stays with it too. ``instances``: ``instance_id,
-    variant, raw`` (the cluster, -1 for none)."""
+    `APART_SHARE` of the cluster's, or that takes fewer than `APART_STEPS` steps on its
+    sites, stays with it too. ``instances``: ``instance_id, variant, raw`` (the cluster,
+    -1 for none)."""
     for kind in places["kind"].unique().sort():
-        used = (
+        steps = (
             places.filter(pl.col("kind") == kind)
             .join(instances.filter(pl.col("raw") >= 0), on="variant")
-            .select("instance_id", "raw", node=pl.struct("raw", "site").rank("dense") - 1)
+            .with_columns(node=(pl.struct("raw", "site").rank("dense") - 1).cast(pl.Int64))
         )
+        used = steps.select("instance_id", "raw", "node").unique()
         both = (
             used.join(used.select("instance_id", other="node"), on="instance_id")
             .filter(pl.col("node") < pl.col("other"))
@@ -360,24 +367,30 @@ def _apart_by_site(
             shape=(nodes, nodes),
         )
         _, component = connected_components(graph, directed=False)
-        grouped = used.with_columns(group=pl.Series(component).gather(used["node"]))
-        size = grouped.unique(["instance_id", "group"]).group_by("raw", "group").agg(size=pl.len())
+        of_node = pl.DataFrame({"node": np.arange(nodes, dtype=np.int64), "group": component})
+        grouped = used.join(of_node, on="node")
+        groups = (
+            steps.join(of_node, on="node")
+            .group_by("raw", "group")
+            .agg(size=pl.col("instance_id").n_unique(), steps=pl.col("code").n_unique())
+        )
         chosen = (
-            grouped.join(size, on=["raw", "group"])
+            grouped.join(groups, on=["raw", "group"])
             .sort("size", "group", descending=[True, False])
             .unique("instance_id", keep="first")
         )
-        # every group but a cluster's largest, with enough instances, is a cluster of its own
-        size = instances.group_by("raw").agg(size=pl.len())
+        # every group but a cluster's largest, big enough, is a cluster of its own
+        clusters = instances.group_by("raw").agg(cluster=pl.len())
         apart = (
             chosen.group_by("raw", "group")
-            .agg(n=pl.len())
-            .join(size, on="raw")
+            .agg(n=pl.len(), steps=pl.col("steps").first())
+            .join(clusters, on="raw")
             .sort("raw", "n", "group", descending=[False, True, False])
             .filter(
                 (pl.int_range(pl.len()).over("raw") > 0)
                 & (pl.col("n") >= config.cluster_min_size)
-                & (pl.col("n") >= APART_SHARE * pl.col("size"))
+                & (pl.col("n") >= APART_SHARE * pl.col("cluster"))
+                & (pl.col("steps") >= APART_STEPS)
             )
             .with_row_index("new")
             .select("raw", "group", new=pl.col("new").cast(pl.Int32) + len(persistence))
@@ -463,12 +476,18 @@ def _by_routine(
     where = _main_places(instances, places)
     pairs = []
     for _, raws in dominant.group_by("routine", maintain_order=True):
-        targets: list[int] = []
+        # a cluster joins the first group of merged ones it shares places with, each
+        groups: list[list[int]] = []
         for raw in raws["raw"]:
-            target = next((t for t in targets if _together(where, t, raw)), None)
-            if target is None:
-                targets.append(raw)
-            pairs.append((raw, raw if target is None else target))
+            mine = where.get(raw, {})
+            group = next(
+                (g for g in groups if all(_together(where.get(o, {}), mine) for o in g)), None
+            )
+            if group is None:
+                group = []
+                groups.append(group)
+            group.append(raw)
+            pairs.append((raw, group[0]))
     merged = pl.DataFrame(pairs, schema={"raw": pl.Int32, "target": pl.Int32}, orient="row")
     home = dominant.group_by("routine").agg(home=pl.col("raw").min())
     kept = persistence.copy()
@@ -484,27 +503,31 @@ def _by_routine(
     )
 
 
-def _main_places(instances: pl.DataFrame, places: pl.DataFrame) -> dict[tuple[int, int], set]:
-    """``(raw, kind)``: the sites of that kind a third or more of the cluster's
-    instances work on."""
+def _main_places(instances: pl.DataFrame, places: pl.DataFrame) -> dict[int, dict[int, set]]:
+    """Per cluster, per kind of place: the sites a third or more of its instances work
+    on, taking `APART_STEPS` steps or more there (one file opened is a branch of the
+    routine, as in `_apart_by_site`)."""
     clustered = instances.filter(pl.col("raw") >= 0).select("variant", "raw", "instance_id")
     size = clustered.group_by("raw").agg(size=pl.len())
     main = (
         places.join(clustered, on="variant")
         .group_by("raw", "kind", "site")
-        .agg(n=pl.len())
+        .agg(n=pl.col("instance_id").n_unique(), steps=pl.col("code").n_unique())
         .join(size, on="raw")
-        .filter(pl.col("n") * 3 >= pl.col("size"))
+        .filter((pl.col("n") * 3 >= pl.col("size")) & (pl.col("steps") >= APART_STEPS))
         .group_by("raw", "kind")
         .agg("site")
     )
-    return {(raw, kind): set(sites) for raw, kind, sites in main.iter_rows()}
+    where: dict[int, dict[int, set]] = {}
+    for raw, kind, sites in main.iter_rows():
+        where.setdefault(raw, {})[kind] = set(sites)
+    return where
 
 
-def _together(where: dict[tuple[int, int], set], a: int, b: int) -> bool:
-    """Whether clusters ``a`` and ``b`` share a main site of every kind both have."""
-    kinds = {k for _, k in where}
-    return all(where[a, k] & where[b, k] for k in kinds if (a, k) in where and (b, k) in where)
+def _together(a: dict[int, set], b: dict[int, set]) -> bool:
+    """Whether two clusters' main places (`_main_places`) share a site of every kind
+    both have."""
+    return all(a[kind] & b[kind] for kind in a.keys() & b.keys())
 
 
 def _hdbscan(

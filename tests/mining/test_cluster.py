@@ -6,8 +6,10 @@ import random
 
 import numpy as np
 import polars as pl
+import pytest
 
 from mining.cluster import (
+    _by_routine,
     _unclustered_routines,
     cluster_instances,
     coarse_action,
@@ -207,6 +209,20 @@ def test_a_site_visited_in_passing_splits_no_candidate():
     assert cluster.n_unique() == 1 and cluster[0] >= 0
 
 
+def test_a_routine_that_opens_one_web_page_or_another_is_one_candidate():
+    """Values looked up in a sheet and entered in a web form (recorded without
+    addresses), the form opened from one of two pages: one step on one site or the
+    other is a branch of the routine, not another app."""
+    steps = ["openFile|Excel||data.xls | Sheet1|", "copy|Excel|||", "click|Web|name||",
+             "paste|Web|name||", "click|Web|OK||"]  # fmt: skip
+    sequences = [
+        [*steps[:2], f"goToUrl|Web|||www.{site}.example", *steps[2:]]
+        for site in ["forms"] * 25 + ["forms2"] * 15
+    ]
+    cluster = cluster_instances(steps_of(sequences), MiningConfig())["cluster"]
+    assert cluster.n_unique() == 1 and cluster[0] >= 0
+
+
 def test_a_routine_hdbscan_leaves_out_whole_is_a_candidate_of_its_own():
     """Batches of approvals, each checked in its own way, that structure found to be one
     routine: no two sit close, and hdbscan leaves them all out. Structure saw them
@@ -224,3 +240,44 @@ def test_a_routine_hdbscan_leaves_out_whole_is_a_candidate_of_its_own():
     placed, persistence = _unclustered_routines(instances, np.array([0.7]), MiningConfig())
     assert placed["raw"].to_list() == [0] * 6 + [1] * 6 + [-1] * 3
     assert persistence.tolist() == [0.7, 0.0]
+
+
+@pytest.mark.parametrize(
+    "clusters",
+    [
+        # a sheet's set-up, then enrolments from it into two portals
+        [{1: {0}}, {0: {0}, 1: {0}}, {0: {1}, 1: {0}}],
+        # claims from two workbooks into one portal, and the set-up of both workbooks
+        [{0: {0}, 1: {0}}, {1: {0, 1}}, {0: {0}, 1: {1}}],
+    ],
+    ids=["two-portals", "two-workbooks"],
+)
+def test_clusters_of_one_routine_merge_only_where_each_shares_their_places(
+    clusters: list[dict[int, set[int]]],
+) -> None:
+    """Structure saw one routine in three clusters (kind 0: web sites, 1: workbooks).
+    The second shares places with the first and joins it; the third works on a site or
+    workbook that one of those two does not, and stays a candidate of its own, though
+    it shares something with the other."""
+    rows, places = [], []
+    for raw, where in enumerate(clusters):
+        for k in range(10):
+            variant = 10 * raw + k
+            rows.append((variant, variant, raw, 0.9, 0))
+            for kind, sites in where.items():
+                places += [(variant, kind, site, 2 * site + step + 10 * kind)
+                           for site in sites for step in (0, 1)]  # fmt: skip
+    instances = pl.DataFrame(
+        rows,
+        schema={"instance_id": pl.Int64, "variant": pl.Int64, "raw": pl.Int32,
+                "membership": pl.Float64, "routine": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    places_frame = pl.DataFrame(
+        places,
+        schema={"variant": pl.Int64, "kind": pl.Int64, "site": pl.Int64, "code": pl.Int32},
+        orient="row",
+    )
+    merged, _ = _by_routine(instances, np.array([0.5, 0.5, 0.5]), places_frame)
+    raw = merged.sort("instance_id")["raw"].to_list()
+    assert raw == [0] * 20 + [2] * 10
