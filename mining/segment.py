@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from mining.actions import page_url
 from mining.config import MiningConfig
 from mining.context import context_segments
 from mining.structure import structural_segments
@@ -77,6 +78,7 @@ def segment_stream(
         .drop_nulls("segment")
         .join(frame.select("i", "event_id", "user_id", "ts"), on="i")
     )
+    chosen = _apart_by_record(chosen, frame)
     first = chosen.group_by("segment").agg(
         pl.col("user_id").first(), start=pl.col("ts").min(), first_i=pl.col("i").min()
     )
@@ -94,6 +96,30 @@ def segment_stream(
             routine="routine",
         )
     )
+
+
+def _apart_by_record(chosen: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """Cut an instance where a page it showed before comes back with another record's
+    number in its address (``/requests/23234/items``, then ``/requests/23238/items``):
+    a new business object, or a draft resumed after other work. Numbers of three digits
+    or more count; another kind of page with another number (an order, then its
+    customer) is one object's work."""
+    page = page_url(pl.col("url"))
+    numbered = page.str.contains(r"\d{3,}")
+    pages = frame.select(
+        "i",
+        template=pl.when(numbered).then(page.str.replace_all(r"\d{3,}", "<n>")),
+        record=pl.when(numbered).then(page.str.extract_all(r"\d{3,}").list.join(",")),
+    )
+    marked = chosen.sort("segment", "i").join(pages, on="i", how="left", maintain_order="left")
+    record, template = pl.col("record"), pl.col("template")
+    before = record.forward_fill().shift(1).over("segment")
+    seen = template.is_not_null() & (pl.int_range(pl.len()).over("segment", "template") > 0)
+    cut = (record.is_not_null() & (record != before) & seen).fill_null(False)
+    part = cut.cast(pl.Int64).cum_sum().over("segment")
+    return marked.with_columns(
+        segment=pl.struct("segment", part).rank("dense").cast(pl.Int64)
+    ).drop("template", "record")
 
 
 #: Most share of a routine's events holding a linking value for context to be blind to

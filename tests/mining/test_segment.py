@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -347,6 +348,45 @@ def test_a_vendor_seen_again_forty_minutes_later_links_no_two_invoices() -> None
     first = found.head(5)["segment"]
     assert first.n_unique() == 1 and first[0] is not None
     assert not found.slice(5, 35)["segment"].is_in(first.implode()).any()
+
+
+def test_a_draft_finished_after_the_next_request_is_no_part_of_that_request() -> None:
+    """Requests keyed in a web wizard whose addresses carry the request's number; two
+    are left as drafts after their first page and finished after the next request,
+    without opening anything first. The same page with another number is another
+    request: the finished draft is not glued to the request before it."""
+    rows: list[dict] = []
+
+    def page(number: int, name: str, kind: str, element: str, text: str | None = None):
+        url = f"https://portal.example/requests/{number}/{name}"
+        return {"kind": kind, "app": "chrome", "window_title": "Requests", "url": url,
+                "element_name": element, "text": text}  # fmt: skip
+
+    def first(n: int) -> list[dict]:
+        return [
+            {"kind": "click", "app": "chrome", "window_title": "Requests",
+             "url": "https://portal.example/requests", "element_name": "New"},
+            page(n, "general", "type", "name", f"Trip {n}"),
+            page(n, "general", "click", "next"),
+        ]  # fmt: skip
+
+    def rest(n: int) -> list[dict]:
+        return [page(n, "items", "type", "amount", f"{n}.50"), page(n, "items", "click", "next"),
+                page(n, "review", "click", "submit")]  # fmt: skip
+
+    drafts = {3: 4, 8: 9}  # draft 3 is finished after request 4, draft 8 after 9
+    for n in range(101, 113):
+        k = n - 100
+        rows += first(n)
+        if k not in drafts:
+            rows += rest(n)
+        if k in drafts.values():
+            rows += rest(100 + next(d for d, after in drafts.items() if after == k))
+    rows = [{**row, "at": 3.0 * i} for i, row in enumerate(rows)]
+    found = groups(segment(rows))
+    numbers = [{re.findall(r"\d{3}", rows[e - 1]["url"])[0] for e in instance
+                if re.search(r"\d{3}", rows[e - 1]["url"])} for instance in found]  # fmt: skip
+    assert len(found) == 14 and all(len(n) == 1 for n in numbers)
 
 
 def test_each_spreadsheet_row_copied_into_a_form_is_one_instance_never_cut_inside() -> None:
