@@ -185,6 +185,12 @@ def _masked(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     )
 
 
+def title_workbook(title: pl.Expr) -> pl.Expr:
+    """The workbook a title template names: what comes before its last " | " (`_masked`
+    appends a workbook event's sheet so), null for a title without one."""
+    return title.str.extract(r"^(.*) \| [^|]*$", 1)
+
+
 def _targets(
     events: pl.DataFrame, config: MiningConfig, templates: pl.DataFrame, ids: pl.DataFrame
 ) -> pl.DataFrame:

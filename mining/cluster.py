@@ -26,7 +26,7 @@ from rapidfuzz.process import cdist
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from mining.actions import url_site
+from mining.actions import title_workbook, url_site
 from mining.config import MiningConfig
 
 #: Variants assigned to their nearest sampled variant per batch (bounds memory).
@@ -72,13 +72,11 @@ def coarse_action() -> pl.Expr:
 
 
 def action_workbook() -> pl.Expr:
-    """The workbook of an ``action`` label off the web (no URL): what its title names
-    before a last " | " (a workbook event's title ends in " | " and its sheet), else
-    "" (as `structure.action_sites` places a window)."""
+    """The workbook of an ``action`` label off the web (no URL, `actions.title_workbook`),
+    else "" (as `structure.action_sites` places a window)."""
     parts = pl.col("action").str.extract_groups(r"^(?:[^|]*\|){3}(.*)\|([^|]*)$")
     title, url = parts.struct.field("1"), parts.struct.field("2")
-    workbook = title.str.extract(r"^(.*) \| [^|]*$", 1)
-    return pl.when(url == "").then(workbook).otherwise(None).fill_null("")
+    return pl.when(url == "").then(title_workbook(title)).fill_null("")
 
 
 def action_site() -> pl.Expr:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from mining.actions import LAUNCHPAD_ROUTE, cell_row, url_site
+from mining.actions import LAUNCHPAD_ROUTE, cell_row, title_workbook, url_site
 from mining.communities import per_community
 from mining.config import MiningConfig
 from mining.names import TAKE
@@ -403,12 +403,10 @@ def find_strays(
 
 def _site(window: pl.Expr) -> pl.Expr:
     """Where a window (`window_of`) is: its app and web site (`actions.url_site`); off
-    the web, its app and what its title names before a last " | " (a workbook event's
-    title ends in " | " and its sheet, so the workbook); the app alone for other
+    the web, its app and workbook (`actions.title_workbook`); the app alone for other
     windows."""
     app = window.str.extract(r"^([^|]*)\|", 1)
     url = window.str.extract(r"\|([^|]*)$", 1)
-    title = window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1)
-    workbook = title.str.extract(r"^(.*) \| [^|]*$", 1)
+    workbook = title_workbook(window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1))
     where = pl.when(url != "").then(url_site(url)).otherwise(workbook.fill_null(""))
     return pl.concat_str([app, where], separator="|")
