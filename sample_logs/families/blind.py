@@ -33,7 +33,7 @@ from random import Random
 from sample_logs.errors import SimulationError
 from sample_logs.families.events import UiEvent
 from sample_logs.families.generate import UiLog, assemble_log, choose_layout
-from sample_logs.families.inbox import APPS, draw_fiori_inbox
+from sample_logs.families.inbox import APPS, FioriInbox, draw_fiori_inbox
 from sample_logs.families.logs import NOISE, Played
 from sample_logs.families.noise import noise_burst
 from sample_logs.families.portal import draw_sheet_to_portal
@@ -106,10 +106,17 @@ def blind_fiori_log(seed: int, layout: str | None = None) -> UiLog:
         ("fiori.example.com", "s4.acme.example", "erp.contoso.example:44300")
     )
     launchpad = f"https://{host}/sap/bc/ui2/flp" if seed % 2 else ""
-    routines: list[BatchRoutine] = []
-    for i, app in enumerate(rng.sample(sorted(APPS), rng.randint(3, 4))):
+    apps = rng.sample(sorted(APPS), rng.randint(3, 4))
+    # one launchpad: each app's tile in a column of its own, with an id of its own
+    tiles = Random(f"blind-fiori-tiles/{seed}")
+    columns = tiles.sample(range(7), len(apps))
+    routines: list[FioriInbox] = []
+    for i, app in enumerate(apps):
         drawn = draw_fiori_inbox(Random(f"blind-design/fiori_multi/{seed}/{i}"))
         encoding = routines[0].encoding if routines else drawn.encoding
+        id_base = drawn.id_base
+        while id_base % 50 in {r.id_base % 50 for r in routines}:
+            id_base += 1
         routines.append(
             replace(
                 drawn,
@@ -117,6 +124,8 @@ def blind_fiori_log(seed: int, layout: str | None = None) -> UiLog:
                 app=app,
                 tabs=APPS[app][1],
                 encoding=encoding,
+                tile=(80 + 200 * columns[i] + tiles.randint(0, 100), drawn.tile[1]),
+                id_base=id_base,
                 app_index=i,
                 launchpad=launchpad if encoding != "xy" else "",
             )
@@ -219,6 +228,7 @@ class _Player:
     ) -> None:
         self.rng, self.routines, self.person = rng, routines, person
         self.launch_on_switch = launch_on_switch  # another routine is opened first
+        self.shown: int | None = None  # the routine on screen, where they share one window
         self.now = datetime(2026, 3, 2, 8, 0) + timedelta(
             days=rng.randrange(60), minutes=rng.randrange(90)
         )
@@ -229,35 +239,44 @@ class _Player:
     def play(self, targets: list[int]) -> list[Played]:
         rng, person = self.rng, self.person
         done = [0] * len(self.routines)
-        left: list[tuple[int, str, list[tuple[str, Step]]]] = []  # (units to wait, task, rest)
+        left: list[tuple[int, int, list[tuple[str, Step]]]] = []  # (units to wait, routine, rest)
         current = None
         if rng.random() < 0.7:
             self._setup()
         while any(d < t for d, t in zip(done, targets, strict=True)):
             i = self._next(current, done, targets)
             routine = self.routines[i]
-            if self.launch_on_switch and current is not None and i != current:
-                self._events(NOISE, "", routine.setup(rng))
+            self._show(i)
             current = i
             unit = routine.work(rng, done[i], targets[i] - done[i])
             steps = self._owned(routine, unit, done[i])
             done[i] += unit.instances
-            self._between(routine)
+            self._between(i)
             cut = unit.leave_after
             if cut is None and rng.random() < person.interrupt and len(steps) > 2:
                 cut = rng.randrange(1, len(steps) - 1)
             self._steps(routine.name, steps if cut is None else steps[: cut + 1])
             left = [(wait - 1, task, rest) for wait, task, rest in left]
-            for _, task, rest in [x for x in left if x[0] < 0]:
-                self._pause(person.between(rng))
-                self._steps(task, rest)
+            for _, k, rest in [x for x in left if x[0] < 0]:
+                self._resume(k, rest)
             left = [x for x in left if x[0] >= 0]
             if cut is not None:
-                left.append((rng.randint(0, 2), routine.name, steps[cut + 1 :]))
-        for _, task, rest in left:
-            self._pause(person.between(rng))
-            self._steps(task, rest)
+                left.append((rng.randint(0, 2), i, steps[cut + 1 :]))
+        for _, k, rest in left:
+            self._resume(k, rest)
         return _artefacts(rng, self.person, self.played)
+
+    def _show(self, i: int) -> None:
+        """Where routines share one window, another one is opened through its tile."""
+        if self.launch_on_switch and self.shown not in (None, i):
+            self._events(NOISE, "", self.routines[i].setup(self.rng))
+        self.shown = i
+
+    def _resume(self, i: int, rest: list[tuple[str, Step]]) -> None:
+        """The rest of a unit left half-done, taken up again after a pause."""
+        self._pause(self.person.between(self.rng))
+        self._show(i)
+        self._steps(self.routines[i].name, rest)
 
     def _next(self, current: int | None, done: list[int], targets: list[int]) -> int:
         open_ = [i for i, (d, t) in enumerate(zip(done, targets, strict=True)) if d < t]
@@ -272,7 +291,7 @@ class _Player:
             ("" if owner < 0 else f"{base}-{first + owner}", step) for owner, step in unit.steps
         ]
 
-    def _between(self, routine: BatchRoutine) -> None:
+    def _between(self, current: int) -> None:
         rng, person = self.rng, self.person
         self._pause(person.between(rng))
         if self.now > self.lunch:
@@ -285,13 +304,20 @@ class _Player:
                 self.lunch = back + timedelta(minutes=rng.randint(90, 240))
             self.now = back
             self.sitting_end = back + timedelta(minutes=person.sitting_minutes)
-            self._setup()
+            self._setup(current)
         if rng.random() < person.noise_between:
-            self._noise(routine)
+            self._noise(self.routines[current])
 
-    def _setup(self) -> None:
-        for routine in self.rng.sample(self.routines, len(self.routines)):
-            self._events(NOISE, "", routine.setup(self.rng))
+    def _setup(self, ahead: int | None = None) -> None:
+        """Every routine's tools opened again, in any order; where they share one window
+        (a launchpad's apps) the one worked in next is opened last, as it is on screen."""
+        order = self.rng.sample(range(len(self.routines)), len(self.routines))
+        if self.launch_on_switch:
+            if ahead is not None:
+                order = [k for k in order if k != ahead] + [ahead]
+            self.shown = order[-1]
+        for k in order:
+            self._events(NOISE, "", self.routines[k].setup(self.rng))
 
     def _noise(self, routine: BatchRoutine) -> None:
         if self.rng.random() < self.person.own_screens:

@@ -209,3 +209,29 @@ def test_the_cli_writes_a_blind_log(tmp_path, capsys):
     log_path = tmp_path / "logs" / "fiori_inbox-single-3.csv"
     assert log_path.read_bytes().count(b"\n") == expected.table.height + 1
     assert f"wrote {expected.table.height:,} events" in capsys.readouterr().err
+
+
+def test_fiori_multi_work_is_in_the_app_whose_tile_was_opened_last():
+    """Launchpad apps share one window: after a break the person opens the apps' tiles
+    again, and the last one opened is the app worked in next (it is what the screen
+    shows), so every tile is followed by the work of one app only."""
+    checked = 0
+    for seed in range(12):
+        log = blind_fiori_log(seed)
+        frame = log.table.hstack(log.truth).with_columns(pl.col("id").fill_null(""))
+        if not (frame["id"] != "").any():
+            continue
+        checked += 1
+        followed = (
+            frame.sort("user", "timestamp", maintain_order=True)
+            .with_columns(
+                tile=pl.when(pl.col("id").str.contains(r"^__tile\d+$")).then(pl.col("id")),
+                app=pl.col("id").str.extract(r"^application-(\w+)-approve-component---"),
+            )
+            .with_columns(pl.col("tile").forward_fill().over("user"))
+            .filter((pl.col("Task") != NOISE) & pl.col("app").is_not_null())
+            .group_by("tile")
+            .agg(pl.col("app").n_unique())
+        )
+        assert followed["app"].max() == 1, (seed, followed)
+    assert checked >= 3
