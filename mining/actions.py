@@ -548,16 +548,16 @@ def position_targets(events: pl.DataFrame, spots: pl.DataFrame) -> pl.Expr:
     )
 
 
-#: A launch: a click (home) followed by one of several others (the apps' tiles), each
-#: of which comes right after it at least this share of its clicks, LAUNCH_MIN or more;
-#: once home is found, any click that follows it LAUNCH_MIN times or more is a tile (a
-#: tile may lie where an app's button is, whose clicks do not follow home).
+#: A launch: a click (home) followed by one of several others (the apps' tiles), at
+#: least this share of its clicks (two tiles or more of which follow it at least this
+#: share of their own clicks, and 2 x LAUNCH_MIN launches or more).
 LAUNCH_SHARE = 0.8
 LAUNCH_MIN = 3
 #: Share of launches that open another tile than the one before, at least: a person
 #: goes from app to app and back. A next step whose spot moves with the window (a
-#: list's second row after its first) changes only when the window is moved.
-LAUNCH_TURNS = 0.3
+#: list's second row after its first) changes only when the window is moved; a button
+#: clicked a few times, each followed by a spot of its own, changes now and then.
+LAUNCH_TURNS = 0.45
 #: Events per distinct action from a tile to the next launch, at least: an app is opened
 #: for repeated work. A row picked from a list in each instance opens the rest of that
 #: instance, every action once.
@@ -618,34 +618,41 @@ _CHECKED = {
 
 def _launches(steps: pl.DataFrame) -> pl.DataFrame:
     """``user_id, before, key``: each user's launches (home, then a tile) by the
-    launcher that opens the most tiles, most often, of those that pass the checks of
-    `LAUNCH_SHARE`, `LAUNCH_TURNS`, `LAUNCH_REPEATS` and `LAUNCH_STAYS`; its tiles are
-    then every click that follows it `LAUNCH_MIN` times or more. ``steps``:
-    ``user_id``, each spot-only click's ``key`` and the ``before`` it (null for other
-    events)."""
+    launcher, of those that pass the checks of `LAUNCH_SHARE`, `LAUNCH_TURNS`,
+    `LAUNCH_REPEATS` and `LAUNCH_STAYS`, whose launches most often open another app
+    than the one before (then the one with more tiles, then more launches): a back
+    arrow or a dialog's button that passes them too opens the same "tile" more often.
+    ``steps``: ``user_id``, each spot-only click's ``key`` and the ``before`` it (null
+    for other events)."""
     counts = steps.drop_nulls("key").group_by("user_id", "key").agg(n=pl.len())
-    followed = (
+    # a tile: a click that follows home LAUNCH_MIN times or more (its spot may be an
+    # app's button too, clicked elsewhere), or (nearly) only ever right after it (an app
+    # opened once or twice)
+    tiles = (
         steps.drop_nulls(["key", "before"])
         .group_by("user_id", "before", "key")
         .agg(together=pl.len())
-    )
-    pairs = (
-        followed.join(counts, on=["user_id", "key"])
-        .filter((pl.col("together") >= LAUNCH_SHARE * pl.col("n")) & (pl.col("n") >= LAUNCH_MIN))
-        .select("user_id", "before", "key")
+        .join(counts, on=["user_id", "key"])
+        .filter(pl.col("key") != pl.col("before"))
+        .with_columns(only=pl.col("together") >= LAUNCH_SHARE * pl.col("n"))
+        .filter(pl.col("only") | (pl.col("together") >= LAUNCH_MIN))
     )
     homes = (
-        pairs.join(steps.drop_nulls(["key", "before"]), on=["user_id", "before", "key"])
-        .group_by("user_id", "before")
-        .agg(tiles=pl.col("key").n_unique(), launched=pl.len())
+        tiles.group_by("user_id", "before")
+        .agg(tiles=pl.col("only").sum(), launched=pl.col("together").filter("only").sum())
         .join(counts.rename({"key": "before"}), on=["user_id", "before"])
-        .filter((pl.col("tiles") >= 2) & (pl.col("launched") >= LAUNCH_SHARE * pl.col("n")))
+        .filter(
+            (pl.col("tiles") >= 2)
+            & (pl.col("launched") >= LAUNCH_SHARE * pl.col("n"))
+            & (pl.col("launched") >= 2 * LAUNCH_MIN)
+        )
     )
     checked = []
     for user, home in homes.select("user_id", "before").iter_rows():
-        tiles = pairs.filter((pl.col("user_id") == user) & (pl.col("before") == home))
         mine = steps.filter(pl.col("user_id") == user).join(
-            tiles.with_columns(launch=pl.lit(True)),
+            tiles.filter(pl.col("before") == home).select(
+                "user_id", "before", "key", launch=pl.lit(True)
+            ),
             on=["user_id", "before", "key"],
             how="left",
             maintain_order="left",
@@ -668,23 +675,11 @@ def _launches(steps: pl.DataFrame) -> pl.DataFrame:
             & (pl.col("stays") >= LAUNCH_STAYS)
         )
         .join(homes, on=["user_id", "before"])
-        .sort("tiles", "launched", "before", descending=[True, True, False])
+        .sort("turns", "tiles", "launched", "before", descending=[True, True, True, False])
         .unique("user_id", keep="first")
     )
-    # then any click that follows the home chosen LAUNCH_MIN times or more is a tile, also
-    # one whose spot an app's button shares (clicked elsewhere too, not mostly after home);
-    # so is a spot clicked (nearly) only right after it: an app opened once or twice
-    return (
-        followed.join(chosen.select("user_id", "before"), on=["user_id", "before"])
-        .join(counts, on=["user_id", "key"])
-        .filter(
-            (pl.col("key") != pl.col("before"))
-            & (
-                (pl.col("together") >= LAUNCH_MIN)
-                | (pl.col("together") >= LAUNCH_SHARE * pl.col("n"))
-            )
-        )
-        .select("user_id", "before", "key")
+    return tiles.join(chosen.select("user_id", "before"), on=["user_id", "before"]).select(
+        "user_id", "before", "key"
     )
 
 

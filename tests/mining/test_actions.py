@@ -489,8 +489,9 @@ def clicks(points: list[tuple[int, int]]) -> pl.DataFrame:
         (TILES, list(TILES) * 5),
         (TILES | {"requisition": SUBMIT}, [*TILES] * 6 + ["requisition"] * 3),
         (TILES | {"timesheet": (900, 300)}, [*TILES] * 5 + ["timesheet"]),
+        (TILES | {"timesheet": (900, 300)}, [*TILES, "timesheet"] * 2),
     ],
-    ids=["apart", "under-a-button", "opened-once"],
+    ids=["apart", "under-a-button", "opened-once", "each-opened-twice"],
 )
 def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
     tiles: dict[str, tuple[int, int]], opened: list[str]
@@ -500,7 +501,8 @@ def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
     the apps apart; home and the tiles themselves belong to none. A tile may lie where
     an app's button is (Submit, for an app opened now and then): once the other tiles
     show which click is home, a click there after home is a launch all the same; so is
-    one on a spot clicked nowhere else, an app opened once."""
+    one on a spot clicked nowhere else, an app opened once. A person who opens each of
+    four apps twice has launched often enough to show home."""
     rng = random.Random(4)
     points: list[tuple[int, int]] = []
     apps: list[str | None] = []
