@@ -68,7 +68,9 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     segments = routine_segments(frame, codes, routines, config)
     counts = [count_strays(segments, config)]
     strays = find_strays(counts, config, routines.second)
-    return finish_segments(segments, strays, batch_routines(counts), config)
+    return finish_segments(
+        segments, strays, batch_routines(counts), config, action_launchpad(vocabulary)
+    )
 
 
 def action_codes(actions: pl.Series, vocabulary: pl.Series) -> np.ndarray:
@@ -181,18 +183,25 @@ PICKED_AMONG_WHOLE = 0.5
 
 
 def finish_segments(
-    segments: pl.DataFrame, strays: pl.DataFrame, batching: pl.DataFrame, config: MiningConfig
+    segments: pl.DataFrame,
+    strays: pl.DataFrame,
+    batching: pl.DataFrame,
+    config: MiningConfig,
+    launchpad: np.ndarray,
 ) -> pl.DataFrame:
     """``i, segment, routine``: `routine_segments` without the `find_strays` events, and
-    without instances shorter than ``segment_min_events`` (noise).
+    without instances shorter than ``segment_min_events`` (noise), nor those made of
+    launches alone (a click on the launchpad's home page, per ``launchpad`` code, that
+    leaves it, and the click that went home before it): the way from one task to
+    another, not a task. An app that works on the home page itself opens nothing.
 
-    But for a piece of two events that its routine's start opens, and right after which
-    the routine starts again, in a routine of ``batching`` (`batch_routines`): items
-    picked one by one for an approval done in a batch (select, open, select, open, ...,
-    approve), each item an instance of its own. A launchpad's home and tile, clicked
-    again and again, are a routine of such pieces and nothing else; a set-up at the
-    start of a recording (the mail, then the ERP) is opened by a sure cut, not the
-    start (``at_start`` is false there)."""
+    But for a piece of one or two events that its routine's start opens, and right after
+    which the routine starts again, in a routine of ``batching`` (`batch_routines`):
+    items picked one by one for an approval done in a batch (select, open, select, open,
+    ..., approve; or select, select, ..., approve), each item an instance of its own. A
+    launchpad's home and tile, clicked again and again, are a routine of such pieces and
+    nothing else; a set-up at the start of a recording (the mail, then the ERP) is
+    opened by a sure cut, not the start (``at_start`` is false there)."""
     kept = (
         segments.join(strays, on=["routine", "code"], how="left")
         .with_columns(id=pl.when(pl.col("stray").fill_null(False)).then(None).otherwise("id"))
@@ -203,16 +212,24 @@ def finish_segments(
         & (pl.col("stretch").shift(-1) == pl.col("stretch"))
         & (pl.col("id").shift(-1) != pl.col("id"))
     )
+    # a tile: a click on the launchpad's home page that leaves it (to the app it opens)
+    on_pad = pl.lit(launchpad[kept["code"].to_numpy()])
+    tile = on_pad & ~on_pad.shift(-1).fill_null(False)
     pieces = (
-        kept.with_columns(again=again.fill_null(False))
+        kept.with_columns(again=again.fill_null(False), launch=tile | tile.shift(-1))
         .drop_nulls("id")
         .group_by("id")
-        .agg(pl.col("routine", "at_start").first(), pl.col("again").last(), size=pl.len())
+        .agg(
+            pl.col("routine", "at_start").first(),
+            pl.col("again").last(),
+            pl.col("launch").all(),
+            size=pl.len(),
+        )
         .with_columns(batching=pl.col("routine").is_in(batching["routine"].implode()))
     )
-    picked = (pl.col("size") == 2) & pl.col("at_start") & pl.col("again") & pl.col("batching")
+    picked = (pl.col("size") <= 2) & pl.col("at_start") & pl.col("again") & pl.col("batching")
     whole = pl.col("size") >= config.segment_min_events
-    instances = pieces.filter(whole | picked)["id"].implode()
+    instances = pieces.filter((whole | picked) & ~pl.col("launch"))["id"].implode()
     return kept.select(
         "i", segment=pl.when(pl.col("id").is_in(instances)).then("id"), routine="routine"
     )
@@ -283,11 +300,23 @@ def count_strays(segments: pl.DataFrame, config: MiningConfig) -> dict[str, pl.D
         "instances": placed.group_by("routine").agg(n=pl.col("id").n_unique()),
         "windows": placed.group_by("routine", "window").agg(n=pl.col("id").n_unique()),
         "everywhere": placed.group_by("code").agg(n=pl.len()),
+        "bare": placed.filter(_bare(pl.col("action")))
+        .group_by("routine", "window")
+        .agg(n=pl.len()),
+        "events": placed.group_by("routine", "window").agg(n=pl.len()),
         "support": placed.group_by("routine", "code").agg(
-            pl.col("window").first(), ids=pl.col("id").n_unique(), n=pl.len()
+            pl.col("window").first(),
+            bare=_bare(pl.col("action")).first(),
+            ids=pl.col("id").n_unique(),
+            n=pl.len(),
         ),
         "entered": entered.group_by("window", "before", "tail").agg(n=pl.len()),
     }
+
+
+def _bare(action: pl.Expr) -> pl.Expr:
+    """A click known by where it landed alone (`actions.position_targets`: "@3")."""
+    return action.str.split("|").list.get(2, null_on_oob=True).str.contains(r"^@\d+$")
 
 
 def _total(counts: list[dict[str, pl.DataFrame]], name: str, *by: str) -> pl.DataFrame:
@@ -315,6 +344,9 @@ def find_strays(
     the search after an order). Counted where the routine has ``cluster_min_size``
     instances or more. ``counts``: `count_strays` of each part.
 
+    A click on no element (known by where it landed alone) that few instances do, in a
+    window where most of the routine's events name their element, hit nothing: noise.
+
     The window of a routine's ``second`` start (`Routines.second`) is where a variant
     of it works (the workbook it copies from, field by field): never noise there.
     """
@@ -339,10 +371,16 @@ def find_strays(
             every=pl.col("every").sum(),
         )
     )
+    # the share of a routine's events in a window that are clicks on no element
+    bare = (
+        _total(counts, "events", "routine", "window")
+        .join(_total(counts, "bare", "routine", "window"), on=["routine", "window"], how="left")
+        .select("routine", "window", bare_share=pl.col("n_right").fill_null(0) / pl.col("n"))
+    )
     support = (
         pl.concat([c["support"] for c in counts])
         .group_by("routine", "code")
-        .agg(pl.col("window").first(), pl.col("ids").sum(), pl.col("n").sum())
+        .agg(pl.col("window", "bare").first(), pl.col("ids").sum(), pl.col("n").sum())
         .join(instances, on="routine")
         .join(_total(counts, "everywhere", "code").rename({"n": "everywhere"}), on="code")
         .select(
@@ -350,11 +388,13 @@ def find_strays(
             "code",
             "window",
             "n",
+            "bare",
             share=pl.col("ids") / pl.col("instances"),
             here=pl.col("n") / pl.col("everywhere"),
             counted=pl.col("instances") >= config.cluster_min_size,
         )
         .join(windows, on=["routine", "window"])
+        .join(bare, on=["routine", "window"], how="left")
         .join(entered, on="window", how="left")
         .with_columns(  # the share of the routine's events done in the window
             mass=pl.col("n").sum().over("routine", "window") / pl.col("n").sum().over("routine")
@@ -385,9 +425,12 @@ def find_strays(
         & (pl.col("mass") < OWN_MASS)
         & ~pl.col("window").str.ends_with("||")
     )
+    # a rare click on no element, where the routine's steps name theirs, landed on nothing
+    missed = pl.col("bare") & (pl.col("bare_share") < 0.5) & (pl.col("share") < rare)
     stray = pl.col("counted") & (
         (minority_window & ((fixed < 0.5) | (fixed.is_null() & ~pl.col("home"))))
         | ((pl.col("share") < rare) & minority_window & (pl.col("here") < 0.5))
+        | missed
     )
     variant = support.join(
         pl.DataFrame(

@@ -112,7 +112,8 @@ def test_structure_with_routines_and_strays_of_every_user_equals_the_whole_log(e
     strays = find_strays(counts, config, routines.second)
     assert strays["stray"].any()  # the simulator's noise makes some; else this proves little
     batching = batch_routines(counts)
-    apart = [finish_segments(kept, strays, batching, config) for _, kept in parts]
+    launchpad = action_launchpad(vocabulary)
+    apart = [finish_segments(kept, strays, batching, config, launchpad) for _, kept in parts]
     framed = (
         label_actions(events, config).with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
     )

@@ -728,3 +728,46 @@ def test_apps_opened_once_at_the_start_of_a_recording_are_no_instance() -> None:
         for k, label in enumerate(labels)
     ]
     assert groups(segment(rows)) == [list(range(3 + 5 * k, 8 + 5 * k)) for k in range(10)]
+
+
+def test_launches_alone_between_two_apps_are_no_instance() -> None:
+    """Three apps of one launchpad, recorded in the browser: each sitting goes home, opens
+    the app's tile and approves a few items; after a break every app is opened once
+    more, the one to be worked in last. Home and a tile are the way from one task to
+    another: a piece made of launches alone is noise, not an instance of any app."""
+    flp = "https://erp.example/sap/bc/ui2/flp#"
+    apps = ("PurchaseOrder", "LeaveRequest", "SalesOrder")
+    rng = random.Random(9)
+    rows: list[dict] = []
+    clock, here = 0.0, apps[0]
+
+    def click(element: str, route: str, gap: float = 2.0) -> None:
+        nonlocal clock
+        clock += gap
+        rows.append({"at": clock, "kind": "click", "app": "chrome", "element_id": element,
+                     "url": flp + route})  # fmt: skip
+
+    for sitting in range(18):
+        app = rng.choice([a for a in apps if a != here])
+        opened = [a for a in apps if a != app] + [app] if sitting % 3 == 0 else [app]
+        for k, tile in enumerate(opened):
+            click("shell-header-logo", f"{here}-approve", 900.0 if sitting and not k else 2.0)
+            click(f"__tile{apps.index(tile) + 1}", "Shell-home")
+            here = tile
+        for _ in range(rng.randint(2, 4)):
+            for step in ("list-item", "approveButton", "submitButton"):
+                click(f"application-{app}-approve-component---{step}", f"{app}-approve")
+    found = segment(rows)
+    launches = {k + 1 for k, row in enumerate(rows) if "approve-component" not in row["element_id"]}
+    assert not any(set(group) <= launches for group in groups(found))
+
+
+def test_work_done_on_the_launchpad_s_home_page_itself_is_no_launch() -> None:
+    """A recorder that logs the launchpad's address for every click of an app that never
+    changes it: nothing leaves the home page, so no click is a launch, and the
+    instances stay."""
+    rows = [
+        {**row, "url": "https://erp.example/sap/bc/ui2/flp#Shell-home"}
+        for row in repeated_routine(12)
+    ]
+    assert groups(segment(rows)) == [list(range(1 + 4 * k, 5 + 4 * k)) for k in range(12)]

@@ -90,3 +90,17 @@ def test_pieces_too_short_to_be_instances_leave_the_routines_pages_alone() -> No
     paste = ["paste|Microsoft Excel|A<row>|my_requests.xlsx|"]
     instances = [request + review + confirmed + paste] * 30 + [paste] * 35
     assert strays(instances) == set()
+
+
+def test_a_rare_click_on_no_element_is_noise_where_the_steps_name_theirs() -> None:
+    """A recorder in the browser names the element of every click; one that names none
+    (known by where it landed alone, "@7") hit no control: a click on an empty spot of
+    the page, now and then, noise. Where the recorder names no element at all, a rare
+    spot is a rare step (a list's sixth row) and stays."""
+    page = "erp.example.com/inbox"
+    steps = [f"clickButton|Chrome|{step}||{page}" for step in ("item", "approve", "submit")]
+    spots = [f"mouseClick|Chrome|@{k}||{page}" for k in range(12)]
+    named = [steps + ([spots[k // 3]] if k % 3 == 0 else []) for k in range(36)]
+    assert strays(named) == set(spots)
+    bare = [spots[:3] + ([spots[3 + k % 9]] if k % 3 == 0 else []) for k in range(36)]
+    assert strays(bare) == set()
