@@ -602,7 +602,11 @@ def launched_route(labelled: pl.DataFrame) -> pl.Expr:
         pl.col("key").is_null() | pl.col("tile").fill_null(False) | pl.col("home").fill_null(False)
     )
     routed = marked.select(
-        pl.when(plain).then(None).otherwise(opened.forward_fill().over("user_id"))
+        pl.when(pl.col("tile"))
+        .then(pl.lit(LAUNCHPAD_ROUTE))
+        .when(plain)
+        .then(None)
+        .otherwise(opened.forward_fill().over("user_id"))
     ).to_series()
     return pl.coalesce(pl.lit(routed), pl.col("_url"))
 

@@ -192,8 +192,9 @@ def finish_segments(
     """``i, segment, routine``: `routine_segments` without the `find_strays` events, and
     without instances shorter than ``segment_min_events`` (noise), nor those made of
     launches alone (a click on the launchpad's home page, per ``launchpad`` code, that
-    leaves it, and the click that went home before it): the way from one task to
-    another, not a task. An app that works on the home page itself opens nothing.
+    leaves it, and the click in an app that went home before it): the way from one
+    task to another, not a task. A launch inside an instance ends it: what follows is the next
+    item or app. An app that works on the home page itself opens nothing.
 
     But for a piece of one or two events that its routine's start opens, and right after
     which the routine starts again, in a routine of ``batching`` (`batch_routines`):
@@ -207,16 +208,29 @@ def finish_segments(
         .with_columns(id=pl.when(pl.col("stray").fill_null(False)).then(None).otherwise("id"))
         .sort("i")
     )
+    # a tile: a click on the launchpad's home page that leaves it (to the app it opens);
+    # a launch (home, then a tile) ends the instance it comes in: the next app's work,
+    # or the same app's next item, comes after it
+    on_pad = pl.lit(launchpad[kept["code"].to_numpy()])
+    tile = on_pad & ~on_pad.shift(-1).fill_null(True)
+    # home: a click in an app that goes to the launchpad, right before a tile
+    kept = kept.with_columns(tile=tile).with_columns(
+        home=pl.col("tile").shift(-1).fill_null(False) & ~on_pad
+    )
+    part = (pl.col("home") & (pl.col("id") == pl.col("id").shift(1))).cum_sum().over("id")
+    kept = kept.with_columns(
+        launch=pl.col("tile") | pl.col("home"),
+        id=pl.when(pl.col("id").is_not_null()).then(
+            pl.struct("id", part).rank("dense").cast(pl.Int64)
+        ),
+    )
     again = (
         (pl.col("routine").shift(-1) == pl.col("routine"))
         & (pl.col("stretch").shift(-1) == pl.col("stretch"))
         & (pl.col("id").shift(-1) != pl.col("id"))
     )
-    # a tile: a click on the launchpad's home page that leaves it (to the app it opens)
-    on_pad = pl.lit(launchpad[kept["code"].to_numpy()])
-    tile = on_pad & ~on_pad.shift(-1).fill_null(False)
     pieces = (
-        kept.with_columns(again=again.fill_null(False), launch=tile | tile.shift(-1))
+        kept.with_columns(again=again.fill_null(False))
         .drop_nulls("id")
         .group_by("id")
         .agg(

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from mining import actions
-from mining.actions import label_actions, mask_text
+from mining.actions import LAUNCHPAD_ROUTE, label_actions, mask_text
 from mining.config import MiningConfig
 from mining.structure import cell_rows
 from storage.models import EVENT_SCHEMA
@@ -498,25 +498,27 @@ def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
 ) -> None:
     """Apps of a launchpad with the same layout, recorded as positions only: an item,
     Approve and Submit land at the same spots in every app. The tile opened last tells
-    the apps apart; home and the tiles themselves belong to none. A tile may lie where
+    the apps apart; home and the tiles themselves belong to none (a tile is on the
+    launchpad's home page). A tile may lie where
     an app's button is (Submit, for an app opened now and then): once the other tiles
     show which click is home, a click there after home is a launch all the same; so is
     one on a spot clicked nowhere else, an app opened once. A person who opens each of
     four apps twice has launched often enough to show home."""
     rng = random.Random(4)
     points: list[tuple[int, int]] = []
-    apps: list[str | None] = []
+    apps: list[str] = []
     for app in rng.sample(opened, len(opened)):
         points += [HOME, tiles[app]]
-        apps += [None, None]
+        apps += ["home", "tile"]
         for _ in range(rng.randint(2, 4)):
             points += [ITEM, APPROVE, SUBMIT]
             apps += [app] * 3
     routes = [a.rsplit("|", 1)[1] for a in label_actions(clicks(points), MiningConfig())["action"]]
-    by_app: dict[str | None, set[str]] = {}
+    by_app: dict[str, set[str]] = {}
     for app, route in zip(apps, routes, strict=True):
         by_app.setdefault(app, set()).add(route)
-    assert by_app[None] == {""}
+    assert by_app["home"] == {""}
+    assert by_app["tile"] == {LAUNCHPAD_ROUTE}  # as a browser logs the launchpad's tiles
     assert all(len(by_app[app]) == 1 and "" not in by_app[app] for app in tiles)
     assert len({route for app in tiles for route in by_app[app]}) == len(tiles)
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import numpy as np
 import polars as pl
 
 from mining.actions import label_actions
@@ -14,6 +15,7 @@ from mining.config import MiningConfig
 from mining.context import context_segments
 from mining.pipeline import mine_events
 from mining.segment import OUTPUT_SCHEMA, _context_users, segment_stream
+from mining.structure import finish_segments
 from storage.models import EVENT_SCHEMA
 
 START = datetime(2026, 3, 2, 9, 0)
@@ -734,7 +736,8 @@ def test_launches_alone_between_two_apps_are_no_instance() -> None:
     """Three apps of one launchpad, recorded in the browser: each sitting goes home, opens
     the app's tile and approves a few items; after a break every app is opened once
     more, the one to be worked in last. Home and a tile are the way from one task to
-    another: a piece made of launches alone is noise, not an instance of any app."""
+    another: a piece made of launches alone is noise, not an instance of any app, and a
+    launch is no step of what came before it (the list refreshed before leaving)."""
     flp = "https://erp.example/sap/bc/ui2/flp#"
     apps = ("PurchaseOrder", "LeaveRequest", "SalesOrder")
     rng = random.Random(9)
@@ -750,6 +753,8 @@ def test_launches_alone_between_two_apps_are_no_instance() -> None:
     for sitting in range(18):
         app = rng.choice([a for a in apps if a != here])
         opened = [a for a in apps if a != app] + [app] if sitting % 3 == 0 else [app]
+        if sitting % 2:  # the list refreshed before leaving
+            click(f"application-{here}-approve-component---refreshButton", f"{here}-approve")
         for k, tile in enumerate(opened):
             click("shell-header-logo", f"{here}-approve", 900.0 if sitting and not k else 2.0)
             click(f"__tile{apps.index(tile) + 1}", "Shell-home")
@@ -760,6 +765,12 @@ def test_launches_alone_between_two_apps_are_no_instance() -> None:
     found = segment(rows)
     launches = {k + 1 for k, row in enumerate(rows) if "approve-component" not in row["element_id"]}
     assert not any(set(group) <= launches for group in groups(found))
+    # nor does a launch end the work before it: it leads to the next
+    assert not any(
+        event in launches and any(e not in launches for e in group[:k])
+        for group in groups(found)
+        for k, event in enumerate(group)
+    )
 
 
 def test_work_done_on_the_launchpad_s_home_page_itself_is_no_launch() -> None:
@@ -771,3 +782,23 @@ def test_work_done_on_the_launchpad_s_home_page_itself_is_no_launch() -> None:
         for row in repeated_routine(12)
     ]
     assert groups(segment(rows)) == [list(range(1 + 4 * k, 5 + 4 * k)) for k in range(12)]
+
+
+def test_a_launch_in_the_middle_of_an_instance_starts_a_new_one() -> None:
+    """An app's list refreshed twice, then home and the app's tile again, then an item
+    approved: the structure took all for one instance (the refresh opens many of this
+    app's), but what comes after a launch is not what came before it."""
+    refresh, home, tile, item, approve, submit = range(6)
+    codes = [refresh, refresh, home, tile, item, approve, submit]
+    segments = pl.DataFrame(
+        {"i": range(7), "stretch": [0] * 7, "routine": [0] * 7, "id": [0] * 7,
+         "at_start": [True] + [False] * 6, "code": codes},
+        schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64},
+    )  # fmt: skip
+    strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
+    batching = pl.DataFrame(schema={"routine": pl.Int64})
+    launchpad = np.array([c == tile for c in range(6)])
+    found = finish_segments(segments, strays, batching, MiningConfig(), launchpad)
+    segment = found.sort("i")["segment"].to_list()
+    assert segment[:2] == [None, None]  # two refreshes: too short to be an instance
+    assert segment[2] is not None and len(set(segment[2:])) == 1
