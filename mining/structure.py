@@ -178,8 +178,10 @@ def _numbered(groups: pl.DataFrame, opens: np.ndarray) -> pl.Series:
 
 
 #: Share of a routine's pieces long enough to be instances, at least, for its short
-#: pieces picked one by one for a batch to be instances too (`finish_segments`).
-PICKED_AMONG_WHOLE = 0.5
+#: pieces picked one by one for a batch to be instances too (`finish_segments`). Low: a
+#: batch of five items picked with one click each is five short pieces and one whole; a
+#: launchpad's home and tile, the routine of short pieces alone, are told apart anyway.
+PICKED_AMONG_WHOLE = 0.25
 
 
 def finish_segments(

@@ -802,3 +802,20 @@ def test_a_launch_in_the_middle_of_an_instance_starts_a_new_one() -> None:
     segment = found.sort("i")["segment"].to_list()
     assert segment[:2] == [None, None]  # two refreshes: too short to be an instance
     assert segment[2] is not None and len(set(segment[2:])) == 1
+
+
+def test_items_picked_with_one_click_for_big_batches_are_each_an_instance() -> None:
+    """An inbox worked mostly in batches of three to five items, each picked with one
+    click, then select, approve and confirm: most of the routine's pieces are one click
+    long, fewer than half are whole, and every item is still an instance of its own."""
+    rows, clock = [], 0.0
+    for batch in [1, 3, 4, 5, 1, 4] * 4:
+        steps = ["pick item"] * batch + ["select", "approve", "confirm"]
+        for step in steps + ["open mail", "read mail", "archive mail"]:
+            clock += 2.0
+            rows.append({"at": clock, "kind": "click", "app": "web", "element_label": step})
+    found = segment(rows)
+    items = [k + 1 for k, row in enumerate(rows) if row["element_label"] == "pick item"]
+    picked = found.filter(pl.col("event_id").is_in(items))
+    assert picked.height == len(items)  # every item in an instance, none noise
+    assert picked["instance_id"].n_unique() == len(items)  # each in one of its own
