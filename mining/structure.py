@@ -195,8 +195,8 @@ def finish_segments(
     without instances shorter than ``segment_min_events`` (noise), nor those made of
     launches alone (a click on the launchpad's home page, per ``launchpad`` code, that
     leaves it, and the click in an app that went home before it): the way from one
-    task to another, not a task. A launch inside an instance ends it: what follows is the next
-    item or app. An app that works on the home page itself opens nothing.
+    task to another, not a task. A launch inside an instance ends it: what follows is
+    the next item or app. An app that works on the home page itself opens nothing.
 
     But for a piece of one or two events that its routine's start opens, and right after
     which the routine starts again, in a routine of ``batching`` (`batch_routines`):
@@ -214,7 +214,7 @@ def finish_segments(
     # a launch (home, then a tile) ends the instance it comes in: the next app's work,
     # or the same app's next item, comes after it
     on_pad = pl.lit(launchpad[kept["code"].to_numpy()])
-    tile = on_pad & ~on_pad.shift(-1).fill_null(True)
+    tile = on_pad & ~on_pad.shift(-1).fill_null(True)  # (the stream's last click opens nothing)
     # home: a click in an app that goes to the launchpad, right before a tile
     kept = kept.with_columns(tile=tile).with_columns(
         home=pl.col("tile").shift(-1).fill_null(False) & ~on_pad
