@@ -705,14 +705,22 @@ def test_items_picked_one_by_one_for_a_batch_approval_are_each_an_instance() -> 
     before the last is a piece of two steps, shorter than an instance may be, but one
     that the start opens and after which the next item starts: an instance of its own,
     not noise (the last item's instance holds the approval)."""
-    rows, clock = [], 0.0
-    for batch in [1, 2, 2, 3] * 5:
-        steps = ["select item", "open details"] * batch + ["approve", "confirm"]
-        for step in steps + ["open mail", "read mail", "archive mail"]:
-            clock += 2.0
-            rows.append({"at": clock, "kind": "click", "app": "web", "element_label": step})
+    batches = [["select item", "open details"] * n + ["approve", "confirm"] for n in [1, 2, 2, 3]]
+    assert_each_item_an_instance(batches * 5, "select item")
+
+
+def assert_each_item_an_instance(batches: list[list[str]], item: str) -> None:
+    """Segment an inbox's ``batches`` of steps, a mail read after each, and check that
+    every ``item`` click is in an instance, each in one of its own."""
+    labels = [
+        step for steps in batches for step in [*steps, "open mail", "read mail", "archive mail"]
+    ]
+    rows = [
+        {"at": 2.0 * (k + 1), "kind": "click", "app": "web", "element_label": label}
+        for k, label in enumerate(labels)
+    ]
     found = segment(rows)
-    items = [k + 1 for k, row in enumerate(rows) if row["element_label"] == "select item"]
+    items = [k + 1 for k, label in enumerate(labels) if label == item]
     picked = found.filter(pl.col("event_id").is_in(items))
     assert picked.height == len(items)  # every item in an instance, none noise
     assert picked["instance_id"].n_unique() == len(items)  # each in one of its own
@@ -808,14 +816,5 @@ def test_items_picked_with_one_click_for_big_batches_are_each_an_instance() -> N
     """An inbox worked mostly in batches of three to five items, each picked with one
     click, then select, approve and confirm: most of the routine's pieces are one click
     long, fewer than half are whole, and every item is still an instance of its own."""
-    rows, clock = [], 0.0
-    for batch in [1, 3, 4, 5, 1, 4] * 4:
-        steps = ["pick item"] * batch + ["select", "approve", "confirm"]
-        for step in steps + ["open mail", "read mail", "archive mail"]:
-            clock += 2.0
-            rows.append({"at": clock, "kind": "click", "app": "web", "element_label": step})
-    found = segment(rows)
-    items = [k + 1 for k, row in enumerate(rows) if row["element_label"] == "pick item"]
-    picked = found.filter(pl.col("event_id").is_in(items))
-    assert picked.height == len(items)  # every item in an instance, none noise
-    assert picked["instance_id"].n_unique() == len(items)  # each in one of its own
+    batches = [["pick item"] * n + ["select", "approve", "confirm"] for n in [1, 3, 4, 5, 1, 4]]
+    assert_each_item_an_instance(batches * 4, "pick item")
