@@ -548,11 +548,15 @@ def position_targets(events: pl.DataFrame, spots: pl.DataFrame) -> pl.Expr:
     )
 
 
-#: A launch: a click (home) followed by one of several others (the apps' tiles), at
-#: least this share of its clicks (two tiles or more of which follow it at least this
-#: share of their own clicks, and 2 x LAUNCH_MIN launches or more).
+#: A launch: a click (home) followed by one of several others (the apps' tiles). A tile
+#: follows home at least this share of its own clicks (it is clicked nowhere else), or
+#: LAUNCH_MIN times or more (its spot an app's button shares); home has two tiles of
+#: the first kind or more, and 2 x LAUNCH_MIN launches or more.
 LAUNCH_SHARE = 0.8
 LAUNCH_MIN = 3
+#: Share of home's clicks followed by a tile clicked nowhere else, at least: the rest
+#: may open an app whose tile lies where another app's button is clicked too.
+LAUNCH_HOME_SHARE = 0.6
 #: Share of launches that open another tile than the one before, at least: a person
 #: goes from app to app and back. A next step whose spot moves with the window (a
 #: list's second row after its first) changes only when the window is moved; a button
@@ -622,7 +626,7 @@ _CHECKED = {
 
 def _launches(steps: pl.DataFrame) -> pl.DataFrame:
     """``user_id, before, key``: each user's launches (home, then a tile) by the
-    launcher, of those that pass the checks of `LAUNCH_SHARE`, `LAUNCH_TURNS`,
+    launcher, of those that pass the checks of `LAUNCH_HOME_SHARE`, `LAUNCH_TURNS`,
     `LAUNCH_REPEATS` and `LAUNCH_STAYS`, whose launches most often open another app
     than the one before (then the one with more tiles, then more launches): a back
     arrow or a dialog's button that passes them too opens the same "tile" more often.
@@ -647,7 +651,7 @@ def _launches(steps: pl.DataFrame) -> pl.DataFrame:
         .join(counts.rename({"key": "before"}), on=["user_id", "before"])
         .filter(
             (pl.col("tiles") >= 2)
-            & (pl.col("launched") >= LAUNCH_SHARE * pl.col("n"))
+            & (pl.col("launched") >= LAUNCH_HOME_SHARE * pl.col("n"))
             & (pl.col("launched") >= 2 * LAUNCH_MIN)
         )
     )

@@ -490,8 +490,9 @@ def clicks(points: list[tuple[int, int]]) -> pl.DataFrame:
         (TILES | {"requisition": SUBMIT}, [*TILES] * 6 + ["requisition"] * 3),
         (TILES | {"timesheet": (900, 300)}, [*TILES] * 5 + ["timesheet"]),
         (TILES | {"timesheet": (900, 300)}, [*TILES, "timesheet"] * 2),
+        (TILES | {"requisition": SUBMIT}, [*TILES] * 4 + ["requisition"] * 7),
     ],
-    ids=["apart", "under-a-button", "opened-once", "each-opened-twice"],
+    ids=["apart", "under-a-button", "opened-once", "each-opened-twice", "often-under-a-button"],
 )
 def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
     tiles: dict[str, tuple[int, int]], opened: list[str]
@@ -503,7 +504,8 @@ def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
     an app's button is (Submit, for an app opened now and then): once the other tiles
     show which click is home, a click there after home is a launch all the same; so is
     one on a spot clicked nowhere else, an app opened once. A person who opens each of
-    four apps twice has launched often enough to show home."""
+    four apps twice has launched often enough to show home, and so does one who opens
+    the app under Submit for a third of the launches."""
     rng = random.Random(4)
     points: list[tuple[int, int]] = []
     apps: list[str] = []
