@@ -219,6 +219,8 @@ def finish_segments(
     kept = kept.with_columns(tile=tile).with_columns(
         home=pl.col("tile").shift(-1).fill_null(False) & ~on_pad
     )
+    # (a home that opens its instance compares with no event before it: its part is
+    # null, a piece of its own, which leaves the tile with the work it opens)
     part = (pl.col("home") & (pl.col("id") == pl.col("id").shift(1))).cum_sum().over("id")
     kept = kept.with_columns(
         launch=pl.col("tile") | pl.col("home"),
@@ -316,10 +318,6 @@ def count_strays(segments: pl.DataFrame, config: MiningConfig) -> dict[str, pl.D
         "instances": placed.group_by("routine").agg(n=pl.col("id").n_unique()),
         "windows": placed.group_by("routine", "window").agg(n=pl.col("id").n_unique()),
         "everywhere": placed.group_by("code").agg(n=pl.len()),
-        "bare": placed.filter(_bare(pl.col("action")))
-        .group_by("routine", "window")
-        .agg(n=pl.len()),
-        "events": placed.group_by("routine", "window").agg(n=pl.len()),
         "support": placed.group_by("routine", "code").agg(
             pl.col("window").first(),
             bare=_bare(pl.col("action")).first(),
@@ -332,7 +330,7 @@ def count_strays(segments: pl.DataFrame, config: MiningConfig) -> dict[str, pl.D
 
 def _bare(action: pl.Expr) -> pl.Expr:
     """A click known by where it landed alone (`actions.position_targets`: "@3")."""
-    return action.str.split("|").list.get(2, null_on_oob=True).str.contains(r"^@\d+$")
+    return action.str.splitn("|", 5).struct.field("field_2").str.contains(r"^@\d+$")
 
 
 def _total(counts: list[dict[str, pl.DataFrame]], name: str, *by: str) -> pl.DataFrame:
@@ -387,12 +385,6 @@ def find_strays(
             every=pl.col("every").sum(),
         )
     )
-    # the share of a routine's events in a window that are clicks on no element
-    bare = (
-        _total(counts, "events", "routine", "window")
-        .join(_total(counts, "bare", "routine", "window"), on=["routine", "window"], how="left")
-        .select("routine", "window", bare_share=pl.col("n_right").fill_null(0) / pl.col("n"))
-    )
     support = (
         pl.concat([c["support"] for c in counts])
         .group_by("routine", "code")
@@ -410,10 +402,13 @@ def find_strays(
             counted=pl.col("instances") >= config.cluster_min_size,
         )
         .join(windows, on=["routine", "window"])
-        .join(bare, on=["routine", "window"], how="left")
         .join(entered, on="window", how="left")
-        .with_columns(  # the share of the routine's events done in the window
-            mass=pl.col("n").sum().over("routine", "window") / pl.col("n").sum().over("routine")
+        .with_columns(
+            # the share of the routine's events done in the window
+            mass=pl.col("n").sum().over("routine", "window") / pl.col("n").sum().over("routine"),
+            # the share of the routine's events in the window that are clicks on no element
+            bare_share=(pl.col("n") * pl.col("bare")).sum().over("routine", "window")
+            / pl.col("n").sum().over("routine", "window"),
         )
     )
     # the sites (`_site`) where most of a routine's instances work

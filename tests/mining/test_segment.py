@@ -792,24 +792,40 @@ def test_work_done_on_the_launchpad_s_home_page_itself_is_no_launch() -> None:
     assert groups(segment(rows)) == [list(range(1 + 4 * k, 5 + 4 * k)) for k in range(12)]
 
 
-def test_a_launch_in_the_middle_of_an_instance_starts_a_new_one() -> None:
-    """An app's list refreshed twice, then home and the app's tile again, then an item
-    approved: the structure took all for one instance (the refresh opens many of this
-    app's), but what comes after a launch is not what came before it."""
-    refresh, home, tile, item, approve, submit = range(6)
-    codes = [refresh, refresh, home, tile, item, approve, submit]
+REFRESH, HOME, TILE, ITEM, APPROVE, SUBMIT = range(6)
+
+
+def launch_segments(codes: list[int]) -> list[int | None]:
+    """`finish_segments` of one structural instance doing ``codes``, TILE on the
+    launchpad's home page: each event's instance (None: noise)."""
+    n = len(codes)
     segments = pl.DataFrame(
-        {"i": range(7), "stretch": [0] * 7, "routine": [0] * 7, "id": [0] * 7,
-         "at_start": [True] + [False] * 6, "code": codes},
+        {"i": range(n), "stretch": [0] * n, "routine": [0] * n, "id": [0] * n,
+         "at_start": [True] + [False] * (n - 1), "code": codes},
         schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64},
     )  # fmt: skip
     strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
     batching = pl.DataFrame(schema={"routine": pl.Int64})
-    launchpad = np.array([c == tile for c in range(6)])
+    launchpad = np.array([c == TILE for c in range(6)])
     found = finish_segments(segments, strays, batching, MiningConfig(), launchpad)
-    segment = found.sort("i")["segment"].to_list()
+    return found.sort("i")["segment"].to_list()
+
+
+def test_a_launch_in_the_middle_of_an_instance_starts_a_new_one() -> None:
+    """An app's list refreshed twice, then home and the app's tile again, then an item
+    approved: the structure took all for one instance (the refresh opens many of this
+    app's), but what comes after a launch is not what came before it."""
+    segment = launch_segments([REFRESH, REFRESH, HOME, TILE, ITEM, APPROVE, SUBMIT])
     assert segment[:2] == [None, None]  # two refreshes: too short to be an instance
     assert segment[2] is not None and len(set(segment[2:])) == 1
+
+
+def test_home_that_opens_an_instance_is_no_step_of_it() -> None:
+    """Home, the app's tile, then an item approved, all one structural instance: the
+    tile opens the work, home (the way back to the launchpad) stays out as noise."""
+    segment = launch_segments([HOME, TILE, ITEM, APPROVE, SUBMIT])
+    assert segment[0] is None
+    assert segment[1] is not None and len(set(segment[1:])) == 1
 
 
 def test_items_picked_with_one_click_for_big_batches_are_each_an_instance() -> None:
