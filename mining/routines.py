@@ -533,7 +533,8 @@ def _part_of(
     community part of a host elsewhere when another community works on its site: a
     look-up is made where no routine works, and this is a chunk of that other routine
     (an app's rare steps, whose runs follow the launchpad Louvain put with another app). A hub
-    (`_hubs`: a launchpad) hosts nothing.
+    (`_hubs`: a launchpad) hosts nothing; where sites are known, only one that works on
+    a site no other community works on is one (a launchpad's home page).
     """
     n = len(codes)
     starts = per_community(start, max(int(event.max()), *start) + 1)
@@ -595,7 +596,13 @@ def _part_of(
         # works on is a chunk of that one, Louvain split off
         taken = (works_on[part] & (works_on.sum(axis=0) > 1)).any(axis=1)
         inside = inside.filter(pl.Series(~(elsewhere & (own | repeated | taken))))
-    inside = inside.filter(~pl.col("host").is_in(_hubs(event, routine, ended)))
+        # a launchpad's home page is its own; a step every instance of a form passes
+        # through (a line item added, before the line and after it) shares the form's page
+        alone = (works_on & (works_on.sum(axis=0) == 1)).any(axis=1)
+        hubs = [h for h in _hubs(event, routine, ended) if alone[h]]
+    else:
+        hubs = _hubs(event, routine, ended)
+    inside = inside.filter(~pl.col("host").is_in(hubs))
     if inside.is_empty():
         return None
     return int(inside["part"][0]), int(inside["host"][0])

@@ -856,3 +856,30 @@ def test_two_routines_done_a_few_times_in_random_order_do_not_take_turns_by_chan
     names = sorted(set(chunks))
     community = np.array([0 if name.startswith("X") else 1 for name in names])
     assert len(set(lockstep(codes, hard, community, CONFIG.routine_lockstep))) == 1
+
+
+def test_a_step_between_a_form_s_blocks_on_its_page_is_no_launchpad():
+    """Expense claims: the claimant's name, then one to three receipts, each added with
+    "add line" and filled in (category, merchant, amount), then attach and submit, all on
+    one page. Louvain made the header, the receipt's fields and the steps between them
+    (add line, the date, attach, submit) three communities. The steps between are a click
+    or two, between now the header, now a receipt, as a launchpad's home and tile lead
+    from app to app; but a launchpad has a page of its own, and these steps are on the
+    form's: they are the form's, and so are its blocks, one routine."""
+    header, add, fields, date, attach, submit = [0, 1], 2, [3, 4, 5], 6, 7, 8
+    rng = random.Random(7)
+    codes: list[int] = []
+    for _ in range(10):  # a short recording: ten claims
+        codes += header
+        for line in range(rng.randint(1, 3)):
+            codes += ([date] if line else []) + [add] + fields
+        codes += [date, attach, submit]
+    community = np.array([0, 0, 1, 2, 2, 2, 1, 1, 1])
+    event = community[codes]
+    hard = np.zeros(len(codes), dtype=bool)
+    hard[0] = True
+    sites = np.zeros(9, dtype=np.int64)  # one page
+    runs = np.flatnonzero(np.diff(event, prepend=-1))
+    assert _hubs(event, event[runs], np.zeros(len(runs), dtype=bool)) == [1]  # it looks like one
+    found = _part_of(np.array(codes), hard, event, {0: 0, 1: add, 2: 3}, 0.8, sites=sites)
+    assert found is not None and found[1] == 1
