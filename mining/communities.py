@@ -4,12 +4,12 @@ Actions that directly follow each other often belong together: Louvain communiti
 the undirected directly-follows graph group them (`louvain`), but they cut a long
 routine into chunks (a ring of 30 actions has no single dense core). Two chunks of one
 routine take turns: between two occurrences of one chunk's anchor (the action it does
-once per instance, `anchor_actions`) the other's occurs exactly once. Two routines done in
-random order do not: another instance of the first, or two of the second, often come
-between. Chunks that take turns in at least ``routine_lockstep`` of the gaps, each way,
-merge (`lockstep`); chunks on different sites only where the gaps are enough to tell it
-from chance (two routines done 5 and 11 times take turns in half their gaps now and
-then).
+once per instance, `anchor_actions`) the other's occurs exactly once, and so it does in a
+sitting that holds the anchor once. Two routines done in random order do not: another
+instance of the first, or two of the second, often come between. Chunks that take
+turns in at least ``routine_lockstep`` of the gaps, each way, merge (`lockstep`); chunks
+on different sites only where the gaps are enough to tell it from chance (two routines
+done 5 and 11 times take turns in half their gaps now and then).
 
 Actions used by several routines ("OK", "Save") are weakly attached to their community
 (`weak_actions`); an event of one takes the routine its strongest directly-follows link points
@@ -211,10 +211,17 @@ def turns_taken(a: np.ndarray, b: np.ndarray, stretch: np.ndarray) -> tuple[int,
     """How many of the gaps between consecutive ``a`` positions (in one stretch) hold
     exactly one ``b``, and how many gaps there are: nearly all for two steps of one
     routine, about 1/k or fewer for two routines done in random order (k: how many
-    routines)."""
+    routines). A stretch holding one ``a`` (a routine done once a sitting, a few times
+    a week) has no such gap; it is one itself, and holds one ``b`` or not."""
     same = stretch[a[1:]] == stretch[a[:-1]]
     between = np.searchsorted(b, a[1:]) - np.searchsorted(b, a[:-1])
-    return int((between[same] == 1).sum()), int(same.sum())
+    at = stretch[a]
+    alone = np.ones(len(a), dtype=bool)
+    alone[1:] = ~same
+    alone[:-1] &= ~same
+    of_b = stretch[b]
+    once = np.searchsorted(of_b, at[alone], "right") - np.searchsorted(of_b, at[alone]) == 1
+    return int((between[same] == 1).sum() + once.sum()), int(same.sum() + alone.sum())
 
 
 def _beyond_chance(hits: int, gaps: int) -> bool:

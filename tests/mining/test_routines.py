@@ -883,3 +883,26 @@ def test_a_step_between_a_form_s_blocks_on_its_page_is_no_launchpad():
     assert _hubs(event, event[runs], np.zeros(len(runs), dtype=bool)) == [1]  # it looks like one
     found = _part_of(np.array(codes), hard, event, {0: 0, 1: add, 2: 3}, 0.8, sites=sites)
     assert found is not None and found[1] == 1
+
+
+def test_chunks_of_a_routine_done_once_a_sitting_take_turns():
+    """A supplier form filled ten times in a week, each time in a sitting of its own (an
+    idle gap before each), split by Louvain into two chunks (the new record and its name;
+    bank details, contact and save): no two of a chunk's steps share a stretch, so no gap
+    between them says whether the other chunk comes once in between. A sitting that holds
+    one of a chunk's steps is that gap: it holds one of the other's. Two routines done
+    one a sitting, in random order, hold none of each other's and stay apart."""
+    form = [["new", "name"], ["iban", "contact", "save"]]
+    stream = [step for _ in range(10) for chunk in form for step in chunk]
+    codes, hard = encode(stream, cuts=set(range(0, len(stream), 5)))
+    names = sorted(set(stream))
+    community = np.array([0 if name in form[0] else 1 for name in names])
+    one_site = np.zeros(len(names), dtype=np.int64)
+    assert len(set(lockstep(codes, hard, community, CONFIG.routine_lockstep, sites=one_site))) == 1
+    rng = random.Random(3)
+    sittings = [rng.choice(form) for _ in range(20)]
+    stream = [step for chunk in sittings for step in chunk]
+    cuts = set(np.cumsum([0] + [len(chunk) for chunk in sittings[:-1]]).tolist())
+    codes, hard = encode(stream, cuts=cuts)
+    apart = lockstep(codes, hard, community, CONFIG.routine_lockstep, sites=one_site)
+    assert len(set(apart)) == 2
