@@ -679,6 +679,11 @@ def _main_rows(
     return np.where(window == sheet[event], rows, -1)
 
 
+#: A cut done this many times as often as its routine's anchor is a repeated block's
+#: step, not once an instance (`_boundaries`).
+REPEATED_CUT = 1.5
+
+
 def _boundaries(
     codes: np.ndarray,
     hard: np.ndarray,
@@ -710,10 +715,17 @@ def _boundaries(
 
     A cut done fewer than five times (a step that came first after the recording's one
     or two sure cuts) is judged by the steps done as often as the routine's anchor
-    instead. A cut can be wrong in ways the counts cannot see: a rare step that
-    followed the recording's few idle gaps (a look at the sheet after breaks mid-form)
-    cuts pieces of several instances each, and the steps done as often as it are rare
-    ones too; a break mid-form makes a mid-form cut look whole. Where a routine copies from
+    instead. So, too, is one done `REPEATED_CUT` times as often as the anchor, a step
+    of a block repeated in every instance (a travel request's "add line"), but its new
+    cut is taken only where people pause ``BOUNDARY_PAUSE`` times as long as at it and
+    at the best cut among the steps done as often as it: the counts cannot tell a repeated
+    block from a variant's steps (done in some instances only, less often than the
+    whole), the pause between instances can.
+
+    A cut can be wrong in ways the counts cannot see: a rare step that followed the
+    recording's few idle gaps (a look at the sheet after breaks mid-form) cuts pieces of
+    several instances each, and the steps done as often as it are rare ones too; a
+    break mid-form makes a mid-form cut look whole. Where a routine copies from
     spreadsheet ``rows`` (`_main_rows`), the cut that keeps one row per piece
     (`_row_cut`) replaces such a cut and is final, unless the cut found leaves
     `BOUNDARY_WHOLE` of the instances whole and the new one `ROW_SLACK` fewer (an
@@ -743,31 +755,59 @@ def _boundaries(
         n = int(counts[current[0]])
         if n < 5:  # too rare to judge itself: the steps done as often as the anchor judge
             n = int(counts[anchors[c]])
-        once = _about(counts, n, mine)
-        if len(once) < ONCE_STEPS or n < 5:
-            continue
-        now, now_pause = _rate_cut(steps, own_stretch, own_gap, once, n, *current)
-        options = [
-            (*_rate_cut(steps, own_stretch, own_gap, once, n, a, after), int(a), after)
-            for a in once
-            for after in (False, True)
-        ]
-        whole, pause, action, after = _best(options)
-        # clearly better by leaving more instances whole, not by counting fewer pieces
-        # (of a dozen instances, one piece fewer is a share a twelfth higher)
-        gained = _whole_count(steps, own_stretch, once, (action, after)) > _whole_count(
-            steps, own_stretch, once, current
-        )
-        better = (whole > now + BOUNDARY_GAIN and gained) or (
-            whole >= now - 0.01 and pause >= BOUNDARY_PAUSE * now_pause
-        )
-        if (
-            whole >= BOUNDARY_WHOLE
-            and better
-            and _holds_unbroken(steps, once, n, current, (action, after))
-        ):
-            _set_cut(start, end, c, action, after)
+        cut = _recut(steps, own_stretch, own_gap, _about(counts, n, mine), n, current)
+        m = int(counts[anchors[c]])
+        if n >= REPEATED_CUT * m:
+            # a step of a block repeated in each instance (a line item added) cuts the
+            # blocks apart; the steps done as often as the anchor find the cut between
+            # instances, where people pause longer than between two blocks of one
+            block = _recut(steps, own_stretch, own_gap, _about(counts, m, mine), m, current)
+            here = _pause_at(own_gap, _cut_at(steps, own_stretch, *current))
+            if (
+                block is not None
+                and block[0]
+                and block[3] >= BOUNDARY_PAUSE * max(here, 0.0 if cut is None else cut[3])
+            ):
+                cut = block
+        if cut is not None and cut[0]:
+            _set_cut(start, end, c, cut[1], cut[2])
     return start, end
+
+
+def _recut(
+    steps: np.ndarray,
+    stretch: np.ndarray,
+    gap: np.ndarray,
+    once: np.ndarray,
+    n: int,
+    current: tuple[int, bool],
+) -> tuple[bool, int, bool, float] | None:
+    """The best cut before or after one of the steps ``once`` (done about ``n`` times):
+    ``(clearly better than current, action, after, its pause)``; None where too few
+    steps are done that often to judge (`_boundaries`)."""
+    if len(once) < ONCE_STEPS or n < 5:
+        return None
+    now, now_pause = _rate_cut(steps, stretch, gap, once, n, *current)
+    options = [
+        (*_rate_cut(steps, stretch, gap, once, n, a, after), int(a), after)
+        for a in once
+        for after in (False, True)
+    ]
+    whole, pause, action, after = _best(options)
+    # clearly better by leaving more instances whole, not by counting fewer pieces
+    # (of a dozen instances, one piece fewer is a share a twelfth higher)
+    gained = _whole_count(steps, stretch, once, (action, after)) > _whole_count(
+        steps, stretch, once, current
+    )
+    better = (whole > now + BOUNDARY_GAIN and gained) or (
+        whole >= now - 0.01 and pause >= BOUNDARY_PAUSE * now_pause
+    )
+    accepted = (
+        whole >= BOUNDARY_WHOLE
+        and better
+        and _holds_unbroken(steps, once, n, current, (action, after))
+    )
+    return accepted, action, after, pause
 
 
 #: Least share of pieces on one row, or of whole pieces, for a second start

@@ -906,3 +906,31 @@ def test_chunks_of_a_routine_done_once_a_sitting_take_turns():
     codes, hard = encode(stream, cuts=cuts)
     apart = lockstep(codes, hard, community, CONFIG.routine_lockstep, sites=one_site)
     assert len(set(apart)) == 2
+
+
+def test_a_cut_at_a_repeated_block_s_step_gives_way_to_the_pause_between_instances():
+    """Travel requests: the list, "new", the project code, the remarks, the employee
+    number and the cost centre, then one to three journeys (add line, category,
+    amount), then submit; a pause before each request. The journeys' "add line" was
+    taken for the start (it opened the runs the person resumed after a glance at the
+    news): each journey an instance, each request's header a piece of its own. A cut
+    done clearly more often than the routine's anchor may be a repeated block's step:
+    the steps done as often as the anchor find the cut between the requests, taken
+    where people pause longer than between journeys."""
+    header = ["requests list", "new", "project code", "remarks", "employee no", "cost centre"]
+    journey = ["add line", "category", "amount"]
+    rng = random.Random(11)
+    stream: list[str] = []
+    for _ in range(30):
+        stream += header
+        for _ in range(rng.randint(1, 3)):
+            stream += journey
+        stream.append("submit")
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    seconds = np.cumsum([8.0 if step == "requests list" else 1.0 for step in stream])
+    one = np.zeros(len(names), dtype=np.int64)
+    start = {0: names.index("add line")}
+    begin, end = _boundaries(codes, hard, seconds, one[codes], one, start, {})
+    cut = f"after {names[end[0]]}" if end else f"before {names[begin[0]]}"
+    assert cut in ("after submit", "before requests list")
