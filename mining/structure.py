@@ -111,7 +111,7 @@ def _coded(vocabulary: pl.Series, part: pl.Expr) -> np.ndarray:
 def routine_segments(
     frame: pl.DataFrame, codes: np.ndarray, routines: Routines, config: MiningConfig
 ) -> pl.DataFrame:
-    """``i, stretch, routine, id, at_start, code, action``: the instance each event opens
+    """``i, stretch, routine, id, at_start, code, action, tied``: the instance each event opens
     or continues, before strays are taken out (`finish_segments`). ``routines.event`` and
     ``codes`` are those of ``frame``'s events."""
     hard = hard_cuts(frame, config).to_numpy()
@@ -164,7 +164,28 @@ def routine_segments(
     segments = groups.with_columns(
         id=_numbered(groups, opens), at_start=pl.Series(is_start & ~hard)
     )
-    return segments.with_columns(code=pl.Series(codes, dtype=pl.Int64), action=frame["action"])
+    return segments.with_columns(
+        code=pl.Series(codes, dtype=pl.Int64),
+        action=frame["action"],
+        tied=_copied_before(frame, segments["id"]),
+    )
+
+
+def _copied_before(frame: pl.DataFrame, instance: pl.Series) -> pl.Series:
+    """Per event: it holds a value that an earlier event of its ``instance`` copied (a
+    data-flow tie: the request number pasted into a tracking sheet after the submit is
+    a step of that request, wherever it lands). False where ``frame`` has no values."""
+    if "text" not in frame.columns or "kind" not in frame.columns:
+        return pl.Series("tied", np.zeros(frame.height, dtype=bool))
+    copy = pl.col("kind").str.contains("(?i)copy").fill_null(False)
+    first_copy = pl.when(copy).then(pl.col("n")).min().over("instance", "text")
+    return (
+        pl.DataFrame({"instance": instance, "text": frame["text"], "kind": frame["kind"]})
+        .with_row_index("n")
+        .select(tied=(pl.col("text").is_not_null() & ~copy & (first_copy < pl.col("n"))))
+        .to_series()
+        .fill_null(False)
+    )
 
 
 def _numbered(groups: pl.DataFrame, opens: np.ndarray) -> pl.Series:
@@ -191,11 +212,12 @@ def finish_segments(
     config: MiningConfig,
     launchpad: np.ndarray,
 ) -> pl.DataFrame:
-    """``i, segment, routine``: `routine_segments` without the `find_strays` events, and
-    without instances shorter than ``segment_min_events`` (noise), nor those made of
-    launches alone (a click on the launchpad's home page, per ``launchpad`` code, that
-    leaves it, and the click in an app that went home before it): the way from one
-    task to another, not a task. A launch inside an instance ends it: what follows is
+    """``i, segment, routine``: `routine_segments` without the `find_strays` events
+    (but for those holding a value their instance copied, ``tied``), and without
+    instances shorter than ``segment_min_events`` (noise), nor those made of launches
+    alone (a click on the launchpad's home page, per ``launchpad`` code, that leaves it,
+    and the click in an app that went home before it): the way from one task to
+    another, not a task. A launch inside an instance ends it: what follows is
     the next item or app. An app that works on the home page itself opens nothing.
 
     But for a piece of one or two events that its routine's start opens, and right after
@@ -207,7 +229,12 @@ def finish_segments(
     opened by a sure cut, not the start (``at_start`` is false there)."""
     kept = (
         segments.join(strays, on=["routine", "code"], how="left")
-        .with_columns(id=pl.when(pl.col("stray").fill_null(False)).then(None).otherwise("id"))
+        .with_columns(
+            # a step holding a value its instance copied is no noise (`_copied_before`)
+            id=pl.when(pl.col("stray").fill_null(False) & ~pl.col("tied"))
+            .then(None)
+            .otherwise("id")
+        )
         .sort("i")
     )
     # a tile: a click on the launchpad's home page that leaves it (to the app it opens);

@@ -801,7 +801,7 @@ def launch_segments(codes: list[int]) -> list[int | None]:
     n = len(codes)
     segments = pl.DataFrame(
         {"i": range(n), "stretch": [0] * n, "routine": [0] * n, "id": [0] * n,
-         "at_start": [True] + [False] * (n - 1), "code": codes},
+         "at_start": [True] + [False] * (n - 1), "code": codes, "tied": [False] * n},
         schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64},
     )  # fmt: skip
     strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
@@ -834,3 +834,44 @@ def test_items_picked_with_one_click_for_big_batches_are_each_an_instance() -> N
     long, fewer than half are whole, and every item is still an instance of its own."""
     batches = [["pick item"] * n + ["select", "approve", "confirm"] for n in [1, 3, 4, 5, 1, 4]]
     assert_each_item_an_instance(batches * 4, "pick item")
+
+
+def test_a_number_copied_in_an_instance_and_noted_in_a_sheet_is_a_step_of_it() -> None:
+    """Travel requests submitted on a portal, each one's number copied from its
+    confirmation page; after every third the number is pasted into a tracking sheet,
+    after others a chat. Both come after the work, in windows most instances never use:
+    the chat is noise, but the sheet holds the number this request copied (a data-flow
+    tie), so it is this request's last step."""
+    portal = "https://travel.example.net/requests"
+    rows: list[dict] = []
+    for k in range(12):
+        number = f"EX-2026-{30400 + k}"
+        rows += [
+            {"kind": "navigateTo", "app": "Chrome", "url": f"{portal}/new"},
+            {"kind": "changeField", "app": "Chrome", "url": f"{portal}/new",
+             "element_name": "destination", "text": f"City {k}"},
+            {"kind": "changeField", "app": "Chrome", "url": f"{portal}/new",
+             "element_name": "purpose", "text": f"Visit {k}"},
+            {"kind": "clickButton", "app": "Chrome", "url": f"{portal}/new",
+             "element_name": "btn-submit"},
+            {"kind": "navigateTo", "app": "Chrome", "url": f"{portal}/{30400 + k}/confirmation"},
+            {"kind": "copy", "app": "Chrome", "url": f"{portal}/{30400 + k}/confirmation",
+             "element_label": number, "text": number},
+        ]  # fmt: skip
+        if k % 3 == 0:
+            sheet = {"app": "Excel", "window_title": "my_requests.xlsx", "element_id": f"A{k + 2}"}
+            rows.append({"kind": "pasteIntoCell", "text": number, **sheet})
+        elif k % 3 == 1:
+            rows += [
+                {"kind": "clickTextField", "app": "Chrome", "url": "https://teams.example.com/chat",
+                 "element_name": "message"},
+                {"kind": "clickButton", "app": "Chrome", "url": "https://teams.example.com/chat",
+                 "element_name": "send"},
+            ]  # fmt: skip
+    rows = [{**row, "at": 3.0 * i} for i, row in enumerate(rows)]
+    found = groups(segment(rows))
+    sheet = {i + 1 for i, row in enumerate(rows) if row["app"] == "Excel"}
+    chat = {i + 1 for i, row in enumerate(rows) if "teams" in (row.get("url") or "")}
+    assert len(found) == 12
+    assert sheet <= {e for instance in found for e in instance}
+    assert not chat & {e for instance in found for e in instance}
