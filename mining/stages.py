@@ -148,7 +148,7 @@ def user_structure(
     (`fit_window_shares` adds them up)."""
     framed = _framed(actions)
     segments = routine_segments(framed, codes, routines, config)
-    kept = segments.select("i", "stretch", "routine", "id", "at_start", "code", "tied")
+    kept = segments.select("i", "stretch", "routine", "id", "at_start", "code", "copy_of")
     return (count_strays(segments, config), count_window_shares(framed, config)), kept
 
 

@@ -111,7 +111,7 @@ def _coded(vocabulary: pl.Series, part: pl.Expr) -> np.ndarray:
 def routine_segments(
     frame: pl.DataFrame, codes: np.ndarray, routines: Routines, config: MiningConfig
 ) -> pl.DataFrame:
-    """``i, stretch, routine, id, at_start, code, action, tied``: the instance each event opens
+    """``i, stretch, routine, id, at_start, code, action, copy_of``: the instance each event opens
     or continues, before strays are taken out (`finish_segments`). ``routines.event`` and
     ``codes`` are those of ``frame``'s events."""
     hard = hard_cuts(frame, config).to_numpy()
@@ -167,24 +167,30 @@ def routine_segments(
     return segments.with_columns(
         code=pl.Series(codes, dtype=pl.Int64),
         action=frame["action"],
-        tied=_copied_before(frame, segments["id"]),
+        copy_of=_copied_from(frame, segments["id"]),
     )
 
 
-def _copied_before(frame: pl.DataFrame, instance: pl.Series) -> pl.Series:
-    """Per event: it holds a value that an earlier event of its ``instance`` copied (a
-    data-flow tie: the request number pasted into a tracking sheet after the submit is
-    a step of that request, wherever it lands). False where ``frame`` has no values."""
+def _copied_from(frame: pl.DataFrame, instance: pl.Series) -> pl.Series:
+    """Per event: the ``i`` of the event that copied the value it holds, earlier in its
+    ``instance`` with no other instance's event between them (a data-flow tie: the
+    request number pasted into a tracking sheet right after the submit is a step of
+    that request, wherever it lands); null for none, and where ``frame`` has no
+    values."""
     if "text" not in frame.columns or "kind" not in frame.columns:
-        return pl.Series("tied", np.zeros(frame.height, dtype=bool))
+        return pl.Series("copy_of", [None] * frame.height, dtype=pl.Int64)
     copy = pl.col("kind").str.contains("(?i)copy").fill_null(False)
-    first_copy = pl.when(copy).then(pl.col("n")).min().over("instance", "text")
+    first_copy = pl.when(copy).then(pl.col("i")).min().over("run", "text")
+    run = (pl.col("instance") != pl.col("instance").shift(1)).fill_null(True).cum_sum()
     return (
-        pl.DataFrame({"instance": instance, "text": frame["text"], "kind": frame["kind"]})
-        .with_row_index("n")
-        .select(tied=(pl.col("text").is_not_null() & ~copy & (first_copy < pl.col("n"))))
+        frame.select("i", "text", "kind", instance=instance)
+        .with_columns(run=run)
+        .select(
+            copy_of=pl.when(pl.col("text").is_not_null() & ~copy & (first_copy < pl.col("i"))).then(
+                first_copy
+            )
+        )
         .to_series()
-        .fill_null(False)
     )
 
 
@@ -213,7 +219,7 @@ def finish_segments(
     launchpad: np.ndarray,
 ) -> pl.DataFrame:
     """``i, segment, routine``: `routine_segments` without the `find_strays` events
-    (but for those holding a value their instance copied, ``tied``), and without
+    (but for those holding a value a kept step copied, ``copy_of``), and without
     instances shorter than ``segment_min_events`` (noise), nor those made of launches
     alone (a click on the launchpad's home page, per ``launchpad`` code, that leaves it,
     and the click in an app that went home before it): the way from one task to
@@ -227,15 +233,14 @@ def finish_segments(
     launchpad's home and tile, clicked again and again, are a routine of such pieces and
     nothing else; a set-up at the start of a recording (the mail, then the ERP) is
     opened by a sure cut, not the start (``at_start`` is false there)."""
-    kept = (
-        segments.join(strays, on=["routine", "code"], how="left")
-        .with_columns(
-            # a step holding a value its instance copied is no noise (`_copied_before`)
-            id=pl.when(pl.col("stray").fill_null(False) & ~pl.col("tied"))
-            .then(None)
-            .otherwise("id")
-        )
-        .sort("i")
+    marked = segments.join(strays, on=["routine", "code"], how="left").with_columns(
+        pl.col("stray").fill_null(False)
+    )
+    # a step holding a value a step of its instance copied is no noise (`_copied_from`)
+    copies = marked.filter(~pl.col("stray"))["i"].implode()
+    tied = pl.col("copy_of").is_in(copies).fill_null(False)
+    kept = marked.with_columns(id=pl.when(pl.col("stray") & ~tied).then(None).otherwise("id")).sort(
+        "i"
     )
     # a tile: a click on the launchpad's home page that leaves it (to the app it opens);
     # a launch (home, then a tile) ends the instance it comes in: the next app's work,

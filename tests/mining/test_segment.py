@@ -801,8 +801,8 @@ def launch_segments(codes: list[int]) -> list[int | None]:
     n = len(codes)
     segments = pl.DataFrame(
         {"i": range(n), "stretch": [0] * n, "routine": [0] * n, "id": [0] * n,
-         "at_start": [True] + [False] * (n - 1), "code": codes, "tied": [False] * n},
-        schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64},
+         "at_start": [True] + [False] * (n - 1), "code": codes, "copy_of": [None] * n},
+        schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64, "copy_of": pl.Int64},
     )  # fmt: skip
     strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
     batching = pl.DataFrame(schema={"routine": pl.Int64})
@@ -875,3 +875,24 @@ def test_a_number_copied_in_an_instance_and_noted_in_a_sheet_is_a_step_of_it() -
     assert len(found) == 12
     assert sheet <= {e for instance in found for e in instance}
     assert not chat & {e for instance in found for e in instance}
+
+
+def test_a_value_tie_keeps_a_stray_only_where_a_kept_step_copied_the_value() -> None:
+    """One instance of eight steps; its last two are strays (a sheet few instances use).
+    The first holds the value a kept step copied: it stays. The second holds a value only
+    a stray copied (copied in the sheet, pasted back there): noise."""
+    n = 8
+    segments = pl.DataFrame(
+        {"i": range(n), "stretch": [0] * n, "routine": [0] * n, "id": [0] * n,
+         "at_start": [True] + [False] * (n - 1), "code": range(n),
+         "copy_of": [None] * 6 + [5, 6]},
+        schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64,
+                          "code": pl.Int64, "copy_of": pl.Int64},
+    )  # fmt: skip
+    strays = pl.DataFrame(
+        {"routine": [0, 0], "code": [6, 7], "stray": [True, True]},
+        schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean},
+    )
+    batching = pl.DataFrame(schema={"routine": pl.Int64})
+    found = finish_segments(segments, strays, batching, MiningConfig(), np.zeros(n, dtype=bool))
+    assert found.sort("i")["segment"].is_null().to_list() == [False] * 7 + [True]
