@@ -34,6 +34,7 @@ out while routines take shape (`mining.communities.weak_actions`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -579,6 +580,7 @@ def _part_of(
         )
         .sort("share", "runs", "part", "host", descending=[True, True, False, False])
     )
+    hubs = _hubs(event, routine, ended)
     if sites is not None:
         shape = (int(event.max()) + 1, int(sites.max()) + 1)
         on_site = np.bincount(
@@ -599,9 +601,7 @@ def _part_of(
         # a launchpad's home page is its own; a step every instance of a form passes
         # through (a line item added, before the line and after it) shares the form's page
         alone = (works_on & (works_on.sum(axis=0) == 1)).any(axis=1)
-        hubs = [h for h in _hubs(event, routine, ended) if alone[h]]
-    else:
-        hubs = _hubs(event, routine, ended)
+        hubs = [h for h in hubs if alone[h]]
     inside = inside.filter(~pl.col("host").is_in(hubs))
     if inside.is_empty():
         return None
@@ -752,11 +752,11 @@ def _boundaries(
                 if found < BOUNDARY_WHOLE or new >= found - ROW_SLACK:
                     _set_cut(start, end, c, *moved)
                     continue  # (the rows said more than the counts can)
+        m = int(counts[anchors[c]])
         n = int(counts[current[0]])
         if n < 5:  # too rare to judge itself: the steps done as often as the anchor judge
-            n = int(counts[anchors[c]])
+            n = m
         cut = _recut(steps, own_stretch, own_gap, _about(counts, n, mine), n, current)
-        m = int(counts[anchors[c]])
         if n >= REPEATED_CUT * m:
             # a step of a block repeated in each instance (a line item added) cuts the
             # blocks apart; the steps done as often as the anchor find the cut between
@@ -765,13 +765,23 @@ def _boundaries(
             here = _pause_at(own_gap, _cut_at(steps, own_stretch, *current))
             if (
                 block is not None
-                and block[0]
-                and block[3] >= BOUNDARY_PAUSE * max(here, 0.0 if cut is None else cut[3])
+                and block.accepted
+                and block.pause >= BOUNDARY_PAUSE * max(here, 0.0 if cut is None else cut.pause)
             ):
                 cut = block
-        if cut is not None and cut[0]:
-            _set_cut(start, end, c, cut[1], cut[2])
+        if cut is not None and cut.accepted:
+            _set_cut(start, end, c, cut.action, cut.after)
     return start, end
+
+
+class Recut(NamedTuple):
+    """The best cut among some steps (`_recut`): before or ``after`` ``action``, the
+    pause people make there, and whether it is clearly better than the current cut."""
+
+    accepted: bool
+    action: int
+    after: bool
+    pause: float
 
 
 def _recut(
@@ -781,10 +791,9 @@ def _recut(
     once: np.ndarray,
     n: int,
     current: tuple[int, bool],
-) -> tuple[bool, int, bool, float] | None:
-    """The best cut before or after one of the steps ``once`` (done about ``n`` times):
-    ``(clearly better than current, action, after, its pause)``; None where too few
-    steps are done that often to judge (`_boundaries`)."""
+) -> Recut | None:
+    """The best cut before or after one of the steps ``once`` (done about ``n`` times);
+    None where too few steps are done that often to judge (`_boundaries`)."""
     if len(once) < ONCE_STEPS or n < 5:
         return None
     now, now_pause = _rate_cut(steps, stretch, gap, once, n, *current)
@@ -807,7 +816,7 @@ def _recut(
         and better
         and _holds_unbroken(steps, once, n, current, (action, after))
     )
-    return accepted, action, after, pause
+    return Recut(accepted, action, after, pause)
 
 
 #: Least share of pieces on one row, or of whole pieces, for a second start

@@ -111,9 +111,10 @@ def _coded(vocabulary: pl.Series, part: pl.Expr) -> np.ndarray:
 def routine_segments(
     frame: pl.DataFrame, codes: np.ndarray, routines: Routines, config: MiningConfig
 ) -> pl.DataFrame:
-    """``i, stretch, routine, id, at_start, code, action, copy_of``: the instance each event opens
-    or continues, before strays are taken out (`finish_segments`). ``routines.event`` and
-    ``codes`` are those of ``frame``'s events."""
+    """``i, stretch, routine, id, at_start, code, action, copy_of``: the instance each
+    event opens or continues, before strays are taken out (`finish_segments`), and the
+    event whose copied value it holds (`_copied_from`). ``routines.event`` and ``codes``
+    are those of ``frame``'s events."""
     hard = hard_cuts(frame, config).to_numpy()
     event = routines.event
     n_routines = len(routines.community)
@@ -182,14 +183,11 @@ def _copied_from(frame: pl.DataFrame, instance: pl.Series) -> pl.Series:
     copy = pl.col("kind").str.contains("(?i)copy").fill_null(False)
     first_copy = pl.when(copy).then(pl.col("i")).min().over("run", "text")
     run = (pl.col("instance") != pl.col("instance").shift(1)).fill_null(True).cum_sum()
+    holds = pl.col("text").is_not_null() & ~copy & (first_copy < pl.col("i"))
     return (
         frame.select("i", "text", "kind", instance=instance)
         .with_columns(run=run)
-        .select(
-            copy_of=pl.when(pl.col("text").is_not_null() & ~copy & (first_copy < pl.col("i"))).then(
-                first_copy
-            )
-        )
+        .select(copy_of=pl.when(holds).then(first_copy))
         .to_series()
     )
 
@@ -239,9 +237,7 @@ def finish_segments(
     # a step holding a value a step of its instance copied is no noise (`_copied_from`)
     copies = marked.filter(~pl.col("stray"))["i"].implode()
     tied = pl.col("copy_of").is_in(copies).fill_null(False)
-    kept = marked.with_columns(id=pl.when(pl.col("stray") & ~tied).then(None).otherwise("id")).sort(
-        "i"
-    )
+    kept = marked.with_columns(id=pl.when(~pl.col("stray") | tied).then("id")).sort("i")
     # a tile: a click on the launchpad's home page that leaves it (to the app it opens);
     # a launch (home, then a tile) ends the instance it comes in: the next app's work,
     # or the same app's next item, comes after it
