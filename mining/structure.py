@@ -222,7 +222,9 @@ def finish_segments(
     alone (a click on the launchpad's home page, per ``launchpad`` code, that leaves it,
     and the click in an app that went home before it): the way from one task to
     another, not a task. A launch inside an instance ends it: what follows is
-    the next item or app. An app that works on the home page itself opens nothing.
+    the next item or app. A launch that reopens the app worked in (home, then that
+    app's tile) is the first step of the next item's work. An app that works on the
+    home page itself opens nothing.
 
     But for a piece of one or two events that its routine's start opens, and right after
     which the routine starts again, in a routine of ``batching`` (`batch_routines`):
@@ -247,13 +249,31 @@ def finish_segments(
     kept = kept.with_columns(tile=tile).with_columns(
         home=pl.col("tile").shift(-1).fill_null(False) & ~on_pad
     )
-    # (a home that opens its instance compares with no event before it: its part is
-    # null, a piece of its own, which leaves the tile with the work it opens)
-    part = (pl.col("home") & (pl.col("id") == pl.col("id").shift(1))).cum_sum().over("id")
+    # a launch that reopens the app it left (the same routine before it and after it)
+    # is the first step of the instance after it: the item is picked afresh (a "tile"
+    # with no home before it is the last step of an app that works on the home page)
+    kept = kept.with_columns(launch=pl.col("tile") | pl.col("home"))
+    pair = pl.col("home") | (pl.col("tile") & pl.col("home").shift(1).fill_null(False))
+    work = ~pl.col("launch")
+    before = pl.when(work).then(pl.struct("routine", "stretch")).forward_fill()
+    after = pl.when(work).then(pl.struct("routine", "stretch", "id")).backward_fill()
+    reopens = (
+        pair
+        & (before.struct.field("routine") == after.struct.field("routine"))
+        & (before.struct.field("stretch") == after.struct.field("stretch"))
+        & after.struct.field("id").is_not_null()
+    ).fill_null(False)
     kept = kept.with_columns(
-        launch=pl.col("tile") | pl.col("home"),
+        reopens=reopens, id=pl.when(reopens).then(after.struct.field("id")).otherwise("id")
+    )
+    # a launch inside an instance ends it; a home that opens its instance compares with
+    # no event before it: its part is null, a piece of its own, which leaves the tile
+    # with the work it opens (unless it reopens that work's app)
+    ends = pl.col("home") & (pl.col("id") == pl.col("id").shift(1))
+    ends = pl.when(pl.col("reopens")).then(ends.fill_null(False)).otherwise(ends)
+    kept = kept.with_columns(
         id=pl.when(pl.col("id").is_not_null()).then(
-            pl.struct("id", part).rank("dense").cast(pl.Int64)
+            pl.struct("id", ends.cum_sum().over("id")).rank("dense").cast(pl.Int64)
         ),
     )
     again = (

@@ -795,12 +795,15 @@ def test_work_done_on_the_launchpad_s_home_page_itself_is_no_launch() -> None:
 REFRESH, HOME, TILE, ITEM, APPROVE, SUBMIT = range(6)
 
 
-def launch_segments(codes: list[int]) -> list[int | None]:
-    """`finish_segments` of one structural instance doing ``codes``, TILE on the
-    launchpad's home page: each event's instance (None: noise)."""
+def launch_segments(
+    codes: list[int], routines: list[int] | None = None, ids: list[int] | None = None
+) -> list[int | None]:
+    """`finish_segments` of events doing ``codes`` in structural ``routines`` and
+    instances ``ids`` (by default all one), TILE on the launchpad's home page: each
+    event's instance (None: noise)."""
     n = len(codes)
     segments = pl.DataFrame(
-        {"i": range(n), "stretch": [0] * n, "routine": [0] * n, "id": [0] * n,
+        {"i": range(n), "stretch": [0] * n, "routine": routines or [0] * n, "id": ids or [0] * n,
          "at_start": [True] + [False] * (n - 1), "code": codes, "copy_of": [None] * n},
         schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64, "copy_of": pl.Int64},
     )  # fmt: skip
@@ -826,6 +829,20 @@ def test_home_that_opens_an_instance_is_no_step_of_it() -> None:
     segment = launch_segments([HOME, TILE, ITEM, APPROVE, SUBMIT])
     assert segment[0] is None
     assert segment[1] is not None and len(set(segment[1:])) == 1
+
+
+def test_a_launch_that_reopens_the_app_worked_in_opens_its_next_item() -> None:
+    """An item approved, then home and the same app's tile again, then the next item:
+    structure put home with the item before and the tile with the launchpad. Reopening
+    the app is the first step of the next item's work; going home to open another app
+    is the way between two tasks, as before."""
+    codes = [ITEM, APPROVE, SUBMIT, HOME, TILE, ITEM, APPROVE, SUBMIT]
+    again = launch_segments(codes, routines=[0, 0, 0, 0, 1, 0, 0, 0], ids=[0, 0, 0, 0, 1, 2, 2, 2])
+    assert again[:3] == [again[0]] * 3 and again[3:] == [again[3]] * 5
+    assert again[0] is not None and again[3] is not None and again[0] != again[3]
+    other = launch_segments(codes, routines=[0, 0, 0, 0, 1, 2, 2, 2], ids=[0, 0, 0, 0, 1, 2, 2, 2])
+    assert other[3:5] == [None, None]
+    assert other[:3] == [other[0]] * 3 and other[5:] == [other[5]] * 3
 
 
 def test_items_picked_with_one_click_for_big_batches_are_each_an_instance() -> None:
