@@ -55,6 +55,7 @@ from mining.score import confidence_of, keyboard_counts
 from mining.segment import segment_stream
 from mining.structure import (
     action_codes,
+    action_hosts,
     action_launchpad,
     cell_rows,
     count_strays,
@@ -165,7 +166,14 @@ def user_instances(
     """A user's task instances (numbered from 0) with their events' actions; return
     their number and their distinct variants (`count_variants`, coded by the log's
     ``vocabulary`` and ``coarse`` codes), all clustering needs of them."""
-    structure = finish_segments(segments, strays, batching, config, action_launchpad(vocabulary))
+    structure = finish_segments(
+        segments,
+        strays,
+        batching,
+        config,
+        action_launchpad(vocabulary),
+        action_hosts(vocabulary),
+    )
     located = (
         segment_stream(actions, config, structure, shares)
         .select("event_id", "instance_id", "position", "routine")

@@ -69,7 +69,12 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
     counts = [count_strays(segments, config)]
     strays = find_strays(counts, config, routines.second)
     return finish_segments(
-        segments, strays, batch_routines(counts), config, action_launchpad(vocabulary)
+        segments,
+        strays,
+        batch_routines(counts),
+        config,
+        action_launchpad(vocabulary),
+        action_hosts(vocabulary),
     )
 
 
@@ -88,6 +93,14 @@ def action_windows(vocabulary: pl.Series) -> np.ndarray:
 def action_sites(vocabulary: pl.Series) -> np.ndarray:
     """Each action code's site (`_site`: app and web host, or app and workbook) as a code."""
     return _coded(vocabulary, _site(window_of(pl.col("action"))))
+
+
+def action_hosts(vocabulary: pl.Series) -> np.ndarray:
+    """Each action code's program and web host as a code (a launchpad's apps and its
+    home page share them; `url_site` tells the apps apart)."""
+    parts = pl.col("action").str.splitn("|", 5)
+    host = parts.struct.field("field_4").str.extract(r"^([^/#]*)", 1).fill_null("")
+    return _coded(vocabulary, parts.struct.field("field_1").fill_null("") + "|" + host)
 
 
 def action_launchpad(vocabulary: pl.Series) -> np.ndarray:
@@ -215,6 +228,7 @@ def finish_segments(
     batching: pl.DataFrame,
     config: MiningConfig,
     launchpad: np.ndarray,
+    hosts: np.ndarray,
 ) -> pl.DataFrame:
     """``i, segment, routine``: `routine_segments` without the `find_strays` events
     (but for those holding a value a kept step copied, ``copy_of``), and without
@@ -223,8 +237,9 @@ def finish_segments(
     and the click in an app that went home before it): the way from one task to
     another, not a task. A launch inside an instance ends it: what follows is
     the next item or app. A launch that reopens the app worked in (home, then that
-    app's tile) is the first step of the next item's work. An app that works on the
-    home page itself opens nothing.
+    app's tile, at one of ``hosts``: `action_hosts` per code) is the first step of the
+    next item's work; one that opens another app is noise, whatever took it in. An app
+    that works on the home page itself opens nothing.
 
     But for a piece of one or two events that its routine's start opens, and right after
     which the routine starts again, in a routine of ``batching`` (`batch_routines`):
@@ -250,10 +265,17 @@ def finish_segments(
         home=pl.col("tile").shift(-1).fill_null(False) & ~on_pad
     )
     # a launch that reopens the app it left (the same routine before it and after it)
-    # is the first step of the instance after it: the item is picked afresh (a "tile"
-    # with no home before it is the last step of an app that works on the home page)
+    # is the first step of the instance after it: the item is picked afresh; one that
+    # opens another app, or a sitting's first, is set-up (a "tile" with no home before
+    # it is the last step of an app that works on the home page)
     kept = kept.with_columns(launch=pl.col("tile") | pl.col("home"))
-    pair = pl.col("home") | (pl.col("tile") & pl.col("home").shift(1).fill_null(False))
+    # (home and its tile are in one program, at one host: a click in another program
+    # before the last step of an app on the home page itself is no home)
+    host = pl.lit(hosts[kept["code"].to_numpy()])
+    pair = (pl.col("home") & (host == host.shift(-1))) | (
+        pl.col("tile") & pl.col("home").shift(1) & (host == host.shift(1))
+    )
+    pair = pair.fill_null(False)
     work = ~pl.col("launch")
     before = pl.when(work).then(pl.struct("routine", "stretch")).forward_fill()
     after = pl.when(work).then(pl.struct("routine", "stretch", "id")).backward_fill()
@@ -264,11 +286,11 @@ def finish_segments(
         & after.struct.field("id").is_not_null()
     ).fill_null(False)
     kept = kept.with_columns(
-        reopens=reopens, id=pl.when(reopens).then(after.struct.field("id")).otherwise("id")
+        reopens=reopens,
+        id=pl.when(reopens).then(after.struct.field("id")).when(~pair).then("id"),
     )
-    # a launch inside an instance ends it; a home that opens its instance compares with
-    # no event before it: its part is null, a piece of its own, which leaves the tile
-    # with the work it opens (unless it reopens that work's app)
+    # a launch inside an instance ends it: a reopening home starts the rest anew (another
+    # home that opens its instance compares with no event before it: a piece of its own)
     ends = pl.col("home") & (pl.col("id") == pl.col("id").shift(1))
     ends = pl.when(pl.col("reopens")).then(ends.fill_null(False)).otherwise(ends)
     kept = kept.with_columns(

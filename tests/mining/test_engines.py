@@ -22,6 +22,7 @@ from mining.pipeline import mine, mine_events
 from mining.segment import segment_stream
 from mining.stages import log_codes, user_actions, user_points, user_structure, user_texts
 from mining.structure import (
+    action_hosts,
     action_launchpad,
     action_reads,
     action_sites,
@@ -112,8 +113,8 @@ def test_structure_with_routines_and_strays_of_every_user_equals_the_whole_log(e
     strays = find_strays(counts, config, routines.second)
     assert strays["stray"].any()  # the simulator's noise makes some; else this proves little
     batching = batch_routines(counts)
-    launchpad = action_launchpad(vocabulary)
-    apart = [finish_segments(kept, strays, batching, config, launchpad) for _, kept in parts]
+    places = action_launchpad(vocabulary), action_hosts(vocabulary)
+    apart = [finish_segments(kept, strays, batching, config, *places) for _, kept in parts]
     framed = (
         label_actions(events, config).with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
     )

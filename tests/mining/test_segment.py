@@ -810,7 +810,8 @@ def launch_segments(
     strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
     batching = pl.DataFrame(schema={"routine": pl.Int64})
     launchpad = np.array([c == TILE for c in range(6)])
-    found = finish_segments(segments, strays, batching, MiningConfig(), launchpad)
+    hosts = np.zeros(6, dtype=np.int64)  # every click in one browser, at one host
+    found = finish_segments(segments, strays, batching, MiningConfig(), launchpad, hosts)
     return found.sort("i")["segment"].to_list()
 
 
@@ -823,12 +824,12 @@ def test_a_launch_in_the_middle_of_an_instance_starts_a_new_one() -> None:
     assert segment[2] is not None and len(set(segment[2:])) == 1
 
 
-def test_home_that_opens_an_instance_is_no_step_of_it() -> None:
-    """Home, the app's tile, then an item approved, all one structural instance: the
-    tile opens the work, home (the way back to the launchpad) stays out as noise."""
+def test_a_launch_that_opens_the_first_work_is_no_step_of_it() -> None:
+    """Home, the app's tile, then an item approved, all one structural instance, at the
+    start of a sitting: opening the app is set-up, noise; the item is the instance."""
     segment = launch_segments([HOME, TILE, ITEM, APPROVE, SUBMIT])
-    assert segment[0] is None
-    assert segment[1] is not None and len(set(segment[1:])) == 1
+    assert segment[:2] == [None, None]
+    assert segment[2] is not None and len(set(segment[2:])) == 1
 
 
 def test_a_launch_that_reopens_the_app_worked_in_opens_its_next_item() -> None:
@@ -843,6 +844,38 @@ def test_a_launch_that_reopens_the_app_worked_in_opens_its_next_item() -> None:
     other = launch_segments(codes, routines=[0, 0, 0, 0, 1, 2, 2, 2], ids=[0, 0, 0, 0, 1, 2, 2, 2])
     assert other[3:5] == [None, None]
     assert other[:3] == [other[0]] * 3 and other[5:] == [other[5]] * 3
+
+
+def test_a_launch_that_opens_another_app_is_noise_where_structure_took_it_in() -> None:
+    """An item approved in one app, then home and another app's tile, which structure
+    put with that app's first item (its instances often begin so): the way from one
+    app to the other is no step of either."""
+    codes = [ITEM, APPROVE, SUBMIT, HOME, TILE, ITEM, APPROVE, SUBMIT]
+    segment = launch_segments(codes, routines=[0] * 4 + [2] * 4, ids=[0] * 4 + [2] * 4)
+    assert segment[3:5] == [None, None]
+    assert segment[:3] == [segment[0]] * 3 and segment[5:] == [segment[5]] * 3
+    assert None not in (segment[0], segment[5]) and segment[0] != segment[5]
+
+
+def test_a_click_in_another_program_before_a_home_page_app_s_last_step_is_no_home() -> None:
+    """An app on the launchpad's home page itself (every step there) done twice, a chat
+    after each time, and a mail opened right before the second one's last step: the
+    mail is no home and that step no tile (they are in two programs), so the step stays
+    in its instance."""
+    codes = [0, 1, 2, 3, 0, 1, 4, 2, 3]  # app 0-2, chat 3, mail 4
+    n = len(codes)
+    segments = pl.DataFrame(
+        {"i": range(n), "stretch": [0] * n, "routine": [0, 0, 0, 1, 0, 0, 2, 0, 1],
+         "id": [0, 0, 0, 1, 3, 3, 4, 3, 5], "at_start": [False] * n, "code": codes,
+         "copy_of": [None] * n},
+        schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64, "copy_of": pl.Int64},
+    )  # fmt: skip
+    strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
+    batching = pl.DataFrame(schema={"routine": pl.Int64})
+    on_pad, hosts = np.array([True, True, True, False, False]), np.array([0, 0, 0, 1, 2])
+    found = finish_segments(segments, strays, batching, MiningConfig(), on_pad, hosts)
+    segment = found.sort("i")["segment"].to_list()
+    assert segment[4] is not None and segment[4] == segment[5] == segment[7]
 
 
 def test_items_picked_with_one_click_for_big_batches_are_each_an_instance() -> None:
@@ -911,5 +944,6 @@ def test_a_value_tie_keeps_a_stray_only_where_a_kept_step_copied_the_value() -> 
         schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean},
     )
     batching = pl.DataFrame(schema={"routine": pl.Int64})
-    found = finish_segments(segments, strays, batching, MiningConfig(), np.zeros(n, dtype=bool))
+    nowhere = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    found = finish_segments(segments, strays, batching, MiningConfig(), *nowhere)
     assert found.sort("i")["segment"].is_null().to_list() == [False] * 7 + [True]
