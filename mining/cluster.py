@@ -451,8 +451,8 @@ def _by_routine(
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """Candidates of one routine become one: clusters whose instances come (nine in ten)
     from one structural routine merge, unless they work on different sites or
-    workbooks (`_apart_by_site`), and unclustered instances of that routine join the
-    first of them.
+    workbooks (`_apart_by_site`), and unclustered instances of a routine join the
+    cluster most of its others are in, where it is that cluster's main routine.
 
     Structure (`mining.routines`) saw these instances advance in lockstep or one inside
     the other in the stream; their differences (a branch, a retried step, an optional
@@ -469,8 +469,6 @@ def _by_routine(
         .filter(pl.col("share") >= 0.9)
         .sort("routine", "raw")
     )
-    if dominant.is_empty():
-        return instances, persistence
     where = _main_places(instances, places)
     pairs = []
     for _, raws in dominant.group_by("routine", maintain_order=True):
@@ -487,7 +485,21 @@ def _by_routine(
             group.append(raw)
             pairs.append((raw, group[0]))
     merged = pl.DataFrame(pairs, schema={"raw": pl.Int32, "target": pl.Int32}, orient="row")
-    home = dominant.group_by("routine").agg(home=pl.col("raw").min())
+    # an unclustered instance joins the cluster most of its routine's others are in,
+    # where that routine is the cluster's main one
+    main = (
+        instances.filter((pl.col("raw") >= 0) & pl.col("routine").is_not_null())
+        .group_by("raw", "routine")
+        .len()
+        .sort("len", "routine", descending=[True, False])
+        .unique("raw", keep="first")
+    )
+    home = (
+        main.sort("len", "raw", descending=[True, False])
+        .unique("routine", keep="first")
+        .join(merged, on="raw", how="left")
+        .select("routine", home=pl.coalesce("target", "raw"))
+    )
     kept = persistence.copy()
     np.maximum.at(kept, merged["target"].to_numpy(), persistence[merged["raw"].to_numpy()])
     joined = instances.join(merged, on="raw", how="left").join(home, on="routine", how="left")

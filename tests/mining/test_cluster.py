@@ -242,6 +242,28 @@ def test_a_routine_hdbscan_leaves_out_whole_is_a_candidate_of_its_own():
     assert persistence.tolist() == [0.7, 0.0]
 
 
+def test_unclustered_instances_join_the_cluster_their_routine_is_most_of():
+    """An inbox's approvals, eight of them in a cluster where two of another routine's
+    instances came too (no cluster is nine in ten theirs), and four hdbscan left out:
+    structure saw all twelve repeat one routine, so the four join its cluster. An
+    instance of a routine that leads no cluster stays out."""
+    instances = pl.DataFrame(
+        {
+            "instance_id": range(15),
+            "variant": range(15),
+            "raw": [0] * 10 + [-1] * 5,
+            "membership": [0.9] * 10 + [0.0] * 5,
+            "routine": [0] * 8 + [1] * 2 + [0] * 4 + [1],
+        },
+        schema_overrides={"raw": pl.Int32, "routine": pl.Int64},
+    )
+    places = pl.DataFrame(
+        schema={"variant": pl.Int64, "kind": pl.Int64, "site": pl.Int64, "code": pl.Int32}
+    )
+    placed, _ = _by_routine(instances, np.array([0.6]), places)
+    assert placed.sort("instance_id")["raw"].to_list() == [0] * 14 + [-1]
+
+
 @pytest.mark.parametrize(
     "clusters",
     [
