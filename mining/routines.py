@@ -1140,7 +1140,12 @@ def _row_opens(
         piece, pieces = _pieces(stretch[own], cut)
         read = pl.DataFrame({"k": own, "piece": piece, "row": rows[own]}).filter(pl.col("row") >= 0)
         per_piece = read.group_by("piece").agg(pl.col("row").n_unique() > 1)["row"]
-        if per_piece.is_empty() or per_piece.len() < ROW_COVER * pieces:
+        # (a stretch's set-up before its first start reads no row: it counts for nothing)
+        begins = np.ones(len(own), dtype=bool)
+        begins[1:] = stretch[own][1:] != stretch[own][:-1]
+        first = np.unique(piece[begins])
+        set_up = len(np.setdiff1d(first, read["piece"].to_numpy()))
+        if per_piece.is_empty() or per_piece.len() < ROW_COVER * (pieces - set_up):
             continue  # (rows read now and then, or never: no records)
         if not ROW_SPLIT_MIN <= per_piece.mean() <= ROW_SPLIT_MAX:
             continue

@@ -657,6 +657,54 @@ def test_records_read_in_any_order_are_cut_where_the_row_moves_on() -> None:
         assert (per_instance["row"] == 1).all()
 
 
+def test_records_read_in_any_order_in_short_sittings_are_cut_where_the_row_moves_on() -> None:
+    """Twelve suppliers keyed in four sittings, each begun by opening the workbook and
+    the portal: most copied cell by cell (the first cell's copy is the start), every
+    third read by eye in any order and typed. The sittings' set-up reads no row, and
+    with so few records it is a third of the pieces; it says nothing of whether rows
+    are records, and each row is still one instance."""
+    rng = random.Random(4)
+    rows, clock = [], 0.0
+    fields = {"A": "supplier", "B": "vat", "C": "iban", "D": "city", "E": "email"}
+    sheet, portal = "suppliers.xlsx | Sheet1", "https://portal.example.com/suppliers/new"
+    for r in range(2, 14):
+        looked = r % 3 == 0
+        columns = rng.sample(list(fields), len(fields)) if looked else list(fields)
+        steps = [("openWorkbook", None, None), ("navigateTo", None, None)] if r % 3 == 2 else []
+        for column in columns:
+            read, enter = ("getCell", "type") if looked else ("copyCell", "paste")
+            steps += [(read, f"{column}{r}", None), (enter, None, fields[column])]
+        steps += [("clickButton", None, "save")]
+        for kind, cell, field in steps:
+            clock += (
+                14400.0 if kind == "openWorkbook" else 8.0 if cell == f"{columns[0]}{r}" else 1.5
+            )
+            on_sheet = cell is not None or kind == "openWorkbook"
+            rows.append(
+                {
+                    "kind": kind,
+                    "app": "Excel" if on_sheet else "Chrome",
+                    "window_title": sheet if on_sheet else "New supplier",
+                    "url": None if on_sheet else portal,
+                    "element_id": cell,
+                    "element_name": field,
+                    "at": clock,
+                }
+            )
+    events = stream(rows)
+    row_of = events.filter(pl.col("element_id").is_not_null()).select(
+        "event_id", row=pl.col("element_id").str.extract(r"(\d+)$")
+    )
+    per_instance = (
+        segment(rows)
+        .join(row_of, on="event_id")
+        .group_by("instance_id")
+        .agg(pl.col("row").n_unique())
+    )
+    assert per_instance.height == 12
+    assert (per_instance["row"] == 1).all()
+
+
 def test_requests_begun_now_from_the_home_page_now_from_a_bookmark_are_each_one() -> None:
     """A request form begun from the home page after each break and after going back
     home from a confirmation (the start that sure cuts show), otherwise from a bookmark
