@@ -614,26 +614,28 @@ def test_a_variant_that_never_opens_the_form_anew_is_cut_at_each_row() -> None:
         assert found.join(events.filter(kind="copyCell"), on="event_id").height == 4 * 48
 
 
-def test_records_read_in_any_order_are_cut_where_the_row_moves_on() -> None:
-    """Suppliers keyed into a form from a workbook, one row each: most copied cell by
-    cell in one order (the first cell's copy is the routine's start), every fourth read
-    by eye cell by cell in any order and typed. No step starts those; the row they move
-    on to does. Both the whole log and the staged pipeline keep each row in one
-    instance."""
+def supplier_rows(
+    records: range,
+    looked: Callable[[int], bool],
+    sits_down: Callable[[int], bool] = lambda _: False,
+) -> list[dict]:
+    """Suppliers keyed into a form from a workbook, one row each: copied cell by cell in
+    one order, or, where ``looked``, read by eye cell by cell in any order and typed;
+    where ``sits_down``, after hours away, the workbook and the portal opened first."""
     rng = random.Random(11)
     rows, clock = [], 0.0
     fields = {"A": "supplier", "B": "vat", "C": "iban", "D": "city", "E": "email"}
-    for r in range(2, 42):
-        looked = r % 4 == 3
-        columns = rng.sample(list(fields), len(fields)) if looked else list(fields)
-        steps = []
+    for r in records:
+        columns = rng.sample(list(fields), len(fields)) if looked(r) else list(fields)
+        steps = [("openWorkbook", None, None), ("navigateTo", None, None)] if sits_down(r) else []
         for column in columns:
-            read, enter = ("getCell", "type") if looked else ("copyCell", "paste")
+            read, enter = ("getCell", "type") if looked(r) else ("copyCell", "paste")
             steps += [(read, f"{column}{r}", None), (enter, None, fields[column])]
         steps += [("clickButton", None, "save")]
         for kind, cell, field in steps:
-            clock += 8.0 if cell == f"{columns[0]}{r}" else 1.5
-            on_sheet = cell is not None
+            first = cell == f"{columns[0]}{r}"
+            clock += 14400.0 if kind == "openWorkbook" else 8.0 if first else 1.5
+            on_sheet = cell is not None or kind == "openWorkbook"
             rows.append(
                 {
                     "kind": kind,
@@ -645,14 +647,27 @@ def test_records_read_in_any_order_are_cut_where_the_row_moves_on() -> None:
                     "at": clock,
                 }
             )
-    events = stream(rows)
+    return rows
+
+
+def rows_per_instance(found: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """``instance_id, row``: how many spreadsheet rows each instance of ``found`` reads."""
     row_of = events.filter(pl.col("element_id").is_not_null()).select(
         "event_id", row=pl.col("element_id").str.extract(r"(\d+)$")
     )
+    return found.join(row_of, on="event_id").group_by("instance_id").agg(pl.col("row").n_unique())
+
+
+def test_records_read_in_any_order_are_cut_where_the_row_moves_on() -> None:
+    """Suppliers keyed into a form from a workbook, one row each: most copied cell by
+    cell in one order (the first cell's copy is the routine's start), every fourth read
+    by eye cell by cell in any order and typed. No step starts those; the row they move
+    on to does. Both the whole log and the staged pipeline keep each row in one
+    instance."""
+    rows = supplier_rows(range(2, 42), looked=lambda r: r % 4 == 3)
+    events = stream(rows)
     for found in (segment(rows), mine_events(events, MiningConfig())["instance_events"]):
-        per_instance = (
-            found.join(row_of, on="event_id").group_by("instance_id").agg(pl.col("row").n_unique())
-        )
+        per_instance = rows_per_instance(found, events)
         assert per_instance.height == 40
         assert (per_instance["row"] == 1).all()
 
@@ -663,44 +678,8 @@ def test_records_read_in_any_order_in_short_sittings_are_cut_where_the_row_moves
     third read by eye in any order and typed. The sittings' set-up reads no row, and
     with so few records it is a third of the pieces; it says nothing of whether rows
     are records, and each row is still one instance."""
-    rng = random.Random(4)
-    rows, clock = [], 0.0
-    fields = {"A": "supplier", "B": "vat", "C": "iban", "D": "city", "E": "email"}
-    sheet, portal = "suppliers.xlsx | Sheet1", "https://portal.example.com/suppliers/new"
-    for r in range(2, 14):
-        looked = r % 3 == 0
-        columns = rng.sample(list(fields), len(fields)) if looked else list(fields)
-        steps = [("openWorkbook", None, None), ("navigateTo", None, None)] if r % 3 == 2 else []
-        for column in columns:
-            read, enter = ("getCell", "type") if looked else ("copyCell", "paste")
-            steps += [(read, f"{column}{r}", None), (enter, None, fields[column])]
-        steps += [("clickButton", None, "save")]
-        for kind, cell, field in steps:
-            clock += (
-                14400.0 if kind == "openWorkbook" else 8.0 if cell == f"{columns[0]}{r}" else 1.5
-            )
-            on_sheet = cell is not None or kind == "openWorkbook"
-            rows.append(
-                {
-                    "kind": kind,
-                    "app": "Excel" if on_sheet else "Chrome",
-                    "window_title": sheet if on_sheet else "New supplier",
-                    "url": None if on_sheet else portal,
-                    "element_id": cell,
-                    "element_name": field,
-                    "at": clock,
-                }
-            )
-    events = stream(rows)
-    row_of = events.filter(pl.col("element_id").is_not_null()).select(
-        "event_id", row=pl.col("element_id").str.extract(r"(\d+)$")
-    )
-    per_instance = (
-        segment(rows)
-        .join(row_of, on="event_id")
-        .group_by("instance_id")
-        .agg(pl.col("row").n_unique())
-    )
+    rows = supplier_rows(range(2, 14), looked=lambda r: r % 3 == 0, sits_down=lambda r: r % 3 == 2)
+    per_instance = rows_per_instance(segment(rows), stream(rows))
     assert per_instance.height == 12
     assert (per_instance["row"] == 1).all()
 
