@@ -219,11 +219,16 @@ def page_url(url: pl.Expr) -> pl.Expr:
     return pl.when(route != "").then(page + "#" + route).otherwise(page)
 
 
+def url_host(url: pl.Expr) -> pl.Expr:
+    """The host of a page (`page_url`)."""
+    return url.str.extract(r"^([^/#]*)", 1)
+
+
 def url_site(url: pl.Expr) -> pl.Expr:
     """The site of a page (`page_url`): its host, with the first part of a single-page
     app's route (the app of a launchpad, "#SalesOrder-approve", not the page of a
     wizard, "#/request/<num>/items")."""
-    return url.str.extract(r"^([^/#]*)", 1) + url.str.extract(r"(#/?[^/]*)", 1).fill_null("")
+    return url_host(url) + url.str.extract(r"(#/?[^/]*)", 1).fill_null("")
 
 
 #: A Fiori launchpad app's component as its controls' ids name it

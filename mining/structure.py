@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from mining.actions import LAUNCHPAD_ROUTE, cell_row, title_workbook, url_site
+from mining.actions import LAUNCHPAD_ROUTE, cell_row, title_workbook, url_host, url_site
 from mining.communities import per_community
 from mining.config import MiningConfig
 from mining.names import TAKE
@@ -98,9 +98,8 @@ def action_sites(vocabulary: pl.Series) -> np.ndarray:
 def action_hosts(vocabulary: pl.Series) -> np.ndarray:
     """Each action code's program and web host as a code (a launchpad's apps and its
     home page share them; `url_site` tells the apps apart)."""
-    parts = pl.col("action").str.splitn("|", 5)
-    host = parts.struct.field("field_4").str.extract(r"^([^/#]*)", 1).fill_null("")
-    return _coded(vocabulary, parts.struct.field("field_1").fill_null("") + "|" + host)
+    app, url = _app_and_url(window_of(pl.col("action")))
+    return _coded(vocabulary, pl.concat_str([app, url_host(url).fill_null("")], separator="|"))
 
 
 def action_launchpad(vocabulary: pl.Series) -> np.ndarray:
@@ -525,12 +524,16 @@ def find_strays(
     )
 
 
+def _app_and_url(window: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The app and the URL template of a window (`window_of`)."""
+    return window.str.extract(r"^([^|]*)\|", 1), window.str.extract(r"\|([^|]*)$", 1)
+
+
 def _site(window: pl.Expr) -> pl.Expr:
     """Where a window (`window_of`) is: its app and web site (`actions.url_site`); off
     the web, its app and workbook (`actions.title_workbook`); the app alone for other
     windows."""
-    app = window.str.extract(r"^([^|]*)\|", 1)
-    url = window.str.extract(r"\|([^|]*)$", 1)
+    app, url = _app_and_url(window)
     workbook = title_workbook(window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1))
     where = pl.when(url != "").then(url_site(url)).otherwise(workbook.fill_null(""))
     return pl.concat_str([app, where], separator="|")
