@@ -52,6 +52,7 @@ from mining.structure import (
     action_windows,
     batch_routines,
     find_strays,
+    tail_routines,
 )
 from storage.models import EVENT_SCHEMA
 from storage.store import Store
@@ -200,6 +201,7 @@ def run_stages(
     del per_user, codes
     strays = find_strays([strays for strays, _ in counts], config, routines.second)
     batching = batch_routines([strays for strays, _ in counts])
+    tails = tail_routines([strays for strays, _ in counts])
     shares = fit_window_shares(pl.concat([windows for _, windows in counts]))
     coarse = coarse_codes(vocabulary)
     report(4, STAGES)
@@ -210,6 +212,7 @@ def run_stages(
             **on,
             "strays": strays,
             "batching": batching,
+            "tails": tails,
             "shares": shares,
             "vocabulary": vocabulary,
             "coarse": coarse,

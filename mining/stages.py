@@ -14,6 +14,8 @@ click spots             distinct unnamed click positions            `fit_spots`
 routines                the user's int-coded action stream          `find_routines`
 strays                  counts per routine, window and action       `find_strays`
 batches                 pieces per routine, and how many are whole  `batch_routines`
+tails                   short pieces right after another routine's  `tail_routines`
+                        instance, per routine
 context window shares   events per window template inside spans     `fit_window_shares`
 clustering              distinct variants, instances' variant       `cluster_variants`
 ======================  ==========================================  ==================
@@ -57,6 +59,7 @@ from mining.structure import (
     action_codes,
     action_hosts,
     action_launchpad,
+    action_windows,
     cell_rows,
     count_strays,
     finish_segments,
@@ -159,6 +162,7 @@ def user_instances(
     config: MiningConfig,
     strays: pl.DataFrame,
     batching: pl.DataFrame,
+    tails: pl.DataFrame,
     shares: pl.DataFrame,
     vocabulary: pl.Series,
     coarse: np.ndarray,
@@ -170,9 +174,11 @@ def user_instances(
         segments,
         strays,
         batching,
+        tails,
         config,
         action_launchpad(vocabulary),
         action_hosts(vocabulary),
+        action_windows(vocabulary),
     )
     located = (
         segment_stream(actions, config, structure, shares)

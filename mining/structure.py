@@ -72,9 +72,11 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
         segments,
         strays,
         batch_routines(counts),
+        tail_routines(counts),
         config,
         action_launchpad(vocabulary),
         action_hosts(vocabulary),
+        action_windows(vocabulary),
     )
 
 
@@ -225,9 +227,11 @@ def finish_segments(
     segments: pl.DataFrame,
     strays: pl.DataFrame,
     batching: pl.DataFrame,
+    tails: pl.DataFrame,
     config: MiningConfig,
     launchpad: np.ndarray,
     hosts: np.ndarray,
+    windows: np.ndarray,
 ) -> pl.DataFrame:
     """``i, segment, routine``: `routine_segments` without the `find_strays` events
     (but for those holding a value a kept step copied, ``copy_of``), and without
@@ -246,7 +250,12 @@ def finish_segments(
     ..., approve; or select, select, ..., approve), each item an instance of its own. A
     launchpad's home and tile, clicked again and again, are a routine of such pieces and
     nothing else; a set-up at the start of a recording (the mail, then the ERP) is
-    opened by a sure cut, not the start (``at_start`` is false there)."""
+    opened by a sure cut, not the start (``at_start`` is false there).
+
+    And but for a piece too short to be an instance, of a routine of ``tails``
+    (`tail_routines`), right after another routine's instance in one window (per
+    ``windows`` code, `action_windows`): that instance's last steps, which routine
+    discovery took apart from it."""
     marked = segments.join(strays, on=["routine", "code"], how="left").with_columns(
         pl.col("stray").fill_null(False)
     )
@@ -317,9 +326,40 @@ def finish_segments(
     picked = (pl.col("size") <= 2) & pl.col("at_start") & pl.col("again") & pl.col("batching")
     whole = pl.col("size") >= config.segment_min_events
     instances = pieces.filter((whole | picked) & ~pl.col("launch"))["id"].implode()
-    return kept.select(
-        "i", segment=pl.when(pl.col("id").is_in(instances)).then("id"), routine="routine"
+    kept = kept.with_columns(
+        segment=pl.when(pl.col("id").is_in(instances)).then("id"),
+        window=pl.lit(windows[kept["code"].to_numpy()]),
     )
+    # a piece too short to be an instance, of a routine of ``tails``, right after
+    # another routine's instance in its window, is that instance's last steps
+    tail = (
+        _after_other()
+        & pl.col("segment").is_null()
+        & pl.col("routine").is_in(tails["routine"].implode())
+    )
+    last = (
+        kept.with_columns(tail=tail, before=pl.col("segment").shift(1))
+        .drop_nulls("id")
+        .group_by("id")
+        .agg(pl.col("tail", "before").first(), pl.col("launch").any())
+        .filter(pl.col("tail") & ~pl.col("launch"))
+        .select("id", last_of="before")
+    )
+    return kept.join(last, on="id", how="left", maintain_order="left").select(
+        "i", segment=pl.coalesce("segment", "last_of"), routine="routine"
+    )
+
+
+def _after_other() -> pl.Expr:
+    """Per event of a frame ordered by ``i`` (``segment``: its instance, null for none;
+    ``routine``, ``stretch``, ``window``): right after another routine's instance, in
+    its stretch and window."""
+    return (
+        pl.col("segment").shift(1).is_not_null()
+        & (pl.col("routine") != pl.col("routine").shift(1))
+        & (pl.col("stretch") == pl.col("stretch").shift(1))
+        & (pl.col("window") == pl.col("window").shift(1))
+    ).fill_null(False)
 
 
 def batch_routines(counts: list[dict[str, pl.DataFrame]]) -> pl.DataFrame:
@@ -331,6 +371,37 @@ def batch_routines(counts: list[dict[str, pl.DataFrame]]) -> pl.DataFrame:
         _total(counts, "pieces", "routine"), on="routine", suffix="_pieces"
     )
     return whole.filter(pl.col("n") >= PICKED_AMONG_WHOLE * pl.col("n_pieces")).select("routine")
+
+
+#: A routine's short pieces right after another routine's instance, at least this share
+#: of them and `TAILS_MIN` or more, for them to be that instance's last steps
+#: (`finish_segments`): a decision (approve, confirm) that routine discovery took apart
+#: from the look at the item before it. The routine makes `TAILS_MIN` instances of its
+#: own or more (an item approved with a note, no look before): steps that never do (the
+#: list filtered after the work) are noise wherever they come, and so is a click that
+#: follows an instance once.
+TAILS_SHARE = 0.5
+TAILS_MIN = 2
+
+
+def tail_routines(counts: list[dict[str, pl.DataFrame]]) -> pl.DataFrame:
+    """``routine``: the routines whose short pieces, over every user, mostly come right
+    after another routine's instance in its window, and that make instances of their own
+    (`TAILS_SHARE`), so that those pieces end the instance before them
+    (`finish_segments`). ``counts``: `count_strays` of each part."""
+    pieces = _total(counts, "pieces", "routine").join(
+        _total(counts, "instances", "routine"), on="routine", suffix="_whole"
+    )
+    return (
+        _total(counts, "tails", "routine")
+        .join(pieces, on="routine", suffix="_pieces")
+        .filter(
+            (pl.col("n") >= TAILS_MIN)
+            & (pl.col("n_whole") >= TAILS_MIN)
+            & (pl.col("n") >= TAILS_SHARE * (pl.col("n_pieces") - pl.col("n_whole")))
+        )
+        .select("routine")
+    )
 
 
 def window_of(action: pl.Expr) -> pl.Expr:
@@ -357,13 +428,15 @@ def _not_resumed(event: np.ndarray, hard: np.ndarray) -> np.ndarray:
 
 
 def count_strays(segments: pl.DataFrame, config: MiningConfig) -> dict[str, pl.DataFrame]:
-    """What `find_strays` needs of some users' `routine_segments`: counts that add up
-    over users (an instance belongs to one user, so its distinct ids add up too).
+    """What `find_strays`, `batch_routines` and `tail_routines` need of some users'
+    `routine_segments`: counts that add up over users (an instance belongs to one user,
+    so its distinct ids add up too).
 
     Pieces shorter than ``segment_min_events`` are noise, not instances, and count for
-    nothing: another routine's last step taken for this one's start (both paste into one
-    workbook) leaves a piece of one event after each of its instances, and so many
-    pieces would make every page of this routine one that most instances do not use."""
+    nothing but pieces and tails: another routine's last step taken for this one's
+    start (both paste into one workbook) leaves a piece of one event after each of its
+    instances, and so many pieces would make every page of this routine one that most
+    instances do not use."""
     window = window_of(pl.col("action"))
     placed = (
         segments.drop_nulls("id")
@@ -382,8 +455,23 @@ def count_strays(segments: pl.DataFrame, config: MiningConfig) -> dict[str, pl.D
         .with_columns(tail=pl.col("i") > last_main)
         .filter(change & inside)
     )
+    # each piece's first event: right after another routine's instance, or not
+    opening = (
+        segments.sort("i")
+        .with_columns(
+            segment=pl.when(pl.len().over("id") >= config.segment_min_events).then("id"),
+            window=window,
+        )
+        .with_columns(after=_after_other())
+        .drop_nulls("id")
+        .group_by("id")
+        .agg(pl.col("routine", "segment", "after").first())
+    )
     return {
         "pieces": segments.drop_nulls("id").group_by("routine").agg(n=pl.col("id").n_unique()),
+        "tails": opening.filter(pl.col("segment").is_null() & pl.col("after"))
+        .group_by("routine")
+        .agg(n=pl.len()),
         "instances": placed.group_by("routine").agg(n=pl.col("id").n_unique()),
         "windows": placed.group_by("routine", "window").agg(n=pl.col("id").n_unique()),
         "everywhere": placed.group_by("code").agg(n=pl.len()),

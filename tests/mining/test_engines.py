@@ -31,6 +31,7 @@ from mining.structure import (
     find_strays,
     finish_segments,
     structural_segments,
+    tail_routines,
 )
 from sample_logs import simulate, write_simulation
 from sample_logs.families import multi_routine_log, write_uilog
@@ -112,9 +113,9 @@ def test_structure_with_routines_and_strays_of_every_user_equals_the_whole_log(e
     counts = [counts for (counts, _), _ in parts]
     strays = find_strays(counts, config, routines.second)
     assert strays["stray"].any()  # the simulator's noise makes some; else this proves little
-    batching = batch_routines(counts)
-    places = action_launchpad(vocabulary), action_hosts(vocabulary)
-    apart = [finish_segments(kept, strays, batching, config, *places) for _, kept in parts]
+    batching, tails = batch_routines(counts), tail_routines(counts)
+    places = action_launchpad(vocabulary), action_hosts(vocabulary), action_windows(vocabulary)
+    apart = [finish_segments(kept, strays, batching, tails, config, *places) for _, kept in parts]
     framed = (
         label_actions(events, config).with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
     )

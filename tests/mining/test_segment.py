@@ -15,7 +15,7 @@ from mining.config import MiningConfig
 from mining.context import context_segments
 from mining.pipeline import mine_events
 from mining.segment import OUTPUT_SCHEMA, _context_users, segment_stream
-from mining.structure import finish_segments
+from mining.structure import count_strays, finish_segments, tail_routines
 from storage.models import EVENT_SCHEMA
 
 START = datetime(2026, 3, 2, 9, 0)
@@ -835,10 +835,10 @@ def launch_segments(
         schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64, "copy_of": pl.Int64},
     )  # fmt: skip
     strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
-    batching = pl.DataFrame(schema={"routine": pl.Int64})
+    none = pl.DataFrame(schema={"routine": pl.Int64})  # no batches, no tails
     launchpad = np.array([c == TILE for c in range(6)])
-    hosts = np.zeros(6, dtype=np.int64)  # every click in one browser, at one host
-    found = finish_segments(segments, strays, batching, MiningConfig(), launchpad, hosts)
+    one = np.zeros(6, dtype=np.int64)  # every click in one browser, at one host and page
+    found = finish_segments(segments, strays, none, none, MiningConfig(), launchpad, one, one)
     return found.sort("i")["segment"].to_list()
 
 
@@ -898,11 +898,60 @@ def test_a_click_in_another_program_before_a_home_page_app_s_last_step_is_no_hom
         schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64, "copy_of": pl.Int64},
     )  # fmt: skip
     strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
-    batching = pl.DataFrame(schema={"routine": pl.Int64})
+    none = pl.DataFrame(schema={"routine": pl.Int64})
     on_pad, hosts = np.array([True, True, True, False, False]), np.array([0, 0, 0, 1, 2])
-    found = finish_segments(segments, strays, batching, MiningConfig(), on_pad, hosts)
+    found = finish_segments(segments, strays, none, none, MiningConfig(), on_pad, hosts, hosts)
     segment = found.sort("i")["segment"].to_list()
     assert segment[4] is not None and segment[4] == segment[5] == segment[7]
+
+
+def test_a_decision_structure_took_apart_from_the_look_before_it_ends_that_instance() -> None:
+    """An inbox: an item looked at (its row, two tabs, back), then approved and
+    confirmed; now and then an item approved with a note without a look (an instance of
+    the decision alone), after which the list is filtered (two steps, never an instance
+    of its own). Routine discovery put the decision in a routine apart from the look:
+    its pieces of two steps, each right after a look in the same window, are that
+    look's last steps. The filter stays noise, and so does a one-off click right after
+    a look."""
+    look = ["row", "tab 1", "tab 2", "back"]
+    stream: list[tuple[str, int]] = []  # (action, routine)
+    for k in range(8):
+        stream += [(a, 0) for a in look] + [("approve", 1), ("confirm", 1)]
+        if k % 3 == 2:
+            stream += [("approve", 1), ("note", 1), ("confirm", 1), ("filter", 2), ("search", 2)]
+    stream[16:16] = [("help", 3)]  # after the third look, before its decision
+    names = sorted({a for a, _ in stream})
+    codes = [names.index(a) for a, _ in stream]
+    routine = [r for _, r in stream]
+    opens = [i == 0 or routine[i] != routine[i - 1] or a in ("row", "approve")
+             for i, (a, _) in enumerate(stream)]  # fmt: skip
+    n = len(stream)
+    segments = pl.DataFrame(
+        {"i": range(n), "stretch": [0] * n, "routine": routine, "id": np.cumsum(opens),
+         "at_start": opens, "code": codes, "copy_of": [None] * n,
+         "action": [f"clickButton|Chrome|{a}||erp.example/inbox" for a, _ in stream]},
+        schema_overrides={"i": pl.Int64, "id": pl.Int64, "routine": pl.Int64,
+                          "code": pl.Int64, "copy_of": pl.Int64},
+    )  # fmt: skip
+    config = MiningConfig()
+    counts = [count_strays(segments, config)]
+    strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
+    none = pl.DataFrame(schema={"routine": pl.Int64})
+    one = np.zeros(len(names), dtype=np.int64)  # one browser, one host, one page
+    found = finish_segments(
+        segments, strays, none, tail_routines(counts), config, one.astype(bool), one, one
+    )
+    segment = found.sort("i")["segment"].to_list()
+    looked = [i for i, (a, _) in enumerate(stream) if a == "row" and i != 12]
+    for start in looked:  # (the third item's decision comes after the one-off click)
+        items = segment[start : start + 6]
+        assert None not in items and len(set(items)) == 1, start
+    assert len({segment[i] for i in looked}) == len(looked)
+    assert segment[16] is None
+    filtered = [segment[i] for i, (a, _) in enumerate(stream) if a in ("filter", "search")]
+    assert filtered == [None] * 4
+    notes = [segment[i] for i, (a, _) in enumerate(stream) if a == "note"]
+    assert None not in notes and len(set(notes)) == 2
 
 
 def test_items_picked_with_one_click_for_big_batches_are_each_an_instance() -> None:
@@ -970,7 +1019,7 @@ def test_a_value_tie_keeps_a_stray_only_where_a_kept_step_copied_the_value() -> 
         {"routine": [0, 0], "code": [6, 7], "stray": [True, True]},
         schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean},
     )
-    batching = pl.DataFrame(schema={"routine": pl.Int64})
-    nowhere = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
-    found = finish_segments(segments, strays, batching, MiningConfig(), *nowhere)
+    none = pl.DataFrame(schema={"routine": pl.Int64})
+    nowhere = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    found = finish_segments(segments, strays, none, none, MiningConfig(), *nowhere)
     assert found.sort("i")["segment"].is_null().to_list() == [False] * 7 + [True]
