@@ -237,7 +237,8 @@ def finish_segments(
     (but for those holding a value a kept step copied, ``copy_of``), and without
     instances shorter than ``segment_min_events`` (noise), nor those made of launches
     alone (a click on the launchpad's home page, per ``launchpad`` code, that leaves it,
-    and the click in an app that went home before it): the way from one task to
+    and the click in an app that went home before it, which a recorder may log at the
+    home page it opened, coming from an app at its host): the way from one task to
     another, not a task. A launch inside an instance ends it: what follows is
     the next item or app. A launch that reopens the app worked in (home, then that
     app's tile, at one of ``hosts``: `action_hosts` per code) is the first step of the
@@ -267,10 +268,13 @@ def finish_segments(
     # a launch (home, then a tile) ends the instance it comes in: the next app's work,
     # or the same app's next item, comes after it
     on_pad = pl.lit(launchpad[kept["code"].to_numpy()])
+    host = pl.lit(hosts[kept["code"].to_numpy()])
     tile = on_pad & ~on_pad.shift(-1).fill_null(True)  # (the stream's last click opens nothing)
-    # home: a click in an app that goes to the launchpad, right before a tile
+    # home: a click in an app that goes to the launchpad, right before a tile, recorded
+    # in the app or on the home page it opened (coming from an app at its host)
+    opened = ~on_pad.shift(1).fill_null(True) & (host == host.shift(1)).fill_null(False)
     kept = kept.with_columns(tile=tile).with_columns(
-        home=pl.col("tile").shift(-1).fill_null(False) & ~on_pad
+        home=pl.col("tile").shift(-1).fill_null(False) & (~on_pad | opened)
     )
     # a launch that reopens the app it left (the same routine before it and after it)
     # is the first step of the instance after it: the item is picked afresh; one that
@@ -279,7 +283,6 @@ def finish_segments(
     kept = kept.with_columns(launch=pl.col("tile") | pl.col("home"))
     # (home and its tile are in one program, at one host: a click in another program
     # before the last step of an app on the home page itself is no home)
-    host = pl.lit(hosts[kept["code"].to_numpy()])
     pair = (pl.col("home") & (host == host.shift(-1))) | (
         pl.col("tile") & pl.col("home").shift(1) & (host == host.shift(1))
     )

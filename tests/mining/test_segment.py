@@ -823,11 +823,16 @@ REFRESH, HOME, TILE, ITEM, APPROVE, SUBMIT = range(6)
 
 
 def launch_segments(
-    codes: list[int], routines: list[int] | None = None, ids: list[int] | None = None
+    codes: list[int],
+    routines: list[int] | None = None,
+    ids: list[int] | None = None,
+    on_pad: set[int] = frozenset({TILE}),
+    hosts: list[int] | None = None,
 ) -> list[int | None]:
     """`finish_segments` of events doing ``codes`` in structural ``routines`` and
-    instances ``ids`` (by default all one), TILE on the launchpad's home page: each
-    event's instance (None: noise)."""
+    instances ``ids`` (by default all one), ``on_pad`` on the launchpad's home page,
+    each code at its host of ``hosts`` (by default all at one): each event's instance
+    (None: noise)."""
     n = len(codes)
     segments = pl.DataFrame(
         {"i": range(n), "stretch": [0] * n, "routine": routines or [0] * n, "id": ids or [0] * n,
@@ -836,9 +841,10 @@ def launch_segments(
     )  # fmt: skip
     strays = pl.DataFrame(schema={"routine": pl.Int64, "code": pl.Int64, "stray": pl.Boolean})
     none = pl.DataFrame(schema={"routine": pl.Int64})  # no batches, no tails
-    launchpad = np.array([c == TILE for c in range(6)])
-    one = np.zeros(6, dtype=np.int64)  # every click in one browser, at one host and page
-    found = finish_segments(segments, strays, none, none, MiningConfig(), launchpad, one, one)
+    launchpad = np.array([c in on_pad for c in range(6)])
+    at = np.array(hosts or [0] * 6)
+    one = np.zeros(6, dtype=np.int64)  # every click on one page
+    found = finish_segments(segments, strays, none, none, MiningConfig(), launchpad, at, one)
     return found.sort("i")["segment"].to_list()
 
 
@@ -882,6 +888,33 @@ def test_a_launch_that_opens_another_app_is_noise_where_structure_took_it_in() -
     assert segment[3:5] == [None, None]
     assert segment[:3] == [segment[0]] * 3 and segment[5:] == [segment[5]] * 3
     assert None not in (segment[0], segment[5]) and segment[0] != segment[5]
+
+
+def test_a_home_click_recorded_on_the_home_page_it_opened_is_part_of_the_launch() -> None:
+    """A recorder that takes the address after the click logs the click on the
+    launchpad's logo at the home page it opened: with the tile after it, still the way
+    to another app, noise wherever structure put it."""
+    codes = [ITEM, APPROVE, SUBMIT, HOME, TILE, ITEM, APPROVE, SUBMIT]
+    segment = launch_segments(
+        codes, routines=[0] * 3 + [2] * 5, ids=[0] * 3 + [2] * 5, on_pad={HOME, TILE}
+    )
+    assert segment[3:5] == [None, None]
+    assert segment[:3] == [segment[0]] * 3 and segment[5:] == [segment[5]] * 3
+
+
+def test_an_app_on_the_home_page_entered_from_another_site_is_not_launched() -> None:
+    """An app that works on the launchpad's home page itself, entered from a news site
+    and left for a chat after two steps: its first step is no home click (it comes from
+    another host, not from an app of the launchpad), so its steps stay in the instance."""
+    codes = [REFRESH, ITEM, APPROVE, REFRESH, SUBMIT, ITEM]
+    segment = launch_segments(
+        codes,
+        routines=[1, 0, 0, 1, 0, 0],
+        ids=[1, 0, 0, 2, 0, 0],
+        on_pad={ITEM, APPROVE, SUBMIT},
+        hosts=[1, 0, 0, 0, 0, 0],  # REFRESH at another site
+    )
+    assert segment[1] is not None and segment[1:3] + segment[4:5] == [segment[1]] * 3
 
 
 def test_a_click_in_another_program_before_a_home_page_app_s_last_step_is_no_home() -> None:
