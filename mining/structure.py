@@ -519,7 +519,7 @@ def find_strays(
     instances or more. ``counts``: `count_strays` of each part.
 
     A click on no element (known by where it landed alone) that few instances do, in a
-    window where most of the routine's events name their element, hit nothing: noise.
+    window where most events (of any routine) name their element, hit nothing: noise.
 
     The window of a routine's ``second`` start (`Routines.second`) is where a variant
     of it works (the workbook it copies from, field by field): never noise there.
@@ -566,9 +566,11 @@ def find_strays(
         .with_columns(
             # the share of the routine's events done in the window
             mass=pl.col("n").sum().over("routine", "window") / pl.col("n").sum().over("routine"),
-            # the share of the routine's events in the window that are clicks on no element
-            bare_share=(pl.col("n") * pl.col("bare")).sum().over("routine", "window")
-            / pl.col("n").sum().over("routine", "window"),
+            # the share of the window's events (of any routine) that are clicks on no
+            # element: a routine of such clicks alone (clicks on nothing while an app
+            # loads) is no recorder that names none
+            bare_share=(pl.col("n") * pl.col("bare")).sum().over("window")
+            / pl.col("n").sum().over("window"),
         )
     )
     # the sites (`_site`) where most of a routine's instances work
@@ -596,7 +598,7 @@ def find_strays(
         & (pl.col("mass") < OWN_MASS)
         & ~pl.col("window").str.ends_with("||")
     )
-    # a rare click on no element, where the routine's steps name theirs, landed on nothing
+    # a rare click on no element, where the window's steps name theirs, landed on nothing
     missed = pl.col("bare") & (pl.col("bare_share") < 0.5) & (pl.col("share") < rare)
     stray = pl.col("counted") & (
         (minority_window & ((fixed < 0.5) | (fixed.is_null() & ~pl.col("home"))))

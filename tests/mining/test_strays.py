@@ -32,16 +32,17 @@ TRAINING = [f"clickTextField|Chrome|{field}||hr.example.org/request" for field i
             ("course", "start", "end", "cost", "approver", "reason")]  # fmt: skip
 
 
-def strays(instances: list[list[str]]) -> set[str]:
-    """The stray actions of a routine whose instances do ``instances``."""
-    actions = [a for steps in instances for a in steps]
-    ids = [k for k, steps in enumerate(instances) for _ in steps]
+def strays(instances: list[list[str]], others: list[list[str]] = ()) -> set[str]:
+    """The stray actions of a routine whose instances do ``instances`` (and of another
+    whose instances do ``others``)."""
+    actions = [a for steps in [*instances, *others] for a in steps]
+    ids = [k for k, steps in enumerate([*instances, *others]) for _ in steps]
     vocabulary = sorted(set(actions))
     segments = pl.DataFrame(
         {
             "i": range(len(actions)),
             "stretch": [0] * len(actions),
-            "routine": [0] * len(actions),
+            "routine": [0 if k < len(instances) else 1 for k in ids],
             "id": ids,
             "code": [vocabulary.index(a) for a in actions],
             "action": actions,
@@ -104,3 +105,16 @@ def test_a_rare_click_on_no_element_is_noise_where_the_steps_name_theirs() -> No
     assert strays(named) == set(spots)
     bare = [spots[:3] + ([spots[3 + k % 9]] if k % 3 == 0 else []) for k in range(36)]
     assert strays(bare) == set()
+
+
+def test_a_routine_of_clicks_on_nothing_is_noise_where_the_window_s_steps_name_theirs() -> None:
+    """Launches from the home page, each followed by two clicks on empty spots while the
+    app loads: structure made a routine of them, whose clicks name no element, each
+    spot clicked once. Where the other routine's steps in that window name their
+    elements, they hit nothing all the same; the launches stay."""
+    page = "erp.example.com/inbox"
+    steps = [f"clickButton|Chrome|{step}||{page}" for step in ("item", "approve", "submit")]
+    launch = [f"clickButton|Chrome|{step}||erp.example.com/home" for step in ("logo", "tile")]
+    spots = [f"mouseClick|Chrome|@{k}||{page}" for k in range(24)]
+    loading = [launch + spots[2 * k : 2 * k + 2] for k in range(12)]
+    assert strays([steps] * 30, loading) == set(spots)
