@@ -583,8 +583,10 @@ def launched_route(labelled: pl.DataFrame) -> pl.Expr:
     A click recorder outside the browser logs the apps of a launchpad as positions, and
     their lists and buttons sit at the same places: only the tile a person opened tells
     one app's clicks from another's, until the next launch (`app_route` does the same
-    where controls' ids name the app). Home and the tiles keep their labels. Launches
-    are found per user, so that a log split by user is labelled alike."""
+    where controls' ids name the app); a recording's clicks before its first launch are
+    the app's whose clicks hit most of their spots (`_first_app`). Home and the tiles
+    keep their labels. Launches are found per user, so that a log split by user is
+    labelled alike."""
     if "user_id" not in labelled.columns:
         return pl.col("_url")
     spot_only = (
@@ -610,14 +612,39 @@ def launched_route(labelled: pl.DataFrame) -> pl.Expr:
     plain = (
         pl.col("key").is_null() | pl.col("tile").fill_null(False) | pl.col("home").fill_null(False)
     )
+    marked = marked.with_columns(
+        route=pl.when(~plain).then(opened.forward_fill().over("user_id")), plain=plain
+    )
     routed = marked.select(
         pl.when(pl.col("tile"))
         .then(pl.lit(LAUNCHPAD_ROUTE))
-        .when(plain)
+        .when(pl.col("plain"))
         .then(None)
-        .otherwise(opened.forward_fill().over("user_id"))
+        .otherwise(pl.coalesce("route", _first_app(marked)))
     ).to_series()
     return pl.coalesce(pl.lit(routed), pl.col("_url"))
+
+
+def _first_app(marked: pl.DataFrame) -> pl.Expr:
+    """Per user, the route of the app a recording starts in, before its first launch:
+    the app whose clicks land on most of the spots that its first clicks land on.
+    ``marked``: `launched_route`'s steps with each click's ``route`` (null before the
+    first launch) and whether it is ``plain`` (no app's click)."""
+    clicks = marked.filter(~pl.col("plain")).select("user_id", "key", "route")
+    before = clicks.filter(pl.col("route").is_null()).select("user_id", "key").unique()
+    shared = (
+        clicks.drop_nulls("route")
+        .unique()
+        .join(before, on=["user_id", "key"])
+        .group_by("user_id", "route")
+        .agg(n=pl.len())
+        .sort("n", "route", descending=[True, False])
+        .unique("user_id", keep="first")
+    )
+    first = marked.select("user_id").join(
+        shared.select("user_id", "route"), on="user_id", how="left", maintain_order="left"
+    )
+    return pl.lit(first["route"])
 
 
 _CHECKED = {

@@ -525,6 +525,26 @@ def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
     assert len({route for app in tiles for route in by_app[app]}) == len(tiles)
 
 
+def test_clicks_before_the_first_launch_belong_to_the_app_whose_spots_they_hit() -> None:
+    """A recording that starts inside an app, before any launch: its first clicks are
+    that app's (each app has a step of its own, at a spot the others leave alone), not
+    a page apart from all of them, where the same work would be another routine."""
+    own = {"leave": (200, 400), "invoice": (200, 500), "order": (200, 600)}
+    rng = random.Random(8)
+    points = [ITEM, own["invoice"], APPROVE, SUBMIT] * 3
+    apps = ["invoice"] * len(points)
+    for app in rng.sample(list(TILES) * 5, 15):
+        points += [HOME, TILES[app]]
+        apps += ["home", "tile"]
+        for _ in range(rng.randint(2, 4)):
+            points += [ITEM, own[app], APPROVE, SUBMIT]
+            apps += [app] * 4
+    routes = [a.rsplit("|", 1)[1] for a in label_actions(clicks(points), MiningConfig())["action"]]
+    first = set(routes[:12])
+    later = {r for app, r in zip(apps[12:], routes[12:], strict=True) if app == "invoice"}
+    assert len(later) == 1 and first == later
+
+
 def picked_rows() -> list[tuple[int, int]]:
     """A search, one of five rows of its hits (picked anew in every instance), then a
     form of three steps."""
