@@ -179,10 +179,44 @@ def routine_segments(
     segments = groups.with_columns(
         id=_numbered(groups, opens), at_start=pl.Series(is_start & ~hard)
     )
+    segments = _repeated_ends(segments, codes == ends[event], config)
     return segments.with_columns(
         code=pl.Series(codes, dtype=pl.Int64),
         action=frame["action"],
         copy_of=_copied_from(frame, segments["id"]),
+    )
+
+
+def _repeated_ends(
+    segments: pl.DataFrame, is_end: np.ndarray, config: MiningConfig
+) -> pl.DataFrame:
+    """A piece too short to be an instance that its routine's end both opens (the piece
+    before it, of its routine and stretch, ends on the end) and closes: the block that
+    ends on the end, done again (a line item looked at, then back; another line item,
+    then back), part of the instance before it."""
+    repeated = (
+        segments.with_columns(end=pl.Series(is_end))
+        .group_by("id")
+        .agg(
+            pl.col("routine", "stretch").first(),
+            pl.col("end").last(),
+            first=pl.col("i").min(),
+            size=pl.len(),
+        )
+        .sort("first")
+        .with_columns(
+            again=(pl.col("size") < config.segment_min_events)
+            & pl.col("end")
+            & pl.col("end").shift(1).over("routine", "stretch").fill_null(False)
+        )
+    )
+    # (a run of such pieces joins the instance before the first of them)
+    to = pl.when(~pl.col("again")).then("id").forward_fill().over("routine", "stretch")
+    repeated = repeated.select("id", to=to)
+    return (
+        segments.join(repeated, on="id", how="left", maintain_order="left")
+        .with_columns(id=pl.coalesce("to", "id"))
+        .drop("to")
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Callable
@@ -14,8 +15,9 @@ from mining.actions import label_actions
 from mining.config import MiningConfig
 from mining.context import context_segments
 from mining.pipeline import mine_events
+from mining.routines import Routines
 from mining.segment import OUTPUT_SCHEMA, _context_users, segment_stream
-from mining.structure import count_strays, finish_segments, tail_routines
+from mining.structure import count_strays, finish_segments, routine_segments, tail_routines
 from storage.models import EVENT_SCHEMA
 
 START = datetime(2026, 3, 2, 9, 0)
@@ -985,6 +987,37 @@ def test_a_decision_structure_took_apart_from_the_look_before_it_ends_that_insta
     assert filtered == [None] * 4
     notes = [segment[i] for i, (a, _) in enumerate(stream) if a == "note"]
     assert None not in notes and len(set(notes)) == 2
+
+
+def test_a_block_that_ends_on_the_routine_s_end_done_again_stays_in_its_instance() -> None:
+    """Sales orders released: the order picked from the list, a line item looked at,
+    then back; in some orders a second line item, then back again. Routine discovery
+    cut the routine after the back button (its end): the second look is a piece of two
+    steps that the end both opens and closes, the first look done again, part of its
+    order. A routine's next instance still opens after the end."""
+    row, tab, line, back = range(4)
+    orders = [[row, tab, line, back] + ([line, back] if k % 2 else []) for k in range(8)]
+    codes = np.array([c for order in orders for c in order])
+    n = len(codes)
+    frame = pl.DataFrame(
+        {"i": range(n), "user_id": ["u1"] * n, "session_id": ["s1"] * n,
+         "ts": [START + timedelta(seconds=5 * i) for i in range(n)],
+         "action": [f"clickButton|Chrome|{c}||erp.example/orders" for c in codes]},
+        schema_overrides={"i": pl.Int64},
+    )  # fmt: skip
+    routines = Routines(
+        community=np.zeros(4, dtype=np.int64),
+        start={0: row},
+        event=np.zeros(n, dtype=np.int64),
+        end={0: back},
+        prefix={},
+    )
+    ids = routine_segments(frame, codes, routines, MiningConfig())["id"].to_list()
+    opened = np.cumsum([0] + [len(order) for order in orders])
+    assert [ids[a:b] for a, b in itertools.pairwise(opened)] == [
+        [ids[a]] * (b - a) for a, b in itertools.pairwise(opened)
+    ]
+    assert len({ids[a] for a in opened[:-1]}) == len(orders)
 
 
 def test_items_picked_with_one_click_for_big_batches_are_each_an_instance() -> None:
