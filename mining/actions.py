@@ -660,8 +660,11 @@ def _launches(steps: pl.DataFrame) -> pl.DataFrame:
     """``user_id, before, key``: each user's launches (home, then a tile) by the
     launcher, of those that pass the checks of `LAUNCH_HOME_SHARE`, `LAUNCH_TURNS`,
     `LAUNCH_REPEATS` and `LAUNCH_STAYS`, whose launches most often open another app
-    than the one before (then the one with more tiles, then more launches): a back
-    arrow or a dialog's button that passes them too opens the same "tile" more often.
+    than the one before, judged by the share's lower bound over its launches
+    (`_surely`: a button that opened one of two panels six times proves less than home
+    that opened apps fifty times), then the one with more tiles, then more launches: a
+    back arrow or a dialog's button that passes them too opens the same "tile" more
+    often.
     ``steps``: ``user_id``, each spot-only click's ``key`` and the ``before`` it (null
     for other events)."""
     counts = steps.drop_nulls("key").group_by("user_id", "key").agg(n=pl.len())
@@ -715,12 +718,22 @@ def _launches(steps: pl.DataFrame) -> pl.DataFrame:
             & (pl.col("stays") >= LAUNCH_STAYS)
         )
         .join(homes, on=["user_id", "before"])
-        .sort("turns", "tiles", "launched", "before", descending=[True, True, True, False])
+        .with_columns(turning=_surely(pl.col("turns"), pl.col("launched")))
+        .sort("turning", "tiles", "launched", "before", descending=[True, True, True, False])
         .unique("user_id", keep="first")
     )
     return tiles.join(chosen.select("user_id", "before"), on=["user_id", "before"]).select(
         "user_id", "before", "key"
     )
+
+
+def _surely(share: pl.Expr, n: pl.Expr, z: float = 1.96) -> pl.Expr:
+    """The lower bound of the Wilson score interval of ``share`` seen over ``n`` trials:
+    a share seen seven times says less than a slightly lower one seen fifty times."""
+    z2 = z * z
+    centre = share + z2 / (2 * n)
+    spread = z * (share * (1 - share) / n + z2 / (4 * n * n)).sqrt()
+    return (centre - spread) / (1 + z2 / n)
 
 
 def spot_points(

@@ -525,6 +525,36 @@ def test_clicks_known_by_position_alone_belong_to_the_app_whose_tile_was_opened(
     assert len({route for app in tiles for route in by_app[app]}) == len(tiles)
 
 
+def test_a_button_that_opens_a_few_panels_in_turn_is_no_launchpad_home() -> None:
+    """Forty-five launches from home, seven in ten to another app than the one before;
+    inside the apps, six times, a button that opens one of two panels, now this one,
+    now that (its "tiles" take turns more often than home's, but six times says less
+    than forty-five). Home is the launchpad's home: the clicks after a panel are still
+    the app's."""
+    rng = random.Random(9)
+    panel, panels = (900, 100), [(950, 700), (1000, 750)]
+    opened = iter([0, 1, 0, 1, 1, 0])  # four turns in five
+    points: list[tuple[int, int]] = []
+    apps: list[str] = []
+    app = "leave"
+    for k in range(45):
+        if rng.random() < 0.7:
+            app = rng.choice([a for a in TILES if a != app])
+        points += [HOME, TILES[app]]
+        apps += ["home", "tile"]
+        for block in range(rng.randint(2, 4)):
+            points += [ITEM, APPROVE, SUBMIT]
+            apps += [app] * 3
+            if k % 7 == 3 and block == 0:
+                points += [panel, panels[next(opened)]]
+                apps += ["panel", "panel"]
+    routes = [a.rsplit("|", 1)[1] for a in label_actions(clicks(points), MiningConfig())["action"]]
+    by_app: dict[str, set[str]] = {}
+    for app, route in zip(apps, routes, strict=True):
+        by_app.setdefault(app, set()).add(route)
+    assert all(len(by_app[app]) == 1 and "" not in by_app[app] for app in TILES)
+
+
 def test_clicks_before_the_first_launch_belong_to_the_app_whose_spots_they_hit() -> None:
     """A recording that starts inside an app, before any launch: its first clicks are
     that app's (each app has a step of its own, at a spot the others leave alone), not
