@@ -57,9 +57,7 @@ from mining.score import confidence_of, keyboard_counts
 from mining.segment import segment_stream
 from mining.structure import (
     action_codes,
-    action_hosts,
-    action_launchpad,
-    action_windows,
+    action_places,
     cell_rows,
     count_strays,
     finish_segments,
@@ -176,9 +174,7 @@ def user_instances(
         batching,
         tails,
         config,
-        action_launchpad(vocabulary),
-        action_hosts(vocabulary),
-        action_windows(vocabulary),
+        *action_places(vocabulary),
     )
     located = (
         segment_stream(actions, config, structure, shares)

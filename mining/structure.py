@@ -74,9 +74,7 @@ def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFra
         batch_routines(counts),
         tail_routines(counts),
         config,
-        action_launchpad(vocabulary),
-        action_hosts(vocabulary),
-        action_windows(vocabulary),
+        *action_places(vocabulary),
     )
 
 
@@ -102,6 +100,13 @@ def action_hosts(vocabulary: pl.Series) -> np.ndarray:
     home page share them; `url_site` tells the apps apart)."""
     app, url = _app_and_url(window_of(pl.col("action")))
     return _coded(vocabulary, pl.concat_str([app, url_host(url).fill_null("")], separator="|"))
+
+
+def action_places(vocabulary: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What `finish_segments` needs to know of each action code: whether it is on the
+    launchpad's home page (`action_launchpad`), its host (`action_hosts`) and its
+    window (`action_windows`)."""
+    return action_launchpad(vocabulary), action_hosts(vocabulary), action_windows(vocabulary)
 
 
 def action_launchpad(vocabulary: pl.Series) -> np.ndarray:
@@ -138,12 +143,12 @@ def routine_segments(
     groups = pl.DataFrame({"i": frame["i"], "stretch": np.cumsum(hard), "routine": event})
     # a routine's first event after a cut opens an instance even off its start action,
     # and so does its first event after its end (where it is cut after its end)
-    is_start = codes == starts[event]
+    is_start, is_end = codes == starts[event], codes == ends[event]
     prefix = np.zeros(len(codes), dtype=bool)
     for c, actions in routines.prefix.items():
         prefix |= (event == c) & np.isin(codes, list(actions))
     marks = groups.with_columns(
-        is_end=pl.Series(codes == ends[event]),
+        is_end=pl.Series(is_end),
         is_start=pl.Series(is_start),
         is_prefix=pl.Series(prefix),
     ).select(
@@ -179,7 +184,7 @@ def routine_segments(
     segments = groups.with_columns(
         id=_numbered(groups, opens), at_start=pl.Series(is_start & ~hard)
     )
-    segments = _repeated_ends(segments, codes == ends[event], config)
+    segments = _repeated_ends(segments, is_end, config)
     return segments.with_columns(
         code=pl.Series(codes, dtype=pl.Int64),
         action=frame["action"],
@@ -404,10 +409,21 @@ def batch_routines(counts: list[dict[str, pl.DataFrame]]) -> pl.DataFrame:
     every user, are long enough to be instances, so that their pieces of two steps
     picked for a batch are instances too (`finish_segments`). ``counts``:
     `count_strays` of each part."""
-    whole = _total(counts, "instances", "routine").join(
-        _total(counts, "pieces", "routine"), on="routine", suffix="_pieces"
+    return (
+        _pieces(counts)
+        .filter(pl.col("whole") >= PICKED_AMONG_WHOLE * pl.col("pieces"))
+        .select("routine")
     )
-    return whole.filter(pl.col("n") >= PICKED_AMONG_WHOLE * pl.col("n_pieces")).select("routine")
+
+
+def _pieces(counts: list[dict[str, pl.DataFrame]]) -> pl.DataFrame:
+    """``routine, pieces, whole``: each routine's pieces over every part's
+    `count_strays`, and how many of them are long enough to be instances."""
+    return (
+        _total(counts, "pieces", "routine")
+        .join(_total(counts, "instances", "routine").rename({"n": "whole"}), on="routine")
+        .rename({"n": "pieces"})
+    )
 
 
 #: A routine's short pieces right after another routine's instance, at least this share
@@ -426,16 +442,13 @@ def tail_routines(counts: list[dict[str, pl.DataFrame]]) -> pl.DataFrame:
     after another routine's instance in its window, and that make instances of their own
     (`TAILS_SHARE`), so that those pieces end the instance before them
     (`finish_segments`). ``counts``: `count_strays` of each part."""
-    pieces = _total(counts, "pieces", "routine").join(
-        _total(counts, "instances", "routine"), on="routine", suffix="_whole"
-    )
     return (
         _total(counts, "tails", "routine")
-        .join(pieces, on="routine", suffix="_pieces")
+        .join(_pieces(counts), on="routine")
         .filter(
             (pl.col("n") >= TAILS_MIN)
-            & (pl.col("n_whole") >= TAILS_MIN)
-            & (pl.col("n") >= TAILS_SHARE * (pl.col("n_pieces") - pl.col("n_whole")))
+            & (pl.col("whole") >= TAILS_MIN)
+            & (pl.col("n") >= TAILS_SHARE * (pl.col("pieces") - pl.col("whole")))
         )
         .select("routine")
     )

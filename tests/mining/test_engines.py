@@ -22,8 +22,8 @@ from mining.pipeline import mine, mine_events
 from mining.segment import segment_stream
 from mining.stages import log_codes, user_actions, user_points, user_structure, user_texts
 from mining.structure import (
-    action_hosts,
     action_launchpad,
+    action_places,
     action_reads,
     action_sites,
     action_windows,
@@ -114,7 +114,7 @@ def test_structure_with_routines_and_strays_of_every_user_equals_the_whole_log(e
     strays = find_strays(counts, config, routines.second)
     assert strays["stray"].any()  # the simulator's noise makes some; else this proves little
     batching, tails = batch_routines(counts), tail_routines(counts)
-    places = action_launchpad(vocabulary), action_hosts(vocabulary), action_windows(vocabulary)
+    places = action_places(vocabulary)
     apart = [finish_segments(kept, strays, batching, tails, config, *places) for _, kept in parts]
     framed = (
         label_actions(events, config).with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -828,7 +828,7 @@ def launch_segments(
     codes: list[int],
     routines: list[int] | None = None,
     ids: list[int] | None = None,
-    on_pad: set[int] = frozenset({TILE}),
+    on_pad: Collection[int] = frozenset({TILE}),
     hosts: list[int] | None = None,
 ) -> list[int | None]:
     """`finish_segments` of events doing ``codes`` in structural ``routines`` and
