@@ -171,17 +171,21 @@ def fit_templates(counts: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
 
 def _masked(events: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:
     """``app, title, label`` of each event with variable parts masked."""
-    sheet = pl.coalesce([attr_field(k) for k in SHEET_ATTRS])
     return events.select(
         app=app_family(config),
-        title=mask_text(
-            pl.concat_str(
-                [pl.col("window_title").fill_null("").str.strip_chars(), sheet],
-                separator=" | ",
-                ignore_nulls=True,
-            )
-        ),
+        title=mask_text(sheet_title()),
         label=mask_text(element_label(config).fill_null("").str.strip_chars()),
+    )
+
+
+def sheet_title() -> pl.Expr:
+    """The window title, with a workbook event's sheet after " | " ("claims.xlsx |
+    09-2026"): one workbook's sheets may hold different records."""
+    sheet = pl.coalesce([attr_field(k) for k in SHEET_ATTRS])
+    return pl.concat_str(
+        [pl.col("window_title").fill_null("").str.strip_chars(), sheet],
+        separator=" | ",
+        ignore_nulls=True,
     )
 
 

@@ -537,37 +537,23 @@ def _part_of(
     (`_hubs`: a launchpad) hosts nothing; where sites are known, only one that works on
     a site no other community works on is one (a launchpad's home page).
     """
-    n = len(codes)
     starts = per_community(start, max(int(event.max()), *start) + 1)
-    followed = np.zeros(n, dtype=bool)
-    followed[:-1] = ~hard[1:] & (codes[1:] == starts[event[:-1]]) & (codes[:-1] != codes[1:])
-    has_next = np.append(~hard[1:], False)
-    n_actions = int(codes.max()) + 1
-    end_share = np.bincount(codes[has_next], followed[has_next], n_actions) / np.maximum(
-        np.bincount(codes[has_next], minlength=n_actions), 1
-    )
-    runs = run_starts(event, hard)
-    last = np.append(runs[1:], n) - 1
-    routine = event[runs]
-    prev_ok = np.zeros(len(runs), dtype=bool)
-    ended = end_share[codes[last]] > 0.1  # the run ends on an end action
-    prev_ok[1:] = ~hard[runs[1:]] & ~ended[:-1]
-    next_ok = np.zeros(len(runs), dtype=bool)
-    next_ok[:-1] = ~hard[runs[1:]] & (codes[runs[1:]] != starts[routine[1:]])
-    index = np.arange(len(runs))
-    if windows is not None:
-        prev_ok[1:] |= ~hard[runs[1:]] & _in_host_windows(codes, event, runs, windows)
-    votes = pl.concat(
-        [  # each run votes for the run before it and the run after it, where inside
-            pl.DataFrame({"run": index[1:], "part": routine[1:], "host": routine[:-1]}).filter(
-                pl.Series(prev_ok[1:])
-            ),
-            pl.DataFrame({"run": index[:-1], "part": routine[:-1], "host": routine[1:]}).filter(
-                pl.Series(next_ok[:-1])
-            ),
-        ]
-    ).unique(["run", "host"])
-    runs_of = pl.DataFrame({"part": routine}).group_by("part").len("runs")
+    votes, runs_of, routine, ended = _inside_votes(codes, hard, event, starts, windows)
+    # a mail checked between two line items leaves the block inside its form: votes again
+    # with small communities' events left out count for the larger ones
+    size = np.bincount(event)
+    small = size < INTERRUPTION * size.max()
+    if small[event].any() and not small[event].all():
+        kept = ~small[event]
+        cut = np.cumsum(hard)
+        kept_hard = np.ones(int(kept.sum()), dtype=bool)
+        kept_hard[1:] = np.diff(cut[kept]) != 0
+        through, through_runs, _, _ = _inside_votes(
+            codes[kept], kept_hard, event[kept], starts, windows
+        )
+        large = pl.col("part").is_in(np.flatnonzero(~small).tolist())
+        votes = pl.concat([votes.filter(~large), through.filter(large)])
+        runs_of = pl.concat([runs_of.filter(~large), through_runs.filter(large)])
     inside = (
         votes.group_by("part", "host")
         .agg(with_host=pl.len())
@@ -606,6 +592,55 @@ def _part_of(
     if inside.is_empty():
         return None
     return int(inside["part"][0]), int(inside["host"][0])
+
+
+#: Communities with fewer events than this share of the largest one's interrupt others
+#: (a mail checked, a chat answered) when `_part_of` counts runs inside a host.
+INTERRUPTION = 0.05
+
+
+def _inside_votes(
+    codes: np.ndarray,
+    hard: np.ndarray,
+    event: np.ndarray,
+    starts: np.ndarray,
+    windows: np.ndarray | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray, np.ndarray]:
+    """`_part_of`'s count of runs inside another community: ``votes`` (``run, part,
+    host``: each run votes for the run before it and the run after it, where inside),
+    ``runs`` per community (``part, runs``), and the community of each run and whether
+    it ends on an end action."""
+    n = len(codes)
+    followed = np.zeros(n, dtype=bool)
+    followed[:-1] = ~hard[1:] & (codes[1:] == starts[event[:-1]]) & (codes[:-1] != codes[1:])
+    has_next = np.append(~hard[1:], False)
+    n_actions = int(codes.max()) + 1
+    end_share = np.bincount(codes[has_next], followed[has_next], n_actions) / np.maximum(
+        np.bincount(codes[has_next], minlength=n_actions), 1
+    )
+    runs = run_starts(event, hard)
+    last = np.append(runs[1:], n) - 1
+    routine = event[runs]
+    prev_ok = np.zeros(len(runs), dtype=bool)
+    ended = end_share[codes[last]] > 0.1  # the run ends on an end action
+    prev_ok[1:] = ~hard[runs[1:]] & ~ended[:-1]
+    next_ok = np.zeros(len(runs), dtype=bool)
+    next_ok[:-1] = ~hard[runs[1:]] & (codes[runs[1:]] != starts[routine[1:]])
+    index = np.arange(len(runs))
+    if windows is not None:
+        prev_ok[1:] |= ~hard[runs[1:]] & _in_host_windows(codes, event, runs, windows)
+    votes = pl.concat(
+        [
+            pl.DataFrame({"run": index[1:], "part": routine[1:], "host": routine[:-1]}).filter(
+                pl.Series(prev_ok[1:])
+            ),
+            pl.DataFrame({"run": index[:-1], "part": routine[:-1], "host": routine[1:]}).filter(
+                pl.Series(next_ok[:-1])
+            ),
+        ]
+    ).unique(["run", "host"])
+    runs_of = pl.DataFrame({"part": routine}).group_by("part").len("runs")
+    return votes, runs_of, routine, ended
 
 
 #: A hub's runs are this short on average (home, then a tile), ...
@@ -756,12 +791,15 @@ def _boundaries(
         n = int(counts[current[0]])
         if n < 5:  # too rare to judge itself: the steps done as often as the anchor judge
             n = m
-        cut = _recut(steps, own_stretch, own_gap, _about(counts, n, mine), n, current)
+        own_rows = None if rows is None else rows[own]
+        cut = _recut(steps, own_stretch, own_gap, _about(counts, n, mine), n, current, own_rows)
         if n >= REPEATED_CUT * m:
             # a step of a block repeated in each instance (a line item added) cuts the
             # blocks apart; the steps done as often as the anchor find the cut between
             # instances, where people pause longer than between two blocks of one
-            block = _recut(steps, own_stretch, own_gap, _about(counts, m, mine), m, current)
+            block = _recut(
+                steps, own_stretch, own_gap, _about(counts, m, mine), m, current, own_rows
+            )
             here = _pause_at(own_gap, _cut_at(steps, own_stretch, *current))
             if (
                 block is not None
@@ -791,9 +829,13 @@ def _recut(
     once: np.ndarray,
     n: int,
     current: tuple[int, bool],
+    rows: np.ndarray | None = None,
 ) -> Recut | None:
     """The best cut before or after one of the steps ``once`` (done about ``n`` times);
-    None where too few steps are done that often to judge (`_boundaries`)."""
+    None where too few steps are done that often to judge (`_boundaries`). Where the
+    routine works on spreadsheet ``rows``, of cuts about as whole as the best only those
+    that keep about as many pieces on one row as the best of them are considered
+    (`_on_rows`)."""
     if len(once) < ONCE_STEPS or n < 5:
         return None
     now, now_pause = _rate_cut(steps, stretch, gap, once, n, *current)
@@ -802,7 +844,7 @@ def _recut(
         for a in once
         for after in (False, True)
     ]
-    whole, pause, action, after = _best(options)
+    whole, pause, action, after = _best(_on_rows(options, steps, stretch, rows))
     # clearly better by leaving more instances whole, not by counting fewer pieces
     # (of a dozen instances, one piece fewer is a share a twelfth higher)
     gained = _whole_count(steps, stretch, once, (action, after)) > _whole_count(
@@ -968,6 +1010,28 @@ def _best(
     return min((o for o in options if o[0] >= top - 0.01), key=lambda o: (-o[1], o[2], o[3]))
 
 
+def _on_rows(
+    options: list[tuple[float, float, int, bool]],
+    steps: np.ndarray,
+    stretch: np.ndarray,
+    rows: np.ndarray | None,
+) -> list[tuple[float, float, int, bool]]:
+    """Of cuts ``(share, pause, action, after)`` about as good as the best (within a
+    hundredth), those that keep about as many pieces on one spreadsheet row
+    (`_row_share`) as the best of them; all ``options`` where fewer than `ROW_PIECES`
+    rows are worked. A typed field's event comes after the typing, and that long gap
+    before it is no pause between records: a cut there splits one record's reads."""
+    objects = 0 if rows is None else _rows_worked(stretch, rows)
+    if objects < ROW_PIECES:
+        return options
+    top = max(o[0] for o in options)
+    ties = [o for o in options if o[0] >= top - 0.01]
+    on_row = [
+        _row_share(stretch, rows, _cut_at(steps, stretch, o[2], o[3]), objects)[0] for o in ties
+    ]
+    return [o for o, share in zip(ties, on_row, strict=True) if share >= max(on_row) - 0.01]
+
+
 def _about(counts: np.ndarray, n: int, mine: np.ndarray) -> np.ndarray:
     """A routine's actions (``mine``) done about ``n`` times (within a tenth)."""
     return np.flatnonzero(mine & (np.abs(counts - n) <= 0.1 * n))
@@ -1052,10 +1116,12 @@ def _row_cut(
     row in each piece (`_row_share`), where ``current`` leaves fewer than `ROW_DOUBT` of
     its pieces on one row while `ROW_COVER` of them work on some row (rows an optional
     step writes are no record) or it leaves fewer than `ROW_PIECES`, and the new cut
-    does clearly better (`BOUNDARY_GAIN`); of cuts about as good, the one after the
-    longest pause. Only the routine's own (``mine``) steps done about once per row (half
-    to one and a half times as often as rows are worked) can be cut at. Otherwise
-    ``current``."""
+    does clearly better (`BOUNDARY_GAIN`) and leaves `ROW_DOUBT` of its own pieces on
+    one row (a variant that never does the start leaves pieces of many rows, fewer
+    pieces than rows: the variant's second start cuts those); of cuts about as good,
+    the one after the longest pause. Only the routine's own (``mine``) steps done about
+    once per row (half to one and a half times as often as rows are worked) can be cut
+    at. Otherwise ``current``."""
     objects = _rows_worked(stretch, rows)
     if objects < 5:
         return current
@@ -1064,15 +1130,23 @@ def _row_cut(
     if now >= ROW_DOUBT or (covered < ROW_COVER and _pieces(stretch, cut)[1] >= ROW_PIECES):
         return current
     best = _row_best(steps, stretch, gap, rows, mine, objects)
-    if best is not None and best[0] >= ROW_DOUBT and best[0] > now + BOUNDARY_GAIN:
-        return best[1:]
-    return current
+    if best is None or best[0] <= now + BOUNDARY_GAIN:
+        return current
+    # (of its own pieces: a variant without the start leaves fewer pieces than rows)
+    pieces = _pieces(stretch, _cut_at(steps, stretch, *best[1:]))[1]
+    return best[1:] if best[0] * max(pieces, objects) / pieces >= ROW_DOUBT else current
 
 
 def _rows_worked(stretch: np.ndarray, rows: np.ndarray) -> int:
-    """How many spreadsheet rows are worked, a row of each stretch (or piece) once."""
+    """How many spreadsheet rows are worked, a row of each stretch (or piece) once.
+    Where most rows are worked cell by cell (two events or more), a row touched once is
+    a glance at another record (a month's sheet looked at mid-form), not one worked."""
     has_row = rows >= 0
-    return len(np.unique(stretch[has_row] * (int(rows.max(initial=0)) + 1) + rows[has_row]))
+    key = stretch[has_row] * (int(rows.max(initial=0)) + 1) + rows[has_row]
+    touched = np.unique(key, return_counts=True)[1]
+    if len(touched) and np.median(touched) >= 2:
+        return int((touched >= 2).sum())
+    return len(touched)
 
 
 def _row_best(

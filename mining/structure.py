@@ -17,7 +17,14 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from mining.actions import LAUNCHPAD_ROUTE, cell_row, title_workbook, url_host, url_site
+from mining.actions import (
+    LAUNCHPAD_ROUTE,
+    cell_row,
+    sheet_title,
+    title_workbook,
+    url_host,
+    url_site,
+)
 from mining.communities import per_community
 from mining.config import MiningConfig
 from mining.names import TAKE
@@ -37,10 +44,15 @@ def hard_cuts(frame: pl.DataFrame, config: MiningConfig) -> pl.Series:
 
 
 def cell_rows(frame: pl.DataFrame) -> np.ndarray:
-    """Each event's spreadsheet row (`cell_row`; -1 where none or without element ids)."""
+    """Each event's spreadsheet row (`cell_row`; -1 where none or without element ids),
+    numbered apart per workbook and sheet (`sheet_title`): a workbook's month sheets each
+    start at row 2, and row 5 of two sheets is two records."""
     if "element_id" not in frame.columns:
-        return np.full(frame.height, -1, dtype=np.int32)
-    return frame.select(cell_row().fill_null(-1)).to_series().to_numpy()
+        return np.full(frame.height, -1, dtype=np.int64)
+    row = cell_row().cast(pl.Int64)
+    sheets = {"attrs", "window_title"} <= set(frame.columns)
+    sheet = sheet_title().rank("dense").cast(pl.Int64) - 1 if sheets else 0
+    return frame.select((sheet * (row.max() + 1) + row).fill_null(-1)).to_series().to_numpy()
 
 
 def structural_segments(frame: pl.DataFrame, config: MiningConfig) -> pl.DataFrame:

@@ -325,6 +325,26 @@ def test_the_row_a_cell_is_on_is_kept_apart_from_its_label() -> None:
     assert cell_rows(events).tolist() == [7, 12, 3, -1, -1, -1]
 
 
+def test_rows_of_two_sheets_are_two_records() -> None:
+    """A workbook's month sheets each start at row 2: row 2 of September and row 2 of
+    October are two claims, and row 2 of September looked at twice is one."""
+    sheets = ["09-2026", "09-2026", "10-2026"]
+    events = make_events(
+        [
+            {
+                "kind": "copyCell",
+                "app": "excel",
+                "window_title": "claims.xlsx",
+                "element_id": "B2",
+                "attrs": json.dumps({"target.sheetName": sheet}),
+            }
+            for sheet in sheets
+        ]
+    )
+    first, again, october = cell_rows(events).tolist()
+    assert first == again != october
+
+
 def test_apps_that_do_one_job_share_labels():
     """The same click in Chrome and in Edge is one action; an app in no family keeps its
     own name, and the events keep their real app."""

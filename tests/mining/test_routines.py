@@ -11,7 +11,15 @@ import polars as pl
 
 from mining.communities import detach, event_routines, lockstep
 from mining.config import MiningConfig
-from mining.routines import _boundaries, _ends, _hubs, _part_of, _pause_at, find_routines
+from mining.routines import (
+    _boundaries,
+    _ends,
+    _hubs,
+    _part_of,
+    _pause_at,
+    _rows_worked,
+    find_routines,
+)
 from mining.structure import action_sites
 
 CONFIG = MiningConfig()
@@ -934,3 +942,106 @@ def test_a_cut_at_a_repeated_block_s_step_gives_way_to_the_pause_between_instanc
     begin, end = _boundaries(codes, hard, seconds, one[codes], one, start, {})
     cut = f"after {names[end[0]]}" if end else f"before {names[begin[0]]}"
     assert cut in ("after submit", "before requests list")
+
+
+def test_a_long_typed_field_does_not_cut_one_record_s_reads_apart():
+    """Claims keyed into a web form from a spreadsheet row, the row's cells looked at as
+    the form is filled. The IBAN, typed digit by digit, is logged when done, 4.5 s after
+    the step before it: longer than people pause between claims (4 s before "new"). Of
+    the cuts that leave every claim whole, the longest pause alone would cut before the
+    IBAN, between the looks at one row; the rows keep each claim's cells together."""
+    stream: list[str] = []
+    rows: list[int] = []
+    gaps: list[float] = []
+    form = ["new", "load", "look A", "type policy", "look C", "type date", "type iban"]
+    form += ["look F", "type notes", "save", "write back"]
+    for k in range(21):  # (the recording stops mid-claim)
+        for step in form if k < 20 else form[:6]:
+            stream.append(step)
+            rows.append(k + 2 if step.startswith("look") or step == "write back" else -1)
+            gaps.append({"new": 4.0, "type iban": 4.5}.get(step, 1.0))
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    one = np.zeros(len(names), dtype=np.int64)
+    start = {0: names.index("look A")}
+    begin, end = _boundaries(
+        codes, hard, np.cumsum(gaps), one[codes], one, start, {}, np.array(rows)
+    )
+    cut = f"after {names[end[0]]}" if end else f"before {names[begin[0]]}"
+    assert cut in {"after write back", "before new"}
+
+
+def test_a_repeated_block_interrupted_by_mail_checks_stays_part_of_its_form() -> None:
+    """Travel requests (community 0): a header, one to four journeys (community 1) of
+    ten steps each, then review and submit; the request's runs open at "next to review",
+    right after the journeys. Before two in five journeys the person glances at mail,
+    chat or the news (communities 2 to 4, a few events each), so those journeys' runs
+    follow the glance, not the request. The glances interrupt the block: looked
+    through, every journey block is inside a request."""
+    header, review = [0, 1, 2, 3], [4, 5, 6]
+    journey = list(range(10, 20))
+    glances = [[30, 31], [32], [33, 34]]
+    rng = random.Random(3)
+    codes: list[int] = []
+    for _ in range(30):
+        codes += header
+        for _ in range(rng.randint(1, 4)):
+            codes += rng.choice(glances) if rng.random() < 0.4 else []
+            codes += journey
+        codes += review
+    community = np.zeros(35, dtype=np.int64)
+    community[journey] = 1
+    community[[30, 31]], community[32], community[[33, 34]] = 2, 3, 4
+    hard = np.zeros(len(codes), dtype=bool)
+    hard[0] = True
+    event = community[np.array(codes)]
+    start = {0: 4, 1: 10, 2: 30, 3: 32, 4: 33}
+    part = _part_of(np.array(codes), hard, event, start, CONFIG.routine_part_share)
+    assert part == (1, 0)
+
+
+def test_rows_overrule_a_start_seen_after_breaks_though_a_variant_never_does_the_start():
+    """As above, but about half the records are keyed in a quick-entry box in four
+    batches, never through "open form": cut before "open form", a batch is one piece of
+    many rows, and over all 90 rows fewer than half the pieces hold one. Of its own
+    pieces nearly all do, and the batches are the variant's to cut (`_second_starts`),
+    not a reason to keep the start the breaks suggested."""
+    rng = random.Random(7)
+    stream: list[str] = []
+    rows: list[int] = []
+    gaps: list[float] = []
+    cuts: set[int] = set()
+    row_steps = {"copy name", "copy amount", "look up row", "write id back", "copy row"}
+    row_steps |= {"look at status"}
+    record = 2
+    for k in range(50):
+        if k % 12 == 6:  # a batch of eleven records in the quick-entry box
+            for _ in range(11):
+                for step in ["copy row", "paste row", "click parse", "look at status"]:
+                    stream.append(step)
+                    rows.append(record if step in row_steps else -1)
+                    gaps.append(1.0)
+                record += 1
+            continue
+        steps = ["open form", "copy name", "paste name", "copy amount", "paste amount"]
+        steps += ["look up row"] if k in (5, 17, 30) or rng.random() < 0.2 else []
+        steps += ["click save", "see record", "write id back"]
+        for step in steps:
+            if step == "look up row" and k in (5, 17, 30):
+                cuts.add(len(stream))
+            stream.append(step)
+            rows.append(record if step in row_steps else -1)
+            gaps.append(6.0 if step == "open form" else 1.0)
+        record += 1
+    codes, hard = encode(stream, cuts)
+    names = sorted(set(stream))
+    found = find_routines(codes, hard, np.cumsum(gaps), CONFIG, rows=np.array(rows))
+    assert the_cut(found, names) in {"after write id back", "before open form"}
+
+
+def test_a_row_glanced_at_once_is_no_record_worked() -> None:
+    """Records read cell by cell, and one look at a cell of another record: three rows
+    worked, not four. Where records are one copied range each, every row counts."""
+    one_stretch = np.zeros(10, dtype=np.int64)
+    assert _rows_worked(one_stretch, np.array([2, 2, 2, 3, 3, 3, 9, 4, 4, 4])) == 3
+    assert _rows_worked(one_stretch[:4], np.array([2, 3, 4, 5])) == 4
