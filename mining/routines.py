@@ -764,7 +764,10 @@ def _boundaries(
     spreadsheet ``rows`` (`_main_rows`), the cut that keeps one row per piece
     (`_row_cut`) replaces such a cut and is final, unless the cut found leaves
     `BOUNDARY_WHOLE` of the instances whole and the new one `ROW_SLACK` fewer (an
-    instance that spans rows).
+    instance that spans rows) while it keeps each row in one piece (`_rows_split`): an
+    invoice's line rows each lie within one invoice, but a cut after a step most
+    records do mid-form (a tab switched back to the form) splits the reads of nearly
+    every row, however whole the steps done as often as it find its pieces.
     """
     start, end = dict(start), dict(end)
     anchors = anchor_actions(codes, community)
@@ -784,7 +787,8 @@ def _boundaries(
                     _whole_by(steps, own_stretch, counts, mine, current, cut)
                     for cut in (current, moved)
                 )
-                if found < BOUNDARY_WHOLE or new >= found - ROW_SLACK:
+                split = _rows_split(own_stretch, rows[own], _cut_at(steps, own_stretch, *current))
+                if found < BOUNDARY_WHOLE or new >= found - ROW_SLACK or split > ROW_DOUBT:
                     _set_cut(start, end, c, *moved)
                     continue  # (the rows said more than the counts can)
         m = int(counts[anchors[c]])
@@ -1137,13 +1141,26 @@ def _row_cut(
     return best[1:] if best[0] * max(pieces, objects) / pieces >= ROW_DOUBT else current
 
 
+def _rows_split(stretch: np.ndarray, rows: np.ndarray, cut: np.ndarray) -> float:
+    """Share of the spreadsheet rows worked (`_rows_worked`) whose events fall in two
+    pieces or more when a routine's steps are cut before the events marked ``cut``."""
+    pairs = pl.DataFrame({"key": _row_keys(stretch, rows), "piece": _pieces(stretch, cut)[0]})
+    per_row = pairs.filter(pl.col("key") >= 0).group_by("key").agg(pl.col("piece").n_unique())
+    return int((per_row["piece"] > 1).sum()) / max(_rows_worked(stretch, rows), 1)
+
+
+def _row_keys(stretch: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each event's spreadsheet row, one number per stretch and row (-1 where none): a
+    row worked in two stretches (sessions) is two records."""
+    return np.where(rows >= 0, stretch * (int(rows.max(initial=0)) + 1) + rows, -1)
+
+
 def _rows_worked(stretch: np.ndarray, rows: np.ndarray) -> int:
     """How many spreadsheet rows are worked, a row of each stretch (or piece) once.
     Where most rows are worked cell by cell (two events or more), a row touched once is
     a glance at another record (a month's sheet looked at mid-form), not one worked."""
-    has_row = rows >= 0
-    key = stretch[has_row] * (int(rows.max(initial=0)) + 1) + rows[has_row]
-    touched = np.unique(key, return_counts=True)[1]
+    key = _row_keys(stretch, rows)
+    touched = np.unique(key[key >= 0], return_counts=True)[1]
     if len(touched) and np.median(touched) >= 2:
         return int((touched >= 2).sum())
     return len(touched)
@@ -1242,9 +1259,12 @@ def _row_share(
     stretch: np.ndarray, rows: np.ndarray, cut: np.ndarray, objects: int
 ) -> tuple[float, float]:
     """Share of pieces (cut before the events marked ``cut`` and at every new stretch)
-    whose spreadsheet rows are one, over the pieces or the rows worked (``objects``),
-    whichever is more (so that cutting at every step does not pay); and the share of
-    pieces that work on any row."""
+    whose spreadsheet rows are one, and no other such piece's, over the pieces or the
+    rows worked (``objects``), whichever is more (so that cutting at every step does not
+    pay; nor does cutting at a cell copied twice in some records, though each half works
+    on one row); and the share of pieces that work on any row. (A row also in a piece of
+    several rows, status written back for three records at once, or a glance at it mid-
+    way through another record, splits nothing.)"""
     piece, pieces = _pieces(stretch, cut)
     has_row = rows >= 0
     low = np.full(pieces, np.iinfo(np.int64).max)
@@ -1252,7 +1272,12 @@ def _row_share(
     np.minimum.at(low, piece[has_row], rows[has_row])
     np.maximum.at(high, piece[has_row], rows[has_row])
     with_rows = high >= 0
-    return float((low == high).sum()) / max(pieces, objects), float(with_rows.mean())
+    single = low == high
+    first = np.flatnonzero(np.diff(piece, prepend=-1) != 0)  # (each piece's first event)
+    key = _row_keys(stretch[first][single], low[single])
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    single[single] = counts[inverse] == 1  # (a row two such pieces share is split)
+    return float(single.sum()) / max(pieces, objects), float(with_rows.mean())
 
 
 def _pieces(stretch: np.ndarray, cut: np.ndarray) -> tuple[np.ndarray, int]:

@@ -17,6 +17,7 @@ from mining.routines import (
     _hubs,
     _part_of,
     _pause_at,
+    _row_share,
     _rows_worked,
     find_routines,
 )
@@ -1045,3 +1046,59 @@ def test_a_row_glanced_at_once_is_no_record_worked() -> None:
     one_stretch = np.zeros(10, dtype=np.int64)
     assert _rows_worked(one_stretch, np.array([2, 2, 2, 3, 3, 3, 9, 4, 4, 4])) == 3
     assert _rows_worked(one_stretch[:4], np.array([2, 3, 4, 5])) == 4
+
+
+def test_a_cut_after_a_step_most_records_do_mid_form_gives_way_to_the_rows():
+    """Suppliers keyed from a spreadsheet row into a web form; in three records of four
+    the person switches back to the form's tab and clicks the amount field mid-form. Cut
+    after the tab switch, a record without it joins the next one, and judged by those two
+    steps nearly every piece is whole, more than cut before "new" (a quarter of records
+    lack them). But that cut splits the reads of every row between two pieces; the
+    rows cut before "new"."""
+    rng = random.Random(2)
+    stream: list[str] = []
+    rows: list[int] = []
+    for k in range(40):
+        steps = ["new", "load", "copy name", "paste name"]
+        steps += ["switch to form tab", "click amount"] if rng.random() < 0.75 else []
+        steps += ["copy amount", "paste amount", "save", "write id back"]
+        stream += steps
+        rows += [k + 2 if step.startswith(("copy", "write")) else -1 for step in steps]
+    codes, hard = encode(stream)
+    names = sorted(set(stream))
+    one = np.zeros(len(names), dtype=np.int64)
+    end = {0: names.index("switch to form tab")}
+    begin, end = _boundaries(
+        codes,
+        hard,
+        np.arange(len(stream), dtype=float),
+        one[codes],
+        one,
+        {0: 0},
+        end,
+        np.array(rows),
+    )
+    cut = f"after {names[end[0]]}" if end else f"before {names[begin[0]]}"
+    assert cut in {"after write id back", "before new"}
+
+
+def test_a_cell_copied_twice_in_some_records_keeps_no_row_whole_when_cut_at() -> None:
+    """Enrolments keyed from a spreadsheet row; in a third of them the first cell is
+    copied again. Cut before that copy, every piece still works on one row, but the
+    rows copied twice lie in two pieces each: only the cut before "new" keeps one piece
+    per row."""
+    steps: list[str] = []
+    rows: list[int] = []
+    for k in range(30):
+        again = ["copy B", "paste"] if k % 3 == 0 else []
+        record = ["new", "copy B", "paste", *again, "copy C", "paste", "save"]
+        steps += record
+        rows += [k + 2 if step.startswith("copy") else -1 for step in record]
+    action, row = np.array(steps), np.array(rows)
+    one_stretch = np.zeros(len(steps), dtype=np.int64)
+    objects = _rows_worked(one_stretch, row)
+    at_new, at_copy = (
+        _row_share(one_stretch, row, action == step, objects)[0] for step in ("new", "copy B")
+    )
+    assert at_new == 1.0
+    assert at_copy < 0.7
