@@ -545,9 +545,9 @@ def _part_of(
     small = size < INTERRUPTION * size.max()
     if small[event].any() and not small[event].all():
         kept = ~small[event]
-        cut = np.cumsum(hard)
-        kept_hard = np.ones(int(kept.sum()), dtype=bool)
-        kept_hard[1:] = np.diff(cut[kept]) != 0
+        stretch = np.cumsum(hard)[kept]
+        kept_hard = np.ones(len(stretch), dtype=bool)
+        kept_hard[1:] = np.diff(stretch) != 0  # (a sure cut among what was left out)
         through, through_runs, _, _ = _inside_votes(
             codes[kept], kept_hard, event[kept], starts, windows
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 import polars as pl
@@ -639,32 +639,44 @@ def test_a_back_button_after_each_line_item_of_one_label_is_no_end():
     assert ends_of_one_routine(stream, "open item") == {}
 
 
-def test_rows_copied_one_per_instance_overrule_a_start_seen_after_breaks_mid_form():
-    """Each instance copies one spreadsheet row into a web form and writes the record's
-    id back. The recording's three idle breaks fall in the middle of a form, and after
-    each the person first looks the row up again, a step done in a quarter of the
-    instances: as the first step after most sure cuts it passes for the start, and cuts
-    pieces of several rows each. One row per instance tells the true cut."""
+def copied_records(forms: int, batches: Collection[int] = ()) -> str:
+    """Where `find_routines` cuts records copied from one spreadsheet row each into a web
+    form, the record's id written back. The recording's three idle breaks fall in the
+    middle of forms 5, 17 and 30, and after each the person first looks the row up
+    again, a step done in about a fifth of the other forms too. Before each form
+    numbered in ``batches``, eleven records are keyed in a quick-entry box instead,
+    never through "open form"."""
     rng = random.Random(7)
     stream: list[str] = []
     rows: list[int] = []
     gaps: list[float] = []
     cuts: set[int] = set()
-    row_steps = {"copy name", "copy amount", "copy date", "look up row", "write id back"}
-    for k in range(40):
-        steps = ["open form", "copy name", "paste name", "copy amount", "paste amount"]
-        steps += ["look up row"] if k in (5, 17, 30) or rng.random() < 0.2 else []
-        steps += ["copy date", "paste date", "click save", "see record", "write id back"]
-        for step in steps:
-            if step == "look up row" and k in (5, 17, 30):
-                cuts.add(len(stream))
-            stream.append(step)
-            rows.append(k + 2 if step in row_steps else -1)
-            gaps.append(6.0 if step == "open form" else 1.0)
+    reads = {"copy name", "copy amount", "copy date", "look up row", "write id back"}
+    reads |= {"copy row", "look at status"}
+    record = 2
+    for k in range(forms):
+        batch = [["copy row", "paste row", "click parse", "look at status"]] * 11
+        form = ["open form", "copy name", "paste name", "copy amount", "paste amount"]
+        form += ["look up row"] if k in (5, 17, 30) or rng.random() < 0.2 else []
+        form += ["copy date", "paste date", "click save", "see record", "write id back"]
+        for steps in [*(batch if k in batches else []), form]:
+            for step in steps:
+                if step == "look up row" and k in (5, 17, 30):
+                    cuts.add(len(stream))
+                stream.append(step)
+                rows.append(record if step in reads else -1)
+                gaps.append(6.0 if step == "open form" else 1.0)
+            record += 1
     codes, hard = encode(stream, cuts)
-    names = sorted(set(stream))
     found = find_routines(codes, hard, np.cumsum(gaps), CONFIG, rows=np.array(rows))
-    assert the_cut(found, names) in {"after write id back", "before open form"}
+    return the_cut(found, sorted(set(stream)))
+
+
+def test_rows_copied_one_per_instance_overrule_a_start_seen_after_breaks_mid_form():
+    """The look at the row after each break, done in a quarter of the instances, comes
+    first after most sure cuts and passes for the start, cutting pieces of several rows
+    each. One row per instance tells the true cut."""
+    assert copied_records(40) in {"after write id back", "before open form"}
 
 
 def test_an_instance_that_spans_rows_is_not_cut_at_each_row():
@@ -1002,42 +1014,13 @@ def test_a_repeated_block_interrupted_by_mail_checks_stays_part_of_its_form() ->
 
 
 def test_rows_overrule_a_start_seen_after_breaks_though_a_variant_never_does_the_start():
-    """As above, but about half the records are keyed in a quick-entry box in four
+    """As above, but 44 of the 92 records are keyed in a quick-entry box in four
     batches, never through "open form": cut before "open form", a batch is one piece of
-    many rows, and over all 90 rows fewer than half the pieces hold one. Of its own
+    many rows, and over all the rows fewer than half the pieces hold one. Of its own
     pieces nearly all do, and the batches are the variant's to cut (`_second_starts`),
     not a reason to keep the start the breaks suggested."""
-    rng = random.Random(7)
-    stream: list[str] = []
-    rows: list[int] = []
-    gaps: list[float] = []
-    cuts: set[int] = set()
-    row_steps = {"copy name", "copy amount", "look up row", "write id back", "copy row"}
-    row_steps |= {"look at status"}
-    record = 2
-    for k in range(50):
-        if k % 12 == 6:  # a batch of eleven records in the quick-entry box
-            for _ in range(11):
-                for step in ["copy row", "paste row", "click parse", "look at status"]:
-                    stream.append(step)
-                    rows.append(record if step in row_steps else -1)
-                    gaps.append(1.0)
-                record += 1
-            continue
-        steps = ["open form", "copy name", "paste name", "copy amount", "paste amount"]
-        steps += ["look up row"] if k in (5, 17, 30) or rng.random() < 0.2 else []
-        steps += ["click save", "see record", "write id back"]
-        for step in steps:
-            if step == "look up row" and k in (5, 17, 30):
-                cuts.add(len(stream))
-            stream.append(step)
-            rows.append(record if step in row_steps else -1)
-            gaps.append(6.0 if step == "open form" else 1.0)
-        record += 1
-    codes, hard = encode(stream, cuts)
-    names = sorted(set(stream))
-    found = find_routines(codes, hard, np.cumsum(gaps), CONFIG, rows=np.array(rows))
-    assert the_cut(found, names) in {"after write id back", "before open form"}
+    cut = copied_records(48, batches={6, 18, 31, 42})
+    assert cut in {"after write id back", "before open form"}
 
 
 def test_a_row_glanced_at_once_is_no_record_worked() -> None:
