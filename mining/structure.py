@@ -579,6 +579,7 @@ def find_strays(
 
     A click on no element (known by where it landed alone) that few instances do, in a
     window where most events (of any routine) name their element, hit nothing: noise.
+    One without a title is in no window the steps share: there, its program counts.
 
     The window of a routine's ``second`` start (`Routines.second`) is where a variant
     of it works (the workbook it copies from, field by field): never noise there.
@@ -623,13 +624,19 @@ def find_strays(
         .join(windows, on=["routine", "window"])
         .join(entered, on="window", how="left")
         .with_columns(
+            app=_app_and_url(pl.col("window"))[0],
+            titled=pl.col("window").str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1) != "",
+        )
+        .with_columns(
             # the share of the routine's events done in the window
             mass=pl.col("n").sum().over("routine", "window") / pl.col("n").sum().over("routine"),
             # the share of the window's events (of any routine) that are clicks on no
-            # element: a routine of such clicks alone (clicks on nothing while an app
-            # loads) is no recorder that names none
-            bare_share=(pl.col("n") * pl.col("bare")).sum().over("window")
-            / pl.col("n").sum().over("window"),
+            # element; a click with no title (a recorder that takes it from the element
+            # logs none for a click on nothing) is in no window the steps are in, and
+            # is judged by its program's events: whether a recorder names elements is
+            # a matter of the program. A routine of such clicks alone (clicks on
+            # nothing while an app loads) is no recorder that names none
+            bare_share=pl.when("titled").then(_bare_share("window")).otherwise(_bare_share("app")),
         )
     )
     # the sites (`_site`) where most of a routine's instances work
@@ -674,6 +681,11 @@ def find_strays(
     return support.join(variant, on=["routine", "window"], how="left").select(
         "routine", "code", stray=(stray & pl.col("variant").is_null()).fill_null(False)
     )
+
+
+def _bare_share(where: str) -> pl.Expr:
+    """The share of the events in each ``where`` that are clicks on no element."""
+    return (pl.col("n") * pl.col("bare")).sum().over(where) / pl.col("n").sum().over(where)
 
 
 def _app_and_url(window: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

@@ -107,6 +107,25 @@ def test_a_rare_click_on_no_element_is_noise_where_the_steps_name_theirs() -> No
     assert strays(bare) == set()
 
 
+def test_a_click_on_no_element_is_noise_in_a_program_whose_steps_name_theirs() -> None:
+    """The recorder logs no title for a click on nothing (there is no element to take
+    it from) and no page address but the app's route: its window is none of the
+    steps'. Whether a recorder names elements is a matter of the program, so in a
+    browser whose steps name theirs, the rare click on an empty spot is noise all the
+    same, even where it always comes right after the same step. A page with a title
+    whose clicks name nothing (a chart, a remote desktop in the browser) is a window
+    of its own, and its rare spot is a rare step."""
+    page = "erp.example.com/flp#Invoice-approve"
+    steps = [f"clickButton|Chrome|{step}|Approve Invoices|{page}"
+             for step in ("item", "approve", "submit")]  # fmt: skip
+    spots = [f"mouseClick|Chrome|@{k}||#Invoice-approve" for k in range(12)]
+    named = [steps[:1] + ([spots[k // 3]] if k % 3 == 0 else []) + steps[1:] for k in range(36)]
+    assert strays(named) == set(spots)
+    chart = [f"mouseClick|Chrome|@{k}|Spend chart|bi.example.com/chart" for k in range(12)]
+    charted = [steps + chart[:1] + ([chart[1 + k % 11]] if k % 3 == 0 else []) for k in range(36)]
+    assert strays(charted) == set()
+
+
 def test_a_routine_of_clicks_on_nothing_is_noise_where_the_window_s_steps_name_theirs() -> None:
     """Launches from the home page, each followed by two clicks on empty spots while the
     app loads: structure made a routine of them, whose clicks name no element, each
