@@ -27,7 +27,7 @@ from mining.config import MiningConfig
 _TOKEN = r"[A-Za-z0-9@#][\w@.#+'-]*[A-Za-z0-9]"
 #: Kinds that enter or move data (recorder and UI-log names); other kinds count when
 #: they carry a value, except those whose text is not data (keys pressed).
-_DATA_KINDS = ("type", "paste", "copy", "cut", "insertValue", "editField", "changeField")
+DATA_KINDS = ("type", "paste", "copy", "cut", "insertValue", "editField", "changeField")
 _NO_DATA_KINDS = ("hotkey", "focus", "idle", "scroll", "pressKey")
 #: A document's file name: the business object of document work.
 _FILE_NAME = r"\.[A-Za-z][A-Za-z0-9]{1,4}$"
@@ -198,7 +198,7 @@ def _seed_contexts(frame: pl.DataFrame, keyed: pl.DataFrame, config: MiningConfi
     not a task instance, keying it somewhere is.
     """
     window = pl.concat_str(pl.col("app").fill_null(""), pl.col("title_template"), separator="|")
-    data = pl.col("kind").is_in(_DATA_KINDS) | (
+    data = pl.col("kind").is_in(DATA_KINDS) | (
         pl.col("text").is_not_null() & ~pl.col("kind").is_in(_NO_DATA_KINDS)
     )
     facts = (

@@ -10,9 +10,10 @@ Each view fragments the other where it is wrong: context cuts a form filled from
 spreadsheet into one instance per copied value; structure cuts a desktop full of mail,
 chat and browsing into pieces wherever the noise breaks a routine's vocabulary. A user
 is segmented by context where context explains the stream better (`_context_users`),
-by structure otherwise; and by structure, too, where context is blind: a routine
-without values, done in batches or in long instances, that no context instance
-touches (`_unseen`).
+by structure otherwise; and by structure, too, where context is blind or lost the
+thread, in instances no context instance touches (`_unseen`): a routine without values,
+done in batches or in long instances; a long form keyed in a routine context follows,
+whose values a break kept from linking.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import polars as pl
 
 from mining.actions import page_url
 from mining.config import MiningConfig
-from mining.context import context_segments
+from mining.context import DATA_KINDS, context_segments
 from mining.structure import structural_segments
 
 OUTPUT_SCHEMA = {
@@ -130,15 +131,26 @@ UNSEEN_BATCH = 3.0
 #: ...or fewest steps of its instances, at the median (a glance is a few steps: a page
 #: scrolled through is one).
 UNSEEN_STEPS = 8
+#: Share of a routine's structural instances that context touches, at least, for it to
+#: be work context follows (and an untouched one of them, one it lost).
+UNSEEN_FOLLOWED = 0.5
 
 
 def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
     """Per event of ``structure``: in a structural instance that no context instance
-    touches, of a routine whose events hardly ever hold a value that links them
+    touches, and that context could not see or lost.
+
+    Could not see: of a routine whose events hardly ever hold a value that links them
     (`UNSEEN_LINKED`) and that is done in batches (`UNSEEN_BATCH`) or in instances of
-    many steps (`UNSEEN_STEPS`): work context cannot see, such as approvals clicked in
-    an inbox recorded without titles, next to forms whose values context follows. Noise
-    with values (mail read, chats) is linked, and is left to context."""
+    many steps (`UNSEEN_STEPS`), such as approvals clicked in an inbox recorded without
+    titles, next to forms whose values context follows. Noise with values (mail read,
+    chats) is linked, and is left to context.
+
+    Lost: of a routine context follows (`UNSEEN_FOLLOWED`), keying data over many steps:
+    a request left for a meeting mid-form shows its number over longer than a number
+    stays in use, so nothing links its events. A look-up keys nothing and is left out
+    on purpose, a short piece is left to context, and so is noise context never follows
+    (searches typed on the web)."""
     both = structure.select(
         "user_id",
         "segment",
@@ -147,18 +159,24 @@ def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
         in_context=context["segment"].is_not_null(),
         linked=context["linked"],
     )
-    instances = both.drop_nulls("segment").group_by("user_id", "segment", maintain_order=True)
-    work = (
-        instances.agg(
+    kind = pl.col("action").str.extract(r"^([^|]*)", 1)
+    instances = (
+        both.drop_nulls("segment")
+        .group_by("user_id", "segment", maintain_order=True)
+        .agg(
             pl.col("routine").first(),
+            pl.col("in_context").any(),
+            keyed=kind.is_in(DATA_KINDS).any(),
             steps=(pl.col("action") != pl.col("action").shift(1)).fill_null(True).sum(),
         )
-        .with_columns(run=pl.col("routine").ne_missing(pl.col("routine").shift(1)).over("user_id"))
-        .group_by("user_id", "routine")
-        .agg(
-            work=(pl.len() >= UNSEEN_BATCH * pl.col("run").sum())
-            | (pl.col("steps").median() >= UNSEEN_STEPS)
+        .with_columns(
+            run=pl.col("routine").ne_missing(pl.col("routine").shift(1)).over("user_id"),
+            followed=pl.col("in_context").mean().over("user_id", "routine"),
         )
+    )
+    work = instances.group_by("user_id", "routine").agg(
+        work=(pl.len() >= UNSEEN_BATCH * pl.col("run").sum())
+        | (pl.col("steps").median() >= UNSEEN_STEPS)
     )
     blind = (
         both.group_by("user_id", "routine")
@@ -166,10 +184,16 @@ def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
         .join(work, on=["user_id", "routine"])
         .filter("linked", "work")
     )
-    untouched = instances.agg(pl.col("in_context").any()).filter(~pl.col("in_context"))
+    untouched = instances.filter(~pl.col("in_context"))
+    lost = (pl.col("followed") >= UNSEEN_FOLLOWED) & pl.col("keyed")
     keep = (
-        both.join(blind, on=["user_id", "routine"], how="semi")
-        .join(untouched, on=["user_id", "segment"], how="semi")
+        pl.concat(
+            [
+                untouched.join(blind, on=["user_id", "routine"], how="semi"),
+                untouched.filter(lost & (pl.col("steps") >= UNSEEN_STEPS)),
+            ],
+            how="diagonal",
+        )
         .select("user_id", "segment", unseen=pl.lit(True))
         .unique()
     )

@@ -16,7 +16,7 @@ from mining.config import MiningConfig
 from mining.context import context_segments
 from mining.pipeline import mine_events
 from mining.routines import Routines
-from mining.segment import OUTPUT_SCHEMA, _context_users, segment_stream
+from mining.segment import OUTPUT_SCHEMA, _context_users, _unseen, segment_stream
 from mining.structure import count_strays, finish_segments, routine_segments, tail_routines
 from storage.models import EVENT_SCHEMA
 
@@ -564,6 +564,34 @@ def test_long_approvals_without_values_done_one_or_two_at_a_time_keep_their_inst
         clicks[a : a + 9] for a in range(0, len(clicks), 9)
     ]
     assert len([g for g in found if set(g) <= invoice_events]) == 12
+
+
+def test_a_keyed_form_context_lost_across_a_break_keeps_structure_s_instance() -> None:
+    """Requests keyed into a web form: context follows each by its number, but one the
+    person left for a meeting mid-form shows its number over a longer time than a
+    number stays in use, and context finds nothing there. Keyed over many steps, it is
+    work context could not follow: structure's instance of it stays. A record looked
+    up without keying anything, and a few fields keyed, are not (context drops such
+    look-ups on purpose; a short piece is left to it)."""
+    form = [f"changeField|Chrome|{f}||portal/requests/<num>/form"
+            for f in ("traveller", "to", "purpose", "depart", "return", "cost")]  # fmt: skip
+    request = ["clickButton|Chrome|New||portal/home", *form, "clickButton|Chrome|Submit||portal"]
+    look_up = [f"clickLink|Chrome|{f}||portal/requests/<num>/form" for f in "abcdefgh"]
+    pieces = [request] * 6 + [request, look_up, form[:3]]
+    structure = pl.DataFrame(
+        {
+            "user_id": "u1",
+            "segment": [k for k, piece in enumerate(pieces) for _ in piece],
+            "routine": 0,
+            "action": [action for piece in pieces for action in piece],
+        }
+    )
+    context = structure.select(
+        segment=pl.when(pl.col("segment") < 6).then("segment"), linked=pl.col("segment") < 6
+    )
+    unseen = structure.with_columns(unseen=_unseen(structure, context))
+    kept = unseen.group_by("segment").agg(pl.col("unseen").all()).sort("segment")
+    assert kept["unseen"].to_list() == [False] * 6 + [True, False, False]
 
 
 def test_a_variant_that_never_opens_the_form_anew_is_cut_at_each_row() -> None:
