@@ -185,14 +185,14 @@ def _unseen(structure: pl.DataFrame, context: pl.DataFrame) -> pl.Series:
         .filter("linked", "work")
     )
     untouched = instances.filter(~pl.col("in_context"))
-    lost = (pl.col("followed") >= UNSEEN_FOLLOWED) & pl.col("keyed")
+    lost = (
+        (pl.col("followed") >= UNSEEN_FOLLOWED)
+        & pl.col("keyed")
+        & (pl.col("steps") >= UNSEEN_STEPS)
+    )
     keep = (
         pl.concat(
-            [
-                untouched.join(blind, on=["user_id", "routine"], how="semi"),
-                untouched.filter(lost & (pl.col("steps") >= UNSEEN_STEPS)),
-            ],
-            how="diagonal",
+            [untouched.join(blind, on=["user_id", "routine"], how="semi"), untouched.filter(lost)]
         )
         .select("user_id", "segment", unseen=pl.lit(True))
         .unique()

@@ -625,7 +625,7 @@ def find_strays(
         .join(entered, on="window", how="left")
         .with_columns(
             app=_app_and_url(pl.col("window"))[0],
-            titled=pl.col("window").str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1) != "",
+            titled=_title_of(pl.col("window")) != "",
         )
         .with_columns(
             # the share of the routine's events done in the window
@@ -688,6 +688,11 @@ def _bare_share(where: str) -> pl.Expr:
     return (pl.col("n") * pl.col("bare")).sum().over(where) / pl.col("n").sum().over(where)
 
 
+def _title_of(window: pl.Expr) -> pl.Expr:
+    """The title template of a window (`window_of`)."""
+    return window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1)
+
+
 def _app_and_url(window: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """The app and the URL template of a window (`window_of`)."""
     return window.str.extract(r"^([^|]*)\|", 1), window.str.extract(r"\|([^|]*)$", 1)
@@ -698,6 +703,6 @@ def _site(window: pl.Expr) -> pl.Expr:
     the web, its app and workbook (`actions.title_workbook`); the app alone for other
     windows."""
     app, url = _app_and_url(window)
-    workbook = title_workbook(window.str.extract(r"^[^|]*\|(.*)\|[^|]*$", 1))
+    workbook = title_workbook(_title_of(window))
     where = pl.when(url != "").then(url_site(url)).otherwise(workbook.fill_null(""))
     return pl.concat_str([app, where], separator="|")
